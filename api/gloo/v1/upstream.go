@@ -1,0 +1,241 @@
+package v1
+
+import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+// UpstreamSpec is an LLM provider or a list of hosts: exactly one of ai or static.
+// +kubebuilder:validation:XValidation:rule="has(self.ai) != has(self.static)",message="spec: set exactly one of ai or static"
+type UpstreamSpec struct {
+	// ai is an LLM provider.
+	// +optional
+	AI *AIUpstream `json:"ai,omitempty"`
+	// static is a list of hosts.
+	// +optional
+	Static *StaticUpstream `json:"static,omitempty"`
+}
+
+// AIUpstream is one LLM provider.
+// +kubebuilder:validation:XValidation:rule="[has(self.openai), has(self.mistral), has(self.anthropic), has(self.azureOpenai), has(self.gemini)].filter(x, x).size() == 1",message="ai: set exactly one provider of openai, mistral, anthropic, azureOpenai or gemini"
+type AIUpstream struct {
+	// openai is OpenAI (api.openai.com); the key goes in Authorization: Bearer.
+	// +optional
+	OpenAI *OpenAI `json:"openai,omitempty"`
+	// mistral is Mistral AI (api.mistral.ai); the key goes in Authorization: Bearer.
+	// +optional
+	Mistral *Mistral `json:"mistral,omitempty"`
+	// anthropic is Anthropic (api.anthropic.com); the key goes in x-api-key.
+	// +optional
+	Anthropic *Anthropic `json:"anthropic,omitempty"`
+	// azureOpenai is Azure OpenAI; the key goes in api-key.
+	// +optional
+	AzureOpenAI *AzureOpenAI `json:"azureOpenai,omitempty"`
+	// gemini is Google Gemini (generativelanguage.googleapis.com); the key goes in
+	// x-goog-api-key.
+	// +optional
+	Gemini *Gemini `json:"gemini,omitempty"`
+}
+
+// OpenAI is the OpenAI provider.
+type OpenAI struct {
+	// authToken is the provider key.
+	// +required
+	AuthToken SingleAuthToken `json:"authToken"`
+	// customHost, when set, replaces the provider's endpoint.
+	// +optional
+	CustomHost *CustomHost `json:"customHost,omitempty"`
+	// model, when set, replaces the model of every request.
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	Model string `json:"model,omitempty"`
+}
+
+// Mistral is the Mistral AI provider.
+type Mistral struct {
+	// authToken is the provider key.
+	// +required
+	AuthToken SingleAuthToken `json:"authToken"`
+	// customHost, when set, replaces the provider's endpoint.
+	// +optional
+	CustomHost *CustomHost `json:"customHost,omitempty"`
+	// model, when set, replaces the model of every request.
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	Model string `json:"model,omitempty"`
+}
+
+// Anthropic is the Anthropic provider.
+type Anthropic struct {
+	// authToken is the provider key.
+	// +required
+	AuthToken SingleAuthToken `json:"authToken"`
+	// customHost, when set, replaces the provider's endpoint.
+	// +optional
+	CustomHost *CustomHost `json:"customHost,omitempty"`
+	// model, when set, replaces the model of every request.
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	Model string `json:"model,omitempty"`
+	// version is the anthropic-version header sent; 2023-06-01 when unset.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	Version string `json:"version,omitempty"`
+}
+
+// AzureOpenAI is the Azure OpenAI provider.
+type AzureOpenAI struct {
+	// authToken is the provider key.
+	// +required
+	AuthToken SingleAuthToken `json:"authToken"`
+	// endpoint is the resource's host, for example my-resource.openai.azure.com.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Endpoint string `json:"endpoint"`
+	// deploymentName is the model deployment requests go to.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
+	DeploymentName string `json:"deploymentName"`
+	// apiVersion is the api-version query parameter sent.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=64
+	APIVersion string `json:"apiVersion"`
+}
+
+// Gemini is the Google Gemini provider.
+type Gemini struct {
+	// authToken is the provider key.
+	// +required
+	AuthToken SingleAuthToken `json:"authToken"`
+	// model is the model requests go to.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
+	Model string `json:"model"`
+	// apiVersion is the API version in the path, for example v1beta.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=64
+	APIVersion string `json:"apiVersion"`
+}
+
+// SingleAuthToken is where a provider key comes from: exactly one source.
+// +kubebuilder:validation:XValidation:rule="[has(self.inline), has(self.secretRef), has(self.passthrough)].filter(x, x).size() == 1",message="authToken: set exactly one of inline, secretRef or passthrough"
+type SingleAuthToken struct {
+	// inline is the key itself. Prefer secretRef: inline keys are readable by anyone who
+	// can read the Upstream.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=4096
+	Inline *string `json:"inline,omitempty"`
+	// secretRef names a Secret whose Authorization entry holds the key, for example
+	// "Bearer sk-...".
+	// +optional
+	SecretRef *SecretRef `json:"secretRef,omitempty"`
+	// passthrough forwards the client's own Authorization header.
+	// +optional
+	Passthrough *Passthrough `json:"passthrough,omitempty"`
+}
+
+// SecretRef names a Secret.
+type SecretRef struct {
+	// name is the Secret's name.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+	// namespace is the Secret's namespace; the Upstream's when unset.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	Namespace string `json:"namespace,omitempty"`
+}
+
+// Passthrough forwards the client's credentials.
+type Passthrough struct{}
+
+// CustomHost is an endpoint that replaces a provider's default.
+type CustomHost struct {
+	// host is a DNS name or IP address.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Host string `json:"host"`
+	// port is the TCP port; TLS is used when it is 443.
+	// +required
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	Port int32 `json:"port"`
+}
+
+// StaticUpstream is a plain list of hosts.
+type StaticUpstream struct {
+	// hosts are used in turn.
+	// +required
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=64
+	Hosts []Host `json:"hosts"`
+	// useTls makes the proxy speak HTTPS to the hosts, verifying their certificates.
+	// +optional
+	UseTLS *bool `json:"useTls,omitempty"`
+}
+
+// Host is one host of a static upstream.
+type Host struct {
+	// addr is a DNS name or IP address.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Addr string `json:"addr"`
+	// port is the TCP port.
+	// +required
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	Port int32 `json:"port"`
+	// sniAddr is the TLS server name; addr when unset.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	SniAddr string `json:"sniAddr,omitempty"`
+}
+
+// UpstreamStatus is what the controller made of an Upstream.
+type UpstreamStatus struct {
+	// conditions are Accepted and ResolvedRefs, each with observedGeneration.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	// +kubebuilder:validation:MaxItems=8
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=us,categories=claimgate;gloo-gateway
+// +kubebuilder:printcolumn:name="Accepted",type=string,JSONPath=`.status.conditions[?(@.type=="Accepted")].status`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+
+// Upstream is a backend HTTPRoutes can send traffic to: an LLM provider with its key, or
+// a list of hosts.
+type Upstream struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec is what the user asks for.
+	// +required
+	Spec UpstreamSpec `json:"spec"`
+	// status is what the controller made of it.
+	// +optional
+	Status UpstreamStatus `json:"status,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+
+// UpstreamList is a list of Upstreams.
+type UpstreamList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []Upstream `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&Upstream{}, &UpstreamList{})
+}

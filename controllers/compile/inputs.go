@@ -1,0 +1,57 @@
+// Package compile is the heart of the control plane: a pure function from the Kubernetes
+// objects that feed a Gateway (gathered by the reconciler into Inputs) to one snapshot
+// per Gateway (api/snapshot/v1) and the status of every object, as data. It never talks
+// to the API server, never reads the clock and starts no goroutines, so the same Inputs,
+// in any order, always give byte-identical snapshots.
+package compile
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
+	gloov1 "github.com/claimgate/claimgate/api/gloo/v1"
+	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
+)
+
+// ControllerName is the GatewayClass controllerName claimgate owns.
+const ControllerName gwv1.GatewayController = "claimgate.dev/gateway-controller"
+
+// Inputs is everything the compiler reads: plain copies of the objects in the cache.
+// Order does not matter.
+type Inputs struct {
+	// ControllerName selects the GatewayClasses (and so the Gateways) to compile.
+	ControllerName gwv1.GatewayController
+
+	GatewayClasses     []gwv1.GatewayClass
+	Gateways           []gwv1.Gateway
+	HTTPRoutes         []gwv1.HTTPRoute
+	ReferenceGrants    []gwv1.ReferenceGrant
+	Services           []corev1.Service
+	Secrets            []corev1.Secret
+	VirtualHostOptions []gatewayv1.VirtualHostOption
+	RouteOptions       []gatewayv1.RouteOption
+	Upstreams          []gloov1.Upstream
+}
+
+// Result is what the compiler decided: one snapshot per Gateway of our class, and the
+// status each object should have. Conditions carry no LastTransitionTime; the status
+// writer sets it when a condition changes.
+type Result struct {
+	// Snapshots are keyed by Gateway, with Version set.
+	Snapshots map[types.NamespacedName]*snapshotv1.Snapshot
+
+	// GatewayClasses holds the conditions of each GatewayClass of our controllerName.
+	GatewayClasses map[string][]metav1.Condition
+	// Gateways holds Accepted and the listener statuses; the reconciler adds Programmed
+	// and addresses, which depend on proxies and the provisioned Service.
+	Gateways map[types.NamespacedName]gwv1.GatewayStatus
+	// HTTPRoutes holds, per route, the parent statuses written by our controller.
+	HTTPRoutes map[types.NamespacedName][]gwv1.RouteParentStatus
+	// VirtualHostOptions, RouteOptions and Upstreams hold each object's status.
+	VirtualHostOptions map[types.NamespacedName]gatewayv1.PolicyStatus
+	RouteOptions       map[types.NamespacedName]gatewayv1.PolicyStatus
+	Upstreams          map[types.NamespacedName]gloov1.UpstreamStatus
+}
