@@ -1,0 +1,42 @@
+package fakellm
+
+import (
+	"net/http/httptest"
+	"net/url"
+)
+
+// Server is a Backend listening on a loopback port, in the manner of httptest.Server.
+type Server struct {
+	*Backend
+	srv *httptest.Server
+}
+
+// New returns an unstarted Server; call Start (or StartTLS) and then Close.
+func New(cfg Config) *Server {
+	b := NewBackend(cfg)
+	return &Server{Backend: b, srv: httptest.NewUnstartedServer(b)}
+}
+
+// Start serves plain HTTP on a loopback port.
+func (s *Server) Start() { s.srv.Start() }
+
+// StartTLS serves HTTPS with httptest's self-signed certificate (see Certificate).
+func (s *Server) StartTLS() { s.srv.StartTLS() }
+
+// HTTPTest exposes the underlying server (its Certificate, Client, Config).
+func (s *Server) HTTPTest() *httptest.Server { return s.srv }
+
+// URL is the base URL, e.g. http://127.0.0.1:41234.
+func (s *Server) URL() string { return s.srv.URL }
+
+// HostPort is the listening address as host:port.
+func (s *Server) HostPort() string {
+	u, err := url.Parse(s.srv.URL)
+	if err != nil {
+		return ""
+	}
+	return u.Host
+}
+
+// Close stops the server, closing open connections.
+func (s *Server) Close() { s.srv.Close() }
