@@ -97,4 +97,3 @@ func TestKeepBoundsRecording(t *testing.T) {
 	_, ok := b.Last()
 	require.False(t, ok)
 }
-

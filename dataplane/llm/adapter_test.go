@@ -1,0 +1,116 @@
+package llm
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
+)
+
+func TestAdapterRewrite(t *testing.T) {
+	tests := map[string]struct {
+		up          *snapshotv1.LlmUpstream
+		wantURL     string
+		wantHost    string
+		wantHeaders map[string]string
+		wantAbsent  []string
+	}{
+		"openai default endpoint, bearer key, client token dropped": {
+			up:          &snapshotv1.LlmUpstream{Provider: snapshotv1.LlmProvider_OPENAI, AuthToken: "sk-o"},
+			wantURL:     "https://api.openai.com:443/v1/chat/completions",
+			wantHost:    "api.openai.com",
+			wantHeaders: map[string]string{"Authorization": "Bearer sk-o"},
+		},
+		"mistral": {
+			up:          &snapshotv1.LlmUpstream{Provider: snapshotv1.LlmProvider_MISTRAL, AuthToken: "m-key"},
+			wantURL:     "https://api.mistral.ai:443/v1/chat/completions",
+			wantHost:    "api.mistral.ai",
+			wantHeaders: map[string]string{"Authorization": "Bearer m-key"},
+		},
+		"anthropic with default version": {
+			up:          &snapshotv1.LlmUpstream{Provider: snapshotv1.LlmProvider_ANTHROPIC, AuthToken: "a-key"},
+			wantURL:     "https://api.anthropic.com:443/v1/chat/completions",
+			wantHost:    "api.anthropic.com",
+			wantHeaders: map[string]string{"x-api-key": "a-key", "anthropic-version": "2023-06-01"},
+			wantAbsent:  []string{"Authorization"},
+		},
+		"anthropic with explicit version": {
+			up:          &snapshotv1.LlmUpstream{Provider: snapshotv1.LlmProvider_ANTHROPIC, AuthToken: "a", ApiVersion: "2024-01-01"},
+			wantURL:     "https://api.anthropic.com:443/v1/chat/completions",
+			wantHost:    "api.anthropic.com",
+			wantHeaders: map[string]string{"anthropic-version": "2024-01-01"},
+		},
+		"azure deployment path and api-version": {
+			up: &snapshotv1.LlmUpstream{
+				Provider: snapshotv1.LlmProvider_AZURE_OPENAI, AuthToken: "az", DeploymentName: "gpt4",
+				ApiVersion: "2024-02-01", Endpoint: &snapshotv1.Endpoint{Host: "me.openai.azure.com", Port: 443, Tls: true},
+			},
+			wantURL:     "https://me.openai.azure.com:443/openai/deployments/gpt4/chat/completions?api-version=2024-02-01",
+			wantHost:    "me.openai.azure.com",
+			wantHeaders: map[string]string{"api-key": "az"},
+			wantAbsent:  []string{"Authorization"},
+		},
+		"gemini": {
+			up:          &snapshotv1.LlmUpstream{Provider: snapshotv1.LlmProvider_GEMINI, AuthToken: "g"},
+			wantURL:     "https://generativelanguage.googleapis.com:443/v1/chat/completions",
+			wantHost:    "generativelanguage.googleapis.com",
+			wantHeaders: map[string]string{"x-goog-api-key": "g"},
+			wantAbsent:  []string{"Authorization"},
+		},
+		"custom plain endpoint": {
+			up: &snapshotv1.LlmUpstream{
+				Provider: snapshotv1.LlmProvider_OPENAI, AuthToken: "k",
+				Endpoint: &snapshotv1.Endpoint{Host: "127.0.0.1", Port: 9000},
+			},
+			wantURL:     "http://127.0.0.1:9000/v1/chat/completions",
+			wantHost:    "127.0.0.1",
+			wantHeaders: map[string]string{"Authorization": "Bearer k"},
+		},
+		"passthrough keeps the client's Authorization": {
+			up:          &snapshotv1.LlmUpstream{Provider: snapshotv1.LlmProvider_OPENAI, Passthrough: true, AuthToken: "ignored"},
+			wantURL:     "https://api.openai.com:443/v1/chat/completions",
+			wantHost:    "api.openai.com",
+			wantHeaders: map[string]string{"Authorization": "Bearer client-token"},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			a, err := Compile(tc.up)
+			require.NoError(t, err)
+			out := httptest.NewRequest(http.MethodPost, "http://gw:8080/v1/chat/completions", nil)
+			out.Header.Set("Authorization", "Bearer client-token")
+			a.Rewrite(out)
+			require.Equal(t, tc.wantURL, out.URL.String())
+			require.Equal(t, tc.wantHost, out.Host)
+			for k, v := range tc.wantHeaders {
+				require.Equal(t, v, out.Header.Get(k), k)
+			}
+			for _, k := range tc.wantAbsent {
+				require.Empty(t, out.Header.Values(k), k)
+			}
+		})
+	}
+}
+
+func TestCompileErrors(t *testing.T) {
+	tests := map[string]struct {
+		up      *snapshotv1.LlmUpstream
+		wantErr string
+	}{
+		"unspecified provider":     {up: &snapshotv1.LlmUpstream{AuthToken: "secret-key"}, wantErr: "unknown LLM provider"},
+		"azure without endpoint":   {up: &snapshotv1.LlmUpstream{Provider: snapshotv1.LlmProvider_AZURE_OPENAI, AuthToken: "secret-key", DeploymentName: "d"}, wantErr: "endpoint is required"},
+		"azure without deployment": {up: &snapshotv1.LlmUpstream{Provider: snapshotv1.LlmProvider_AZURE_OPENAI, AuthToken: "secret-key", Endpoint: &snapshotv1.Endpoint{Host: "h", Port: 1}}, wantErr: "deployment_name is required"},
+		"port zero":                {up: &snapshotv1.LlmUpstream{Provider: snapshotv1.LlmProvider_OPENAI, AuthToken: "secret-key", Endpoint: &snapshotv1.Endpoint{Host: "h"}}, wantErr: "port 0"},
+		"bad ca":                   {up: &snapshotv1.LlmUpstream{Provider: snapshotv1.LlmProvider_OPENAI, AuthToken: "secret-key", Endpoint: &snapshotv1.Endpoint{Host: "h", Port: 1, Tls: true, CaPem: []byte("nope")}}, wantErr: "no PEM certificate"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			_, err := Compile(tc.up)
+			require.ErrorContains(t, err, tc.wantErr)
+			require.NotContains(t, err.Error(), "secret-key")
+		})
+	}
+}

@@ -1,0 +1,7 @@
+// Package llm sits at the end of the proxy's request path, just before the request leaves
+// for the provider: it knows each LLM provider's public endpoint, where the provider
+// expects its API key (Authorization, x-api-key, api-key, x-goog-api-key), how to reach a
+// custom endpoint over verified TLS, and how to override the request's model. It also owns
+// the pooled HTTP transports every upstream request goes through. It holds no per-request
+// state: Compile once per snapshot, then Rewrite each outgoing request.
+package llm

@@ -1,0 +1,46 @@
+package llm
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestRewriteModel(t *testing.T) {
+	tests := map[string]struct {
+		body    string
+		limit   int64
+		want    string
+		wantErr error
+	}{
+		"replaces the model":      {body: `{"model":"gpt-3.5-turbo","stream":true}`, limit: 100, want: `{"model":"gpt-4o","stream":true}`},
+		"adds a missing model":    {body: `{"messages":[]}`, limit: 100, want: `{"messages":[],"model":"gpt-4o"}`},
+		"non JSON passes as is":   {body: `hello`, limit: 100, want: `hello`},
+		"JSON array passes as is": {body: `[1,2]`, limit: 100, want: `[1,2]`},
+		"too large":               {body: strings.Repeat("x", 101), limit: 100, wantErr: ErrBodyTooLarge},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(tc.body))
+			err := RewriteModel(r, "gpt-4o", tc.limit)
+			if tc.wantErr != nil {
+				require.True(t, errors.Is(err, tc.wantErr), "got %v", err)
+				return
+			}
+			require.NoError(t, err)
+			got, err := io.ReadAll(r.Body)
+			require.NoError(t, err)
+			if strings.HasPrefix(tc.want, "{") {
+				require.JSONEq(t, tc.want, string(got))
+			} else {
+				require.Equal(t, tc.want, string(got))
+			}
+			require.Equal(t, int64(len(got)), r.ContentLength)
+		})
+	}
+}

@@ -1,0 +1,100 @@
+package llm
+
+import (
+	"crypto/tls"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// TransportConfig sizes the upstream connection pools. Zero fields take the defaults.
+type TransportConfig struct {
+	// DialTimeout bounds establishing a TCP connection (default 5s).
+	DialTimeout time.Duration
+	// TLSHandshakeTimeout bounds the TLS handshake (default 5s).
+	TLSHandshakeTimeout time.Duration
+	// ResponseHeaderTimeout bounds the wait for the response headers once the request is
+	// sent (default 5m: a non-streamed completion can take minutes).
+	ResponseHeaderTimeout time.Duration
+	// IdleConnTimeout closes pooled connections idle that long (default 90s).
+	IdleConnTimeout time.Duration
+	// MaxIdleConnsPerHost is the pool size per upstream host (default 256).
+	MaxIdleConnsPerHost int
+	// MaxIdleConns is the pool size over all hosts (default 1024).
+	MaxIdleConns int
+}
+
+func (c TransportConfig) withDefaults() TransportConfig {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	def(&c.DialTimeout, 5*time.Second)
+	def(&c.TLSHandshakeTimeout, 5*time.Second)
+	def(&c.ResponseHeaderTimeout, 5*time.Minute)
+	def(&c.IdleConnTimeout, 90*time.Second)
+	if c.MaxIdleConnsPerHost == 0 {
+		c.MaxIdleConnsPerHost = 256
+	}
+	if c.MaxIdleConns == 0 {
+		c.MaxIdleConns = 1024
+	}
+	return c
+}
+
+// Transports hands out one pooled http.Transport per distinct TLS setting, shared by every
+// snapshot, so connections survive snapshot swaps. It is safe for concurrent use.
+type Transports struct {
+	cfg TransportConfig
+	mu  sync.Mutex
+	m   map[string]*http.Transport
+}
+
+// NewTransports returns an empty set of pools.
+func NewTransports(cfg TransportConfig) *Transports {
+	return &Transports{cfg: cfg.withDefaults(), m: map[string]*http.Transport{}}
+}
+
+// For returns the transport that reaches e.
+func (t *Transports) For(e Endpoint) *http.Transport {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if tr, ok := t.m[e.poolKey]; ok {
+		return tr
+	}
+	tr := t.newTransport(e)
+	t.m[e.poolKey] = tr
+	return tr
+}
+
+func (t *Transports) newTransport(e Endpoint) *http.Transport {
+	d := &net.Dialer{Timeout: t.cfg.DialTimeout, KeepAlive: 30 * time.Second}
+	tr := &http.Transport{
+		Proxy:                 nil,
+		DialContext:           d.DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          t.cfg.MaxIdleConns,
+		MaxIdleConnsPerHost:   t.cfg.MaxIdleConnsPerHost,
+		IdleConnTimeout:       t.cfg.IdleConnTimeout,
+		TLSHandshakeTimeout:   t.cfg.TLSHandshakeTimeout,
+		ResponseHeaderTimeout: t.cfg.ResponseHeaderTimeout,
+		ExpectContinueTimeout: time.Second,
+		TLSClientConfig: &tls.Config{
+			MinVersion: tls.VersionTLS12,
+			ServerName: e.ServerName,
+			RootCAs:    e.roots,
+		},
+	}
+	return tr
+}
+
+// CloseIdle closes the idle connections of every pool.
+func (t *Transports) CloseIdle() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, tr := range t.m {
+		tr.CloseIdleConnections()
+	}
+}
