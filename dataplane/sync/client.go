@@ -1,0 +1,150 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/go-logr/logr"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+
+	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
+)
+
+// ClientConfig configures a Client.
+type ClientConfig struct {
+	// Address is the controller's SnapshotService address (host:port).
+	Address string
+	// Credentials secure the connection: ClientCredentials for mTLS, or
+	// insecure.NewCredentials() when plaintext was asked for explicitly.
+	Credentials credentials.TransportCredentials
+	// GatewayNamespace and GatewayName name the Gateway this proxy serves.
+	GatewayNamespace, GatewayName string
+	// Instance identifies this proxy among the Gateway's proxies.
+	Instance string
+	// Applier installs received snapshots.
+	Applier Applier
+	// Logger logs connections, snapshots and rejections.
+	Logger logr.Logger
+	// MinBackoff and MaxBackoff bound the delay between reconnections (default 250ms, 30s).
+	MinBackoff, MaxBackoff time.Duration
+}
+
+// Client keeps a SnapshotService stream open and applies what arrives on it. While
+// disconnected the proxy keeps serving its last good snapshot.
+type Client struct {
+	cfg ClientConfig
+}
+
+// NewClient validates cfg.
+func NewClient(cfg ClientConfig) (*Client, error) {
+	switch {
+	case cfg.Address == "":
+		return nil, errors.New("controller address is empty")
+	case cfg.Credentials == nil:
+		return nil, errors.New("transport credentials are required")
+	case cfg.GatewayNamespace == "" || cfg.GatewayName == "":
+		return nil, errors.New("gateway namespace and name are required")
+	case cfg.Applier == nil:
+		return nil, errors.New("an applier is required")
+	}
+	if cfg.MinBackoff <= 0 {
+		cfg.MinBackoff = 250 * time.Millisecond
+	}
+	if cfg.MaxBackoff < cfg.MinBackoff {
+		cfg.MaxBackoff = max(30*time.Second, cfg.MinBackoff)
+	}
+	return &Client{cfg: cfg}, nil
+}
+
+// Start streams snapshots until ctx ends, reconnecting with backoff.
+func (c *Client) Start(ctx context.Context) error {
+	conn, err := grpc.NewClient(c.cfg.Address, grpc.WithTransportCredentials(c.cfg.Credentials))
+	if err != nil {
+		return fmt.Errorf("dialing controller %s: %w", c.cfg.Address, err)
+	}
+	defer conn.Close()
+	client := snapshotv1.NewSnapshotServiceClient(conn)
+	bo := backoff{min: c.cfg.MinBackoff, max: c.cfg.MaxBackoff}
+	for {
+		received, err := c.stream(ctx, client)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if received {
+			bo.reset()
+		}
+		delay := bo.next()
+		c.cfg.Logger.Error(err, "snapshot stream ended; serving the last good snapshot",
+			"controller", c.cfg.Address, "retryIn", delay.String(), "serving", c.cfg.Applier.Version())
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(delay):
+		}
+	}
+}
+
+// stream runs one stream until it fails; received reports whether a snapshot arrived.
+func (c *Client) stream(ctx context.Context, client snapshotv1.SnapshotServiceClient) (received bool, err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	st, err := client.Stream(ctx)
+	if err != nil {
+		return false, fmt.Errorf("opening stream: %w", err)
+	}
+	hello := &snapshotv1.Hello{
+		GatewayNamespace: c.cfg.GatewayNamespace, GatewayName: c.cfg.GatewayName,
+		Instance: c.cfg.Instance, CurrentVersion: c.cfg.Applier.Version(),
+	}
+	if err := st.Send(&snapshotv1.StreamRequest{Kind: &snapshotv1.StreamRequest_Hello{Hello: hello}}); err != nil {
+		return false, fmt.Errorf("sending hello: %w", err)
+	}
+	c.cfg.Logger.Info("connected to controller", "controller", c.cfg.Address,
+		"gateway", c.cfg.GatewayNamespace+"/"+c.cfg.GatewayName, "instance", c.cfg.Instance)
+	for {
+		resp, err := st.Recv()
+		if err != nil {
+			return received, fmt.Errorf("receiving: %w", err)
+		}
+		s := resp.GetSnapshot()
+		if s == nil {
+			continue
+		}
+		received = true
+		if err := st.Send(c.handle(s)); err != nil {
+			return received, fmt.Errorf("answering snapshot %s: %w", s.GetVersion(), err)
+		}
+	}
+}
+
+// handle applies s and returns the Ack or Nack to send.
+func (c *Client) handle(s *snapshotv1.Snapshot) *snapshotv1.StreamRequest {
+	err := c.check(s)
+	if err == nil && s.GetVersion() != c.cfg.Applier.Version() {
+		err = c.cfg.Applier.Apply(s)
+	}
+	if err != nil {
+		c.cfg.Logger.Error(err, "snapshot rejected; keeping the last good one",
+			"version", s.GetVersion(), "serving", c.cfg.Applier.Version())
+		return &snapshotv1.StreamRequest{Kind: &snapshotv1.StreamRequest_Nack{
+			Nack: &snapshotv1.Nack{Version: s.GetVersion(), Error: err.Error()},
+		}}
+	}
+	c.cfg.Logger.Info("snapshot applied", "version", s.GetVersion())
+	return &snapshotv1.StreamRequest{Kind: &snapshotv1.StreamRequest_Ack{Ack: &snapshotv1.Ack{Version: s.GetVersion()}}}
+}
+
+// check rejects a snapshot meant for another Gateway or without a version.
+func (c *Client) check(s *snapshotv1.Snapshot) error {
+	if s.GetVersion() == "" {
+		return errors.New("snapshot has no version")
+	}
+	if s.GetGatewayNamespace() != c.cfg.GatewayNamespace || s.GetGatewayName() != c.cfg.GatewayName {
+		return fmt.Errorf("snapshot is for gateway %s/%s, this proxy serves %s/%s",
+			s.GetGatewayNamespace(), s.GetGatewayName(), c.cfg.GatewayNamespace, c.cfg.GatewayName)
+	}
+	return nil
+}
