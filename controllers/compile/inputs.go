@@ -34,6 +34,9 @@ type Inputs struct {
 	VirtualHostOptions []gatewayv1.VirtualHostOption
 	RouteOptions       []gatewayv1.RouteOption
 	Upstreams          []gloov1.Upstream
+	// Namespaces carry the labels a listener's allowedRoutes.namespaces.selector
+	// matches. Without them, a Selector admits no route.
+	Namespaces []corev1.Namespace
 }
 
 // Result is what the compiler decided: one snapshot per Gateway of our class, and the

@@ -1,0 +1,229 @@
+package compile
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
+)
+
+// vhoAttachment is a VirtualHostOption applying to one listener through one targetRef.
+type vhoAttachment struct {
+	opt      *vhoIR
+	anc      *ancestorState
+	specific bool // the targetRef names the listener (sectionName)
+}
+
+// rtoAttachment is a RouteOption applying to a rule through a targetRef or an
+// ExtensionRef filter.
+type rtoAttachment struct {
+	opt    *rtoIR
+	anc    *ancestorState
+	extRef bool
+}
+
+// vhostOptions are the merged VirtualHostOptions of a listener: the option each
+// top-level field comes from.
+type vhostOptions struct{ jwt, rbac *vhoAttachment }
+
+// routeOptions are the merged RouteOptions of a rule.
+type routeOptions struct{ jwt, rbac *rtoAttachment }
+
+// attachVirtualHostOptions resolves the targetRefs of every VirtualHostOption, then
+// orders and merges the options of each listener.
+func (c *compiler) attachVirtualHostOptions() {
+	for _, o := range c.idx.sortedVHOs {
+		opt := c.vhos[nsName(o)]
+		for _, t := range o.Spec.TargetRefs {
+			c.attachVHOTarget(opt, t)
+		}
+	}
+	for _, gw := range c.gateways {
+		for _, l := range gw.listeners {
+			mergeVirtualHostOptions(l)
+		}
+	}
+}
+
+func (c *compiler) attachVHOTarget(opt *vhoIR, t gatewayv1.GatewayTargetReference) {
+	o := opt.obj
+	ns := o.Namespace
+	if t.Namespace != nil {
+		ns = *t.Namespace
+	}
+	key := types.NamespacedName{Namespace: ns, Name: t.Name}
+	ref := gwv1.ParentReference{Group: ptr(gwv1.Group(groupGateway)), Kind: ptr(gwv1.Kind(kindGateway)), Namespace: ptr(gwv1.Namespace(ns)), Name: gwv1.ObjectName(t.Name), SectionName: t.SectionName}
+	what := fmt.Sprintf("targetRef %s %s", t.Kind, key)
+	switch {
+	case (t.Group != "" && t.Group != groupGateway) || t.Kind != kindGateway:
+		opt.state.ancestor(ref).problems.add(gatewayv1.ReasonInvalid, fmt.Sprintf("%s: a VirtualHostOption can only target a gateway.networking.k8s.io Gateway", what))
+		return
+	case ns != o.Namespace:
+		opt.state.ancestor(ref).problems.add(gatewayv1.ReasonInvalid, fmt.Sprintf("%s: a VirtualHostOption can only target a Gateway in its own namespace %s; move the option to %s", what, o.Namespace, ns))
+		return
+	}
+	if _, exists := c.idx.gateways[key]; !exists {
+		opt.state.ancestor(ref).problems.add(gatewayv1.ReasonTargetNotFound, what+" not found")
+		return
+	}
+	gw := c.ourGateway(key)
+	if gw == nil {
+		return // another controller's Gateway
+	}
+	anc := opt.state.ancestor(ref)
+	if t.SectionName == nil {
+		for _, l := range gw.listeners {
+			l.vhos = append(l.vhos, &vhoAttachment{opt: opt, anc: anc})
+		}
+		return
+	}
+	l, ok := gw.byName[*t.SectionName]
+	if !ok {
+		anc.problems.add(gatewayv1.ReasonTargetNotFound, fmt.Sprintf("%s sectionName %s not found: the Gateway has no listener of that name", what, *t.SectionName))
+		return
+	}
+	l.vhos = append(l.vhos, &vhoAttachment{opt: opt, anc: anc, specific: true})
+}
+
+// mergeVirtualHostOptions orders the listener's options (listener-specific first,
+// then oldest, ties by name) and lets each fill the top-level fields still unset.
+func mergeVirtualHostOptions(l *listenerIR) {
+	slices.SortStableFunc(l.vhos, func(a, b *vhoAttachment) int {
+		if a.specific != b.specific {
+			if a.specific {
+				return -1
+			}
+			return 1
+		}
+		return olderFirst(a.opt.obj, b.opt.obj)
+	})
+	l.vhos = slices.CompactFunc(l.vhos, func(a, b *vhoAttachment) bool { return a.opt == b.opt })
+	where := fmt.Sprintf("on listener %s of Gateway %s", l.spec.Name, l.gw.key)
+	for _, a := range l.vhos {
+		var shadowed []string
+		if a.opt.hasJwt {
+			if l.options.jwt == nil {
+				l.options.jwt = a
+			} else {
+				shadowed = append(shadowed, fmt.Sprintf("jwt is set by VirtualHostOption %s, which %s", nsName(l.options.jwt.opt.obj), vhoWhy(l.options.jwt, a)))
+			}
+		}
+		if a.opt.hasRbac {
+			if l.options.rbac == nil {
+				l.options.rbac = a
+			} else {
+				shadowed = append(shadowed, fmt.Sprintf("rbac is set by VirtualHostOption %s, which %s", nsName(l.options.rbac.opt.obj), vhoWhy(l.options.rbac, a)))
+			}
+		}
+		a.anc.record(countSet(a.opt.hasJwt, a.opt.hasRbac), where, shadowed)
+	}
+}
+
+// vhoWhy says why winner comes before loser.
+func vhoWhy(winner, loser *vhoAttachment) string {
+	if winner.specific && !loser.specific {
+		return "targets this listener by sectionName"
+	}
+	return olderWhy(winner.opt.obj.CreationTimestamp.Time, loser.opt.obj.CreationTimestamp.Time)
+}
+
+// indexRouteOptions resolves the targetRefs of every RouteOption to the HTTPRoutes of
+// our Gateways.
+func (c *compiler) indexRouteOptions() {
+	for _, o := range c.idx.sortedRTOs {
+		opt := c.rtos[nsName(o)]
+		for _, t := range o.Spec.TargetRefs {
+			c.attachRTOTarget(opt, t)
+		}
+	}
+	for key, list := range c.rtoByRoute {
+		slices.SortFunc(list, func(a, b *rtoAttachment) int { return olderFirst(a.opt.obj, b.opt.obj) })
+		c.rtoByRoute[key] = slices.CompactFunc(list, func(a, b *rtoAttachment) bool { return a.opt == b.opt })
+	}
+}
+
+func (c *compiler) attachRTOTarget(opt *rtoIR, t gatewayv1.RouteTargetReference) {
+	o := opt.obj
+	ns := o.Namespace
+	if t.Namespace != nil {
+		ns = *t.Namespace
+	}
+	key := types.NamespacedName{Namespace: ns, Name: t.Name}
+	ref := routeParentRef(key)
+	what := fmt.Sprintf("targetRef %s %s", t.Kind, key)
+	switch {
+	case (t.Group != "" && t.Group != groupGateway) || t.Kind != kindHTTPRoute:
+		opt.state.ancestor(ref).problems.add(gatewayv1.ReasonInvalid, fmt.Sprintf("%s: a RouteOption can only target a gateway.networking.k8s.io HTTPRoute", what))
+		return
+	case ns != o.Namespace:
+		opt.state.ancestor(ref).problems.add(gatewayv1.ReasonInvalid, fmt.Sprintf("%s: a RouteOption can only target an HTTPRoute in its own namespace %s; move the option to %s", what, o.Namespace, ns))
+		return
+	}
+	if _, exists := c.idx.routes[key]; !exists {
+		opt.state.ancestor(ref).problems.add(gatewayv1.ReasonTargetNotFound, what+" not found")
+		return
+	}
+	if c.routes[key] == nil {
+		return // a route of another controller's Gateways
+	}
+	c.rtoByRoute[key] = append(c.rtoByRoute[key], &rtoAttachment{opt: opt, anc: opt.state.ancestor(ref)})
+}
+
+func routeParentRef(key types.NamespacedName) gwv1.ParentReference {
+	return gwv1.ParentReference{Group: ptr(gwv1.Group(groupGateway)), Kind: ptr(gwv1.Kind(kindHTTPRoute)), Namespace: ptr(gwv1.Namespace(key.Namespace)), Name: gwv1.ObjectName(key.Name)}
+}
+
+// mergeRouteOptions orders the options of a rule (ExtensionRef ones in filter order,
+// then targetRef ones, oldest first) and lets each fill the top-level fields still unset.
+func (c *compiler) mergeRouteOptions(ir *routeIR, rule *ruleIR) {
+	list := make([]*rtoAttachment, 0, len(rule.extRefs)+len(c.rtoByRoute[ir.key]))
+	for _, o := range rule.extRefs {
+		list = append(list, &rtoAttachment{opt: o, anc: o.state.ancestor(routeParentRef(ir.key)), extRef: true})
+	}
+	for _, a := range c.rtoByRoute[ir.key] {
+		if !slices.Contains(rule.extRefs, a.opt) {
+			list = append(list, a)
+		}
+	}
+	where := fmt.Sprintf("on rule %d of HTTPRoute %s", rule.index, ir.key)
+	for _, a := range list {
+		var shadowed []string
+		if a.opt.hasJwt {
+			if rule.options.jwt == nil {
+				rule.options.jwt = a
+			} else {
+				shadowed = append(shadowed, fmt.Sprintf("jwt is set by RouteOption %s, which %s", nsName(rule.options.jwt.opt.obj), rtoWhy(rule.options.jwt, a)))
+			}
+		}
+		if a.opt.hasRbac {
+			if rule.options.rbac == nil {
+				rule.options.rbac = a
+			} else {
+				shadowed = append(shadowed, fmt.Sprintf("rbac is set by RouteOption %s, which %s", nsName(rule.options.rbac.opt.obj), rtoWhy(rule.options.rbac, a)))
+			}
+		}
+		a.anc.record(countSet(a.opt.hasJwt, a.opt.hasRbac), where, shadowed)
+	}
+}
+
+func rtoWhy(winner, loser *rtoAttachment) string {
+	if winner.extRef && !loser.extRef {
+		return "the rule references by an ExtensionRef filter"
+	}
+	if winner.extRef {
+		return "comes first in the rule's filters"
+	}
+	return olderWhy(winner.opt.obj.CreationTimestamp.Time, loser.opt.obj.CreationTimestamp.Time)
+}
+
+// olderWhy says why the winner of two options of the same rank comes first.
+func olderWhy(winner, loser time.Time) string {
+	if winner.Before(loser) {
+		return "is older"
+	}
+	return "is as old and comes first by name"
+}

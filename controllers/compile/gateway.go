@@ -1,0 +1,77 @@
+package compile
+
+import (
+	"fmt"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+)
+
+// gatewayIR is one Gateway of our controller being compiled.
+type gatewayIR struct {
+	obj       *gwv1.Gateway
+	key       types.NamespacedName
+	listeners []*listenerIR // in spec order
+	byName    map[gwv1.SectionName]*listenerIR
+}
+
+// controllerName is the controller the inputs select, ControllerName when unset.
+func (c *compiler) controllerName() gwv1.GatewayController {
+	if c.in.ControllerName == "" {
+		return ControllerName
+	}
+	return c.in.ControllerName
+}
+
+// selectGateways accepts the GatewayClasses of our controllerName and picks their
+// Gateways. Gateways of other classes get neither a snapshot nor a status from us.
+func (c *compiler) selectGateways() {
+	ours := map[string]bool{}
+	for _, gc := range c.idx.sortedClasses {
+		if gc.Spec.ControllerName != c.controllerName() {
+			continue
+		}
+		ours[gc.Name] = true
+		c.res.GatewayClasses[gc.Name] = []metav1.Condition{condition(
+			string(gwv1.GatewayClassConditionStatusAccepted), true, string(gwv1.GatewayClassReasonAccepted),
+			fmt.Sprintf("GatewayClass %s is handled by %s", gc.Name, c.controllerName()), gc.Generation)}
+	}
+	for _, gw := range c.idx.sortedGateways {
+		if ours[string(gw.Spec.GatewayClassName)] {
+			ir := &gatewayIR{obj: gw, key: nsName(gw), byName: map[gwv1.SectionName]*listenerIR{}}
+			c.gateways = append(c.gateways, ir)
+			c.gatewayByKey[ir.key] = ir
+		}
+	}
+}
+
+// ourGateway returns the Gateway of our controller named key, or nil.
+func (c *compiler) ourGateway(key types.NamespacedName) *gatewayIR {
+	return c.gatewayByKey[key]
+}
+
+// status is the Gateway's Accepted condition and listener statuses. Programmed and
+// addresses are the reconciler's, as they depend on the proxies.
+func (g *gatewayIR) status() gwv1.GatewayStatus {
+	st := gwv1.GatewayStatus{}
+	invalid := 0
+	for _, l := range g.listeners {
+		st.Listeners = append(st.Listeners, l.status())
+		if !l.served() {
+			invalid++
+		}
+	}
+	gen := g.obj.Generation
+	switch {
+	case invalid == 0:
+		st.Conditions = []metav1.Condition{condition(string(gwv1.GatewayConditionAccepted), true, string(gwv1.GatewayReasonAccepted), "the Gateway is compiled into a snapshot", gen)}
+	case invalid < len(g.listeners):
+		st.Conditions = []metav1.Condition{condition(string(gwv1.GatewayConditionAccepted), true, string(gwv1.GatewayReasonListenersNotValid),
+			fmt.Sprintf("%d of %d listeners are not served; see their status", invalid, len(g.listeners)), gen)}
+	default:
+		st.Conditions = []metav1.Condition{condition(string(gwv1.GatewayConditionAccepted), false, string(gwv1.GatewayReasonListenersNotValid),
+			"no listener can be served; see the listener statuses", gen)}
+	}
+	return st
+}

@@ -1,0 +1,111 @@
+package compile
+
+import (
+	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
+	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
+)
+
+// vhoIR is a compiled VirtualHostOption. Its JWT fields (jwt, jwtStaged) are one
+// field for merging, and so is rbac.
+type vhoIR struct {
+	obj     *gatewayv1.VirtualHostOption
+	state   *policyState
+	hasJwt  bool
+	hasRbac bool
+	// stages are indexed by snapshotv1.JwtStageName; nil when the stage is unset.
+	stages [2]*jwtStageIR
+	// rbac is nil when rbac.disable is set.
+	rbac *snapshotv1.Rbac
+}
+
+// rtoIR is a compiled RouteOption.
+type rtoIR struct {
+	obj     *gatewayv1.RouteOption
+	state   *policyState
+	hasJwt  bool
+	hasRbac bool
+	// disable turns a stage of the virtual host off (jwt.disable is afterExtAuth).
+	disable [2]bool
+	// replace replaces a stage of the virtual host (jwtProvidersStaged).
+	replace [2]*jwtStageIR
+	rbac    *snapshotv1.Rbac
+}
+
+// compileOptions compiles every VirtualHostOption and RouteOption once, whatever
+// they attach to; attaching and merging come later.
+func (c *compiler) compileOptions() {
+	for _, o := range c.idx.sortedVHOs {
+		c.vhos[nsName(o)] = c.compileVHO(o)
+	}
+	for _, o := range c.idx.sortedRTOs {
+		c.rtos[nsName(o)] = c.compileRTO(o)
+	}
+}
+
+func (c *compiler) compileVHO(o *gatewayv1.VirtualHostOption) *vhoIR {
+	ir := &vhoIR{obj: o, state: newPolicyState(kindVirtualHostOption, o)}
+	ref := optionRef{state: ir.state, idPrefix: o.Namespace + "/" + o.Name, ns: o.Namespace}
+	opts := &o.Spec.Options
+	switch {
+	case opts.Jwt != nil:
+		ir.hasJwt = true
+		ir.stages[afterExtAuth] = c.compileStage(ref, afterExtAuth, opts.Jwt, "jwt", nil)
+	case opts.JwtStaged != nil:
+		ir.hasJwt = true
+		ir.stages = c.compileStaged(ref, opts.JwtStaged.BeforeExtAuth, opts.JwtStaged.AfterExtAuth, "jwtStaged")
+	}
+	if opts.Rbac != nil {
+		ir.hasRbac = true
+		var probs problems
+		ir.rbac, probs = compileRbac(opts.Rbac)
+		ir.state.invalid = append(ir.state.invalid, probs...)
+	}
+	return ir
+}
+
+// compileStaged compiles both stages of jwtStaged or jwtProvidersStaged.
+func (c *compiler) compileStaged(ref optionRef, before, after *gatewayv1.JwtVhostExtension, field string) [2]*jwtStageIR {
+	var out [2]*jwtStageIR
+	afterNames := map[string]bool{}
+	if after != nil {
+		for name := range after.Providers {
+			afterNames[name] = true
+		}
+		out[afterExtAuth] = c.compileStage(ref, afterExtAuth, after, field+".afterExtAuth", nil)
+	}
+	if before != nil {
+		out[beforeExtAuth] = c.compileStage(ref, beforeExtAuth, before, field+".beforeExtAuth", afterNames)
+	}
+	return out
+}
+
+func (c *compiler) compileRTO(o *gatewayv1.RouteOption) *rtoIR {
+	ir := &rtoIR{obj: o, state: newPolicyState(kindRouteOption, o)}
+	prefix := o.Namespace + "/" + o.Name
+	if _, clash := c.idx.vhos[nsName(o)]; clash {
+		// Keep provider ids unique when a VirtualHostOption has the same name.
+		prefix += "#" + kindRouteOption
+	}
+	ref := optionRef{state: ir.state, idPrefix: prefix, ns: o.Namespace}
+	opts := &o.Spec.Options
+	switch {
+	case opts.Jwt != nil:
+		ir.hasJwt = true
+		ir.disable[afterExtAuth] = opts.Jwt.Disable
+	case opts.JwtStaged != nil:
+		ir.hasJwt = true
+		ir.disable[beforeExtAuth] = opts.JwtStaged.BeforeExtAuth != nil && opts.JwtStaged.BeforeExtAuth.Disable
+		ir.disable[afterExtAuth] = opts.JwtStaged.AfterExtAuth != nil && opts.JwtStaged.AfterExtAuth.Disable
+	case opts.JwtProvidersStaged != nil:
+		ir.hasJwt = true
+		ps := opts.JwtProvidersStaged
+		ir.replace = c.compileStaged(ref, ps.BeforeExtAuth, ps.AfterExtAuth, "jwtProvidersStaged")
+	}
+	if opts.Rbac != nil {
+		ir.hasRbac = true
+		var probs problems
+		ir.rbac, probs = compileRbac(opts.Rbac)
+		ir.state.invalid = append(ir.state.invalid, probs...)
+	}
+	return ir
+}

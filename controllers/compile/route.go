@@ -1,0 +1,182 @@
+package compile
+
+import (
+	"fmt"
+	"slices"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+)
+
+// routeIR is an HTTPRoute with a parentRef to one of our Gateways.
+type routeIR struct {
+	obj *gwv1.HTTPRoute
+	key types.NamespacedName
+	// parents are the parentRefs that name one of our Gateways, in spec order.
+	parents []*parentIR
+	rules   []*ruleIR
+	// resolved and partial are the problems of ResolvedRefs and PartiallyInvalid.
+	resolved, partial problems
+}
+
+// parentIR is one parentRef of a route and whether the route attached through it.
+type parentIR struct {
+	ref      gwv1.ParentReference
+	accepted problems
+}
+
+// attachment is a route attached to a listener with the hostnames it serves there.
+type attachment struct {
+	route     *routeIR
+	hostnames []string
+}
+
+// attachRoutes attaches every HTTPRoute to the listeners its parentRefs select and
+// that allow it, recording a parent status per parentRef that names our Gateway.
+func (c *compiler) attachRoutes() {
+	for _, r := range c.idx.sortedRoutes {
+		var ir *routeIR
+		for _, ref := range r.Spec.ParentRefs {
+			gw := c.parentGateway(r, ref)
+			if gw == nil {
+				continue
+			}
+			if ir == nil {
+				ir = &routeIR{obj: r, key: nsName(r)}
+				c.routes[ir.key] = ir
+			}
+			p := &parentIR{ref: ref}
+			ir.parents = append(ir.parents, p)
+			attachToParent(c.idx, ir, p, gw)
+		}
+	}
+}
+
+// parentGateway returns our Gateway a parentRef names, or nil.
+func (c *compiler) parentGateway(r *gwv1.HTTPRoute, ref gwv1.ParentReference) *gatewayIR {
+	if (ref.Group != nil && *ref.Group != groupGateway) || (ref.Kind != nil && *ref.Kind != kindGateway) {
+		return nil
+	}
+	key := types.NamespacedName{Namespace: r.Namespace, Name: string(ref.Name)}
+	if ref.Namespace != nil {
+		key.Namespace = string(*ref.Namespace)
+	}
+	return c.ourGateway(key)
+}
+
+// attachToParent attaches the route to each listener of gw the parentRef selects (by
+// sectionName and port) whose allowedRoutes admit it and whose hostname intersects the
+// route's hostnames.
+func attachToParent(x *index, ir *routeIR, p *parentIR, gw *gatewayIR) {
+	candidates := selectListeners(gw, p.ref)
+	if len(candidates) == 0 {
+		p.accepted.add(string(gwv1.RouteReasonNoMatchingParent),
+			fmt.Sprintf("Gateway %s has no listener matching parentRef%s; fix sectionName or port", gw.key, describeSection(p.ref)))
+		return
+	}
+	allowed, matched := false, false
+	for _, l := range candidates {
+		if !routeAllowed(x, l, ir.obj) {
+			continue
+		}
+		allowed = true
+		hosts := intersectHostnames(l.hostname(), ir.obj.Spec.Hostnames)
+		if len(hosts) == 0 {
+			continue
+		}
+		matched = true
+		attachListener(l, ir, hosts)
+	}
+	switch {
+	case !allowed:
+		p.accepted.add(string(gwv1.RouteReasonNotAllowedByListeners),
+			fmt.Sprintf("no listener of Gateway %s%s allows HTTPRoutes from namespace %s; change the listener's allowedRoutes", gw.key, describeSection(p.ref), ir.obj.Namespace))
+	case !matched:
+		p.accepted.add(string(gwv1.RouteReasonNoMatchingListenerHostname),
+			fmt.Sprintf("no hostname of the route matches a listener hostname of Gateway %s%s; fix spec.hostnames", gw.key, describeSection(p.ref)))
+	}
+}
+
+func describeSection(ref gwv1.ParentReference) string {
+	s := ""
+	if ref.SectionName != nil {
+		s += fmt.Sprintf(" sectionName %s", *ref.SectionName)
+	}
+	if ref.Port != nil {
+		s += fmt.Sprintf(" port %d", *ref.Port)
+	}
+	return s
+}
+
+func selectListeners(gw *gatewayIR, ref gwv1.ParentReference) []*listenerIR {
+	var out []*listenerIR
+	for _, l := range gw.listeners {
+		if ref.SectionName != nil && *ref.SectionName != l.spec.Name {
+			continue
+		}
+		if ref.Port != nil && *ref.Port != l.spec.Port {
+			continue
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// attachListener adds the route to the listener, merging hostnames when two parentRefs
+// of the route select the same listener.
+func attachListener(l *listenerIR, ir *routeIR, hosts []string) {
+	for _, a := range l.attachments {
+		if a.route == ir {
+			a.hostnames = sortedUnique(append(a.hostnames, hosts...))
+			return
+		}
+	}
+	l.attachments = append(l.attachments, &attachment{route: ir, hostnames: hosts})
+}
+
+// routeAllowed applies the listener's protocol, allowedRoutes.kinds and
+// allowedRoutes.namespaces (Same when unset) to an HTTPRoute.
+func routeAllowed(x *index, l *listenerIR, r *gwv1.HTTPRoute) bool {
+	if len(l.kinds) == 0 || len(l.accepted) > 0 {
+		return false
+	}
+	from := gwv1.NamespacesFromSame
+	var sel *metav1.LabelSelector
+	if ar := l.spec.AllowedRoutes; ar != nil && ar.Namespaces != nil {
+		if ar.Namespaces.From != nil {
+			from = *ar.Namespaces.From
+		}
+		sel = ar.Namespaces.Selector
+	}
+	switch from {
+	case gwv1.NamespacesFromAll:
+		return true
+	case gwv1.NamespacesFromSame:
+		return r.Namespace == l.gw.obj.Namespace
+	case gwv1.NamespacesFromSelector:
+		return namespaceSelected(x, sel, r.Namespace)
+	default:
+		return false
+	}
+}
+
+// namespaceSelected matches the namespace's labels (from Inputs.Namespaces) against
+// the selector. An unknown namespace or an invalid or missing selector admits nothing.
+func namespaceSelected(x *index, sel *metav1.LabelSelector, namespace string) bool {
+	ns, ok := x.namespaces[namespace]
+	if !ok || sel == nil {
+		return false
+	}
+	s, err := metav1.LabelSelectorAsSelector(sel)
+	if err != nil {
+		return false
+	}
+	return s.Matches(labels.Set(ns.Labels))
+}
+
+func sortedUnique(s []string) []string {
+	slices.Sort(s)
+	return slices.Compact(s)
+}

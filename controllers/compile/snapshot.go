@@ -1,0 +1,191 @@
+package compile
+
+import (
+	"cmp"
+	"maps"
+	"slices"
+	"strconv"
+
+	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
+)
+
+// jwtKey identifies a pair of merged options, whose effective JWT authentication is
+// computed once.
+type jwtKey struct {
+	vho *vhoIR
+	rto *rtoIR
+}
+
+// effectiveJwt is the JWT authentication of a route and the providers it uses.
+type effectiveJwt struct {
+	auth      *snapshotv1.JwtAuthentication
+	providers []*snapshotv1.JwtProvider
+}
+
+// snapshotBuilder collects what the routes of one snapshot reference.
+type snapshotBuilder struct {
+	upstreams map[string]*snapshotv1.Upstream
+	providers map[string]*snapshotv1.JwtProvider
+}
+
+// flatRoute is one match of one rule of a route on one virtual host.
+type flatRoute struct {
+	route *routeIR
+	rule  *ruleIR
+	match *matchIR
+}
+
+// buildSnapshot assembles the snapshot of one Gateway from its served listeners and
+// sets its content-hash version.
+func (c *compiler) buildSnapshot(gw *gatewayIR) *snapshotv1.Snapshot {
+	snap := &snapshotv1.Snapshot{GatewayNamespace: gw.key.Namespace, GatewayName: gw.key.Name}
+	b := &snapshotBuilder{upstreams: map[string]*snapshotv1.Upstream{}, providers: map[string]*snapshotv1.JwtProvider{}}
+	listeners := slices.Clone(gw.listeners)
+	slices.SortFunc(listeners, func(x, y *listenerIR) int {
+		return cmp.Or(cmp.Compare(x.spec.Port, y.spec.Port), cmp.Compare(x.spec.Name, y.spec.Name))
+	})
+	for _, l := range listeners {
+		if l.served() {
+			snap.Listeners = append(snap.Listeners, c.buildListener(l, b))
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(b.upstreams)) {
+		snap.Upstreams = append(snap.Upstreams, b.upstreams[k])
+	}
+	for _, k := range slices.Sorted(maps.Keys(b.providers)) {
+		snap.JwtProviders = append(snap.JwtProviders, b.providers[k])
+	}
+	if err := snapshotv1.SetVersion(snap); err != nil {
+		// Encoding a message built here cannot fail; an empty version makes every proxy NACK.
+		snap.Version = ""
+	}
+	return snap
+}
+
+func (c *compiler) buildListener(l *listenerIR, b *snapshotBuilder) *snapshotv1.Listener {
+	out := &snapshotv1.Listener{Name: string(l.spec.Name), Port: uint32(l.spec.Port), Hostname: l.hostname(), Tls: l.tls, Protocol: snapshotv1.Protocol_HTTP}
+	if l.tls != nil {
+		out.Protocol = snapshotv1.Protocol_HTTPS
+	}
+	byDomain := map[string][]flatRoute{}
+	for _, a := range l.attachments {
+		for _, host := range a.hostnames {
+			for _, rule := range a.route.rules {
+				for _, m := range rule.matches {
+					byDomain[host] = append(byDomain[host], flatRoute{route: a.route, rule: rule, match: m})
+				}
+			}
+		}
+	}
+	for _, domain := range slices.SortedFunc(maps.Keys(byDomain), compareDomains) {
+		flat := byDomain[domain]
+		slices.SortFunc(flat, comparePrecedence)
+		vh := &snapshotv1.VirtualHost{Name: string(l.spec.Name) + "/" + domain, Domains: []string{domain}, Routes: make([]*snapshotv1.Route, 0, len(flat))}
+		for _, f := range flat {
+			vh.Routes = append(vh.Routes, c.buildRoute(l, f, b))
+		}
+		out.VirtualHosts = append(out.VirtualHosts, vh)
+	}
+	return out
+}
+
+// comparePrecedence orders routes by Gateway API precedence: Exact path, then the
+// longest path (prefix before regular expression at equal length), then a method
+// match, more header matches, more query matches, the oldest route, the route's
+// namespace/name, and finally rule and match order.
+func comparePrecedence(a, b flatRoute) int {
+	ma, mb := a.match, b.match
+	if (ma.pathRank == 0) != (mb.pathRank == 0) {
+		if ma.pathRank == 0 {
+			return -1
+		}
+		return 1
+	}
+	return cmp.Or(
+		cmp.Compare(mb.pathLen, ma.pathLen),
+		cmp.Compare(ma.pathRank, mb.pathRank),
+		cmp.Compare(b2i(mb.method), b2i(ma.method)),
+		cmp.Compare(mb.headers, ma.headers),
+		cmp.Compare(mb.queries, ma.queries),
+		olderFirst(a.route.obj, b.route.obj),
+		cmp.Compare(a.rule.index, b.rule.index),
+		cmp.Compare(ma.index, mb.index),
+	)
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// buildRoute is one snapshot route with the effective options of its listener and rule.
+func (c *compiler) buildRoute(l *listenerIR, f flatRoute, b *snapshotBuilder) *snapshotv1.Route {
+	rule := f.rule
+	r := &snapshotv1.Route{
+		Name:           f.route.key.Namespace + "/" + f.route.key.Name + "/rule/" + strconv.Itoa(rule.index) + "/match/" + strconv.Itoa(f.match.index),
+		Match:          f.match.proto,
+		Filters:        rule.filters,
+		Backends:       rule.backends,
+		Timeouts:       rule.timeouts,
+		DirectResponse: rule.deny,
+	}
+	for _, up := range rule.upstreams {
+		b.upstreams[up.Name] = up
+	}
+	eff := c.effectiveJwt(l.options.jwt, rule.options.jwt)
+	r.Jwt = eff.auth
+	for _, p := range eff.providers {
+		b.providers[p.Id] = p
+	}
+	switch {
+	case rule.options.rbac != nil:
+		r.Rbac = rule.options.rbac.opt.rbac
+	case l.options.rbac != nil:
+		r.Rbac = l.options.rbac.opt.rbac
+	}
+	return r
+}
+
+// effectiveJwt combines the virtual host's stages with the route's changes: a
+// disabled stage is removed, a jwtProvidersStaged stage replaces (or adds) the stage.
+func (c *compiler) effectiveJwt(v *vhoAttachment, r *rtoAttachment) *effectiveJwt {
+	key := jwtKey{}
+	if v != nil {
+		key.vho = v.opt
+	}
+	if r != nil {
+		key.rto = r.opt
+	}
+	if e, ok := c.jwtCache[key]; ok {
+		return e
+	}
+	var stages [2]*jwtStageIR
+	if key.vho != nil {
+		stages = key.vho.stages
+	}
+	if key.rto != nil {
+		for s := range stages {
+			if key.rto.disable[s] {
+				stages[s] = nil
+			}
+			if key.rto.replace[s] != nil {
+				stages[s] = key.rto.replace[s]
+			}
+		}
+	}
+	e := &effectiveJwt{}
+	for _, s := range []int{beforeExtAuth, afterExtAuth} {
+		if stages[s] == nil {
+			continue
+		}
+		if e.auth == nil {
+			e.auth = &snapshotv1.JwtAuthentication{}
+		}
+		e.auth.Stages = append(e.auth.Stages, stages[s].proto)
+		e.providers = append(e.providers, stages[s].providers...)
+	}
+	c.jwtCache[key] = e
+	return e
+}

@@ -1,0 +1,174 @@
+package compile
+
+import (
+	"fmt"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
+	gloov1 "github.com/claimgate/claimgate/api/gloo/v1"
+	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
+)
+
+// defaultAnthropicVersion is the anthropic-version sent when an Upstream sets none.
+const defaultAnthropicVersion = "2023-06-01"
+
+// upstreamIR is a compiled gloo.solo.io Upstream. proto is nil when the Upstream cannot
+// be used (for example its Secret is missing): routes to it then have no backend and
+// the proxy answers 500.
+type upstreamIR struct {
+	obj        *gloov1.Upstream
+	proto      *snapshotv1.Upstream
+	invalid    problems
+	unresolved problems
+}
+
+// usable reports whether routes may send traffic to the Upstream.
+func (u *upstreamIR) usable() bool { return u.proto != nil }
+
+// why says, without any secret value, why the Upstream cannot be used.
+func (u *upstreamIR) why() string {
+	return append(append(problems{}, u.invalid...), u.unresolved...).message()
+}
+
+// compileUpstreams compiles every Upstream and records its status.
+func (c *compiler) compileUpstreams() {
+	for _, us := range c.idx.sortedUpstreams {
+		ir := c.compileUpstream(us)
+		c.upstreams[nsName(us)] = ir
+		gen := us.Generation
+		c.res.Upstreams[nsName(us)] = gloov1.UpstreamStatus{Conditions: []metav1.Condition{
+			ir.invalid.condition(gatewayv1.ConditionAccepted, gatewayv1.ReasonAccepted, "the Upstream is valid", gen),
+			ir.unresolved.condition(gatewayv1.ConditionResolvedRefs, gatewayv1.ReasonResolvedRefs, "every reference was resolved", gen),
+		}}
+	}
+}
+
+func (c *compiler) compileUpstream(us *gloov1.Upstream) *upstreamIR {
+	ir := &upstreamIR{obj: us}
+	name := "upstream:" + us.Namespace + "/" + us.Name
+	switch {
+	case us.Spec.AI != nil:
+		llm := c.compileAI(ir, us.Spec.AI)
+		if llm != nil && len(ir.invalid) == 0 && len(ir.unresolved) == 0 {
+			ir.proto = &snapshotv1.Upstream{Name: name, Kind: &snapshotv1.Upstream_Llm{Llm: llm}}
+		}
+	case us.Spec.Static != nil:
+		st := compileStatic(ir, us.Spec.Static)
+		if len(ir.invalid) == 0 {
+			ir.proto = &snapshotv1.Upstream{Name: name, Kind: &snapshotv1.Upstream_Static{Static: st}}
+		}
+	default:
+		ir.invalid.add(gatewayv1.ReasonInvalid, fmt.Sprintf("Upstream %s/%s sets neither spec.ai nor spec.static; set exactly one", us.Namespace, us.Name))
+	}
+	return ir
+}
+
+// compileAI resolves the one provider of spec.ai.
+func (c *compiler) compileAI(ir *upstreamIR, ai *gloov1.AIUpstream) *snapshotv1.LlmUpstream {
+	switch {
+	case ai.OpenAI != nil:
+		return c.llm(ir, snapshotv1.LlmProvider_OPENAI, ai.OpenAI.AuthToken, ai.OpenAI.CustomHost, ai.OpenAI.Model, "")
+	case ai.Mistral != nil:
+		return c.llm(ir, snapshotv1.LlmProvider_MISTRAL, ai.Mistral.AuthToken, ai.Mistral.CustomHost, ai.Mistral.Model, "")
+	case ai.Anthropic != nil:
+		version := ai.Anthropic.Version
+		if version == "" {
+			version = defaultAnthropicVersion
+		}
+		return c.llm(ir, snapshotv1.LlmProvider_ANTHROPIC, ai.Anthropic.AuthToken, ai.Anthropic.CustomHost, ai.Anthropic.Model, version)
+	case ai.AzureOpenAI != nil:
+		az := ai.AzureOpenAI
+		host := &gloov1.CustomHost{Host: az.Endpoint, Port: 443}
+		llm := c.llm(ir, snapshotv1.LlmProvider_AZURE_OPENAI, az.AuthToken, host, "", az.APIVersion)
+		llm.DeploymentName = az.DeploymentName
+		return llm
+	case ai.Gemini != nil:
+		g := ai.Gemini
+		return c.llm(ir, snapshotv1.LlmProvider_GEMINI, g.AuthToken, nil, g.Model, g.APIVersion)
+	default:
+		ir.invalid.add(gatewayv1.ReasonInvalid, fmt.Sprintf("Upstream %s/%s: spec.ai names no provider; set one of openai, mistral, anthropic, azureOpenai or gemini", ir.obj.Namespace, ir.obj.Name))
+		return nil
+	}
+}
+
+func (c *compiler) llm(ir *upstreamIR, p snapshotv1.LlmProvider, tok gloov1.SingleAuthToken, host *gloov1.CustomHost, model, apiVersion string) *snapshotv1.LlmUpstream {
+	llm := &snapshotv1.LlmUpstream{Provider: p, Model: model, ApiVersion: apiVersion}
+	if host != nil {
+		llm.Endpoint = &snapshotv1.Endpoint{Host: host.Host, Port: uint32(host.Port), Tls: host.Port == 443}
+	}
+	llm.AuthToken, llm.Passthrough = c.resolveAuthToken(ir, tok)
+	return llm
+}
+
+// resolveAuthToken returns the provider key of an authToken with a leading "Bearer "
+// removed, or passthrough. Problems name the Secret, never its content.
+func (c *compiler) resolveAuthToken(ir *upstreamIR, tok gloov1.SingleAuthToken) (string, bool) {
+	us := ir.obj
+	switch {
+	case tok.Passthrough != nil:
+		return "", true
+	case tok.Inline != nil:
+		key := strings.TrimPrefix(*tok.Inline, "Bearer ")
+		if key == "" {
+			ir.invalid.add(gatewayv1.ReasonInvalid, fmt.Sprintf("Upstream %s/%s: authToken.inline is empty; set the provider key", us.Namespace, us.Name))
+		}
+		return key, false
+	case tok.SecretRef != nil:
+		return c.secretAuthToken(ir, tok.SecretRef), false
+	default:
+		ir.invalid.add(gatewayv1.ReasonInvalid, fmt.Sprintf("Upstream %s/%s: authToken sets none of inline, secretRef or passthrough; set one", us.Namespace, us.Name))
+		return "", false
+	}
+}
+
+// secretAuthToken reads the Authorization entry of the referenced Secret. A Secret in
+// another namespace needs a ReferenceGrant from gloo.solo.io/Upstream: otherwise anyone
+// who can write an Upstream could send another namespace's key to a host of their choice.
+func (c *compiler) secretAuthToken(ir *upstreamIR, ref *gloov1.SecretRef) string {
+	us := ir.obj
+	key := types.NamespacedName{Namespace: ref.Namespace, Name: ref.Name}
+	if key.Namespace == "" {
+		key.Namespace = us.Namespace
+	}
+	if !c.idx.refAllowed(groupGloo, kindUpstream, us.Namespace, groupCore, kindSecret, key.Namespace, key.Name) {
+		ir.unresolved.add(gatewayv1.ReasonRefNotPermitted, fmt.Sprintf("authToken.secretRef Secret %s is in another namespace and no ReferenceGrant in %s allows Upstreams from %s to read it; add one or move the Secret", key, key.Namespace, us.Namespace))
+		return ""
+	}
+	s, ok := c.idx.secrets[key]
+	if !ok {
+		ir.unresolved.add(gatewayv1.ReasonRefNotFound, fmt.Sprintf("authToken.secretRef Secret %s not found; create it with an Authorization entry", key))
+		return ""
+	}
+	raw, ok := s.Data["Authorization"]
+	if !ok {
+		raw = []byte(s.StringData["Authorization"])
+	}
+	token := strings.TrimPrefix(strings.TrimSpace(string(raw)), "Bearer ")
+	if token == "" {
+		ir.unresolved.add(gatewayv1.ReasonRefNotFound, fmt.Sprintf("authToken.secretRef Secret %s has no Authorization entry (or it is empty); add one holding the provider key", key))
+	}
+	return token
+}
+
+// compileStatic turns spec.static into endpoints. Without useTls, port 443 means TLS.
+func compileStatic(ir *upstreamIR, st *gloov1.StaticUpstream) *snapshotv1.StaticUpstream {
+	out := &snapshotv1.StaticUpstream{}
+	if len(st.Hosts) == 0 {
+		ir.invalid.add(gatewayv1.ReasonInvalid, fmt.Sprintf("Upstream %s/%s: spec.static.hosts is empty; add a host", ir.obj.Namespace, ir.obj.Name))
+	}
+	for _, h := range st.Hosts {
+		out.Endpoints = append(out.Endpoints, staticEndpoint(st, h))
+	}
+	return out
+}
+
+func staticEndpoint(st *gloov1.StaticUpstream, h gloov1.Host) *snapshotv1.Endpoint {
+	tls := h.Port == 443
+	if st.UseTLS != nil {
+		tls = *st.UseTLS
+	}
+	return &snapshotv1.Endpoint{Host: h.Addr, Port: uint32(h.Port), Tls: tls, Sni: h.SniAddr}
+}
