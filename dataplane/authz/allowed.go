@@ -62,7 +62,7 @@ func (pr *principal) matchesToken(claims map[string]any) bool {
 }
 
 func (c *claimRule) matches(claims map[string]any) bool {
-	v, ok := lookup(claims, c.path)
+	v, ok := ClaimAt(claims, c.path)
 	if !ok {
 		return false
 	}
@@ -91,8 +91,9 @@ func (c *claimRule) matches(claims map[string]any) bool {
 	return false
 }
 
-// lookup walks path through nested JSON objects.
-func lookup(claims map[string]any, path []string) (any, bool) {
+// ClaimAt walks path through nested JSON objects of decoded claims. authn uses it for
+// claimsToHeaders.
+func ClaimAt(claims map[string]any, path []string) (any, bool) {
 	var cur any = claims
 	for _, k := range path {
 		m, ok := cur.(map[string]any)
