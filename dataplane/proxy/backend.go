@@ -1,0 +1,113 @@
+package proxy
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httputil"
+	"sync/atomic"
+
+	"github.com/go-logr/logr"
+
+	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
+	"github.com/claimgate/claimgate/dataplane/llm"
+)
+
+// upstream is a compiled snapshot Upstream with the reverse proxy that reaches it.
+type upstream struct {
+	name      string
+	adapter   *llm.Adapter   // set for an LLM provider
+	endpoints []llm.Endpoint // set for a static upstream, used in turn
+	next      atomic.Uint64
+	proxy     *httputil.ReverseProxy
+}
+
+func compileUpstream(u *snapshotv1.Upstream, tr *llm.Transports, log logr.Logger) (*upstream, error) {
+	up := &upstream{name: u.GetName()}
+	var rt http.RoundTripper
+	switch k := u.GetKind().(type) {
+	case *snapshotv1.Upstream_Llm:
+		a, err := llm.Compile(k.Llm)
+		if err != nil {
+			return nil, fmt.Errorf("upstream %s: %w", u.GetName(), err)
+		}
+		up.adapter, rt = a, tr.For(a.Endpoint())
+	case *snapshotv1.Upstream_Static:
+		hosts := hostTransports{}
+		for i, e := range k.Static.GetEndpoints() {
+			ep, err := llm.CompileEndpoint(e)
+			if err != nil {
+				return nil, fmt.Errorf("upstream %s: endpoint %d: %w", u.GetName(), i, err)
+			}
+			up.endpoints = append(up.endpoints, ep)
+			hosts[ep.Scheme+"://"+ep.HostPort] = tr.For(ep)
+		}
+		if len(up.endpoints) == 0 {
+			return nil, fmt.Errorf("upstream %s: static upstream has no endpoint", u.GetName())
+		}
+		rt = hosts
+	default:
+		return nil, fmt.Errorf("upstream %s: neither llm nor static", u.GetName())
+	}
+	up.proxy = &httputil.ReverseProxy{
+		Rewrite:       up.rewrite,
+		Transport:     rt,
+		FlushInterval: -1,
+		BufferPool:    bufferPool{},
+		ErrorHandler:  upstreamErrorHandler(u.GetName(), log),
+	}
+	return up, nil
+}
+
+// rewrite points the outgoing request at the upstream.
+func (u *upstream) rewrite(pr *httputil.ProxyRequest) {
+	if u.adapter != nil {
+		u.adapter.Rewrite(pr.Out)
+		return
+	}
+	ep := u.endpoints[0]
+	if len(u.endpoints) > 1 {
+		ep = u.endpoints[(u.next.Add(1)-1)%uint64(len(u.endpoints))]
+	}
+	pr.Out.URL.Scheme, pr.Out.URL.Host = ep.Scheme, ep.HostPort
+	pr.SetXForwarded()
+}
+
+// hostTransports sends each request through the transport of its endpoint.
+type hostTransports map[string]http.RoundTripper
+
+func (h hostTransports) RoundTrip(r *http.Request) (*http.Response, error) {
+	if rt, ok := h[r.URL.Scheme+"://"+r.URL.Host]; ok {
+		return rt.RoundTrip(r)
+	}
+	return nil, fmt.Errorf("no transport for %s", r.URL.Host)
+}
+
+// weightedBackend is one backend of a route.
+type weightedBackend struct {
+	up     *upstream
+	weight uint32
+}
+
+// backendSet picks a backend by weight.
+type backendSet struct {
+	backends []weightedBackend // only weights > 0
+	total    uint64
+}
+
+func (b *backendSet) pick() *upstream {
+	switch len(b.backends) {
+	case 0:
+		return nil
+	case 1:
+		return b.backends[0].up
+	}
+	n := rand.N(b.total)
+	for _, wb := range b.backends {
+		if n < uint64(wb.weight) {
+			return wb.up
+		}
+		n -= uint64(wb.weight)
+	}
+	return b.backends[len(b.backends)-1].up
+}

@@ -1,0 +1,214 @@
+package proxy
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
+	"github.com/claimgate/claimgate/dataplane/authn"
+	"github.com/claimgate/claimgate/dataplane/authz"
+)
+
+// table is one compiled snapshot. It is immutable once built.
+type table struct {
+	version   string
+	gateway   string
+	ports     map[uint32]*portTable
+	appliedAt time.Time
+}
+
+// portTable is everything served on one port: the virtual hosts of every listener on it.
+type portTable struct {
+	port     uint32
+	protocol snapshotv1.Protocol
+	hosts    hostTable
+	certs    *certSet // HTTPS only
+}
+
+type vhost struct {
+	name   string
+	routes []*route
+}
+
+// route is a compiled snapshot Route.
+type route struct {
+	name     string
+	match    routeMatch
+	reqMods  []*headerMod
+	respMods []*headerMod
+	rewrite  *urlRewrite
+	redirect *redirect
+	direct   *directResponse
+	backends backendSet
+	timeout  time.Duration
+	authn    *authn.Requirement
+	rbac     *authz.Policy
+}
+
+type directResponse struct {
+	status int
+	body   string
+}
+
+// compiler holds what compiling one snapshot needs.
+type compiler struct {
+	s         *Server
+	providers *authn.Providers
+	upstreams map[string]*upstream
+}
+
+// compile validates s and builds its table. Errors name the object and hold no secret.
+func (srv *Server) compile(s *snapshotv1.Snapshot) (*table, error) {
+	if s.GetVersion() == "" {
+		return nil, errors.New("snapshot has no version")
+	}
+	c := &compiler{s: srv, upstreams: map[string]*upstream{}}
+	var err error
+	if c.providers, err = srv.cfg.Authenticator.Compile(s.GetJwtProviders()); err != nil {
+		return nil, fmt.Errorf("jwt providers: %w", err)
+	}
+	for _, u := range s.GetUpstreams() {
+		if _, dup := c.upstreams[u.GetName()]; dup {
+			return nil, fmt.Errorf("upstream %s is listed twice", u.GetName())
+		}
+		up, err := compileUpstream(u, srv.cfg.Transports, srv.log)
+		if err != nil {
+			return nil, err
+		}
+		c.upstreams[u.GetName()] = up
+	}
+	t := &table{
+		version: s.GetVersion(), gateway: s.GetGatewayNamespace() + "/" + s.GetGatewayName(),
+		ports: map[uint32]*portTable{}, appliedAt: srv.cfg.Now(),
+	}
+	for _, l := range s.GetListeners() {
+		if err := c.addListener(t, l); err != nil {
+			return nil, fmt.Errorf("listener %s (port %d): %w", l.GetName(), l.GetPort(), err)
+		}
+	}
+	return t, nil
+}
+
+func (c *compiler) addListener(t *table, l *snapshotv1.Listener) error {
+	if l.GetPort() == 0 || l.GetPort() > 65535 {
+		return errors.New("port is not in 1-65535")
+	}
+	if l.GetProtocol() != snapshotv1.Protocol_HTTP && l.GetProtocol() != snapshotv1.Protocol_HTTPS {
+		return fmt.Errorf("unsupported protocol %s", l.GetProtocol())
+	}
+	pt, ok := t.ports[l.GetPort()]
+	if !ok {
+		pt = &portTable{port: l.GetPort(), protocol: l.GetProtocol(), hosts: newHostTable()}
+		t.ports[l.GetPort()] = pt
+	} else if pt.protocol != l.GetProtocol() {
+		return fmt.Errorf("protocol %s conflicts with %s on the same port", l.GetProtocol(), pt.protocol)
+	}
+	if l.GetProtocol() == snapshotv1.Protocol_HTTPS {
+		if err := pt.addCertificates(l.GetTls().GetCertificates()); err != nil {
+			return err
+		}
+	}
+	for _, v := range l.GetVirtualHosts() {
+		vh := &vhost{name: v.GetName()}
+		for _, r := range v.GetRoutes() {
+			rt, err := c.compileRoute(r)
+			if err != nil {
+				return fmt.Errorf("virtual host %s: route %s: %w", v.GetName(), r.GetName(), err)
+			}
+			vh.routes = append(vh.routes, rt)
+		}
+		if err := pt.hosts.add(vh, v.GetDomains()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *compiler) compileRoute(r *snapshotv1.Route) (*route, error) {
+	rt := &route{name: r.GetName()}
+	var err error
+	if rt.match, err = compileMatch(r.GetMatch()); err != nil {
+		return nil, fmt.Errorf("match: %w", err)
+	}
+	if err := rt.compileFilters(r.GetFilters()); err != nil {
+		return nil, err
+	}
+	if err := c.compileBackends(rt, r.GetBackends()); err != nil {
+		return nil, err
+	}
+	rt.timeout = min0(r.GetTimeouts().GetRequest().AsDuration(), r.GetTimeouts().GetBackendRequest().AsDuration())
+	if j := r.GetJwt(); j != nil {
+		if rt.authn, err = c.providers.Requirement(j); err != nil {
+			return nil, fmt.Errorf("jwt: %w", err)
+		}
+	}
+	if rb := r.GetRbac(); rb != nil {
+		if rt.rbac, err = authz.Compile(rb); err != nil {
+			return nil, fmt.Errorf("rbac: %w", err)
+		}
+	}
+	if d := r.GetDirectResponse(); d != nil {
+		if d.GetStatus() < 200 || d.GetStatus() > 599 {
+			return nil, fmt.Errorf("direct response status %d is not in 200-599", d.GetStatus())
+		}
+		rt.direct = &directResponse{status: int(d.GetStatus()), body: d.GetBody()}
+	}
+	return rt, nil
+}
+
+// min0 is the smaller of two durations where zero means unbounded.
+func min0(a, b time.Duration) time.Duration {
+	switch {
+	case a <= 0:
+		return max(b, 0)
+	case b <= 0:
+		return a
+	default:
+		return min(a, b)
+	}
+}
+
+func (rt *route) compileFilters(fs []*snapshotv1.Filter) error {
+	for i, f := range fs {
+		switch k := f.GetKind().(type) {
+		case *snapshotv1.Filter_RequestHeaders:
+			rt.reqMods = append(rt.reqMods, compileHeaderMod(k.RequestHeaders))
+		case *snapshotv1.Filter_ResponseHeaders:
+			rt.respMods = append(rt.respMods, compileHeaderMod(k.ResponseHeaders))
+		case *snapshotv1.Filter_UrlRewrite:
+			pm, err := compilePathMod(k.UrlRewrite.GetPath(), &rt.match)
+			if err != nil {
+				return fmt.Errorf("filter %d: url rewrite: %w", i, err)
+			}
+			rt.rewrite = &urlRewrite{hostname: k.UrlRewrite.GetHostname(), path: pm}
+		case *snapshotv1.Filter_RequestRedirect:
+			rd, err := compileRedirect(k.RequestRedirect, &rt.match)
+			if err != nil {
+				return fmt.Errorf("filter %d: redirect: %w", i, err)
+			}
+			rt.redirect = rd
+		default:
+			return fmt.Errorf("filter %d: no kind set", i)
+		}
+	}
+	if rt.redirect != nil && rt.rewrite != nil {
+		return errors.New("a route cannot both redirect and rewrite")
+	}
+	return nil
+}
+
+func (c *compiler) compileBackends(rt *route, bs []*snapshotv1.WeightedBackend) error {
+	for _, b := range bs {
+		up, ok := c.upstreams[b.GetUpstream()]
+		if !ok {
+			return fmt.Errorf("backend %s is not an upstream of the snapshot", b.GetUpstream())
+		}
+		if b.GetWeight() == 0 {
+			continue
+		}
+		rt.backends.backends = append(rt.backends.backends, weightedBackend{up: up, weight: b.GetWeight()})
+		rt.backends.total += uint64(b.GetWeight())
+	}
+	return nil
+}

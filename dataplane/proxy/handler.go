@@ -1,0 +1,152 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/claimgate/claimgate/dataplane/authz"
+	"github.com/claimgate/claimgate/dataplane/llm"
+)
+
+// Decisions label metrics and access-log lines.
+const (
+	decisionAllowed       = "allowed"
+	decisionNotReady      = "not_ready"
+	decisionNoRoute       = "no_route"
+	decisionDeniedAuthn   = "denied_authn"
+	decisionDeniedAuthz   = "denied_authz"
+	decisionDirect        = "direct_response"
+	decisionRedirect      = "redirect"
+	decisionNoBackend     = "no_backend"
+	decisionBadRequest    = "bad_request"
+	decisionUpstreamError = "upstream_error"
+)
+
+// portHandler serves one port with whatever table is current when a request starts.
+type portHandler struct {
+	s    *Server
+	port uint32
+}
+
+func (h *portHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rw := newResponseWriter(w)
+	t := h.s.table.Load()
+	path := r.URL.Path
+	defer func() {
+		h.s.observe(rw, r, t, path, start)
+		rw.release()
+	}()
+	if t == nil {
+		rw.decision = decisionNotReady
+		writeText(rw, http.StatusServiceUnavailable, "no configuration yet")
+		return
+	}
+	rt := t.route(h.port, r)
+	if rt == nil {
+		rw.decision = decisionNoRoute
+		writeText(rw, http.StatusNotFound, "route not found")
+		return
+	}
+	rw.route = rt.name
+	h.s.serveRoute(rw, r, rt, h.port)
+}
+
+// route returns the first route of the request's virtual host that matches, or nil.
+func (t *table) route(port uint32, r *http.Request) *route {
+	pt := t.ports[port]
+	if pt == nil {
+		return nil
+	}
+	vh := pt.hosts.lookup(r.Host)
+	if vh == nil {
+		return nil
+	}
+	var q url.Values
+	for _, rt := range vh.routes {
+		if rt.match.matches(r, &q) {
+			return rt
+		}
+	}
+	return nil
+}
+
+// serveRoute runs authentication, authorization, filters and forwarding for rt.
+func (s *Server) serveRoute(rw *responseWriter, r *http.Request, rt *route, port uint32) {
+	var tokens []authz.Token
+	if rt.authn != nil {
+		toks, fail := rt.authn.Authenticate(r)
+		if fail != nil {
+			rw.decision, rw.reason = decisionDeniedAuthn, fail.Reason
+			fail.Write(rw, r)
+			return
+		}
+		tokens, rw.sub = toks, subject(toks)
+	}
+	if rt.rbac != nil && !rt.rbac.Allowed(tokens, r.Method, r.URL.Path) {
+		rw.decision = decisionDeniedAuthz
+		writeText(rw, http.StatusForbidden, authz.DenyBody)
+		return
+	}
+	rw.respMods = rt.respMods
+	switch {
+	case rt.direct != nil:
+		rw.decision = decisionDirect
+		writeText(rw, rt.direct.status, rt.direct.body)
+		return
+	case rt.redirect != nil:
+		rw.decision = decisionRedirect
+		rw.Header().Set("Location", rt.redirect.location(r, port))
+		rw.WriteHeader(rt.redirect.status)
+		return
+	}
+	for _, m := range rt.reqMods {
+		m.apply(r.Header)
+	}
+	if rt.rewrite != nil {
+		rt.rewrite.apply(r)
+	}
+	s.forward(rw, r, rt)
+}
+
+// forward sends r to one of rt's backends.
+func (s *Server) forward(rw *responseWriter, r *http.Request, rt *route) {
+	up := rt.backends.pick()
+	if up == nil {
+		rw.decision = decisionNoBackend
+		writeText(rw, http.StatusInternalServerError, "route has no backend")
+		return
+	}
+	if rt.timeout > 0 {
+		ctx, cancel := context.WithTimeout(r.Context(), rt.timeout)
+		defer cancel()
+		r = r.WithContext(ctx)
+	}
+	if up.adapter != nil && up.adapter.Model() != "" {
+		if err := llm.RewriteModel(r, up.adapter.Model(), s.cfg.MaxBodyBytes); err != nil {
+			rw.decision = decisionBadRequest
+			if errors.Is(err, llm.ErrBodyTooLarge) {
+				writeText(rw, http.StatusRequestEntityTooLarge, "request body too large")
+				return
+			}
+			writeText(rw, http.StatusBadRequest, "cannot read request body")
+			return
+		}
+	}
+	rw.decision = decisionAllowed
+	rw.upstreamStart = time.Now()
+	up.proxy.ServeHTTP(rw, r)
+}
+
+// subject is the sub claim of the first verified token, for the access log.
+func subject(tokens []authz.Token) string {
+	for _, t := range tokens {
+		if sub, ok := t.Claims["sub"].(string); ok {
+			return sub
+		}
+	}
+	return ""
+}

@@ -1,0 +1,87 @@
+package proxy
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the proxy's Prometheus collectors.
+type metrics struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	upstream *prometheus.HistogramVec
+	info     *prometheus.GaugeVec
+	rejected prometheus.Counter
+}
+
+func newMetrics(reg prometheus.Registerer, s *Server) (*metrics, error) {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "claimgate_proxy_requests_total",
+			Help: "Requests answered, by route, status, decision and denial reason.",
+		}, []string{"route", "status", "decision", "reason"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "claimgate_proxy_request_duration_seconds",
+			Help:    "Time from the request's arrival to the end of its answer, by route and decision.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120},
+		}, []string{"route", "decision"}),
+		upstream: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "claimgate_proxy_upstream_latency_seconds",
+			Help:    "Time from forwarding a request to the upstream's response headers, by route.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120},
+		}, []string{"route"}),
+		info: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "claimgate_proxy_snapshot_info",
+			Help: "1 for the snapshot version being served.",
+		}, []string{"version", "gateway"}),
+		rejected: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "claimgate_proxy_snapshot_rejections_total",
+			Help: "Snapshots that failed validation or compilation and were not served.",
+		}),
+	}
+	if reg == nil {
+		return m, nil
+	}
+	age := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "claimgate_proxy_snapshot_age_seconds",
+		Help: "Seconds since the snapshot being served was applied; absent meaning none is (-1).",
+	}, func() float64 {
+		t := s.table.Load()
+		if t == nil {
+			return -1
+		}
+		return s.cfg.Now().Sub(t.appliedAt).Seconds()
+	})
+	for _, c := range []prometheus.Collector{m.requests, m.duration, m.upstream, m.info, m.rejected, age} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("registering proxy metrics: %w", err)
+		}
+	}
+	return m, nil
+}
+
+// applied moves the info gauge from old's version to t's.
+func (m *metrics) applied(old, t *table) {
+	if old != nil {
+		m.info.DeleteLabelValues(old.version, old.gateway)
+	}
+	m.info.WithLabelValues(t.version, t.gateway).Set(1)
+}
+
+// statusText holds the label of every status code, so labelling allocates nothing.
+var statusText = func() [600]string {
+	var out [600]string
+	for i := range out {
+		out[i] = strconv.Itoa(i)
+	}
+	return out
+}()
+
+func statusLabel(code int) string {
+	if code >= 0 && code < len(statusText) {
+		return statusText[code]
+	}
+	return strconv.Itoa(code)
+}

@@ -1,0 +1,38 @@
+package proxy
+
+import (
+	"net/http"
+	"time"
+)
+
+// observe records one finished request in the metrics and the access log. The log holds
+// the path without its query (which may carry a token), never a header value.
+func (s *Server) observe(rw *responseWriter, r *http.Request, t *table, path string, start time.Time) {
+	dur := time.Since(start)
+	status := rw.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	route := rw.route
+	if route == "" {
+		route = "none"
+	}
+	s.metrics.requests.WithLabelValues(route, statusLabel(status), rw.decision, rw.reason).Inc()
+	s.metrics.duration.WithLabelValues(route, rw.decision).Observe(dur.Seconds())
+	if rw.upstreamLatency > 0 {
+		s.metrics.upstream.WithLabelValues(route).Observe(rw.upstreamLatency.Seconds())
+	}
+	if !s.cfg.AccessLog.Enabled() {
+		return
+	}
+	version := ""
+	if t != nil {
+		version = t.version
+	}
+	s.cfg.AccessLog.Info("request",
+		"method", r.Method, "host", r.Host, "path", path, "proto", r.Proto,
+		"route", rw.route, "status", status, "decision", rw.decision, "reason", rw.reason,
+		"sub", rw.sub, "bytes", rw.written,
+		"upstream_latency_ms", float64(rw.upstreamLatency.Microseconds())/1000,
+		"duration_ms", float64(dur.Microseconds())/1000, "version", version)
+}

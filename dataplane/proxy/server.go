@@ -1,0 +1,134 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/prometheus/client_golang/prometheus"
+
+	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
+	"github.com/claimgate/claimgate/dataplane/authn"
+	"github.com/claimgate/claimgate/dataplane/llm"
+)
+
+// Config configures a Server.
+type Config struct {
+	// Authenticator compiles each snapshot's JWT providers; required.
+	Authenticator *authn.Authenticator
+	// Transports are the upstream connection pools; nil means default-sized pools.
+	Transports *llm.Transports
+	// Logger logs snapshots, listeners and upstream errors.
+	Logger logr.Logger
+	// AccessLog receives one line per request; the zero Logger disables it.
+	AccessLog logr.Logger
+	// Registerer receives the proxy's metrics; nil means they are not exported.
+	Registerer prometheus.Registerer
+	// ListenHost is the address listeners bind to; empty means every interface.
+	ListenHost string
+	// InitialPorts are opened at Start and answer 503 until a snapshot arrives.
+	InitialPorts []uint32
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// ShutdownTimeout bounds the wait for in-flight requests when a listener closes
+	// (default 15s).
+	ShutdownTimeout time.Duration
+	// MaxBodyBytes bounds a body read to override its model (default llm.MaxBodyBytes).
+	MaxBodyBytes int64
+}
+
+// Server is the proxy: it serves the listeners of its current snapshot.
+type Server struct {
+	cfg     Config
+	log     logr.Logger
+	table   atomic.Pointer[table]
+	metrics *metrics
+
+	mu        sync.Mutex // serializes Apply and guards listeners and closed
+	listeners map[uint32]*listener
+	closed    bool
+	serving   sync.WaitGroup
+}
+
+// New returns a Server with no snapshot: not ready, answering 503.
+func New(cfg Config) (*Server, error) {
+	if cfg.Authenticator == nil {
+		return nil, errors.New("an authenticator is required")
+	}
+	if cfg.Transports == nil {
+		cfg.Transports = llm.NewTransports(llm.TransportConfig{})
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = 15 * time.Second
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = llm.MaxBodyBytes
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, listeners: map[uint32]*listener{}}
+	m, err := newMetrics(cfg.Registerer, s)
+	if err != nil {
+		return nil, err
+	}
+	s.metrics = m
+	return s, nil
+}
+
+// Version is the version of the snapshot being served, empty before the first one.
+func (s *Server) Version() string {
+	if t := s.table.Load(); t != nil {
+		return t.version
+	}
+	return ""
+}
+
+// Ready reports whether a snapshot is being served.
+func (s *Server) Ready() bool { return s.table.Load() != nil }
+
+// Apply validates and compiles snap, opens the listeners it needs, swaps it in and closes
+// the listeners it no longer has. On error nothing changes. Requests in flight finish on
+// the table they started with.
+func (s *Server) Apply(snap *snapshotv1.Snapshot) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errors.New("proxy is shutting down")
+	}
+	t, err := s.compile(snap)
+	if err == nil {
+		err = s.openPorts(t)
+	}
+	if err != nil {
+		s.metrics.rejected.Inc()
+		return fmt.Errorf("snapshot %s: %w", snap.GetVersion(), err)
+	}
+	old := s.table.Swap(t)
+	s.closeUnusedPorts(t)
+	s.metrics.applied(old, t)
+	s.log.Info("snapshot serving", "version", t.version, "gateway", t.gateway, "ports", len(t.ports))
+	return nil
+}
+
+// Start opens the initial ports, serves until ctx ends, then closes every listener,
+// letting in-flight requests finish within ShutdownTimeout.
+func (s *Server) Start(ctx context.Context) error {
+	if err := s.openInitialPorts(); err != nil {
+		return err
+	}
+	<-ctx.Done()
+	s.mu.Lock()
+	s.closed = true
+	for port, l := range s.listeners {
+		s.closeListener(l)
+		delete(s.listeners, port)
+	}
+	s.mu.Unlock()
+	s.serving.Wait()
+	return nil
+}

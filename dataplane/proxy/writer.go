@@ -1,0 +1,74 @@
+package proxy
+
+import (
+	"net/http"
+	"sync"
+	"time"
+)
+
+// responseWriter records what the proxy answered for metrics and the access log, and
+// applies the route's response header modifiers. It keeps Flush working (streaming) and
+// exposes the original writer through Unwrap for http.ResponseController.
+type responseWriter struct {
+	http.ResponseWriter
+	status      int
+	written     int64
+	wroteHeader bool
+	respMods    []*headerMod
+
+	decision, reason string
+	route, sub       string
+	upstreamStart    time.Time
+	upstreamLatency  time.Duration
+}
+
+var writers = sync.Pool{New: func() any { return &responseWriter{} }}
+
+func newResponseWriter(w http.ResponseWriter) *responseWriter {
+	rw := writers.Get().(*responseWriter)
+	rw.ResponseWriter = w
+	return rw
+}
+
+func (w *responseWriter) release() {
+	*w = responseWriter{}
+	writers.Put(w)
+}
+
+// WriteHeader applies the response header modifiers before the first non-informational
+// status, and records it.
+func (w *responseWriter) WriteHeader(code int) {
+	if w.wroteHeader {
+		return
+	}
+	if code >= 200 || code == http.StatusSwitchingProtocols {
+		w.wroteHeader, w.status = true, code
+		if !w.upstreamStart.IsZero() {
+			w.upstreamLatency = time.Since(w.upstreamStart)
+		}
+		for _, m := range w.respMods {
+			m.apply(w.ResponseWriter.Header())
+		}
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *responseWriter) Write(p []byte) (int, error) {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	n, err := w.ResponseWriter.Write(p)
+	w.written += int64(n)
+	return n, err
+}
+
+// Flush sends buffered data to the client, event by event for streams.
+func (w *responseWriter) Flush() {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	_ = http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// Unwrap gives http.ResponseController the underlying writer.
+func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
