@@ -1,0 +1,114 @@
+package publish
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/go-logr/logr"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/peer"
+	"google.golang.org/grpc/status"
+	"k8s.io/apimachinery/pkg/types"
+
+	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
+)
+
+// Stream serves one proxy: it reads the Hello, sends the Gateway's snapshot whenever its
+// version differs from what the proxy serves, and records the proxy's ACKs and NACKs.
+func (s *Server) Stream(st snapshotv1.SnapshotService_StreamServer) error {
+	first, err := st.Recv()
+	if err != nil {
+		return fmt.Errorf("receiving hello: %w", err)
+	}
+	hello := first.GetHello()
+	if hello == nil {
+		return status.Error(codes.InvalidArgument, "the first message of a stream must be a Hello")
+	}
+	if hello.GetGatewayNamespace() == "" || hello.GetGatewayName() == "" {
+		return status.Error(codes.InvalidArgument, "hello: gateway_namespace and gateway_name are required")
+	}
+	gw := types.NamespacedName{Namespace: hello.GetGatewayNamespace(), Name: hello.GetGatewayName()}
+	instance := hello.GetInstance()
+	if instance == "" {
+		instance = peerAddress(st)
+	}
+	log := s.cfg.Logger.WithValues("gateway", gw.String(), "instance", instance)
+	log.Info("proxy connected", "serving", hello.GetCurrentVersion())
+	s.cfg.Tracker.Connect(gw, instance, hello.GetCurrentVersion())
+	connectedProxies.WithLabelValues(gw.String()).Inc()
+	defer func() {
+		connectedProxies.WithLabelValues(gw.String()).Dec()
+		s.cfg.Tracker.Disconnect(gw, instance)
+		log.Info("proxy disconnected")
+	}()
+
+	received := make(chan error, 1)
+	go func() { received <- s.receive(st, gw, instance, log) }()
+	return s.send(st, gw, hello.GetCurrentVersion(), received)
+}
+
+// send writes gw's snapshot each time its version differs from the last one the proxy
+// has, until the stream or the server ends.
+func (s *Server) send(st snapshotv1.SnapshotService_StreamServer, gw types.NamespacedName, has string, received <-chan error) error {
+	for {
+		snap, changed := s.cfg.Store.Watch(gw)
+		if snap != nil && snap.GetVersion() != has {
+			if err := st.Send(&snapshotv1.StreamResponse{Snapshot: snap}); err != nil {
+				return fmt.Errorf("sending snapshot %s of %s: %w", ShortVersion(snap.GetVersion()), gw, err)
+			}
+			snapshotsSent.WithLabelValues(gw.String()).Inc()
+			has = snap.GetVersion()
+		}
+		select {
+		case <-changed:
+		case err := <-received:
+			return err
+		case <-st.Context().Done():
+			return nil
+		case <-s.stopping:
+			return status.Error(codes.Unavailable, "the controller is shutting down")
+		}
+	}
+}
+
+// receive records ACKs and NACKs until the proxy closes its side or the stream fails.
+func (s *Server) receive(st snapshotv1.SnapshotService_StreamServer, gw types.NamespacedName, instance string, log logr.Logger) error {
+	for {
+		req, err := st.Recv()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		switch k := req.GetKind().(type) {
+		case *snapshotv1.StreamRequest_Ack:
+			acks.WithLabelValues(gw.String()).Inc()
+			log.V(1).Info("snapshot acknowledged", "version", k.Ack.GetVersion())
+			s.cfg.Tracker.Ack(gw, instance, k.Ack.GetVersion())
+		case *snapshotv1.StreamRequest_Nack:
+			nacks.WithLabelValues(gw.String()).Inc()
+			log.Info("snapshot rejected", "version", k.Nack.GetVersion(), "reason", k.Nack.GetError())
+			s.cfg.Tracker.Nack(gw, instance, k.Nack.GetVersion(), k.Nack.GetError())
+		case *snapshotv1.StreamRequest_Hello:
+			return status.Error(codes.InvalidArgument, "hello may only be the first message of a stream")
+		}
+	}
+}
+
+// peerAddress names a proxy that did not say its instance.
+func peerAddress(st snapshotv1.SnapshotService_StreamServer) string {
+	if p, ok := peer.FromContext(st.Context()); ok && p.Addr != nil {
+		return p.Addr.String()
+	}
+	return "unknown"
+}
+
+// ShortVersion is the first 8 characters of a version, as users see it in statuses.
+func ShortVersion(version string) string {
+	if len(version) > 8 {
+		return version[:8]
+	}
+	return version
+}
