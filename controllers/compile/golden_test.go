@@ -1,0 +1,244 @@
+package compile
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/encoding/protojson"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+	"sigs.k8s.io/yaml"
+
+	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
+	gloov1 "github.com/claimgate/claimgate/api/gloo/v1"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.out.yaml from the compiler's output")
+
+// TestGolden compiles each testdata/<case>.in.yaml and compares the snapshots and
+// statuses with testdata/<case>.out.yaml.
+func TestGolden(t *testing.T) {
+	cases, err := filepath.Glob("testdata/*.in.yaml")
+	require.NoError(t, err)
+	require.NotEmpty(t, cases)
+	for _, in := range cases {
+		name := strings.TrimSuffix(filepath.Base(in), ".in.yaml")
+		t.Run(name, func(t *testing.T) {
+			inputs := loadInputs(t, in)
+			got := renderResult(t, Compile(inputs))
+			out := strings.TrimSuffix(in, ".in.yaml") + ".out.yaml"
+			if *update {
+				require.NoError(t, os.WriteFile(out, got, 0o644))
+				return
+			}
+			want, err := os.ReadFile(out)
+			require.NoError(t, err, "run go test ./controllers/compile -update to create it")
+			require.Equal(t, string(want), string(got))
+		})
+	}
+}
+
+// loadInputs decodes a multi-document Kubernetes YAML file into Inputs by
+// apiVersion/kind, adding the GatewayClass claimgate of our controller unless the
+// file defines one.
+func loadInputs(t testing.TB, path string) Inputs {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	in := Inputs{ControllerName: ControllerName}
+	for i, doc := range splitYAML(data) {
+		var tm metav1.TypeMeta
+		require.NoError(t, yaml.Unmarshal(doc, &tm), "document %d", i)
+		require.NoError(t, decodeInto(&in, tm, doc), "document %d (%s %s)", i, tm.APIVersion, tm.Kind)
+	}
+	if !slices.ContainsFunc(in.GatewayClasses, func(gc gwv1.GatewayClass) bool { return gc.Name == "claimgate" }) {
+		in.GatewayClasses = append(in.GatewayClasses, gwv1.GatewayClass{
+			ObjectMeta: metav1.ObjectMeta{Name: "claimgate"},
+			Spec:       gwv1.GatewayClassSpec{ControllerName: ControllerName},
+		})
+	}
+	return in
+}
+
+func splitYAML(data []byte) [][]byte {
+	var out [][]byte
+	for _, doc := range bytes.Split(data, []byte("\n---")) {
+		if len(bytes.TrimSpace(doc)) > 0 {
+			out = append(out, doc)
+		}
+	}
+	return out
+}
+
+func decodeInto(in *Inputs, tm metav1.TypeMeta, doc []byte) error {
+	switch tm.APIVersion + "/" + tm.Kind {
+	case "gateway.networking.k8s.io/v1/GatewayClass":
+		return appendDecoded(doc, &in.GatewayClasses)
+	case "gateway.networking.k8s.io/v1/Gateway":
+		return appendDecoded(doc, &in.Gateways)
+	case "gateway.networking.k8s.io/v1/HTTPRoute":
+		return appendDecoded(doc, &in.HTTPRoutes)
+	case "gateway.networking.k8s.io/v1/ReferenceGrant", "gateway.networking.k8s.io/v1beta1/ReferenceGrant":
+		return appendDecoded(doc, &in.ReferenceGrants)
+	case "v1/Service":
+		return appendDecoded(doc, &in.Services)
+	case "v1/Namespace":
+		return appendDecoded(doc, &in.Namespaces)
+	case "v1/Secret":
+		if err := appendDecoded(doc, &in.Secrets); err != nil {
+			return err
+		}
+		s := &in.Secrets[len(in.Secrets)-1]
+		for k, v := range s.StringData { // as the API server does
+			if s.Data == nil {
+				s.Data = map[string][]byte{}
+			}
+			s.Data[k] = []byte(v)
+		}
+		s.StringData = nil
+		return nil
+	case "gateway.solo.io/v1/VirtualHostOption":
+		return appendDecoded(doc, &in.VirtualHostOptions)
+	case "gateway.solo.io/v1/RouteOption":
+		return appendDecoded(doc, &in.RouteOptions)
+	case "gloo.solo.io/v1/Upstream":
+		return appendDecoded(doc, &in.Upstreams)
+	default:
+		return fmt.Errorf("unsupported object %s %s", tm.APIVersion, tm.Kind)
+	}
+}
+
+func appendDecoded[T any](doc []byte, list *[]T) error {
+	var v T
+	if err := yaml.UnmarshalStrict(doc, &v); err != nil {
+		return err
+	}
+	*list = append(*list, v)
+	return nil
+}
+
+// renderResult writes the snapshots (protobuf JSON as YAML) and then every status,
+// sorted, with keys in a stable order and without LastTransitionTime.
+func renderResult(t testing.TB, res Result) []byte {
+	t.Helper()
+	var snaps []any
+	for _, key := range sortedKeys(res.Snapshots) {
+		// Emit enum zero values by name (PATH_PREFIX, AFTER_EXT_AUTH...) so the file
+		// says what the proxy will do; other default values are dropped again below.
+		b, err := protojson.MarshalOptions{EmitDefaultValues: true}.Marshal(res.Snapshots[key])
+		require.NoError(t, err)
+		var v any
+		require.NoError(t, json.Unmarshal(b, &v))
+		snaps = append(snaps, dropEmpty(v))
+	}
+	statuses := map[string]any{
+		"gatewayClasses":     namedList(res.GatewayClasses, func(k string) string { return k }),
+		"gateways":           namedList(res.Gateways, types.NamespacedName.String),
+		"httpRoutes":         namedList(res.HTTPRoutes, types.NamespacedName.String),
+		"virtualHostOptions": namedList(res.VirtualHostOptions, types.NamespacedName.String),
+		"routeOptions":       namedList(res.RouteOptions, types.NamespacedName.String),
+		"upstreams":          namedList(res.Upstreams, types.NamespacedName.String),
+	}
+	a := toYAML(t, map[string]any{"snapshots": snaps})
+	b := toYAML(t, map[string]any{"statuses": statuses})
+	return append(a, b...)
+}
+
+// namedList turns a status map into a list of {name, status} sorted by name.
+func namedList[K comparable, V any](m map[K]V, name func(K) string) []map[string]any {
+	out := []map[string]any{}
+	for k, v := range m {
+		out = append(out, map[string]any{"name": name(k), "status": v})
+	}
+	slices.SortFunc(out, func(a, b map[string]any) int { return strings.Compare(a["name"].(string), b["name"].(string)) })
+	return out
+}
+
+func sortedKeys[V any](m map[types.NamespacedName]V) []types.NamespacedName {
+	keys := make([]types.NamespacedName, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b types.NamespacedName) int { return strings.Compare(a.String(), b.String()) })
+	return keys
+}
+
+func toYAML(t testing.TB, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	var generic any
+	require.NoError(t, json.Unmarshal(b, &generic))
+	out, err := yaml.Marshal(stripTransitionTimes(generic))
+	require.NoError(t, err)
+	return out
+}
+
+// dropEmpty removes empty strings, false, zero numbers and empty lists and objects.
+func dropEmpty(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if e = dropEmpty(e); isEmpty(e) {
+				delete(x, k)
+			} else {
+				x[k] = e
+			}
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = dropEmpty(e)
+		}
+	}
+	return v
+}
+
+func isEmpty(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case string:
+		return x == ""
+	case bool:
+		return !x
+	case float64:
+		return x == 0
+	case []any:
+		return len(x) == 0
+	case map[string]any:
+		return len(x) == 0
+	}
+	return false
+}
+
+func stripTransitionTimes(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		delete(x, "lastTransitionTime")
+		for k, e := range x {
+			x[k] = stripTransitionTimes(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = stripTransitionTimes(e)
+		}
+	}
+	return v
+}
+
+// Keep the imported API packages referenced by the decoder's types.
+var (
+	_ corev1.Secret
+	_ gatewayv1.RouteOption
+	_ gloov1.Upstream
+)
