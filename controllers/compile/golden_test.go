@@ -184,7 +184,9 @@ func toYAML(t testing.TB, v any) []byte {
 	return out
 }
 
-// dropEmpty removes empty strings, false, zero numbers and empty lists and objects.
+// dropEmpty removes empty strings, false, zero numbers and empty lists. Empty objects
+// stay: they are messages that are set but empty, such as an Rbac with no policies
+// (which denies every request).
 func dropEmpty(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
@@ -214,8 +216,6 @@ func isEmpty(v any) bool {
 	case float64:
 		return x == 0
 	case []any:
-		return len(x) == 0
-	case map[string]any:
 		return len(x) == 0
 	}
 	return false

@@ -72,7 +72,7 @@ func (a *ancestorState) record(fields int, where string, shadowed []string) {
 	a.applied = true
 	a.contributed = a.contributed || len(shadowed) < fields
 	if len(shadowed) > 0 && len(a.shadowed) < maxShadowNotes {
-		a.shadowed = append(a.shadowed, where+", "+strings.Join(shadowed, " and "))
+		a.shadowed = append(a.shadowed, where+": "+strings.Join(shadowed, " and "))
 	}
 }
 
@@ -115,7 +115,7 @@ func (p *policyState) ancestorAccepted(a *ancestorState) problems {
 	case len(p.invalid) > 0:
 		return p.invalid
 	case a.applied && !a.contributed && len(a.shadowed) > 0:
-		return problems{{reason: gatewayv1.ReasonShadowed, message: "shadowed " + strings.Join(a.shadowed, "; ")}}
+		return problems{{reason: gatewayv1.ReasonShadowed, message: "shadowed, so it changes nothing: " + strings.Join(a.shadowed, "; ")}}
 	}
 	return nil
 }
@@ -126,7 +126,7 @@ func (a *ancestorState) acceptedMessage(kind string) string {
 	}
 	msg := "in effect"
 	if len(a.shadowed) > 0 {
-		msg += "; partly shadowed " + strings.Join(a.shadowed, "; ")
+		msg += "; partly shadowed: " + strings.Join(a.shadowed, "; ")
 	}
 	return msg
 }
@@ -154,6 +154,8 @@ func (p *policyState) acceptedMessage() string {
 	for _, a := range p.ancestors {
 		if pr := p.ancestorAccepted(a); len(pr) > 0 {
 			notes = append(notes, pr.message())
+		} else if a.contributed && len(a.shadowed) > 0 {
+			notes = append(notes, "partly shadowed: "+strings.Join(a.shadowed, "; "))
 		}
 	}
 	msg := fmt.Sprintf("the %s is in effect", p.kind)
