@@ -24,6 +24,7 @@ type listenerIR struct {
 	kinds   []gwv1.RouteGroupKind
 	// attachments are the routes attached to this listener, in route order.
 	attachments []*attachment
+	attachedBy  map[*routeIR]*attachment
 	// vhos are the VirtualHostOptions that apply, in merge order.
 	vhos []*vhoAttachment
 	// options are the merged VirtualHostOptions.
@@ -44,7 +45,7 @@ func (l *listenerIR) hostname() string {
 // and conflicts between listeners on one port.
 func (c *compiler) buildListeners(gw *gatewayIR) {
 	for i := range gw.obj.Spec.Listeners {
-		l := &listenerIR{gw: gw, spec: &gw.obj.Spec.Listeners[i]}
+		l := &listenerIR{gw: gw, spec: &gw.obj.Spec.Listeners[i], attachedBy: map[*routeIR]*attachment{}}
 		gw.listeners = append(gw.listeners, l)
 		gw.byName[l.spec.Name] = l
 		c.checkProtocol(l)

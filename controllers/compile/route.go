@@ -127,13 +127,13 @@ func selectListeners(gw *gatewayIR, ref gwv1.ParentReference) []*listenerIR {
 // attachListener adds the route to the listener, merging hostnames when two parentRefs
 // of the route select the same listener.
 func attachListener(l *listenerIR, ir *routeIR, hosts []string) {
-	for _, a := range l.attachments {
-		if a.route == ir {
-			a.hostnames = sortedUnique(append(a.hostnames, hosts...))
-			return
-		}
+	if a, ok := l.attachedBy[ir]; ok {
+		a.hostnames = sortedUnique(append(a.hostnames, hosts...))
+		return
 	}
-	l.attachments = append(l.attachments, &attachment{route: ir, hostnames: hosts})
+	a := &attachment{route: ir, hostnames: hosts}
+	l.attachments = append(l.attachments, a)
+	l.attachedBy[ir] = a
 }
 
 // routeAllowed applies the listener's protocol, allowedRoutes.kinds and

@@ -55,7 +55,7 @@ func (c *compiler) buildSnapshot(gw *gatewayIR) *snapshotv1.Snapshot {
 	for _, k := range slices.Sorted(maps.Keys(b.providers)) {
 		snap.JwtProviders = append(snap.JwtProviders, b.providers[k])
 	}
-	if err := snapshotv1.SetVersion(snap); err != nil {
+	if err := setVersion(snap); err != nil {
 		// Encoding a message built here cannot fail; an empty version makes every proxy NACK.
 		snap.Version = ""
 	}
