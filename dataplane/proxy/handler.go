@@ -37,8 +37,15 @@ func (h *portHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	t := h.s.table.Load()
 	path := r.URL.Path
 	defer func() {
+		p := recover()
+		if p != nil {
+			rw.aborted(r)
+		}
 		h.s.observe(rw, r, t, path, start)
 		rw.release()
+		if p != nil {
+			panic(p) // http.ErrAbortHandler: net/http drops the connection
+		}
 	}()
 	if t == nil {
 		rw.decision = decisionNotReady

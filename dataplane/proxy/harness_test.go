@@ -158,3 +158,12 @@ func (h *harness) do(method, path, token, body string, hdr ...string) (*http.Res
 	require.NoError(h.t, err)
 	return resp, string(b)
 }
+
+func readAll(t testing.TB, resp *http.Response) string {
+	t.Helper()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return string(b)
+}
+
+func itoa(p uint32) string { return strconv.Itoa(int(p)) }

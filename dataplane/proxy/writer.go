@@ -72,3 +72,13 @@ func (w *responseWriter) Flush() {
 
 // Unwrap gives http.ResponseController the underlying writer.
 func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// aborted records a response cut short after it started: the client went away (499), or
+// the upstream failed mid-answer.
+func (w *responseWriter) aborted(r *http.Request) {
+	if r.Context().Err() != nil {
+		w.status, w.reason = statusClientClosed, "client_closed"
+		return
+	}
+	w.decision, w.reason = decisionUpstreamError, "upstream_reset"
+}

@@ -1,0 +1,98 @@
+package proxy_test
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/claimgate/claimgate/test/fakellm"
+	"github.com/claimgate/claimgate/test/tokens"
+)
+
+// TestStreamingArrivesEventByEvent proves the proxy does not buffer a stream: the client
+// reads the first event while the backend still holds back the last one.
+func TestStreamingArrivesEventByEvent(t *testing.T) {
+	for _, proto := range []string{"HTTP/1.1", "h2c"} {
+		t.Run(proto, func(t *testing.T) {
+			gate := make(chan struct{})
+			h := newHarness(t, fakellm.Config{StreamGate: gate, StreamChunks: 3})
+			h.apply(tutorial(t, h.port, h.fake.HostPort(), true, true), false)
+
+			client := http.DefaultClient
+			if proto == "h2c" {
+				tr := &http.Transport{Protocols: new(http.Protocols)}
+				tr.Protocols.SetUnencryptedHTTP2(true)
+				client = &http.Client{Transport: tr}
+				defer tr.CloseIdleConnections()
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.base+"/openai",
+				strings.NewReader(`{"model":"gpt-3.5-turbo","stream":true,"messages":[]}`))
+			require.NoError(t, err)
+			req.Header.Set("Authorization", "Bearer "+tokens.Alice(t))
+			resp, err := client.Do(req)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			require.Equal(t, http.StatusOK, resp.StatusCode)
+			require.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
+			if proto == "h2c" {
+				require.Equal(t, 2, resp.ProtoMajor)
+			}
+
+			rd := bufio.NewReader(resp.Body)
+			first, err := rd.ReadString('\n')
+			require.NoError(t, err, "first event must arrive before the backend sends the last")
+			require.Contains(t, first, `"content":"word0 "`)
+			close(gate)
+			rest, err := io.ReadAll(rd)
+			require.NoError(t, err)
+			require.Contains(t, string(rest), "word2")
+			require.True(t, strings.HasSuffix(string(rest), "data: [DONE]\n\n"))
+		})
+	}
+}
+
+// TestClientDisconnectCancelsUpstream: when the client hangs up mid-stream, the backend's
+// request ends too, and the proxy records a 499.
+func TestClientDisconnectCancelsUpstream(t *testing.T) {
+	upstreamDone := make(chan struct{})
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		_, _ = io.WriteString(w, "data: {}\n\n")
+		_ = http.NewResponseController(w).Flush()
+		select {
+		case <-r.Context().Done():
+			close(upstreamDone)
+		case <-time.After(10 * time.Second):
+		}
+	}))
+	defer backend.Close()
+	h := newHarness(t, fakellm.Config{})
+	h.apply(tutorial(t, h.port, strings.TrimPrefix(backend.URL, "http://"), false, false), false)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.base+"/openai", strings.NewReader(`{"stream":true}`))
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	_, err = bufio.NewReader(resp.Body).ReadString('\n')
+	require.NoError(t, err)
+	cancel()
+	resp.Body.Close()
+	select {
+	case <-upstreamDone:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the upstream request was not cancelled")
+	}
+	require.Eventually(t, func() bool {
+		return strings.Contains(h.access.String(), `"status":499`)
+	}, 5*time.Second, 10*time.Millisecond, "no 499 in the access log: %s", h.access.String())
+}
