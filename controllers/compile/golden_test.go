@@ -184,7 +184,8 @@ func toYAML(t testing.TB, v any) []byte {
 	return out
 }
 
-// dropEmpty removes empty strings, false, zero numbers and empty lists. Empty objects
+// dropEmpty removes empty strings, false and empty lists. Zero numbers stay (a weight
+// of 0 means something). Empty objects
 // stay: they are messages that are set but empty, such as an Rbac with no policies
 // (which denies every request).
 func dropEmpty(v any) any {
@@ -213,8 +214,6 @@ func isEmpty(v any) bool {
 		return x == ""
 	case bool:
 		return !x
-	case float64:
-		return x == 0
 	case []any:
 		return len(x) == 0
 	}

@@ -79,12 +79,12 @@ func checkRouteKinds(l *listenerIR) {
 			l.kinds = []gwv1.RouteGroupKind{httpRoute}
 			continue
 		}
-		group := ""
-		if k.Group != nil {
-			group = string(*k.Group)
+		kind := string(k.Kind)
+		if k.Group != nil && *k.Group != "" {
+			kind = string(*k.Group) + "/" + kind
 		}
 		l.resolved.add(string(gwv1.ListenerReasonInvalidRouteKinds),
-			fmt.Sprintf("listener %s: allowedRoutes.kinds %s/%s is not supported; only HTTPRoute is", l.spec.Name, group, k.Kind))
+			fmt.Sprintf("listener %s: allowedRoutes.kinds %s is not supported; only HTTPRoute is", l.spec.Name, kind))
 	}
 }
 
@@ -158,9 +158,9 @@ func findConflicts(gw *gatewayIR) {
 			}
 			switch {
 			case a.spec.Protocol != b.spec.Protocol:
-				markConflict(a, b, gwv1.ListenerReasonProtocolConflict, "protocol")
+				markConflict(a, b, gwv1.ListenerReasonProtocolConflict, "with another protocol")
 			case a.hostname() == b.hostname():
-				markConflict(a, b, gwv1.ListenerReasonHostnameConflict, "hostname")
+				markConflict(a, b, gwv1.ListenerReasonHostnameConflict, "with the same hostname")
 			}
 		}
 	}
@@ -168,8 +168,8 @@ func findConflicts(gw *gatewayIR) {
 
 func markConflict(a, b *listenerIR, reason gwv1.ListenerConditionReason, what string) {
 	for _, pair := range [][2]*listenerIR{{a, b}, {b, a}} {
-		pair[0].conflicted.add(string(reason), fmt.Sprintf("listener %s: port %d is also used by listener %s with the same %s setting conflict; change the port or %s",
-			pair[0].spec.Name, pair[0].spec.Port, pair[1].spec.Name, what, what))
+		pair[0].conflicted.add(string(reason), fmt.Sprintf("listener %s: port %d is also used by listener %s %s; give one of them another port",
+			pair[0].spec.Name, pair[0].spec.Port, pair[1].spec.Name, what))
 		pair[0].dropped = true
 	}
 }
