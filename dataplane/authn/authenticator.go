@@ -94,7 +94,8 @@ func (a *Authenticator) acquire(id string, build func() (*fetcher, error)) (*fet
 	}
 	f.refs = 1
 	a.fetchers[id] = f
-	go f.run()
+	// The first fetch is in flight before any request can ask for the set.
+	go f.run(f.refresh())
 	return f, nil
 }
 

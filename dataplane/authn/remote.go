@@ -137,12 +137,13 @@ func endpointClient(u *url.URL, ep *snapshotv1.Endpoint) (*http.Client, error) {
 	return &http.Client{Transport: tr, Timeout: fetchTimeout}, nil
 }
 
-// run refreshes until the fetcher is stopped.
-func (f *fetcher) run() {
+// run waits for the fetch in flight, then refreshes every cacheDuration (sooner, with
+// back-off, after a failure) until the fetcher is stopped.
+func (f *fetcher) run(fetching <-chan struct{}) {
 	backoff := time.Second
 	for {
 		select {
-		case <-f.refresh():
+		case <-fetching:
 		case <-f.ctx.Done():
 			return
 		}
@@ -160,6 +161,7 @@ func (f *fetcher) run() {
 			t.Stop()
 			return
 		}
+		fetching = f.refresh()
 	}
 }
 

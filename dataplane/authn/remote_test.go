@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"runtime"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -127,9 +128,17 @@ func TestRemoteJWKSFetchersAreSharedAndReleased(t *testing.T) {
 func TestRemoteJWKSEndpoint(t *testing.T) {
 	e := newEnv(t)
 	body := tokens.JWKS(t, rsaA)
+	var mu sync.Mutex
 	var hosts []string
+	seen := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), hosts...)
+	}
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
 		hosts = append(hosts, r.Host)
+		mu.Unlock()
 		_, _ = w.Write([]byte(body))
 	})
 	plain := httptest.NewServer(handler)
@@ -160,11 +169,13 @@ func TestRemoteJWKSEndpoint(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
+			mu.Lock()
 			hosts = nil
+			mu.Unlock()
 			p := remoteProvider(name, tc.url, time.Hour)
 			p.GetRemoteJwks().Endpoint = tc.endpoint
 			requireOK(t, e.requirement(t, p), bearer(rsaA.Mint(t, claims(""))))
-			require.Equal(t, []string{tc.host}, hosts)
+			require.Equal(t, []string{tc.host}, seen())
 		})
 	}
 	t.Run("tls with an untrusted CA", func(t *testing.T) {
