@@ -66,7 +66,9 @@ func TestCacheIsPerProviderConfiguration(t *testing.T) {
 	changed := map[string]func(*snapshotv1.JwtProvider){
 		"issuer":    func(p *snapshotv1.JwtProvider) { p.Issuer = "https://b.example" },
 		"audiences": func(p *snapshotv1.JwtProvider) { p.Audiences = []string{"x"} },
-		"key":       func(p *snapshotv1.JwtProvider) { p.KeySource = &snapshotv1.JwtProvider_LocalJwks{LocalJwks: rsaB.PublicPEM(t)} },
+		"key": func(p *snapshotv1.JwtProvider) {
+			p.KeySource = &snapshotv1.JwtProvider_LocalJwks{LocalJwks: rsaB.PublicPEM(t)}
+		},
 	}
 	want := map[string]string{
 		"issuer": "Jwt issuer is not configured", "audiences": "Audiences in Jwt are not allowed", "key": "Jwt verification fails",
