@@ -1,0 +1,191 @@
+package controllers
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
+)
+
+// Labels on every provisioned object. The selector labels never change.
+const (
+	labelManagedBy   = "app.kubernetes.io/managed-by"
+	labelName        = "app.kubernetes.io/name"
+	labelGatewayName = "gateway.networking.k8s.io/gateway-name"
+	managedBy        = "claimgate"
+	proxyAppName     = "claimgate-proxy"
+
+	// tlsMountPath is where the proxy's client certificate Secret is mounted.
+	tlsMountPath = "/etc/claimgate/tls"
+	// adminPort serves the proxy's /healthz, /readyz and /metrics.
+	adminPort = 9901
+)
+
+// ProxyConfig is how Gateways' proxies are provisioned.
+type ProxyConfig struct {
+	// Image is the proxy's container image.
+	Image string
+	// ImagePullPolicy is the container's pull policy (the Kubernetes default when empty).
+	ImagePullPolicy corev1.PullPolicy
+	// ServiceType is the type of each Gateway's Service (LoadBalancer by default).
+	ServiceType corev1.ServiceType
+	// ControllerAddress is where proxies reach the SnapshotService (host:port).
+	ControllerAddress string
+	// Resources are the proxy container's requests and limits.
+	Resources corev1.ResourceRequirements
+	// CA, ClientCert and ClientKey are the PEM client identity copied into a Secret in
+	// each Gateway's namespace, which the proxy mounts.
+	CA, ClientCert, ClientKey []byte
+}
+
+// proxyName names a Gateway's Deployment, Service and ServiceAccount: "claimgate-<name>",
+// shortened with a hash when it would not be a valid Service name.
+func proxyName(gw *gwv1.Gateway) string {
+	name := "claimgate-" + gw.Name
+	if len(name) <= 63 && !strings.Contains(name, ".") {
+		return name
+	}
+	sum := sha256.Sum256([]byte(gw.Name))
+	base := strings.TrimRight(strings.ReplaceAll(name, ".", "-")[:min(len(name), 50)], "-")
+	return base + "-" + hex.EncodeToString(sum[:])[:8]
+}
+
+func selectorLabels(gw *gwv1.Gateway) map[string]string {
+	return map[string]string{labelName: proxyAppName, labelGatewayName: gw.Name}
+}
+
+func proxyLabels(gw *gwv1.Gateway) map[string]string {
+	l := selectorLabels(gw)
+	l[labelManagedBy] = managedBy
+	return l
+}
+
+// provision creates or updates the proxy ServiceAccount, client-certificate Secret,
+// Service and Deployment of gw, owned by gw, and returns the Service.
+func (r *Reconciler) provision(ctx context.Context, gw *gwv1.Gateway, snap *snapshotv1.Snapshot) (*corev1.Service, error) {
+	name := proxyName(gw)
+	meta := func(n string) metav1.ObjectMeta { return metav1.ObjectMeta{Namespace: gw.Namespace, Name: n} }
+	sa := &corev1.ServiceAccount{ObjectMeta: meta(name)}
+	secret := &corev1.Secret{ObjectMeta: meta(name + "-tls")}
+	svc := &corev1.Service{ObjectMeta: meta(name)}
+	dep := &appsv1.Deployment{ObjectMeta: meta(name)}
+	steps := []struct {
+		obj    client.Object
+		mutate func()
+	}{
+		{sa, func() { sa.AutomountServiceAccountToken = ptr.To(false) }},
+		{secret, func() { r.mutateSecret(secret) }},
+		{svc, func() { r.mutateService(svc, gw, snap) }},
+		{dep, func() { r.mutateDeployment(dep, gw, snap, name) }},
+	}
+	var errs []error
+	for _, s := range steps {
+		if err := r.apply(ctx, gw, s.obj, s.mutate); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return svc, errors.Join(errs...)
+}
+
+// apply creates or updates obj with mutate, the proxy labels and gw as controller owner.
+func (r *Reconciler) apply(ctx context.Context, gw *gwv1.Gateway, obj client.Object, mutate func()) error {
+	op, err := controllerutil.CreateOrUpdate(ctx, r.cfg.Client, obj, func() error {
+		mutate()
+		labels := obj.GetLabels()
+		if labels == nil {
+			labels = map[string]string{}
+		}
+		for k, v := range proxyLabels(gw) {
+			labels[k] = v
+		}
+		obj.SetLabels(labels)
+		return controllerutil.SetControllerReference(gw, obj, r.cfg.Scheme)
+	})
+	kind := fmt.Sprintf("%T", obj)[len("*v1."):]
+	if err != nil {
+		return fmt.Errorf("provisioning %s %s/%s for Gateway %s/%s: %w", kind, obj.GetNamespace(), obj.GetName(), gw.Namespace, gw.Name, err)
+	}
+	if op != controllerutil.OperationResultNone {
+		r.cfg.Logger.Info("provisioned proxy object", "kind", kind, "namespace", obj.GetNamespace(), "name", obj.GetName(), "operation", op)
+	}
+	return nil
+}
+
+func (r *Reconciler) mutateSecret(s *corev1.Secret) {
+	if s.CreationTimestamp.IsZero() {
+		s.Type = corev1.SecretTypeTLS
+	}
+	s.Data = map[string][]byte{"ca.crt": r.cfg.Proxy.CA, corev1.TLSCertKey: r.cfg.Proxy.ClientCert, corev1.TLSPrivateKeyKey: r.cfg.Proxy.ClientKey}
+}
+
+func (r *Reconciler) mutateService(svc *corev1.Service, gw *gwv1.Gateway, snap *snapshotv1.Snapshot) {
+	svc.Spec.Type = r.cfg.Proxy.ServiceType
+	svc.Spec.Selector = selectorLabels(gw)
+	ports := make([]corev1.ServicePort, 0, len(snap.GetListeners()))
+	for _, l := range listenerPorts(snap) {
+		sp := corev1.ServicePort{Name: l.name, Protocol: corev1.ProtocolTCP, Port: l.port, TargetPort: intstr.FromInt32(l.port)}
+		for _, old := range svc.Spec.Ports { // keep the node port the cluster allocated
+			if old.Port == l.port {
+				sp.NodePort = old.NodePort
+			}
+		}
+		ports = append(ports, sp)
+	}
+	svc.Spec.Ports = ports
+}
+
+type listenerPort struct {
+	name string
+	port int32
+}
+
+// listenerPorts returns one port per distinct listener port of snap, named after the
+// first listener on it (made a valid port name), sorted by port.
+func listenerPorts(snap *snapshotv1.Snapshot) []listenerPort {
+	byPort := map[int32]string{}
+	for _, l := range snap.GetListeners() {
+		p := int32(l.GetPort())
+		if n, ok := byPort[p]; !ok || l.GetName() < n {
+			byPort[p] = l.GetName()
+		}
+	}
+	out := make([]listenerPort, 0, len(byPort))
+	used := map[string]bool{}
+	for p, n := range byPort {
+		out = append(out, listenerPort{name: n, port: p})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].port < out[j].port })
+	for i := range out {
+		out[i].name = portName(out[i].name, out[i].port, used)
+	}
+	return out
+}
+
+var dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+
+// portName makes a listener name a unique valid Service port name, falling back to
+// "port-<number>".
+func portName(listener string, port int32, used map[string]bool) string {
+	n := strings.Trim(strings.ReplaceAll(strings.ToLower(listener), ".", "-"), "-")
+	if len(n) > 63 || !dnsLabel.MatchString(n) || used[n] {
+		n = "port-" + strconv.Itoa(int(port))
+	}
+	used[n] = true
+	return n
+}

@@ -1,0 +1,149 @@
+package controllers
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/go-logr/logr"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
+	gloov1 "github.com/claimgate/claimgate/api/gloo/v1"
+	"github.com/claimgate/claimgate/controllers/compile"
+	"github.com/claimgate/claimgate/controllers/publish"
+)
+
+// Config wires a Reconciler.
+type Config struct {
+	// Client reads the cache and writes objects and statuses (the manager's client).
+	Client client.Client
+	// APIReader reads the referenced Secrets straight from the API server.
+	APIReader client.Reader
+	// Scheme knows every kind (for owner references).
+	Scheme *runtime.Scheme
+	// Store receives the compiled snapshots; Tracker says which proxies acknowledged them.
+	Store   *publish.Store
+	Tracker *publish.Tracker
+	// Trigger, when set, requeues on proxy ACKs and NACKs (wire it as the Tracker's onChange).
+	Trigger *Trigger
+	// Proxy is how proxies are provisioned.
+	Proxy ProxyConfig
+	// ControllerName is the GatewayClass controllerName served (compile.ControllerName when empty).
+	ControllerName gwv1.GatewayController
+	// Clock stamps condition transitions (the real clock when nil).
+	Clock clock.PassiveClock
+	// Logger logs what the reconciler does, never a secret value.
+	Logger logr.Logger
+}
+
+// Reconciler recompiles the whole world on every event: gather, compile, publish,
+// provision, report.
+type Reconciler struct {
+	cfg Config
+
+	mu sync.Mutex
+	// referenced are the Secrets the last gather looked for; only their events matter.
+	referenced map[types.NamespacedName]bool
+}
+
+// New validates cfg.
+func New(cfg Config) (*Reconciler, error) {
+	switch {
+	case cfg.Client == nil || cfg.APIReader == nil || cfg.Scheme == nil:
+		return nil, errors.New("reconciler needs a client, an API reader and a scheme")
+	case cfg.Store == nil || cfg.Tracker == nil:
+		return nil, errors.New("reconciler needs a snapshot store and a tracker")
+	}
+	if cfg.ControllerName == "" {
+		cfg.ControllerName = compile.ControllerName
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.RealClock{}
+	}
+	if cfg.Proxy.ServiceType == "" {
+		cfg.Proxy.ServiceType = corev1.ServiceTypeLoadBalancer
+	}
+	return &Reconciler{cfg: cfg, referenced: map[types.NamespacedName]bool{}}, nil
+}
+
+// +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=gatewayclasses;gateways;httproutes;referencegrants,verbs=get;list;watch
+// +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=gatewayclasses/status;gateways/status;httproutes/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=gateway.solo.io,resources=virtualhostoptions;routeoptions,verbs=get;list;watch
+// +kubebuilder:rbac:groups=gateway.solo.io,resources=virtualhostoptions/status;routeoptions/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=gloo.solo.io,resources=upstreams,verbs=get;list;watch
+// +kubebuilder:rbac:groups=gloo.solo.io,resources=upstreams/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=services;serviceaccounts,verbs=get;list;watch;create;update;patch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update
+// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;update;patch
+// +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;list;watch;create;update;patch
+// +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
+
+// SetupWithManager watches every kind that feeds a snapshot, the proxies' objects, the
+// referenced Secrets (by metadata) and the Trigger, all mapped to the one world key.
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	world := handler.EnqueueRequestsFromMapFunc(func(context.Context, client.Object) []reconcile.Request {
+		return []reconcile.Request{worldKey}
+	})
+	b := ctrl.NewControllerManagedBy(mgr).Named("claimgate").
+		WithOptions(controller.Options{MaxConcurrentReconciles: 1})
+	for _, obj := range []client.Object{
+		&gwv1.GatewayClass{}, &gwv1.Gateway{}, &gwv1.HTTPRoute{}, &gwv1.ReferenceGrant{},
+		&corev1.Service{}, &corev1.Namespace{}, &gatewayv1.VirtualHostOption{},
+		&gatewayv1.RouteOption{}, &gloov1.Upstream{}, &appsv1.Deployment{}, &corev1.ServiceAccount{},
+	} {
+		b = b.Watches(obj, world)
+	}
+	b = b.Watches(&corev1.Secret{}, world, builder.OnlyMetadata, builder.WithPredicates(predicate.NewPredicateFuncs(r.secretMatters)))
+	if r.cfg.Trigger != nil {
+		b = b.WatchesRawSource(r.cfg.Trigger)
+	}
+	return b.Complete(r)
+}
+
+// secretMatters passes the events of Secrets that are referenced or provisioned by us.
+func (r *Reconciler) secretMatters(obj client.Object) bool {
+	if obj.GetLabels()[labelManagedBy] == managedBy {
+		return true
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.referenced[types.NamespacedName{Namespace: obj.GetNamespace(), Name: obj.GetName()}]
+}
+
+// Reconcile recompiles everything; the request is always the world key.
+func (r *Reconciler) Reconcile(ctx context.Context, _ reconcile.Request) (res reconcile.Result, err error) {
+	start := r.cfg.Clock.Now()
+	defer func() {
+		reconcileDuration.Observe(r.cfg.Clock.Since(start).Seconds())
+		result := "success"
+		if err != nil {
+			result = "error"
+		}
+		reconcileTotal.WithLabelValues(result).Inc()
+	}()
+	in, err := r.gather(ctx)
+	if err != nil {
+		return reconcile.Result{}, err
+	}
+	compileStart := r.cfg.Clock.Now()
+	out := compile.Compile(in)
+	compileDuration.Observe(r.cfg.Clock.Since(compileStart).Seconds())
+	r.publish(out)
+	services, perr := r.provisionAll(ctx, in, out)
+	serr := r.writeStatuses(ctx, in, out, services)
+	return reconcile.Result{}, errors.Join(perr, serr)
+}
