@@ -1,0 +1,120 @@
+package proxy_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/stretchr/testify/require"
+
+	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
+	"github.com/claimgate/claimgate/dataplane/authn"
+	"github.com/claimgate/claimgate/dataplane/proxy"
+	"github.com/claimgate/claimgate/test/fakellm"
+	"github.com/claimgate/claimgate/test/tokens"
+)
+
+// benchProxy starts an in-process proxy serving snap (built for its port and the fake's
+// address) in front of a fake backend that records nothing, and returns its base URL.
+func benchProxy(b *testing.B, cacheSize int, build func(port uint32, backend string) *snapshotv1.Snapshot) string {
+	b.Helper()
+	fake := fakellm.New(fakellm.Config{Keep: -1})
+	fake.Start()
+	b.Cleanup(fake.Close)
+	auth := authn.New(authn.Config{Logger: logr.Discard(), CacheSize: cacheSize})
+	srv, err := proxy.New(proxy.Config{Authenticator: auth, Logger: logr.Discard(), ListenHost: "127.0.0.1"})
+	require.NoError(b, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for _, run := range []func(context.Context) error{auth.Start, srv.Start} {
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = run(ctx) }()
+	}
+	b.Cleanup(func() { cancel(); wg.Wait() })
+	port := freePort(b)
+	s := build(port, fake.HostPort())
+	require.NoError(b, snapshotv1.SetVersion(s))
+	require.NoError(b, srv.Apply(s))
+	return "http://127.0.0.1:" + itoa(port)
+}
+
+// benchRequests sends POST /openai in parallel over keep-alive connections; token(i)
+// gives the token of the i-th request ("" for none).
+func benchRequests(b *testing.B, base string, token func(i int64) string) {
+	b.Helper()
+	body, err := tokens.ReadSeed("manifests/request.json")
+	require.NoError(b, err)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, MaxIdleConns: 64}, Timeout: 10 * time.Second}
+	defer client.CloseIdleConnections()
+	var n atomic.Int64
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.SetParallelism(8) // 16 concurrent keep-alive connections on 2 cores
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			req, err := http.NewRequest(http.MethodPost, base+"/openai", strings.NewReader(body))
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			req.Header.Set("Content-Type", "application/json")
+			if tok := token(n.Add(1)); tok != "" {
+				req.Header.Set("Authorization", "Bearer "+tok)
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				b.Errorf("status %d", resp.StatusCode)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkProxy measures the request path: no policy, the tutorial's JWT + RBAC with the
+// same token every request (verified-token cache), and the same policy with a token never
+// seen before on every request (a full RS256 verification each time).
+func BenchmarkProxy(b *testing.B) {
+	b.Run("no-policy", func(b *testing.B) {
+		base := benchProxy(b, 0, func(port uint32, backend string) *snapshotv1.Snapshot {
+			return tutorial(b, port, backend, false, false)
+		})
+		benchRequests(b, base, func(int64) string { return "" })
+	})
+	b.Run("jwt-rbac-repeated-token", func(b *testing.B) {
+		base := benchProxy(b, 0, func(port uint32, backend string) *snapshotv1.Snapshot {
+			return tutorial(b, port, backend, true, true)
+		})
+		alice := tokens.Alice(b)
+		benchRequests(b, base, func(int64) string { return alice })
+	})
+	b.Run("jwt-rbac-fresh-token", func(b *testing.B) {
+		key := tokens.NewRSA(b, "", "RS256")
+		// Distinct tokens cycled through a cache far smaller than their number: every
+		// request pays a full verification.
+		minted := make([]string, min(b.N, 2048))
+		for i := range minted {
+			minted[i] = key.Mint(b, map[string]any{
+				"iss": "solo.io", "sub": "user-" + itoa(uint32(i)), "jti": i,
+				"llms": map[string]any{"openai": []any{"gpt-3.5-turbo"}},
+			})
+		}
+		base := benchProxy(b, 16, func(port uint32, backend string) *snapshotv1.Snapshot {
+			s := tutorial(b, port, backend, true, true)
+			s.JwtProviders[0].KeySource = &snapshotv1.JwtProvider_LocalJwks{LocalJwks: key.PublicPEM(b)}
+			return s
+		})
+		benchRequests(b, base, func(i int64) string { return minted[i%int64(len(minted))] })
+	})
+}
