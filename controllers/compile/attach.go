@@ -57,17 +57,17 @@ func (c *compiler) attachVHOTarget(opt *vhoIR, t gatewayv1.GatewayTargetReferenc
 	}
 	key := types.NamespacedName{Namespace: ns, Name: t.Name}
 	ref := gwv1.ParentReference{Group: ptr(gwv1.Group(groupGateway)), Kind: ptr(gwv1.Kind(kindGateway)), Namespace: ptr(gwv1.Namespace(ns)), Name: gwv1.ObjectName(t.Name), SectionName: t.SectionName}
-	what := fmt.Sprintf("targetRef %s %s", t.Kind, key)
+	what := func() string { return fmt.Sprintf("targetRef %s %s", t.Kind, key) }
 	switch {
 	case (t.Group != "" && t.Group != groupGateway) || t.Kind != kindGateway:
-		opt.state.ancestor(ref).problems.add(gatewayv1.ReasonInvalid, fmt.Sprintf("%s: a VirtualHostOption can only target a gateway.networking.k8s.io Gateway", what))
+		opt.state.ancestor(ref).problems.add(gatewayv1.ReasonInvalid, fmt.Sprintf("%s: a VirtualHostOption can only target a gateway.networking.k8s.io Gateway", what()))
 		return
 	case ns != o.Namespace:
-		opt.state.ancestor(ref).problems.add(gatewayv1.ReasonInvalid, fmt.Sprintf("%s: a VirtualHostOption can only target a Gateway in its own namespace %s; move the option to %s", what, o.Namespace, ns))
+		opt.state.ancestor(ref).problems.add(gatewayv1.ReasonInvalid, fmt.Sprintf("%s: a VirtualHostOption can only target a Gateway in its own namespace %s; move the option to %s", what(), o.Namespace, ns))
 		return
 	}
 	if _, exists := c.idx.gateways[key]; !exists {
-		opt.state.ancestor(ref).problems.add(gatewayv1.ReasonTargetNotFound, what+" not found")
+		opt.state.ancestor(ref).problems.add(gatewayv1.ReasonTargetNotFound, what()+" not found")
 		return
 	}
 	gw := c.ourGateway(key)
@@ -83,7 +83,7 @@ func (c *compiler) attachVHOTarget(opt *vhoIR, t gatewayv1.GatewayTargetReferenc
 	}
 	l, ok := gw.byName[*t.SectionName]
 	if !ok {
-		anc.problems.add(gatewayv1.ReasonTargetNotFound, fmt.Sprintf("%s sectionName %s not found: the Gateway has no listener of that name", what, *t.SectionName))
+		anc.problems.add(gatewayv1.ReasonTargetNotFound, fmt.Sprintf("%s sectionName %s not found: the Gateway has no listener of that name", what(), *t.SectionName))
 		return
 	}
 	l.vhos = append(l.vhos, &vhoAttachment{opt: opt, anc: anc, specific: true})
@@ -102,7 +102,7 @@ func mergeVirtualHostOptions(l *listenerIR) {
 		return olderFirst(a.opt.obj, b.opt.obj)
 	})
 	l.vhos = slices.CompactFunc(l.vhos, func(a, b *vhoAttachment) bool { return a.opt == b.opt })
-	where := fmt.Sprintf("on listener %s of Gateway %s", l.spec.Name, l.gw.key)
+	where := func() string { return fmt.Sprintf("on listener %s of Gateway %s", l.spec.Name, l.gw.key) }
 	for _, a := range l.vhos {
 		var shadowed []string
 		if a.opt.hasJwt {
@@ -154,17 +154,17 @@ func (c *compiler) attachRTOTarget(opt *rtoIR, t gatewayv1.RouteTargetReference)
 	}
 	key := types.NamespacedName{Namespace: ns, Name: t.Name}
 	ref := routeParentRef(key)
-	what := fmt.Sprintf("targetRef %s %s", t.Kind, key)
+	what := func() string { return fmt.Sprintf("targetRef %s %s", t.Kind, key) }
 	switch {
 	case (t.Group != "" && t.Group != groupGateway) || t.Kind != kindHTTPRoute:
-		opt.state.ancestor(ref).problems.add(gatewayv1.ReasonInvalid, fmt.Sprintf("%s: a RouteOption can only target a gateway.networking.k8s.io HTTPRoute", what))
+		opt.state.ancestor(ref).problems.add(gatewayv1.ReasonInvalid, fmt.Sprintf("%s: a RouteOption can only target a gateway.networking.k8s.io HTTPRoute", what()))
 		return
 	case ns != o.Namespace:
-		opt.state.ancestor(ref).problems.add(gatewayv1.ReasonInvalid, fmt.Sprintf("%s: a RouteOption can only target an HTTPRoute in its own namespace %s; move the option to %s", what, o.Namespace, ns))
+		opt.state.ancestor(ref).problems.add(gatewayv1.ReasonInvalid, fmt.Sprintf("%s: a RouteOption can only target an HTTPRoute in its own namespace %s; move the option to %s", what(), o.Namespace, ns))
 		return
 	}
 	if _, exists := c.idx.routes[key]; !exists {
-		opt.state.ancestor(ref).problems.add(gatewayv1.ReasonTargetNotFound, what+" not found")
+		opt.state.ancestor(ref).problems.add(gatewayv1.ReasonTargetNotFound, what()+" not found")
 		return
 	}
 	if c.routes[key] == nil {
@@ -189,7 +189,7 @@ func (c *compiler) mergeRouteOptions(ir *routeIR, rule *ruleIR) {
 			list = append(list, a)
 		}
 	}
-	where := fmt.Sprintf("on rule %d of HTTPRoute %s", rule.index, ir.key)
+	where := func() string { return fmt.Sprintf("on rule %d of HTTPRoute %s", rule.index, ir.key) }
 	for _, a := range list {
 		var shadowed []string
 		if a.opt.hasJwt {

@@ -68,11 +68,11 @@ func deref[T any](p *T) T {
 
 // record notes one merge of the option under this target: how many top-level fields
 // it sets and, for each field another option had already set, a note saying which.
-func (a *ancestorState) record(fields int, where string, shadowed []string) {
+func (a *ancestorState) record(fields int, where func() string, shadowed []string) {
 	a.applied = true
 	a.contributed = a.contributed || len(shadowed) < fields
 	if len(shadowed) > 0 && len(a.shadowed) < maxShadowNotes {
-		a.shadowed = append(a.shadowed, where+": "+strings.Join(shadowed, " and "))
+		a.shadowed = append(a.shadowed, where()+": "+strings.Join(shadowed, " and "))
 	}
 }
 
@@ -158,7 +158,7 @@ func (p *policyState) acceptedMessage() string {
 			notes = append(notes, "partly shadowed: "+strings.Join(a.shadowed, "; "))
 		}
 	}
-	msg := fmt.Sprintf("the %s is in effect", p.kind)
+	msg := "the " + p.kind + " is in effect"
 	if !slices.ContainsFunc(p.ancestors, func(a *ancestorState) bool { return a.contributed }) {
 		msg = fmt.Sprintf("the %s sets no options, so it changes nothing", p.kind)
 	}

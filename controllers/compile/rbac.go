@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"slices"
 
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+
 	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
 	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
 )
@@ -47,17 +49,17 @@ func compilePolicy(name string, pol *gatewayv1.RbacPolicy, probs *problems) *sna
 		if pr.JwtPrincipal == nil {
 			continue
 		}
-		field := fmt.Sprintf("rbac.policies.%s.principals[%d].jwtPrincipal", name, i)
+		field := func() string { return fmt.Sprintf("rbac.policies.%s.principals[%d].jwtPrincipal", name, i) }
 		jp := compileJwtPrincipal(pr.JwtPrincipal, field, probs)
 		out.Principals = append(out.Principals, &snapshotv1.Principal{JwtPrincipal: jp})
 	}
 	return out
 }
 
-func compileJwtPrincipal(jp *gatewayv1.JwtPrincipal, field string, probs *problems) *snapshotv1.JwtPrincipal {
+func compileJwtPrincipal(jp *gatewayv1.JwtPrincipal, field func() string, probs *problems) *snapshotv1.JwtPrincipal {
 	matcher, ok := claimMatchers[jp.Matcher]
 	if !ok {
-		probs.add(gatewayv1.ReasonInvalid, fmt.Sprintf("%s.matcher %q is not one of EXACT_STRING, BOOLEAN, LIST_CONTAINS, REGEX_MATCH", field, jp.Matcher))
+		probs.add(gatewayv1.ReasonInvalid, fmt.Sprintf("%s.matcher %q is not one of EXACT_STRING, BOOLEAN, LIST_CONTAINS, REGEX_MATCH", field(), jp.Matcher))
 	}
 	out := &snapshotv1.JwtPrincipal{Matcher: matcher, Provider: jp.Provider}
 	keys := make([]string, 0, len(jp.Claims))
@@ -66,12 +68,12 @@ func compileJwtPrincipal(jp *gatewayv1.JwtPrincipal, field string, probs *proble
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		v, err := gatewayv1.ClaimValueString(jp.Claims[k])
+		v, err := claimValue(jp.Claims[k])
 		if err == nil {
 			err = checkClaimValue(matcher, v)
 		}
 		if err != nil {
-			probs.add(gatewayv1.ReasonInvalid, fmt.Sprintf("%s.claims[%s]: %v; every request to the routes it covers is denied until this is fixed", field, k, err))
+			probs.add(gatewayv1.ReasonInvalid, fmt.Sprintf("%s.claims[%s]: %v; every request to the routes it covers is denied until this is fixed", field(), k, err))
 			continue
 		}
 		out.Claims = append(out.Claims, &snapshotv1.Claim{Key: k, Value: v})
@@ -101,4 +103,28 @@ func checkClaimValue(m snapshotv1.ClaimMatcher, v string) error {
 		}
 	}
 	return nil
+}
+
+// claimValue is gatewayv1.ClaimValueString with a fast path for the common plain
+// JSON string and boolean, which need no decoding.
+func claimValue(v apiextensionsv1.JSON) (string, error) {
+	raw := v.Raw
+	switch {
+	case string(raw) == "true" || string(raw) == "false":
+		return string(raw), nil
+	case len(raw) >= 2 && raw[0] == '"' && raw[len(raw)-1] == '"' && plainJSONString(raw[1:len(raw)-1]):
+		return string(raw[1 : len(raw)-1]), nil
+	}
+	return gatewayv1.ClaimValueString(v)
+}
+
+// plainJSONString reports whether b needs no JSON unescaping: printable ASCII without
+// quotes or backslashes.
+func plainJSONString(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }

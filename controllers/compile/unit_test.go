@@ -130,3 +130,15 @@ var errSentinel = &sentinelError{}
 type sentinelError struct{}
 
 func (*sentinelError) Error() string { return "cached" }
+
+func TestClaimValueMatchesAPI(t *testing.T) {
+	for _, raw := range []string{`"x"`, `true`, `false`, `"true"`, `"a\"b"`, `"\u00e9t\u00e9"`, `"été"`, `3`, `null`, `""`, `"tab	"`} {
+		t.Run(raw, func(t *testing.T) {
+			v := apiextensionsv1.JSON{Raw: []byte(raw)}
+			want, wantErr := gatewayv1.ClaimValueString(v)
+			got, err := claimValue(v)
+			require.Equal(t, want, got)
+			require.Equal(t, wantErr != nil, err != nil)
+		})
+	}
+}
