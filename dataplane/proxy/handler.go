@@ -25,6 +25,10 @@ const (
 	decisionUpstreamError = "upstream_error"
 )
 
+// Handler serves requests as if they had arrived on port: the listeners use it, and so
+// can an embedding server or a test.
+func (s *Server) Handler(port uint32) http.Handler { return &portHandler{s: s, port: port} }
+
 // portHandler serves one port with whatever table is current when a request starts.
 type portHandler struct {
 	s    *Server

@@ -87,7 +87,7 @@ func (s *Server) listen(port uint32, useTLS bool) (*listener, error) {
 	protocols.SetHTTP2(true)
 	protocols.SetUnencryptedHTTP2(!useTLS)
 	srv := &http.Server{
-		Handler:           &portHandler{s: s, port: port},
+		Handler:           s.Handler(port),
 		ReadHeaderTimeout: 30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		Protocols:         protocols,

@@ -3,6 +3,7 @@ package proxy
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 
@@ -50,10 +51,17 @@ func classifyUpstreamError(ctx context.Context, err error) (int, string) {
 	return http.StatusBadGateway, "upstream connect error or disconnect/reset before headers"
 }
 
+// Shared header values of the proxy's own answers; net/http never modifies them.
+var (
+	textPlain = []string{"text/plain"}
+	noSniff   = []string{"nosniff"}
+)
+
+// writeText answers with the proxy's own text/plain body.
 func writeText(w http.ResponseWriter, status int, body string) {
 	h := w.Header()
-	h.Set("Content-Type", "text/plain")
-	h.Set("X-Content-Type-Options", "nosniff")
+	h["Content-Type"] = textPlain
+	h["X-Content-Type-Options"] = noSniff
 	w.WriteHeader(status)
-	_, _ = w.Write([]byte(body))
+	_, _ = io.WriteString(w, body)
 }
