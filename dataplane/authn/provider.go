@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"unsafe"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jws"
@@ -138,10 +139,10 @@ func (ps *Providers) lookup(id string) (*provider, error) {
 
 // authenticate checks tok: from the cache when this configuration verified it before and
 // it is still within exp/nbf, else fully, in Envoy's order: parse, exp/nbf, issuer,
-// audiences, key set, key selection and signature. parse memoizes the token's decoding
-// across the providers of a stage.
-func (p *provider) authenticate(ctx context.Context, tok string, parse func() (*jwt, *Failure)) (map[string]any, *Failure) {
-	sum := sha256.Sum256([]byte(tok))
+// audiences, key set, key selection and signature. memo decodes the token once for all
+// the providers of a stage.
+func (p *provider) authenticate(ctx context.Context, tok string, memo *parseMemo) (map[string]any, *Failure) {
+	sum := tokenHash(tok)
 	if set := p.currentSet(); set != nil {
 		key := cacheKey{token: sum, provider: p.fingerprint, gen: set.gen}
 		if e, ok := p.a.cache.get(key); ok {
@@ -153,7 +154,7 @@ func (p *provider) authenticate(ctx context.Context, tok string, parse func() (*
 		}
 	}
 	p.a.metrics.cacheMisses.Inc()
-	t, f := parse()
+	t, f := memo.parse(tok)
 	if f != nil {
 		return nil, f
 	}
@@ -170,6 +171,11 @@ func (p *provider) authenticate(ctx context.Context, tok string, parse func() (*
 	p.a.cache.put(cacheKey{token: sum, provider: p.fingerprint, gen: set.gen},
 		cacheEntry{claims: t.claims, exp: t.exp, hasExp: t.hasExp, nbf: t.nbf, hasNbf: t.hasNbf})
 	return t.claims, nil
+}
+
+// tokenHash is the SHA-256 of tok, without copying it: the hot path of a cache hit.
+func tokenHash(tok string) [32]byte {
+	return sha256.Sum256(unsafe.Slice(unsafe.StringData(tok), len(tok))) //nolint:gosec // read-only view of an immutable string
 }
 
 func (p *provider) currentSet() *keySet {

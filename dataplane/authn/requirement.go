@@ -69,15 +69,21 @@ func (q *Requirement) Authenticate(r *http.Request) ([]authz.Token, *Failure) {
 		return nil, nil
 	}
 	var toks []authz.Token
-	var ok []verified
+	var buf [2]verified
+	ok := buf[:0]
 	for i := range q.stages {
 		v, f := q.stages[i].run(r)
 		if f != nil {
 			return nil, f
 		}
-		if v != nil {
-			ok = append(ok, *v)
-			toks = append(toks, authz.Token{Provider: v.p.name, Claims: v.claims})
+		if v.p != nil {
+			ok = append(ok, v)
+		}
+	}
+	if len(ok) > 0 {
+		toks = make([]authz.Token, len(ok))
+		for i, v := range ok {
+			toks[i] = authz.Token{Provider: v.p.name, Claims: v.claims}
 		}
 	}
 	for _, h := range q.strip {
@@ -96,9 +102,9 @@ type attempt struct {
 	t *jwt // nil when the token did not parse
 }
 
-// run passes when any provider verifies its token; a missing or failed token is then
-// judged by the stage's validation policy.
-func (st *stage) run(r *http.Request) (*verified, *Failure) {
+// run passes when any provider verifies its token (returned; its p is nil when the stage
+// passes without one); a missing or failed token is judged by the validation policy.
+func (st *stage) run(r *http.Request) (verified, *Failure) {
 	var memo parseMemo
 	var fails []attempt
 	for _, p := range st.providers {
@@ -106,25 +112,25 @@ func (st *stage) run(r *http.Request) (*verified, *Failure) {
 		if !found {
 			continue
 		}
-		claims, f := p.authenticate(r.Context(), tok, func() (*jwt, *Failure) { return memo.parse(tok) })
+		claims, f := p.authenticate(r.Context(), tok, &memo)
 		if f == nil {
 			if !p.keepToken {
 				where.remove(r)
 			}
-			return &verified{p: p, claims: claims}, nil
+			return verified{p: p, claims: claims}, nil
 		}
 		t, _ := memo.parse(tok)
 		fails = append(fails, attempt{p: p, f: f, t: t})
 	}
 	switch {
 	case st.policy == snapshotv1.ValidationPolicy_ALLOW_MISSING_OR_FAILED:
-		return nil, nil
+		return verified{}, nil
 	case len(fails) == 0 && st.policy == snapshotv1.ValidationPolicy_ALLOW_MISSING:
-		return nil, nil
+		return verified{}, nil
 	case len(fails) == 0:
-		return nil, failMissing
+		return verified{}, failMissing
 	}
-	return nil, pickFailure(fails)
+	return verified{}, pickFailure(fails)
 }
 
 // pickFailure chooses the answer when every provider failed: the failure of a provider
