@@ -54,16 +54,17 @@ func (ps *Providers) Requirement(j *snapshotv1.JwtAuthentication) (*Requirement,
 	return q, nil
 }
 
-// verified is a token a stage accepted.
+// verified is a token a stage accepted and where it was found.
 type verified struct {
 	p      *provider
 	claims map[string]any
+	where  carrier
 }
 
 // Authenticate runs every stage on r. On success it returns the verified tokens (for
-// authz), has removed the carriers of verified tokens whose provider does not keep them,
-// and has applied claimsToHeaders. On failure it returns a non-nil *Failure and leaves
-// the headers alone.
+// authz) and, once every stage has passed (so stages may share a token), has removed the
+// carriers of verified tokens whose provider does not keep them and applied
+// claimsToHeaders. On failure it returns a non-nil *Failure and changes nothing.
 func (q *Requirement) Authenticate(r *http.Request) ([]authz.Token, *Failure) {
 	if q == nil || len(q.stages) == 0 {
 		return nil, nil
@@ -84,6 +85,11 @@ func (q *Requirement) Authenticate(r *http.Request) ([]authz.Token, *Failure) {
 		toks = make([]authz.Token, len(ok))
 		for i, v := range ok {
 			toks[i] = authz.Token{Provider: v.p.name, Claims: v.claims}
+		}
+	}
+	for _, v := range ok {
+		if !v.p.keepToken {
+			v.where.remove(r)
 		}
 	}
 	for _, h := range q.strip {
@@ -114,10 +120,7 @@ func (st *stage) run(r *http.Request) (verified, *Failure) {
 		}
 		claims, f := p.authenticate(r.Context(), tok, &memo)
 		if f == nil {
-			if !p.keepToken {
-				where.remove(r)
-			}
-			return verified{p: p, claims: claims}, nil
+			return verified{p: p, claims: claims, where: where}, nil
 		}
 		t, _ := memo.parse(tok)
 		fails = append(fails, attempt{p: p, f: f, t: t})

@@ -152,9 +152,31 @@ func TestStages(t *testing.T) {
 	require.Equal(t, "after", toks[1].Provider)
 	require.Equal(t, "two", toks[1].Claims["sub"])
 
-	requireFailure(t, q, req(rsaA.Mint(t, claims("")), ""), 401, "Jwt is missing")
+	r := req(rsaA.Mint(t, claims("")), "")
+	requireFailure(t, q, r, 401, "Jwt is missing")
+	require.NotEmpty(t, r.Header.Get("X-First"), "a failed request is not changed")
+
 	requireFailure(t, q, req("", rsaB.Mint(t, claims(""))), 401, "Jwt is missing")
 	requireFailure(t, q, req(rsaB.Mint(t, claims("")), rsaB.Mint(t, claims(""))), 401, "Jwt verification fails")
+}
+
+// TestStagesShareAToken: both stages read Authorization; the token is removed only after
+// both passed.
+func TestStagesShareAToken(t *testing.T) {
+	e := newEnv(t)
+	before := localProvider("before", rsaA.PublicPEM(t))
+	after := localProvider("after", rsaA.PublicPEM(t))
+	after.ClaimsToHeaders = []*snapshotv1.ClaimToHeader{{Claim: "sub", Header: "x-sub"}}
+	j := &snapshotv1.JwtAuthentication{Stages: []*snapshotv1.JwtStage{
+		{Stage: snapshotv1.JwtStageName_BEFORE_EXT_AUTH, Providers: []string{before.Id}},
+		{Stage: snapshotv1.JwtStageName_AFTER_EXT_AUTH, Providers: []string{after.Id}},
+	}}
+	q := e.requirementFor(t, []*snapshotv1.JwtProvider{before, after}, j)
+	r := bearer(rsaA.Mint(t, claims("")))
+	toks := requireOK(t, q, r)
+	require.Len(t, toks, 2)
+	require.NotContains(t, r.Header, "Authorization")
+	require.Equal(t, "alice", r.Header.Get("X-Sub"))
 }
 
 func TestSeveralProviders(t *testing.T) {
