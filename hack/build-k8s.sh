@@ -66,9 +66,13 @@ MOD
   cat >"${dir}/main.go" <<'GO'
 package main
 
-import "go.etcd.io/etcd/server/v3/etcdmain"
+import (
+	"os"
 
-func main() { etcdmain.Main([]string{"etcd"}) }
+	"go.etcd.io/etcd/server/v3/etcdmain"
+)
+
+func main() { etcdmain.Main(os.Args) }
 GO
   log "building etcd ${ETCD_VERSION}"
   (cd "${dir}" && go mod tidy >/dev/null 2>&1 || go mod tidy)

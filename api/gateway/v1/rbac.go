@@ -62,10 +62,10 @@ type Principal struct {
 // JwtPrincipal matches when every listed claim matches.
 type JwtPrincipal struct {
 	// claims maps a claim key to its expected value: a string, or for the BOOLEAN
-	// matcher a boolean written with or without quotes.
+	// matcher a boolean written with or without quotes. Any other value is reported in
+	// the policy's status, and the policy then allows no one.
 	// +optional
 	// +kubebuilder:validation:MaxProperties=32
-	// +kubebuilder:validation:XValidation:rule="self.all(k, type(self[k]) == string || type(self[k]) == bool)",message="jwtPrincipal.claims: every value must be a string or a boolean"
 	Claims map[string]apiextensionsv1.JSON `json:"claims,omitempty"`
 	// provider, when set, requires the claims to come from the token of the provider of
 	// that name.

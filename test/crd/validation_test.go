@@ -1,0 +1,191 @@
+package crd_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+const vhoHeader = `
+apiVersion: gateway.solo.io/v1
+kind: VirtualHostOption
+metadata: {name: bad}
+spec:
+`
+
+const rtoHeader = `
+apiVersion: gateway.solo.io/v1
+kind: RouteOption
+metadata: {name: bad}
+spec:
+`
+
+const usHeader = `
+apiVersion: gloo.solo.io/v1
+kind: Upstream
+metadata: {name: bad}
+spec:
+`
+
+const gatewayTarget = `
+  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: ai-gateway}]
+`
+
+const localKey = `{local: {key: "-----BEGIN PUBLIC KEY-----"}}`
+
+// TestInvalidObjectsRejected applies each invalid object and asserts the API server's
+// message: it must name the field and say what is wrong.
+func TestInvalidObjectsRejected(t *testing.T) {
+	tests := map[string]struct {
+		doc        string
+		wantErrors []string
+	}{
+		"VirtualHostOption targeting an HTTPRoute": {
+			doc: vhoHeader + `
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: openai}]
+`,
+			wantErrors: []string{`spec.targetRefs[0].kind: Unsupported value: "HTTPRoute": supported values: "Gateway"`},
+		},
+		"VirtualHostOption targeting another group": {
+			doc: vhoHeader + `
+  targetRefs: [{group: gateway.solo.io, kind: Gateway, name: ai-gateway}]
+`,
+			wantErrors: []string{`spec.targetRefs[0].group: Unsupported value: "gateway.solo.io"`},
+		},
+		"RouteOption targeting a Gateway": {
+			doc: rtoHeader + `
+  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: ai-gateway}]
+`,
+			wantErrors: []string{`spec.targetRefs[0].kind: Unsupported value: "Gateway": supported values: "HTTPRoute"`},
+		},
+		"provider with both local and remote keys": {
+			doc: vhoHeader + gatewayTarget + `
+  options:
+    jwt:
+      providers:
+        p: {jwks: {local: {key: k}, remote: {url: "https://idp.example/jwks"}}}
+`,
+			wantErrors: []string{"spec.options.jwt.providers[p].jwks", "jwks: set exactly one of local or remote"},
+		},
+		"provider with no key source": {
+			doc: vhoHeader + gatewayTarget + `
+  options:
+    jwt:
+      providers:
+        p: {jwks: {}}
+`,
+			wantErrors: []string{"spec.options.jwt.providers[p].jwks", "jwks: set exactly one of local or remote"},
+		},
+		"remote key set with a URL that is not HTTP": {
+			doc: vhoHeader + gatewayTarget + `
+  options:
+    jwt:
+      providers:
+        p: {jwks: {remote: {url: "ftp://idp.example/jwks"}}}
+`,
+			wantErrors: []string{"spec.options.jwt.providers[p].jwks.remote.url", "must start with http:// or https://"},
+		},
+		"unknown validationPolicy": {
+			doc: vhoHeader + gatewayTarget + `
+  options:
+    jwt:
+      validationPolicy: ALLOW_ANYTHING
+      providers:
+        p: {jwks: ` + localKey + `}
+`,
+			wantErrors: []string{`spec.options.jwt.validationPolicy: Unsupported value: "ALLOW_ANYTHING"`},
+		},
+		"unknown matcher": {
+			doc: rtoHeader + `
+  options:
+    rbac:
+      policies:
+        viewer:
+          principals:
+          - jwtPrincipal: {claims: {team: dev}, matcher: CONTAINS}
+`,
+			wantErrors: []string{`spec.options.rbac.policies.viewer.principals[0].jwtPrincipal.matcher: Unsupported value: "CONTAINS"`},
+		},
+		"VirtualHostOption with jwt and jwtStaged": {
+			doc: vhoHeader + gatewayTarget + `
+  options:
+    jwt: {providers: {p: {jwks: ` + localKey + `}}}
+    jwtStaged: {afterExtAuth: {providers: {p: {jwks: ` + localKey + `}}}}
+`,
+			wantErrors: []string{"spec.options", "set at most one of jwt or jwtStaged"},
+		},
+		"RouteOption with jwt and jwtProvidersStaged": {
+			doc: rtoHeader + `
+  options:
+    jwt: {disable: true}
+    jwtProvidersStaged: {afterExtAuth: {providers: {p: {jwks: ` + localKey + `}}}}
+`,
+			wantErrors: []string{"spec.options", "set at most one of jwt, jwtStaged or jwtProvidersStaged"},
+		},
+		"Upstream with two providers": {
+			doc: usHeader + `
+  ai:
+    openai: {authToken: {inline: sk-1}}
+    mistral: {authToken: {inline: sk-2}}
+`,
+			wantErrors: []string{"spec.ai", "set exactly one provider of openai, mistral, anthropic, azureOpenai or gemini"},
+		},
+		"Upstream with an empty ai": {
+			doc:        usHeader + "  ai: {}\n",
+			wantErrors: []string{"spec.ai", "set exactly one provider"},
+		},
+		"Upstream with neither ai nor static": {
+			doc:        usHeader + "  {}\n",
+			wantErrors: []string{"spec: set exactly one of ai or static"},
+		},
+		"authToken with two sources": {
+			doc: usHeader + `
+  ai:
+    openai: {authToken: {inline: sk-1, secretRef: {name: openai-secret}}}
+`,
+			wantErrors: []string{"spec.ai.openai.authToken", "set exactly one of inline, secretRef or passthrough"},
+		},
+		"authToken with no source": {
+			doc:        usHeader + "  ai: {openai: {authToken: {}}}\n",
+			wantErrors: []string{"spec.ai.openai.authToken", "set exactly one of inline, secretRef or passthrough"},
+		},
+		"empty targetRef name": {
+			doc: rtoHeader + `
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: ""}]
+`,
+			wantErrors: []string{`spec.targetRefs[0].name: Invalid value: ""`, "at least 1 chars long"},
+		},
+		"empty secretRef name": {
+			doc:        usHeader + "  ai: {openai: {authToken: {secretRef: {name: \"\"}}}}\n",
+			wantErrors: []string{"spec.ai.openai.authToken.secretRef.name", "at least 1 chars long"},
+		},
+		"empty claimsToHeaders header": {
+			doc: vhoHeader + gatewayTarget + `
+  options:
+    jwt:
+      providers:
+        p: {jwks: ` + localKey + `, claimsToHeaders: [{claim: sub, header: ""}]}
+`,
+			wantErrors: []string{"spec.options.jwt.providers.p.claimsToHeaders[0].header", "at least 1 chars long"},
+		},
+		"customHost port out of range": {
+			doc:        usHeader + "  ai: {openai: {authToken: {inline: sk-1}, customHost: {host: llm.local, port: 70000}}}\n",
+			wantErrors: []string{"spec.ai.openai.customHost.port", "should be less than or equal to 65535"},
+		},
+		"static host port zero": {
+			doc:        usHeader + "  static: {hosts: [{addr: 10.0.0.1, port: 0}]}\n",
+			wantErrors: []string{"spec.static.hosts[0].port", "should be greater than or equal to 1"},
+		},
+	}
+	for desc, tc := range tests {
+		t.Run(desc, func(t *testing.T) {
+			ns := newNamespace(t)
+			err := env.Client.Create(context.Background(), decode(t, ns, tc.doc))
+			require.Error(t, err, "the API server accepted an invalid object")
+			for _, want := range tc.wantErrors {
+				require.Contains(t, err.Error(), want)
+			}
+		})
+	}
+}
