@@ -22,7 +22,6 @@ type vhoAttachment struct {
 // ExtensionRef filter.
 type rtoAttachment struct {
 	opt    *rtoIR
-	anc    *ancestorState
 	extRef bool
 }
 
@@ -132,12 +131,14 @@ func vhoWhy(winner, loser *vhoAttachment) string {
 }
 
 // indexRouteOptions resolves the targetRefs of every RouteOption to the HTTPRoutes of
-// our Gateways.
+// our Gateways; problems with targetRefs are reported with the option's status.
 func (c *compiler) indexRouteOptions() {
 	for _, o := range c.idx.sortedRTOs {
 		opt := c.rtos[nsName(o)]
 		for _, t := range o.Spec.TargetRefs {
-			c.attachRTOTarget(opt, t)
+			if key, prob, ours := c.resolveRTOTarget(o, t); prob == nil && ours {
+				c.rtoByRoute[key] = append(c.rtoByRoute[key], &rtoAttachment{opt: opt})
+			}
 		}
 	}
 	for key, list := range c.rtoByRoute {
@@ -146,31 +147,26 @@ func (c *compiler) indexRouteOptions() {
 	}
 }
 
-func (c *compiler) attachRTOTarget(opt *rtoIR, t gatewayv1.RouteTargetReference) {
-	o := opt.obj
+// resolveRTOTarget checks a RouteOption targetRef: the route it names, the problem
+// with it if any, and whether the route has a parentRef to one of our Gateways.
+func (c *compiler) resolveRTOTarget(o *gatewayv1.RouteOption, t gatewayv1.RouteTargetReference) (types.NamespacedName, *problem, bool) {
 	ns := o.Namespace
 	if t.Namespace != nil {
 		ns = *t.Namespace
 	}
 	key := types.NamespacedName{Namespace: ns, Name: t.Name}
-	ref := routeParentRef(key)
 	what := func() string { return fmt.Sprintf("targetRef %s %s", t.Kind, key) }
 	switch {
 	case (t.Group != "" && t.Group != groupGateway) || t.Kind != kindHTTPRoute:
-		opt.state.ancestor(ref).problems.add(gatewayv1.ReasonInvalid, fmt.Sprintf("%s: a RouteOption can only target a gateway.networking.k8s.io HTTPRoute", what()))
-		return
+		return key, &problem{gatewayv1.ReasonInvalid, fmt.Sprintf("%s: a RouteOption can only target a gateway.networking.k8s.io HTTPRoute", what())}, false
 	case ns != o.Namespace:
-		opt.state.ancestor(ref).problems.add(gatewayv1.ReasonInvalid, fmt.Sprintf("%s: a RouteOption can only target an HTTPRoute in its own namespace %s; move the option to %s", what(), o.Namespace, ns))
-		return
+		return key, &problem{gatewayv1.ReasonInvalid, fmt.Sprintf("%s: a RouteOption can only target an HTTPRoute in its own namespace %s; move the option to %s", what(), o.Namespace, ns)}, false
 	}
-	if _, exists := c.idx.routes[key]; !exists {
-		opt.state.ancestor(ref).problems.add(gatewayv1.ReasonTargetNotFound, what()+" not found")
-		return
+	r, exists := c.idx.routes[key]
+	if !exists {
+		return key, &problem{gatewayv1.ReasonTargetNotFound, what() + " not found"}, false
 	}
-	if c.routes[key] == nil {
-		return // a route of another controller's Gateways
-	}
-	c.rtoByRoute[key] = append(c.rtoByRoute[key], &rtoAttachment{opt: opt, anc: opt.state.ancestor(ref)})
+	return key, nil, c.routeIsOurs(r)
 }
 
 func routeParentRef(key types.NamespacedName) gwv1.ParentReference {
@@ -178,11 +174,12 @@ func routeParentRef(key types.NamespacedName) gwv1.ParentReference {
 }
 
 // mergeRouteOptions orders the options of a rule (ExtensionRef ones in filter order,
-// then targetRef ones, oldest first) and lets each fill the top-level fields still unset.
+// then targetRef ones, oldest first) and lets each fill the top-level fields still
+// unset. What each option contributed is recorded on the route.
 func (c *compiler) mergeRouteOptions(ir *routeIR, rule *ruleIR) {
 	list := make([]*rtoAttachment, 0, len(rule.extRefs)+len(c.rtoByRoute[ir.key]))
 	for _, o := range rule.extRefs {
-		list = append(list, &rtoAttachment{opt: o, anc: o.state.ancestor(routeParentRef(ir.key)), extRef: true})
+		list = append(list, &rtoAttachment{opt: o, extRef: true})
 	}
 	for _, a := range c.rtoByRoute[ir.key] {
 		if !slices.Contains(rule.extRefs, a.opt) {
@@ -206,7 +203,7 @@ func (c *compiler) mergeRouteOptions(ir *routeIR, rule *ruleIR) {
 				shadowed = append(shadowed, fmt.Sprintf("rbac is set by RouteOption %s, which %s", nsName(rule.options.rbac.opt.obj), rtoWhy(rule.options.rbac, a)))
 			}
 		}
-		a.anc.record(countSet(a.opt.hasJwt, a.opt.hasRbac), where, shadowed)
+		ir.contribution(a.opt).record(countSet(a.opt.hasJwt, a.opt.hasRbac), where, shadowed)
 	}
 }
 

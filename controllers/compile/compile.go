@@ -10,17 +10,21 @@ import (
 	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
 )
 
-// compiler holds the state of one Compile call. Nothing in it outlives the call.
+// compiler holds the state of one Compile call.
 type compiler struct {
-	in  *Inputs
-	idx *index
-	res Result
+	in    *Inputs
+	idx   *index
+	res   Result
+	cache *Compiler
 
+	// env fingerprints everything but HTTPRoutes and RouteOptions; empty when some
+	// object has no resourceVersion, which disables reuse.
+	env string
 	// upstreams are every compiled gloo.solo.io Upstream.
 	upstreams map[types.NamespacedName]*upstreamIR
 	// keys caches the validation of local key material by content.
 	keys map[string]error
-	// vhos and rtos are the compiled options, with their status being built.
+	// vhos and rtos are the compiled options.
 	vhos map[types.NamespacedName]*vhoIR
 	rtos map[types.NamespacedName]*rtoIR
 	// gateways are the Gateways of our controller, in namespace/name order.
@@ -37,34 +41,61 @@ type compiler struct {
 }
 
 // Compile turns the objects that feed claimgate's Gateways into one snapshot per
-// Gateway of in.ControllerName and the status of every object involved. It is pure:
-// no clock, no API calls, no goroutines, and the order of the input slices does not
-// matter. The snapshots may share immutable sub-messages: do not modify them.
+// Gateway of in.ControllerName (ControllerName when unset) and the status of every
+// object involved. It is pure: no clock, no API calls, no goroutines, and the order of
+// the input slices does not matter. The snapshots may share immutable sub-messages:
+// do not modify them.
 func Compile(in Inputs) Result {
-	c := newCompiler(&in)
+	return NewCompiler().Compile(in)
+}
+
+// Compiler compiles like Compile and remembers what it compiled, so that the next
+// call recompiles only the HTTPRoutes whose route or RouteOptions changed (by uid,
+// resourceVersion and generation) while every other object stays at the same
+// version. Its results are always identical to Compile's. Objects without a
+// resourceVersion are never reused. A Compiler is not safe for concurrent use, and
+// its results share memory with each other: treat them as read-only.
+type Compiler struct {
+	env    string
+	keys   map[string]error
+	rtos   map[types.UID]*cachedRTO
+	routes map[types.NamespacedName]*routeIR
+}
+
+// NewCompiler returns a Compiler with nothing remembered.
+func NewCompiler() *Compiler {
+	return &Compiler{keys: map[string]error{}, rtos: map[types.UID]*cachedRTO{}, routes: map[types.NamespacedName]*routeIR{}}
+}
+
+// Compile is the package-level Compile, reusing the routes that did not change since
+// the previous call.
+func (k *Compiler) Compile(in Inputs) Result {
+	c := newCompiler(&in, k)
 	c.compileUpstreams()
 	c.selectGateways()
 	for _, gw := range c.gateways {
 		c.buildListeners(gw)
 	}
-	c.attachRoutes()
 	c.compileOptions()
+	c.attachVirtualHostOptions()
 	c.indexRouteOptions()
 	c.compileRoutes()
-	c.attachVirtualHostOptions()
+	c.placeAttachments()
 	for _, gw := range c.gateways {
 		c.res.Snapshots[gw.key] = c.buildSnapshot(gw)
 		c.res.Gateways[gw.key] = gw.status()
 	}
 	c.writeRouteStatuses()
 	c.writePolicyStatuses()
+	k.remember(c)
 	return c.res
 }
 
-func newCompiler(in *Inputs) *compiler {
-	return &compiler{
-		in:  in,
-		idx: buildIndex(in),
+func newCompiler(in *Inputs, k *Compiler) *compiler {
+	c := &compiler{
+		in:    in,
+		idx:   buildIndex(in),
+		cache: k,
 		res: Result{
 			Snapshots:          map[types.NamespacedName]*snapshotv1.Snapshot{},
 			GatewayClasses:     map[string][]metav1.Condition{},
@@ -84,4 +115,10 @@ func newCompiler(in *Inputs) *compiler {
 		services:     map[string]*snapshotv1.Upstream{},
 		jwtCache:     map[jwtKey]*effectiveJwt{},
 	}
+	c.env = environment(in, c.idx)
+	if c.env == "" || c.env != k.env {
+		k.rtos = map[types.UID]*cachedRTO{}
+		k.routes = map[types.NamespacedName]*routeIR{}
+	}
+	return c
 }

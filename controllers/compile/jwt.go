@@ -176,9 +176,14 @@ func (c *compiler) remoteJwks(ns string, r *gatewayv1.RemoteJwks) (*snapshotv1.R
 	return out, "", ""
 }
 
-// checkLocalKey validates inline key material once per distinct content per Compile.
+// checkLocalKey validates inline key material once per distinct content (and
+// remembers the result in the Compiler for the next call).
 func (c *compiler) checkLocalKey(key string) error {
 	if err, ok := c.keys[key]; ok {
+		return err
+	}
+	if err, ok := c.cache.keys[key]; ok {
+		c.keys[key] = err
 		return err
 	}
 	err := validateKeyMaterial(key)

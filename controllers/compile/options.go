@@ -18,12 +18,14 @@ type vhoIR struct {
 	rbac *snapshotv1.Rbac
 }
 
-// rtoIR is a compiled RouteOption.
+// rtoIR is a compiled RouteOption. It depends only on the RouteOption and on the
+// environment (Upstreams, VirtualHostOption names), so a Compiler may reuse it.
 type rtoIR struct {
-	obj     *gatewayv1.RouteOption
-	state   *policyState
-	hasJwt  bool
-	hasRbac bool
+	obj *gatewayv1.RouteOption
+	// invalid and unresolved are the problems found while compiling it.
+	invalid, unresolved problems
+	hasJwt              bool
+	hasRbac             bool
 	// disable turns a stage of the virtual host off (jwt.disable is afterExtAuth).
 	disable [2]bool
 	// replace replaces a stage of the virtual host (jwtProvidersStaged).
@@ -38,7 +40,7 @@ func (c *compiler) compileOptions() {
 		c.vhos[nsName(o)] = c.compileVHO(o)
 	}
 	for _, o := range c.idx.sortedRTOs {
-		c.rtos[nsName(o)] = c.compileRTO(o)
+		c.rtos[nsName(o)] = c.cachedRTO(o)
 	}
 }
 
@@ -80,13 +82,14 @@ func (c *compiler) compileStaged(ref optionRef, before, after *gatewayv1.JwtVhos
 }
 
 func (c *compiler) compileRTO(o *gatewayv1.RouteOption) *rtoIR {
-	ir := &rtoIR{obj: o, state: newPolicyState(kindRouteOption, o)}
+	ir := &rtoIR{obj: o}
+	state := newPolicyState(kindRouteOption, o)
 	prefix := o.Namespace + "/" + o.Name
 	if _, clash := c.idx.vhos[nsName(o)]; clash {
 		// Keep provider ids unique when a VirtualHostOption has the same name.
 		prefix += "#" + kindRouteOption
 	}
-	ref := optionRef{state: ir.state, idPrefix: prefix, ns: o.Namespace}
+	ref := optionRef{state: state, idPrefix: prefix, ns: o.Namespace}
 	opts := &o.Spec.Options
 	switch {
 	case opts.Jwt != nil:
@@ -105,7 +108,8 @@ func (c *compiler) compileRTO(o *gatewayv1.RouteOption) *rtoIR {
 		ir.hasRbac = true
 		var probs problems
 		ir.rbac, probs = compileRbac(opts.Rbac)
-		ir.state.invalid = append(ir.state.invalid, probs...)
+		state.invalid = append(state.invalid, probs...)
 	}
+	ir.invalid, ir.unresolved = state.invalid, state.unresolved
 	return ir
 }

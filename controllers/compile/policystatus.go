@@ -177,10 +177,62 @@ func (c *compiler) writePolicyStatuses() {
 			c.res.VirtualHostOptions[nsName(o)] = st.status(c.controllerName())
 		}
 	}
+	extRefRoutes := c.extRefRoutes()
 	for _, o := range c.idx.sortedRTOs {
-		st := c.rtos[nsName(o)].state
+		st := c.routeOptionState(o, extRefRoutes[c.rtos[nsName(o)]])
 		if len(st.ancestors) > 0 || len(o.Spec.TargetRefs) == 0 {
 			c.res.RouteOptions[nsName(o)] = st.status(c.controllerName())
 		}
 	}
+}
+
+// routeOptionState gathers a RouteOption's status: its compile problems, then one
+// ancestor per targetRef (a problem, or what it contributed to that route), then one
+// per other route whose ExtensionRef filters name it, in route order.
+func (c *compiler) routeOptionState(o *gatewayv1.RouteOption, extRefs []*routeIR) *policyState {
+	opt := c.rtos[nsName(o)]
+	st := newPolicyState(kindRouteOption, o)
+	st.invalid, st.unresolved = opt.invalid, opt.unresolved
+	for _, t := range o.Spec.TargetRefs {
+		key, prob, ours := c.resolveRTOTarget(o, t)
+		switch {
+		case prob != nil:
+			st.ancestor(routeParentRef(key)).problems.add(prob.reason, prob.message)
+		case ours:
+			adoptContribution(st, c.routes[key], opt)
+		}
+	}
+	for _, r := range extRefs {
+		adoptContribution(st, r, opt)
+	}
+	return st
+}
+
+// adoptContribution makes the route an ancestor of the option with what the option
+// contributed there.
+func adoptContribution(st *policyState, r *routeIR, opt *rtoIR) {
+	a := st.ancestor(routeParentRef(r.key))
+	if src := r.contrib[opt]; src != nil && !a.applied {
+		a.applied, a.contributed, a.shadowed = src.applied, src.contributed, src.shadowed
+	}
+}
+
+// extRefRoutes lists, per RouteOption, the routes whose ExtensionRef filters name it,
+// in route order.
+func (c *compiler) extRefRoutes() map[*rtoIR][]*routeIR {
+	out := map[*rtoIR][]*routeIR{}
+	for _, r := range c.idx.sortedRoutes {
+		ir := c.routes[nsName(r)]
+		if ir == nil {
+			continue
+		}
+		for _, rule := range ir.rules {
+			for _, opt := range rule.extRefs {
+				if list := out[opt]; len(list) == 0 || list[len(list)-1] != ir {
+					out[opt] = append(list, ir)
+				}
+			}
+		}
+	}
+	return out
 }

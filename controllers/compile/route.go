@@ -10,15 +10,48 @@ import (
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
-// routeIR is an HTTPRoute with a parentRef to one of our Gateways.
+// routeIR is an HTTPRoute with a parentRef to one of our Gateways, and everything
+// compiled from it. It depends only on the route, the RouteOptions that apply to it and
+// the environment, so a Compiler may reuse it while those stay the same.
 type routeIR struct {
 	obj *gwv1.HTTPRoute
 	key types.NamespacedName
+	// cacheKey identifies the versions of the route and its RouteOptions; empty when
+	// the route cannot be reused.
+	cacheKey string
 	// parents are the parentRefs that name one of our Gateways, in spec order.
 	parents []*parentIR
-	rules   []*ruleIR
+	// attachments are the listeners the route attached to, in parentRef order.
+	attachments []routeAttachment
+	rules       []*ruleIR
 	// resolved and partial are the problems of ResolvedRefs and PartiallyInvalid.
 	resolved, partial problems
+	// contrib records, per RouteOption, what it contributed to this route.
+	contrib map[*rtoIR]*ancestorState
+	// built are the snapshot routes made from this route, and statuses its parent
+	// statuses, kept for reuse.
+	built    map[builtKey]*builtRoute
+	statuses []gwv1.RouteParentStatus
+}
+
+// routeAttachment is the route attached to one listener with the hostnames it serves.
+type routeAttachment struct {
+	gw        types.NamespacedName
+	listener  gwv1.SectionName
+	hostnames []string
+}
+
+// contribution returns the record of what opt contributed to this route.
+func (ir *routeIR) contribution(opt *rtoIR) *ancestorState {
+	if a, ok := ir.contrib[opt]; ok {
+		return a
+	}
+	if ir.contrib == nil {
+		ir.contrib = map[*rtoIR]*ancestorState{}
+	}
+	a := &ancestorState{ref: routeParentRef(ir.key)}
+	ir.contrib[opt] = a
+	return a
 }
 
 // parentIR is one parentRef of a route and whether the route attached through it.
@@ -33,23 +66,41 @@ type attachment struct {
 	hostnames []string
 }
 
-// attachRoutes attaches every HTTPRoute to the listeners its parentRefs select and
-// that allow it, recording a parent status per parentRef that names our Gateway.
-func (c *compiler) attachRoutes() {
+// attachRoute attaches the route to the listeners its parentRefs select and that
+// allow it, recording a parent per parentRef that names our Gateway.
+func (c *compiler) attachRoute(ir *routeIR) {
+	for _, ref := range ir.obj.Spec.ParentRefs {
+		gw := c.parentGateway(ir.obj, ref)
+		if gw == nil {
+			continue
+		}
+		p := &parentIR{ref: ref}
+		ir.parents = append(ir.parents, p)
+		attachToParent(c.idx, ir, p, gw)
+	}
+}
+
+// routeIsOurs reports whether a parentRef of the route names one of our Gateways.
+func (c *compiler) routeIsOurs(r *gwv1.HTTPRoute) bool {
+	for _, ref := range r.Spec.ParentRefs {
+		if c.parentGateway(r, ref) != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// placeAttachments adds every route to the listeners it attached to, in route order.
+func (c *compiler) placeAttachments() {
 	for _, r := range c.idx.sortedRoutes {
-		var ir *routeIR
-		for _, ref := range r.Spec.ParentRefs {
-			gw := c.parentGateway(r, ref)
-			if gw == nil {
-				continue
+		ir := c.routes[nsName(r)]
+		if ir == nil {
+			continue
+		}
+		for _, a := range ir.attachments {
+			if l := c.ourGateway(a.gw).byName[a.listener]; l != nil {
+				attachListener(l, ir, a.hostnames)
 			}
-			if ir == nil {
-				ir = &routeIR{obj: r, key: nsName(r)}
-				c.routes[ir.key] = ir
-			}
-			p := &parentIR{ref: ref}
-			ir.parents = append(ir.parents, p)
-			attachToParent(c.idx, ir, p, gw)
 		}
 	}
 }
@@ -87,7 +138,7 @@ func attachToParent(x *index, ir *routeIR, p *parentIR, gw *gatewayIR) {
 			continue
 		}
 		matched = true
-		attachListener(l, ir, hosts)
+		ir.attachments = append(ir.attachments, routeAttachment{gw: gw.key, listener: l.spec.Name, hostnames: hosts})
 	}
 	switch {
 	case !allowed:

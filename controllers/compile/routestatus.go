@@ -15,19 +15,27 @@ func (c *compiler) writeRouteStatuses() {
 		if ir == nil {
 			continue
 		}
-		gen := r.Generation
-		resolved := ir.resolved.condition(string(gwv1.RouteConditionResolvedRefs), string(gwv1.RouteReasonResolvedRefs), "every reference was resolved", gen)
-		out := make([]gwv1.RouteParentStatus, 0, len(ir.parents))
-		for _, p := range ir.parents {
-			conds := []metav1.Condition{
-				p.accepted.condition(string(gwv1.RouteConditionAccepted), string(gwv1.RouteReasonAccepted), "the route is attached", gen),
-				resolved,
-			}
-			if len(ir.partial) > 0 {
-				conds = append(conds, condition(string(gwv1.RouteConditionPartiallyInvalid), true, ir.partial[0].reason, ir.partial.message(), gen))
-			}
-			out = append(out, gwv1.RouteParentStatus{ParentRef: p.ref, ControllerName: c.controllerName(), Conditions: conds})
+		if ir.statuses == nil {
+			ir.statuses = c.routeStatus(ir)
 		}
-		c.res.HTTPRoutes[ir.key] = out
+		c.res.HTTPRoutes[ir.key] = ir.statuses
 	}
+}
+
+// routeStatus is the parent statuses of one route.
+func (c *compiler) routeStatus(ir *routeIR) []gwv1.RouteParentStatus {
+	gen := ir.obj.Generation
+	resolved := ir.resolved.condition(string(gwv1.RouteConditionResolvedRefs), string(gwv1.RouteReasonResolvedRefs), "every reference was resolved", gen)
+	out := make([]gwv1.RouteParentStatus, 0, len(ir.parents))
+	for _, p := range ir.parents {
+		conds := []metav1.Condition{
+			p.accepted.condition(string(gwv1.RouteConditionAccepted), string(gwv1.RouteReasonAccepted), "the route is attached", gen),
+			resolved,
+		}
+		if len(ir.partial) > 0 {
+			conds = append(conds, condition(string(gwv1.RouteConditionPartiallyInvalid), true, ir.partial[0].reason, ir.partial.message(), gen))
+		}
+		out = append(out, gwv1.RouteParentStatus{ParentRef: p.ref, ControllerName: c.controllerName(), Conditions: conds})
+	}
+	return out
 }

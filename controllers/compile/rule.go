@@ -50,19 +50,29 @@ func denyResponse() *snapshotv1.DirectResponse {
 	return &snapshotv1.DirectResponse{Status: denyStatus, Body: denyBody}
 }
 
-// compileRoutes compiles the rules of every route attached to our Gateways, and
-// merges the RouteOptions of each rule.
+// compileRoutes compiles every route with a parentRef to one of our Gateways: its
+// attachment to listeners, its rules and the merged RouteOptions of each rule. A route
+// whose cache key is unchanged since the Compiler's previous run is reused as is.
 func (c *compiler) compileRoutes() {
 	for _, r := range c.idx.sortedRoutes {
-		ir := c.routes[nsName(r)]
-		if ir == nil {
+		if !c.routeIsOurs(r) {
 			continue
 		}
+		key := nsName(r)
+		cacheKey := c.routeCacheKey(r)
+		if prev := c.cache.routes[key]; prev != nil && cacheKey != "" && prev.cacheKey == cacheKey {
+			prev.obj = r // same version: drop the reference to the previous inputs
+			c.routes[key] = prev
+			continue
+		}
+		ir := &routeIR{obj: r, key: key, cacheKey: cacheKey}
+		c.attachRoute(ir)
 		for i := range r.Spec.Rules {
 			rule := c.compileRule(ir, i, &r.Spec.Rules[i])
 			c.mergeRouteOptions(ir, rule)
 			ir.rules = append(ir.rules, rule)
 		}
+		c.routes[key] = ir
 	}
 }
 

@@ -6,6 +6,9 @@ import (
 	"slices"
 	"strconv"
 
+	"k8s.io/apimachinery/pkg/types"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+
 	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
 )
 
@@ -22,10 +25,12 @@ type effectiveJwt struct {
 	providers []*snapshotv1.JwtProvider
 }
 
-// snapshotBuilder collects what the routes of one snapshot reference.
+// snapshotBuilder collects what the routes of one snapshot reference, and the
+// encoding of each route for the version.
 type snapshotBuilder struct {
 	upstreams map[string]*snapshotv1.Upstream
 	providers map[string]*snapshotv1.JwtProvider
+	encoded   map[*snapshotv1.VirtualHost][][]byte
 }
 
 // flatRoute is one match of one rule of a route on one virtual host.
@@ -35,11 +40,32 @@ type flatRoute struct {
 	match *matchIR
 }
 
+// builtKey identifies a snapshot route made from a route: where it is served and
+// which rule and match it comes from.
+type builtKey struct {
+	gw          types.NamespacedName
+	listener    gwv1.SectionName
+	host        string
+	rule, match int
+}
+
+// builtRoute is a snapshot route with what it references and its encoding.
+type builtRoute struct {
+	proto     *snapshotv1.Route
+	upstreams []*snapshotv1.Upstream
+	providers []*snapshotv1.JwtProvider
+	encoded   []byte
+}
+
 // buildSnapshot assembles the snapshot of one Gateway from its served listeners and
 // sets its content-hash version.
 func (c *compiler) buildSnapshot(gw *gatewayIR) *snapshotv1.Snapshot {
 	snap := &snapshotv1.Snapshot{GatewayNamespace: gw.key.Namespace, GatewayName: gw.key.Name}
-	b := &snapshotBuilder{upstreams: map[string]*snapshotv1.Upstream{}, providers: map[string]*snapshotv1.JwtProvider{}}
+	b := &snapshotBuilder{
+		upstreams: map[string]*snapshotv1.Upstream{},
+		providers: map[string]*snapshotv1.JwtProvider{},
+		encoded:   map[*snapshotv1.VirtualHost][][]byte{},
+	}
 	listeners := slices.Clone(gw.listeners)
 	slices.SortFunc(listeners, func(x, y *listenerIR) int {
 		return cmp.Or(cmp.Compare(x.spec.Port, y.spec.Port), cmp.Compare(x.spec.Name, y.spec.Name))
@@ -55,8 +81,8 @@ func (c *compiler) buildSnapshot(gw *gatewayIR) *snapshotv1.Snapshot {
 	for _, k := range slices.Sorted(maps.Keys(b.providers)) {
 		snap.JwtProviders = append(snap.JwtProviders, b.providers[k])
 	}
-	if err := setVersion(snap); err != nil {
-		// Encoding a message built here cannot fail; an empty version makes every proxy NACK.
+	if err := setVersionFromParts(snap, b.encoded); err != nil {
+		// Encoding messages built here cannot fail; an empty version makes every proxy NACK.
 		snap.Version = ""
 	}
 	return snap
@@ -81,12 +107,38 @@ func (c *compiler) buildListener(l *listenerIR, b *snapshotBuilder) *snapshotv1.
 		flat := byDomain[domain]
 		slices.SortFunc(flat, comparePrecedence)
 		vh := &snapshotv1.VirtualHost{Name: string(l.spec.Name) + "/" + domain, Domains: []string{domain}, Routes: make([]*snapshotv1.Route, 0, len(flat))}
+		encoded := make([][]byte, 0, len(flat))
 		for _, f := range flat {
-			vh.Routes = append(vh.Routes, c.buildRoute(l, f, b))
+			br := c.builtRoute(l, domain, f)
+			vh.Routes = append(vh.Routes, br.proto)
+			encoded = append(encoded, br.encoded)
+			for _, up := range br.upstreams {
+				b.upstreams[up.Name] = up
+			}
+			for _, p := range br.providers {
+				b.providers[p.Id] = p
+			}
 		}
+		b.encoded[vh] = encoded
 		out.VirtualHosts = append(out.VirtualHosts, vh)
 	}
 	return out
+}
+
+// builtRoute returns the snapshot route of one match on one virtual host, made on
+// first use and kept with the route.
+func (c *compiler) builtRoute(l *listenerIR, host string, f flatRoute) *builtRoute {
+	key := builtKey{gw: l.gw.key, listener: l.spec.Name, host: host, rule: f.rule.index, match: f.match.index}
+	if br, ok := f.route.built[key]; ok {
+		return br
+	}
+	br := c.buildRoute(l, f)
+	br.encoded = encodeRoute(br.proto)
+	if f.route.built == nil {
+		f.route.built = map[builtKey]*builtRoute{}
+	}
+	f.route.built[key] = br
+	return br
 }
 
 // comparePrecedence orders routes by Gateway API precedence: Exact path, then the
@@ -121,7 +173,7 @@ func b2i(b bool) int {
 }
 
 // buildRoute is one snapshot route with the effective options of its listener and rule.
-func (c *compiler) buildRoute(l *listenerIR, f flatRoute, b *snapshotBuilder) *snapshotv1.Route {
+func (c *compiler) buildRoute(l *listenerIR, f flatRoute) *builtRoute {
 	rule := f.rule
 	r := &snapshotv1.Route{
 		Name:           f.route.key.Namespace + "/" + f.route.key.Name + "/rule/" + strconv.Itoa(rule.index) + "/match/" + strconv.Itoa(f.match.index),
@@ -131,21 +183,15 @@ func (c *compiler) buildRoute(l *listenerIR, f flatRoute, b *snapshotBuilder) *s
 		Timeouts:       rule.timeouts,
 		DirectResponse: rule.deny,
 	}
-	for _, up := range rule.upstreams {
-		b.upstreams[up.Name] = up
-	}
 	eff := c.effectiveJwt(l.options.jwt, rule.options.jwt)
 	r.Jwt = eff.auth
-	for _, p := range eff.providers {
-		b.providers[p.Id] = p
-	}
 	switch {
 	case rule.options.rbac != nil:
 		r.Rbac = rule.options.rbac.opt.rbac
 	case l.options.rbac != nil:
 		r.Rbac = l.options.rbac.opt.rbac
 	}
-	return r
+	return &builtRoute{proto: r, upstreams: rule.upstreams, providers: eff.providers}
 }
 
 // effectiveJwt combines the virtual host's stages with the route's changes: a

@@ -119,7 +119,7 @@ func TestCompileRbacFailsClosed(t *testing.T) {
 
 // TestKeyParsedOncePerCompile checks that identical key material is validated once.
 func TestKeyParsedOncePerCompile(t *testing.T) {
-	c := newCompiler(&Inputs{})
+	c := newCompiler(&Inputs{}, NewCompiler())
 	require.NoError(t, c.checkLocalKey(tutorialKey))
 	c.keys[tutorialKey] = errSentinel
 	require.ErrorIs(t, c.checkLocalKey(tutorialKey), errSentinel)

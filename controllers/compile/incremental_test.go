@@ -1,0 +1,168 @@
+package compile
+
+import (
+	"fmt"
+	"maps"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
+)
+
+// TestCompilerMatchesFreshCompile applies a series of changes and requires, after
+// each, that a Compiler reusing its previous work gives exactly what a fresh Compile
+// gives.
+func TestCompilerMatchesFreshCompile(t *testing.T) {
+	steps := []struct {
+		name   string
+		change func(in *Inputs)
+		// recompiled is how many routes must be compiled again (-1: not checked).
+		recompiled int
+	}{
+		{"unchanged", func(*Inputs) {}, 0},
+		{"one RouteOption changes", func(in *Inputs) {
+			in.RouteOptions[3].Spec.Options.Rbac.Policies["viewer"].Principals[0].JwtPrincipal.Claims["llms.openai"] = apiextensionsv1.JSON{Raw: []byte(`"gpt-4o"`)}
+			bump(&in.RouteOptions[3].ObjectMeta)
+		}, 1},
+		{"a RouteOption gets a bad claim", func(in *Inputs) {
+			in.RouteOptions[4].Spec.Options.Rbac.Policies["viewer"].Principals[0].JwtPrincipal.Claims["llms.openai"] = apiextensionsv1.JSON{Raw: []byte(`42`)}
+			bump(&in.RouteOptions[4].ObjectMeta)
+		}, 1},
+		{"one route changes its path", func(in *Inputs) {
+			in.HTTPRoutes[5].Spec.Rules[0].Matches[0].Path.Value = ptr("/moved")
+			bump(&in.HTTPRoutes[5].ObjectMeta)
+		}, 1},
+		{"a route is deleted", func(in *Inputs) { in.HTTPRoutes = in.HTTPRoutes[1:] }, 0},
+		// The first RouteOption targets the route deleted above.
+		{"a RouteOption is deleted", func(in *Inputs) { in.RouteOptions = in.RouteOptions[1:] }, 0},
+		{"a RouteOption of a live route is deleted", func(in *Inputs) { in.RouteOptions = in.RouteOptions[1:] }, 1},
+		{"a route references a missing RouteOption", func(in *Inputs) {
+			r := &in.HTTPRoutes[2]
+			r.Spec.Rules[0].Filters = append(r.Spec.Rules[0].Filters, gwv1.HTTPRouteFilter{Type: gwv1.HTTPRouteFilterExtensionRef,
+				ExtensionRef: &gwv1.LocalObjectReference{Group: groupSolo, Kind: kindRouteOption, Name: "by-filter"}})
+			bump(&r.ObjectMeta)
+		}, 1},
+		{"the referenced RouteOption appears", func(in *Inputs) {
+			o := generatedRouteOption("gloo-system", 900, "mistral-large")
+			o.Name, o.UID, o.ResourceVersion, o.Spec.TargetRefs = "by-filter", "uid-by-filter", "1", nil
+			in.RouteOptions = append(in.RouteOptions, o)
+		}, 1},
+		{"a second RouteOption targets a route", func(in *Inputs) {
+			o := generatedRouteOption("gloo-system", 7, "other")
+			o.Name, o.UID, o.ResourceVersion = "second", "uid-second", "1"
+			o.CreationTimestamp = metav1.Unix(1, 0)
+			in.RouteOptions = append(in.RouteOptions, o)
+		}, 1},
+		{"the VirtualHostOption changes", func(in *Inputs) {
+			p := in.VirtualHostOptions[0].Spec.Options.Jwt.Providers["selfminted"]
+			p.Issuer = "example.com"
+			in.VirtualHostOptions[0].Spec.Options.Jwt.Providers["selfminted"] = p
+			bump(&in.VirtualHostOptions[0].ObjectMeta)
+		}, -1},
+		{"a route is added", func(in *Inputs) {
+			r := generatedRoute("gloo-system", 950, metav1.Now().Time)
+			r.ResourceVersion = "1"
+			in.HTTPRoutes = append(in.HTTPRoutes, r)
+		}, 1},
+		{"an object without resourceVersion", func(in *Inputs) { in.HTTPRoutes[0].ResourceVersion = "" }, 1},
+	}
+	in := withVersions(generateInputs(20))
+	k := NewCompiler()
+	k.Compile(in)
+	for _, step := range steps {
+		t.Run(step.name, func(t *testing.T) {
+			step.change(&in)
+			before := maps.Clone(k.routes)
+			requireSameResult(t, Compile(in), k.Compile(in))
+			if step.recompiled >= 0 {
+				recompiled := 0
+				for key, ir := range k.routes {
+					if before[key] != ir {
+						recompiled++
+					}
+				}
+				require.Equal(t, step.recompiled, recompiled, "routes compiled again")
+			}
+		})
+	}
+}
+
+// TestCompilerOnGoldenCases compiles every golden case twice with one Compiler.
+func TestCompilerOnGoldenCases(t *testing.T) {
+	cases, err := filepath.Glob("testdata/*.in.yaml")
+	require.NoError(t, err)
+	k := NewCompiler()
+	for _, path := range cases {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			in := withVersions(loadInputs(t, path))
+			requireSameResult(t, Compile(in), k.Compile(in))
+			requireSameResult(t, Compile(in), k.Compile(in))
+		})
+	}
+}
+
+func requireSameResult(t *testing.T, want, got Result) {
+	t.Helper()
+	require.Equal(t, marshalSnapshots(t, want), marshalSnapshots(t, got))
+	want.Snapshots, got.Snapshots = nil, nil
+	require.Equal(t, want, got)
+}
+
+// withVersions gives every object a uid and resourceVersion, as the API server does.
+func withVersions(in Inputs) Inputs {
+	set := func(kind string, m *metav1.ObjectMeta) {
+		if m.UID == "" {
+			m.UID = types.UID(fmt.Sprintf("%s/%s/%s", kind, m.Namespace, m.Name))
+		}
+		if m.ResourceVersion == "" {
+			m.ResourceVersion = "1"
+		}
+	}
+	for i := range in.GatewayClasses {
+		set("GatewayClass", &in.GatewayClasses[i].ObjectMeta)
+	}
+	for i := range in.Gateways {
+		set("Gateway", &in.Gateways[i].ObjectMeta)
+	}
+	for i := range in.HTTPRoutes {
+		set("HTTPRoute", &in.HTTPRoutes[i].ObjectMeta)
+	}
+	for i := range in.ReferenceGrants {
+		set("ReferenceGrant", &in.ReferenceGrants[i].ObjectMeta)
+	}
+	for i := range in.Services {
+		set("Service", &in.Services[i].ObjectMeta)
+	}
+	for i := range in.Secrets {
+		set("Secret", &in.Secrets[i].ObjectMeta)
+	}
+	for i := range in.VirtualHostOptions {
+		set("VirtualHostOption", &in.VirtualHostOptions[i].ObjectMeta)
+	}
+	for i := range in.RouteOptions {
+		set("RouteOption", &in.RouteOptions[i].ObjectMeta)
+	}
+	for i := range in.Upstreams {
+		set("Upstream", &in.Upstreams[i].ObjectMeta)
+	}
+	for i := range in.Namespaces {
+		set("Namespace", &in.Namespaces[i].ObjectMeta)
+	}
+	return in
+}
+
+// bump changes the resourceVersion (and generation) as a spec update does.
+func bump(m *metav1.ObjectMeta) {
+	rv, _ := strconv.Atoi(m.ResourceVersion)
+	m.ResourceVersion = strconv.Itoa(rv + 1)
+	m.Generation++
+}
+
+var _ = gatewayv1.RouteOption{}
