@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/go-logr/logr"
 	appsv1 "k8s.io/api/apps/v1"
@@ -145,5 +146,27 @@ func (r *Reconciler) Reconcile(ctx context.Context, _ reconcile.Request) (res re
 	r.publish(out)
 	services, perr := r.provisionAll(ctx, in, out)
 	serr := r.writeStatuses(ctx, in, out, services)
-	return reconcile.Result{}, errors.Join(perr, serr)
+	if err := errors.Join(perr, serr); err != nil && !onlyConflicts(err) {
+		return reconcile.Result{}, err
+	} else if err != nil {
+		return reconcile.Result{RequeueAfter: conflictRetry}, nil
+	}
+	return reconcile.Result{}, nil
+}
+
+// conflictRetry is how soon a reconciliation whose status writes conflicted runs again.
+const conflictRetry = 200 * time.Millisecond
+
+// onlyConflicts reports whether every error joined in err is errConflict.
+func onlyConflicts(err error) bool {
+	var joined interface{ Unwrap() []error }
+	if errors.As(err, &joined) {
+		for _, e := range joined.Unwrap() {
+			if !onlyConflicts(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return errors.Is(err, errConflict)
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -89,12 +90,21 @@ func mergePolicyStatus(st *gatewayv1.PolicyStatus, desired gatewayv1.PolicyStatu
 	return !equality.Semantic.DeepEqual(*old, *st)
 }
 
+// errConflict says a status write met a newer object; the reconciler requeues without
+// reporting an error.
+var errConflict = errors.New("status write conflicted")
+
 // updateStatus writes obj's status through the status subresource when changed.
 func (r *Reconciler) updateStatus(ctx context.Context, kind string, obj client.Object, changed bool) error {
 	if !changed {
 		return nil
 	}
 	if err := r.cfg.Client.Status().Update(ctx, obj); err != nil {
+		if apierrors.IsConflict(err) {
+			// The cache is behind our own last write: recompile once it caught up.
+			r.cfg.Logger.V(1).Info("status write conflicted; retrying", "kind", kind, "namespace", obj.GetNamespace(), "name", obj.GetName())
+			return errConflict
+		}
 		return fmt.Errorf("writing the status of %s %s/%s: %w", kind, obj.GetNamespace(), obj.GetName(), err)
 	}
 	r.cfg.Logger.V(1).Info("wrote status", "kind", kind, "namespace", obj.GetNamespace(), "name", obj.GetName())

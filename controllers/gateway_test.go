@@ -1,0 +1,136 @@
+package controllers_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+)
+
+const twoListeners = `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: ai-gateway
+  namespace: gloo-system
+spec:
+  gatewayClassName: claimgate
+  listeners:
+  - name: http
+    protocol: HTTP
+    port: 8080
+    allowedRoutes:
+      namespaces:
+        from: All
+  - name: internal.api
+    protocol: HTTP
+    port: 9090
+    hostname: internal.example.com
+`
+
+func TestProvisionFollowsListeners(t *testing.T) {
+	ns := newNamespace(t)
+	applyTutorial(t, ns, "00", "10")
+	gwKey := types.NamespacedName{Namespace: ns, Name: "ai-gateway"}
+	gw := gatewayCondition(t, gwKey, "Accepted", metav1.ConditionTrue, "")
+	requireProvisioned(t, gw, "claimgate-ai-gateway", []corev1.ServicePort{{Name: "http", Port: 8080}})
+
+	applyYAML(t, ns, twoListeners)
+	gw = gatewayCondition(t, gwKey, "Accepted", metav1.ConditionTrue, "")
+	requireProvisioned(t, gw, "claimgate-ai-gateway", []corev1.ServicePort{{Name: "http", Port: 8080}, {Name: "internal-api", Port: 9090}})
+	var dep appsv1.Deployment
+	require.NoError(t, env.Client.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: "claimgate-ai-gateway"}, &dep))
+	require.Contains(t, dep.Spec.Template.Spec.Containers[0].Args, "--listen-ports=8080,9090")
+}
+
+func TestSecretChangePublishes(t *testing.T) {
+	ns := newNamespace(t)
+	applyTutorial(t, ns, "00", "10")
+	gwKey := types.NamespacedName{Namespace: ns, Name: "ai-gateway"}
+	routeAccepted(t, types.NamespacedName{Namespace: ns, Name: "openai"})
+	p := proxyStream(t, gwKey, "proxy-0")
+	snap := p.next(t, wait)
+	require.NotNil(t, snap)
+	require.Equal(t, "sk-test-openai-key", snap.GetUpstreams()[0].GetLlm().GetAuthToken())
+
+	out, err := env.Kubectl("-n", ns, "patch", "secret", "openai-secret", "--type=merge", "-p", `{"stringData":{"Authorization":"Bearer sk-rotated"}}`)
+	require.NoError(t, err, out)
+	next := p.next(t, wait)
+	require.NotNil(t, next, "a new key in the referenced Secret publishes a snapshot")
+	require.Equal(t, "sk-rotated", next.GetUpstreams()[0].GetLlm().GetAuthToken())
+}
+
+func TestDeletedGatewayIsNoLongerPublished(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	applyTutorial(t, ns, "00", "10")
+	gwKey := types.NamespacedName{Namespace: ns, Name: "ai-gateway"}
+	gw := gatewayCondition(t, gwKey, "Accepted", metav1.ConditionTrue, "")
+	requireProvisioned(t, gw, "claimgate-ai-gateway", []corev1.ServicePort{{Name: "http", Port: 8080}})
+	p := proxyStream(t, gwKey, "proxy-0")
+	require.NotNil(t, p.next(t, wait))
+
+	require.NoError(t, env.Client.Delete(ctx, &gwv1.Gateway{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "ai-gateway"}}))
+	require.Eventually(t, func() bool { return store.Get(gwKey) == nil }, wait, 50*time.Millisecond, "the snapshot of a deleted Gateway is withdrawn")
+	late := proxyStream(t, gwKey, "proxy-1")
+	require.Nil(t, late.next(t, time.Second), "a proxy of the deleted Gateway receives nothing")
+	out, err := env.Kubectl("-n", ns, "patch", "secret", "openai-secret", "--type=merge", "-p", `{"stringData":{"Authorization":"Bearer sk-other"}}`)
+	require.NoError(t, err, out)
+	require.Nil(t, p.next(t, time.Second), "changes no longer reach the deleted Gateway's proxies")
+
+	// Without a garbage collector the proxy objects stay; their owner reference to the
+	// deleted Gateway is what removes them in a cluster.
+	var dep appsv1.Deployment
+	require.NoError(t, env.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: "claimgate-ai-gateway"}, &dep))
+	require.Equal(t, gw.UID, metav1.GetControllerOf(&dep).UID)
+}
+
+const badKey = `apiVersion: gateway.solo.io/v1
+kind: VirtualHostOption
+metadata:
+  name: jwt-provider
+  namespace: gloo-system
+spec:
+  targetRefs:
+  - group: gateway.networking.k8s.io
+    kind: Gateway
+    name: ai-gateway
+  options:
+    jwt:
+      providers:
+        selfminted:
+          issuer: solo.io
+          jwks:
+            local:
+              key: "this is not a key"
+`
+
+func TestBadKeyKeepsRouteClosed(t *testing.T) {
+	ns := newNamespace(t)
+	applyTutorial(t, ns, "00", "10")
+	applyYAML(t, ns, badKey)
+	vho := vhoCondition(t, types.NamespacedName{Namespace: ns, Name: "jwt-provider"}, metav1.ConditionFalse, "jwks.local.key")
+	require.Contains(t, findMessage(vho.Status.Conditions, "Accepted"), "no PEM block found")
+	routeAccepted(t, types.NamespacedName{Namespace: ns, Name: "openai"})
+
+	p := proxyStream(t, types.NamespacedName{Namespace: ns, Name: "ai-gateway"}, "proxy-0")
+	snap := p.next(t, wait)
+	require.NotNil(t, snap)
+	require.Len(t, snap.GetJwtProviders(), 1)
+	require.NotEmpty(t, snap.GetJwtProviders()[0].GetUnusable(), "the provider is marked unusable")
+	require.NotNil(t, routes(snap)[0].GetJwt(), "the route still requires a token, which nothing can verify")
+}
+
+func findMessage(conds []metav1.Condition, typ string) string {
+	for _, c := range conds {
+		if c.Type == typ {
+			return c.Message
+		}
+	}
+	return ""
+}
