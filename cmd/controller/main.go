@@ -83,17 +83,18 @@ func defaultNamespace() string {
 func main() {
 	f := parseFlags()
 	log := ctrl.Log.WithName("controller")
-	if err := run(ctrl.SetupSignalHandler(), f, log); err != nil {
+	cfg, err := ctrl.GetConfig()
+	if err != nil {
+		log.Error(err, "loading the kubeconfig")
+		os.Exit(1)
+	}
+	if err := run(ctrl.SetupSignalHandler(), cfg, f, log); err != nil {
 		log.Error(err, "controller stopped")
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, f flags, log logr.Logger) error {
-	cfg, err := ctrl.GetConfig()
-	if err != nil {
-		return fmt.Errorf("loading the kubeconfig: %w", err)
-	}
+func run(ctx context.Context, cfg *rest.Config, f flags, log logr.Logger) error {
 	bundle, err := bootstrapCertificates(ctx, cfg, f, log)
 	if err != nil {
 		return err
