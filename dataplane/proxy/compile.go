@@ -118,11 +118,27 @@ func (c *compiler) addListener(t *table, l *snapshotv1.Listener) error {
 			}
 			vh.routes = append(vh.routes, rt)
 		}
-		if err := pt.hosts.add(vh, v.GetDomains()); err != nil {
+		if err := pt.hosts.add(vh, listenerDomains(l.GetHostname(), v.GetDomains())); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// listenerDomains narrows a virtual host's "*" to its listener's hostname, so a listener
+// restricted to one host never serves another, even when several share a port.
+func listenerDomains(hostname string, domains []string) []string {
+	if hostname == "" {
+		return domains
+	}
+	out := make([]string, 0, len(domains))
+	for _, d := range domains {
+		if d == "*" {
+			d = hostname
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 func (c *compiler) compileRoute(r *snapshotv1.Route) (*route, error) {

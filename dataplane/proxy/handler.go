@@ -147,6 +147,14 @@ func (s *Server) forward(rw *responseWriter, r *http.Request, rt *route) {
 			return
 		}
 	}
+	if r.ProtoMajor == 1 && r.Body != nil && r.Body != http.NoBody {
+		// The upstream may answer before the transport has finished with the request
+		// body; an HTTP/1 server would then close the body under it and the upstream
+		// connection would be dropped mid-answer.
+		if fd, ok := rw.ResponseWriter.(interface{ EnableFullDuplex() error }); ok {
+			_ = fd.EnableFullDuplex()
+		}
+	}
 	rw.decision = decisionAllowed
 	rw.upstreamStart = time.Now()
 	up.proxy.ServeHTTP(rw, r)

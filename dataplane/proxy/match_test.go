@@ -139,3 +139,28 @@ func TestStripPort(t *testing.T) {
 		t.Run(in, func(t *testing.T) { require.Equal(t, want, stripPort(in)) })
 	}
 }
+
+// TestListenersSharingAPort: each listener's hostname bounds its "*" virtual host.
+func TestListenersSharingAPort(t *testing.T) {
+	listener := func(name, hostname string) *snapshotv1.Listener {
+		return &snapshotv1.Listener{Name: name, Port: 1, Protocol: snapshotv1.Protocol_HTTP, Hostname: hostname,
+			VirtualHosts: []*snapshotv1.VirtualHost{{Name: name, Domains: []string{"*"}, Routes: []*snapshotv1.Route{{Name: name}}}}}
+	}
+	c := &compiler{s: &Server{}, upstreams: map[string]*upstream{}}
+	tbl := &table{ports: map[uint32]*portTable{}}
+	for _, l := range []*snapshotv1.Listener{listener("a", "a.example.com"), listener("wild", "*.example.com"), listener("rest", "")} {
+		require.NoError(t, c.addListener(tbl, l))
+	}
+	tests := map[string]string{"a.example.com": "a", "b.example.com": "wild", "other.org": "rest"}
+	for host, want := range tests {
+		t.Run(host, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodGet, "/", nil)
+			r.Host = host
+			got := tbl.route(1, r)
+			require.NotNil(t, got)
+			require.Equal(t, want, got.name)
+		})
+	}
+	https := &snapshotv1.Listener{Name: "tls", Port: 1, Protocol: snapshotv1.Protocol_HTTPS}
+	require.ErrorContains(t, c.addListener(tbl, https), "conflicts with HTTP on the same port")
+}
