@@ -72,9 +72,12 @@ func (t *Transports) For(e Endpoint) *http.Transport {
 func (t *Transports) newTransport(e Endpoint) *http.Transport {
 	d := &net.Dialer{Timeout: t.cfg.DialTimeout, KeepAlive: 30 * time.Second}
 	tr := &http.Transport{
-		Proxy:                 nil,
-		DialContext:           d.DialContext,
-		ForceAttemptHTTP2:     true,
+		Proxy:             nil,
+		DialContext:       d.DialContext,
+		ForceAttemptHTTP2: true,
+		// Pass the client's Accept-Encoding through untouched: no transparent gzip that
+		// would hold back streamed events.
+		DisableCompression:    true,
 		MaxIdleConns:          t.cfg.MaxIdleConns,
 		MaxIdleConnsPerHost:   t.cfg.MaxIdleConnsPerHost,
 		IdleConnTimeout:       t.cfg.IdleConnTimeout,
