@@ -9,6 +9,7 @@ import (
 	"github.com/go-logr/logr"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/keepalive"
 
 	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
 )
@@ -61,7 +62,11 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 
 // Start streams snapshots until ctx ends, reconnecting with backoff.
 func (c *Client) Start(ctx context.Context) error {
-	conn, err := grpc.NewClient(c.cfg.Address, grpc.WithTransportCredentials(c.cfg.Credentials))
+	conn, err := grpc.NewClient(c.cfg.Address,
+		grpc.WithTransportCredentials(c.cfg.Credentials),
+		// Notice a controller that vanished without closing the connection. The interval
+		// stays above gRPC servers' default minimum (5m) so pings are never refused.
+		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: 6 * time.Minute, Timeout: 20 * time.Second}))
 	if err != nil {
 		return fmt.Errorf("dialing controller %s: %w", c.cfg.Address, err)
 	}
