@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/claimgate/claimgate/controllers/publish"
@@ -67,6 +68,40 @@ func TestTutorial(t *testing.T) {
 	require.Equal(t, string(gwv1.GatewayReasonInvalid), findReason(gw.Status.Conditions, "Programmed"))
 
 	requireProvisioned(t, gw, "claimgate-ai-gateway", []corev1.ServicePort{{Name: "http", Port: 8080}})
+
+	label := map[string]string{"gateway": gwKey.String()}
+	require.Positive(t, metricValue(t, "claimgate_snapshot_size_bytes", label))
+	require.Equal(t, 1.0, metricValue(t, "claimgate_connected_proxies", label))
+	require.Equal(t, 1.0, metricValue(t, "claimgate_snapshot_acks_total", label))
+	require.Equal(t, 1.0, metricValue(t, "claimgate_snapshot_nacks_total", label))
+	require.GreaterOrEqual(t, metricValue(t, "claimgate_snapshots_sent_total", label), 2.0)
+}
+
+// metricValue reads a gauge or counter with the given labels from controller-runtime's
+// registry, which the manager's metrics endpoint serves.
+func metricValue(t *testing.T, name string, labels map[string]string) float64 {
+	t.Helper()
+	families, err := ctrlmetrics.Registry.Gather()
+	require.NoError(t, err)
+	for _, fam := range families {
+		if fam.GetName() != name {
+			continue
+		}
+	metrics:
+		for _, m := range fam.GetMetric() {
+			for _, lp := range m.GetLabel() {
+				if labels[lp.GetName()] != lp.GetValue() {
+					continue metrics
+				}
+			}
+			if m.GetGauge() != nil {
+				return m.GetGauge().GetValue()
+			}
+			return m.GetCounter().GetValue()
+		}
+	}
+	require.Failf(t, "metric not found", "%s%v", name, labels)
+	return 0
 }
 
 func findReason(conds []metav1.Condition, typ string) string {
