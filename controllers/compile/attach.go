@@ -137,13 +137,15 @@ func (c *compiler) indexRouteOptions() {
 		opt := c.rtos[nsName(o)]
 		for _, t := range o.Spec.TargetRefs {
 			if key, prob, ours := c.resolveRTOTarget(o, t); prob == nil && ours {
-				c.rtoByRoute[key] = append(c.rtoByRoute[key], &rtoAttachment{opt: opt})
+				c.rtoByRoute[key] = append(c.rtoByRoute[key], opt)
 			}
 		}
 	}
 	for key, list := range c.rtoByRoute {
-		slices.SortFunc(list, func(a, b *rtoAttachment) int { return olderFirst(a.opt.obj, b.opt.obj) })
-		c.rtoByRoute[key] = slices.CompactFunc(list, func(a, b *rtoAttachment) bool { return a.opt == b.opt })
+		if len(list) > 1 {
+			slices.SortFunc(list, func(a, b *rtoIR) int { return olderFirst(a.obj, b.obj) })
+			c.rtoByRoute[key] = slices.Compact(list)
+		}
 	}
 }
 
@@ -181,9 +183,9 @@ func (c *compiler) mergeRouteOptions(ir *routeIR, rule *ruleIR) {
 	for _, o := range rule.extRefs {
 		list = append(list, &rtoAttachment{opt: o, extRef: true})
 	}
-	for _, a := range c.rtoByRoute[ir.key] {
-		if !slices.Contains(rule.extRefs, a.opt) {
-			list = append(list, a)
+	for _, o := range c.rtoByRoute[ir.key] {
+		if !slices.Contains(rule.extRefs, o) {
+			list = append(list, &rtoAttachment{opt: o})
 		}
 	}
 	where := func() string { return fmt.Sprintf("on rule %d of HTTPRoute %s", rule.index, ir.key) }

@@ -2,8 +2,8 @@ package compile
 
 import (
 	"fmt"
-	"strconv"
 	"runtime"
+	"strconv"
 	"testing"
 )
 

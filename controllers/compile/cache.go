@@ -12,8 +12,20 @@ import (
 
 // cachedRTO is a compiled RouteOption and the version it was compiled from.
 type cachedRTO struct {
-	version string
+	version objectVersion
 	ir      *rtoIR
+}
+
+// objectVersion identifies one version of an object.
+type objectVersion struct {
+	uid             types.UID
+	resourceVersion string
+	generation      int64
+}
+
+func versionOf(o versioned) (objectVersion, bool) {
+	v := objectVersion{uid: o.GetUID(), resourceVersion: o.GetResourceVersion(), generation: o.GetGeneration()}
+	return v, v.uid != "" && v.resourceVersion != ""
 }
 
 // versioned is an object with the fields that identify its version.
@@ -22,7 +34,7 @@ type versioned interface {
 	GetGeneration() int64
 }
 
-// version identifies one version of an object; "" when it has no resourceVersion.
+// version is an object's version as text; "" when it has no resourceVersion.
 func version(o versioned) string {
 	if o.GetResourceVersion() == "" || o.GetUID() == "" {
 		return ""
@@ -73,52 +85,43 @@ func environment(in *Inputs, x *index) string {
 }
 
 // routeCacheKey identifies the versions of a route and of every RouteOption its rules
-// may use (named by ExtensionRef filters or targeting it); "" when one of them cannot
-// be versioned.
-func (c *compiler) routeCacheKey(r *gwv1.HTTPRoute) string {
-	if c.env == "" {
-		return ""
+// may use (named by ExtensionRef filters, or targeting it); nil when one of them cannot
+// be versioned. A missing RouteOption is a zero version.
+func (c *compiler) routeCacheKey(r *gwv1.HTTPRoute) []objectVersion {
+	v, ok := versionOf(r)
+	if c.env == "" || !ok {
+		return nil
 	}
-	v := version(r)
-	if v == "" {
-		return ""
-	}
-	var b strings.Builder
-	b.WriteString(v)
+	key := []objectVersion{v}
 	for i := range r.Spec.Rules {
 		for _, f := range r.Spec.Rules[i].Filters {
 			if f.ExtensionRef == nil || f.ExtensionRef.Group != groupSolo || f.ExtensionRef.Kind != kindRouteOption {
 				continue
 			}
-			o := c.idx.rtos[types.NamespacedName{Namespace: r.Namespace, Name: string(f.ExtensionRef.Name)}]
-			if o == nil {
-				b.WriteString("|-" + string(f.ExtensionRef.Name))
-				continue
+			var v objectVersion
+			if o := c.idx.rtos[types.NamespacedName{Namespace: r.Namespace, Name: string(f.ExtensionRef.Name)}]; o != nil {
+				if v, ok = versionOf(o); !ok {
+					return nil
+				}
 			}
-			if !appendVersion(&b, o) {
-				return ""
-			}
+			key = append(key, v)
 		}
 	}
-	for _, a := range c.rtoByRoute[nsName(r)] {
-		if !appendVersion(&b, a.opt.obj) {
-			return ""
+	for _, o := range c.rtoByRoute[nsName(r)] {
+		v, ok := versionOf(o.obj)
+		if !ok {
+			return nil
 		}
+		key = append(key, v)
 	}
-	return b.String()
-}
-
-func appendVersion(b *strings.Builder, o *gatewayv1.RouteOption) bool {
-	v := version(o)
-	b.WriteString("|" + v)
-	return v != ""
+	return key
 }
 
 // cachedRTO returns the compiled RouteOption, reusing the previous compile of the
 // same version.
 func (c *compiler) cachedRTO(o *gatewayv1.RouteOption) *rtoIR {
-	v := version(o)
-	if c.env == "" || v == "" {
+	v, ok := versionOf(o)
+	if c.env == "" || !ok {
 		return c.compileRTO(o)
 	}
 	if e := c.cache.rtos[o.UID]; e != nil && e.version == v {

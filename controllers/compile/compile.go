@@ -33,7 +33,7 @@ type compiler struct {
 	// routes are the compiled HTTPRoutes with a parentRef to one of our Gateways.
 	routes map[types.NamespacedName]*routeIR
 	// rtoByRoute are the RouteOptions whose targetRefs name each HTTPRoute, oldest first.
-	rtoByRoute map[types.NamespacedName][]*rtoAttachment
+	rtoByRoute map[types.NamespacedName][]*rtoIR
 	// services are the upstreams made for Service backends, by upstream name.
 	services map[string]*snapshotv1.Upstream
 	// jwtCache shares the effective JWT authentication of equal option pairs.
@@ -100,18 +100,18 @@ func newCompiler(in *Inputs, k *Compiler) *compiler {
 			Snapshots:          map[types.NamespacedName]*snapshotv1.Snapshot{},
 			GatewayClasses:     map[string][]metav1.Condition{},
 			Gateways:           map[types.NamespacedName]gwv1.GatewayStatus{},
-			HTTPRoutes:         map[types.NamespacedName][]gwv1.RouteParentStatus{},
+			HTTPRoutes:         make(map[types.NamespacedName][]gwv1.RouteParentStatus, len(in.HTTPRoutes)),
 			VirtualHostOptions: map[types.NamespacedName]gatewayv1.PolicyStatus{},
-			RouteOptions:       map[types.NamespacedName]gatewayv1.PolicyStatus{},
+			RouteOptions:       make(map[types.NamespacedName]gatewayv1.PolicyStatus, len(in.RouteOptions)),
 			Upstreams:          map[types.NamespacedName]gloov1.UpstreamStatus{},
 		},
 		upstreams:    map[types.NamespacedName]*upstreamIR{},
 		keys:         map[string]error{},
 		vhos:         map[types.NamespacedName]*vhoIR{},
-		rtos:         map[types.NamespacedName]*rtoIR{},
-		routes:       map[types.NamespacedName]*routeIR{},
+		rtos:         make(map[types.NamespacedName]*rtoIR, len(in.RouteOptions)),
+		routes:       make(map[types.NamespacedName]*routeIR, len(in.HTTPRoutes)),
 		gatewayByKey: map[types.NamespacedName]*gatewayIR{},
-		rtoByRoute:   map[types.NamespacedName][]*rtoAttachment{},
+		rtoByRoute:   make(map[types.NamespacedName][]*rtoIR, len(in.RouteOptions)),
 		services:     map[string]*snapshotv1.Upstream{},
 		jwtCache:     map[jwtKey]*effectiveJwt{},
 	}

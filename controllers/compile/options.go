@@ -31,6 +31,10 @@ type rtoIR struct {
 	// replace replaces a stage of the virtual host (jwtProvidersStaged).
 	replace [2]*jwtStageIR
 	rbac    *snapshotv1.Rbac
+	// status is the last status computed for the option and statusSources what it was
+	// computed from; a Compiler reuses it while they stay the same.
+	status        *gatewayv1.PolicyStatus
+	statusSources []any
 }
 
 // compileOptions compiles every VirtualHostOption and RouteOption once, whatever

@@ -179,11 +179,42 @@ func (c *compiler) writePolicyStatuses() {
 	}
 	extRefRoutes := c.extRefRoutes()
 	for _, o := range c.idx.sortedRTOs {
-		st := c.routeOptionState(o, extRefRoutes[c.rtos[nsName(o)]])
-		if len(st.ancestors) > 0 || len(o.Spec.TargetRefs) == 0 {
-			c.res.RouteOptions[nsName(o)] = st.status(c.controllerName())
+		opt := c.rtos[nsName(o)]
+		sources := c.statusSources(o, extRefRoutes[opt])
+		if opt.status == nil || !slices.Equal(opt.statusSources, sources) {
+			st := c.routeOptionState(o, extRefRoutes[opt])
+			opt.status, opt.statusSources = nil, sources
+			if len(st.ancestors) > 0 || len(o.Spec.TargetRefs) == 0 {
+				s := st.status(c.controllerName())
+				opt.status = &s
+			}
+		}
+		if opt.status != nil {
+			c.res.RouteOptions[nsName(o)] = *opt.status
 		}
 	}
+}
+
+// statusSources are what a RouteOption's status is made from besides the option
+// itself: per targetRef the route it contributed to (or nil), then the routes naming
+// it in ExtensionRef filters. While they are the same objects, so is the status.
+func (c *compiler) statusSources(o *gatewayv1.RouteOption, extRefs []*routeIR) []any {
+	out := make([]any, 0, len(o.Spec.TargetRefs)+len(extRefs))
+	for _, t := range o.Spec.TargetRefs {
+		key, prob, ours := c.resolveRTOTarget(o, t)
+		switch {
+		case prob != nil:
+			out = append(out, *prob)
+		case ours:
+			out = append(out, c.routes[key])
+		default:
+			out = append(out, nil)
+		}
+	}
+	for _, r := range extRefs {
+		out = append(out, r)
+	}
+	return out
 }
 
 // routeOptionState gathers a RouteOption's status: its compile problems, then one

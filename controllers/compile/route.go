@@ -16,9 +16,9 @@ import (
 type routeIR struct {
 	obj *gwv1.HTTPRoute
 	key types.NamespacedName
-	// cacheKey identifies the versions of the route and its RouteOptions; empty when
+	// cacheKey identifies the versions of the route and its RouteOptions; nil when
 	// the route cannot be reused.
-	cacheKey string
+	cacheKey []objectVersion
 	// parents are the parentRefs that name one of our Gateways, in spec order.
 	parents []*parentIR
 	// attachments are the listeners the route attached to, in parentRef order.

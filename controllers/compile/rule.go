@@ -3,6 +3,7 @@ package compile
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -60,7 +61,7 @@ func (c *compiler) compileRoutes() {
 		}
 		key := nsName(r)
 		cacheKey := c.routeCacheKey(r)
-		if prev := c.cache.routes[key]; prev != nil && cacheKey != "" && prev.cacheKey == cacheKey {
+		if prev := c.cache.routes[key]; prev != nil && cacheKey != nil && slices.Equal(prev.cacheKey, cacheKey) {
 			prev.obj = r // same version: drop the reference to the previous inputs
 			c.routes[key] = prev
 			continue

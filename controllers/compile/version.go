@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash"
 
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
@@ -37,94 +38,153 @@ func encodeRoute(r *snapshotv1.Route) []byte {
 }
 
 // setVersionFromParts stores the content hash of snap in snap.Version, as setVersion
-// does, but reuses the encoding of each route (routes[vh][i] is vh.Routes[i]): the
-// encoding of a message is the concatenation of its fields in field-number order, each
-// set message field as tag, length and the field's own encoding. A test checks that
-// both give the same version.
+// does, but reuses the encoding of each route (routes[vh][i] is vh.Routes[i]) and
+// streams the encoding into the hash instead of building it: the encoding of a message
+// is its fields in field-number order, each set message field as tag, length and the
+// field's own encoding. A test checks that both give the same version.
 func setVersionFromParts(snap *snapshotv1.Snapshot, routes map[*snapshotv1.VirtualHost][][]byte) error {
 	snap.Version = ""
-	var b []byte
-	b = appendString(b, 2, snap.GatewayNamespace)
-	b = appendString(b, 3, snap.GatewayName)
+	h := &hashWriter{h: sha256.New()}
+	h.string(2, snap.GatewayNamespace)
+	h.string(3, snap.GatewayName)
 	for _, l := range snap.Listeners {
-		lb, err := encodeListener(l, routes)
-		if err != nil {
+		if err := h.listener(l, routes); err != nil {
 			return err
 		}
-		b = appendMessage(b, 4, lb)
 	}
 	for _, u := range snap.Upstreams {
 		ub, err := deterministic.Marshal(u)
 		if err != nil {
 			return fmt.Errorf("encoding upstream %s: %w", u.Name, err)
 		}
-		b = appendMessage(b, 5, ub)
+		h.message(5, ub)
 	}
 	for _, p := range snap.JwtProviders {
 		pb, err := deterministic.Marshal(p)
 		if err != nil {
 			return fmt.Errorf("encoding JWT provider %s: %w", p.Id, err)
 		}
-		b = appendMessage(b, 6, pb)
+		h.message(6, pb)
 	}
-	sum := sha256.Sum256(b)
-	snap.Version = hex.EncodeToString(sum[:])
+	snap.Version = hex.EncodeToString(h.h.Sum(nil))
 	return nil
 }
 
-func encodeListener(l *snapshotv1.Listener, routes map[*snapshotv1.VirtualHost][][]byte) ([]byte, error) {
-	var b []byte
-	b = appendString(b, 1, l.Name)
-	b = appendVarint(b, 2, uint64(l.Port))
-	b = appendVarint(b, 3, uint64(l.Protocol))
-	b = appendString(b, 4, l.Hostname)
+// hashWriter writes protobuf fields into a hash.
+type hashWriter struct {
+	h   hash.Hash
+	buf []byte
+}
+
+func (w *hashWriter) write(b []byte) { w.h.Write(b) }
+
+// head writes a field's tag and, for a length-delimited field, its length.
+func (w *hashWriter) head(num protowire.Number, typ protowire.Type, length int) {
+	w.buf = protowire.AppendTag(w.buf[:0], num, typ)
+	if typ == protowire.BytesType {
+		w.buf = protowire.AppendVarint(w.buf, uint64(length))
+	}
+	w.write(w.buf)
+}
+
+// string writes a proto3 string field, omitted when empty.
+func (w *hashWriter) string(num protowire.Number, s string) {
+	if s != "" {
+		w.head(num, protowire.BytesType, len(s))
+		w.h.Write([]byte(s))
+	}
+}
+
+// varint writes a proto3 integer or enum field, omitted when zero.
+func (w *hashWriter) varint(num protowire.Number, v uint64) {
+	if v != 0 {
+		w.buf = protowire.AppendVarint(protowire.AppendTag(w.buf[:0], num, protowire.VarintType), v)
+		w.write(w.buf)
+	}
+}
+
+// message writes a set message field.
+func (w *hashWriter) message(num protowire.Number, msg []byte) {
+	w.head(num, protowire.BytesType, len(msg))
+	w.write(msg)
+}
+
+func (w *hashWriter) listener(l *snapshotv1.Listener, routes map[*snapshotv1.VirtualHost][][]byte) error {
+	var tls []byte
 	if l.Tls != nil {
-		tb, err := deterministic.Marshal(l.Tls)
-		if err != nil {
-			return nil, fmt.Errorf("encoding TLS of listener %s: %w", l.Name, err)
+		var err error
+		if tls, err = deterministic.Marshal(l.Tls); err != nil {
+			return fmt.Errorf("encoding TLS of listener %s: %w", l.Name, err)
 		}
-		b = appendMessage(b, 5, tb)
 	}
-	for _, vh := range l.VirtualHosts {
-		var vb []byte
-		vb = appendString(vb, 1, vh.Name)
+	size := stringSize(1, l.Name) + varintSize(2, uint64(l.Port)) + varintSize(3, uint64(l.Protocol)) + stringSize(4, l.Hostname)
+	if l.Tls != nil {
+		size += messageSize(5, len(tls))
+	}
+	vhSizes := make([]int, len(l.VirtualHosts))
+	for i, vh := range l.VirtualHosts {
+		vhSizes[i] = virtualHostSize(vh, routes[vh])
+		size += messageSize(6, vhSizes[i])
+	}
+	w.head(4, protowire.BytesType, size)
+	w.string(1, l.Name)
+	w.varint(2, uint64(l.Port))
+	w.varint(3, uint64(l.Protocol))
+	w.string(4, l.Hostname)
+	if l.Tls != nil {
+		w.message(5, tls)
+	}
+	for i, vh := range l.VirtualHosts {
+		w.head(6, protowire.BytesType, vhSizes[i])
+		w.string(1, vh.Name)
 		for _, d := range vh.Domains {
-			vb = protowire.AppendTag(vb, 2, protowire.BytesType)
-			vb = protowire.AppendString(vb, d)
+			w.head(2, protowire.BytesType, len(d))
+			w.h.Write([]byte(d))
 		}
-		encoded := routes[vh]
-		for i, r := range vh.Routes {
-			rb := encoded[i]
-			if rb == nil {
-				rb = encodeRoute(r)
-			}
-			vb = appendMessage(vb, 3, rb)
+		for _, rb := range routeEncodings(vh, routes[vh]) {
+			w.message(3, rb)
 		}
-		b = appendMessage(b, 6, vb)
 	}
-	return b, nil
+	return nil
 }
 
-// appendString appends a proto3 string field, omitted when empty.
-func appendString(b []byte, num protowire.Number, s string) []byte {
+// routeEncodings returns the encoding of each route of vh, encoding the ones missing.
+func routeEncodings(vh *snapshotv1.VirtualHost, encoded [][]byte) [][]byte {
+	if len(encoded) == len(vh.Routes) {
+		return encoded
+	}
+	out := make([][]byte, len(vh.Routes))
+	for i, r := range vh.Routes {
+		out[i] = encodeRoute(r)
+	}
+	return out
+}
+
+func virtualHostSize(vh *snapshotv1.VirtualHost, encoded [][]byte) int {
+	size := stringSize(1, vh.Name)
+	for _, d := range vh.Domains {
+		size += messageSize(2, len(d))
+	}
+	for _, rb := range routeEncodings(vh, encoded) {
+		size += messageSize(3, len(rb))
+	}
+	return size
+}
+
+func stringSize(num protowire.Number, s string) int {
 	if s == "" {
-		return b
+		return 0
 	}
-	b = protowire.AppendTag(b, num, protowire.BytesType)
-	return protowire.AppendString(b, s)
+	return messageSize(num, len(s))
 }
 
-// appendVarint appends a proto3 integer or enum field, omitted when zero.
-func appendVarint(b []byte, num protowire.Number, v uint64) []byte {
+func varintSize(num protowire.Number, v uint64) int {
 	if v == 0 {
-		return b
+		return 0
 	}
-	b = protowire.AppendTag(b, num, protowire.VarintType)
-	return protowire.AppendVarint(b, v)
+	return protowire.SizeTag(num) + protowire.SizeVarint(v)
 }
 
-// appendMessage appends a set message field.
-func appendMessage(b []byte, num protowire.Number, msg []byte) []byte {
-	b = protowire.AppendTag(b, num, protowire.BytesType)
-	return protowire.AppendBytes(b, msg)
+func messageSize(num protowire.Number, n int) int {
+	return protowire.SizeTag(num) + protowire.SizeBytes(n)
 }
