@@ -1,8 +1,3 @@
-// Package compile is the heart of the control plane: a pure function from the Kubernetes
-// objects that feed a Gateway (gathered by the reconciler into Inputs) to one snapshot
-// per Gateway (api/snapshot/v1) and the status of every object, as data. It never talks
-// to the API server, never reads the clock and starts no goroutines, so the same Inputs,
-// in any order, always give byte-identical snapshots.
 package compile
 
 import (
