@@ -29,7 +29,8 @@ func (r *Reconciler) writeGatewayStatus(ctx context.Context, gw *gwv1.Gateway, o
 	conds = setCondition(conds, r.programmed(k, out))
 	gw.Status.Conditions = mergeConditions(old.Conditions, conds, gw.Generation, now)
 	listeners := make([]gwv1.ListenerStatus, 0, len(desired.Listeners))
-	for _, l := range desired.Listeners {
+	for _, dl := range desired.Listeners {
+		l := *dl.DeepCopy() // the compiler's results are read-only
 		var existing []metav1.Condition
 		for _, o := range old.Listeners {
 			if o.Name == l.Name {

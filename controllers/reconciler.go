@@ -54,6 +54,9 @@ type Config struct {
 // provision, report.
 type Reconciler struct {
 	cfg Config
+	// compiler remembers the previous compilation to recompile only what changed; the
+	// controller runs one reconciliation at a time, as a Compiler requires.
+	compiler *compile.Compiler
 
 	mu sync.Mutex
 	// referenced are the Secrets the last gather looked for; only their events matter.
@@ -77,7 +80,7 @@ func New(cfg Config) (*Reconciler, error) {
 	if cfg.Proxy.ServiceType == "" {
 		cfg.Proxy.ServiceType = corev1.ServiceTypeLoadBalancer
 	}
-	return &Reconciler{cfg: cfg, referenced: map[types.NamespacedName]bool{}}, nil
+	return &Reconciler{cfg: cfg, compiler: compile.NewCompiler(), referenced: map[types.NamespacedName]bool{}}, nil
 }
 
 // +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=gatewayclasses;gateways;httproutes;referencegrants,verbs=get;list;watch
@@ -101,11 +104,18 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	})
 	b := ctrl.NewControllerManagedBy(mgr).Named("claimgate").
 		WithOptions(controller.Options{MaxConcurrentReconciles: 1})
+	// Of the kinds with a status, only spec changes (a new generation), creations and
+	// deletions matter: our own status writes must not recompile the world again.
+	specOnly := builder.WithPredicates(predicate.GenerationChangedPredicate{})
 	for _, obj := range []client.Object{
 		&gwv1.GatewayClass{}, &gwv1.Gateway{}, &gwv1.HTTPRoute{}, &gwv1.ReferenceGrant{},
-		&corev1.Service{}, &corev1.Namespace{}, &gatewayv1.VirtualHostOption{},
-		&gatewayv1.RouteOption{}, &gloov1.Upstream{}, &appsv1.Deployment{}, &corev1.ServiceAccount{},
+		&gatewayv1.VirtualHostOption{}, &gatewayv1.RouteOption{}, &gloov1.Upstream{}, &appsv1.Deployment{},
 	} {
+		b = b.Watches(obj, world, specOnly)
+	}
+	// Services (addresses, backends), Namespaces (labels) and ServiceAccounts have no
+	// generation worth filtering on.
+	for _, obj := range []client.Object{&corev1.Service{}, &corev1.Namespace{}, &corev1.ServiceAccount{}} {
 		b = b.Watches(obj, world)
 	}
 	b = b.Watches(&corev1.Secret{}, world, builder.OnlyMetadata, builder.WithPredicates(predicate.NewPredicateFuncs(r.secretMatters)))
@@ -141,7 +151,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, _ reconcile.Request) (res re
 		return reconcile.Result{}, err
 	}
 	compileStart := r.cfg.Clock.Now()
-	out := compile.Compile(in)
+	out := r.compiler.Compile(in)
 	compileDuration.Observe(r.cfg.Clock.Since(compileStart).Seconds())
 	r.publish(out)
 	services, perr := r.provisionAll(ctx, in, out)

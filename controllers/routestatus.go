@@ -22,7 +22,8 @@ func (r *Reconciler) writeRouteStatus(ctx context.Context, route *gwv1.HTTPRoute
 			parents = append(parents, p)
 		}
 	}
-	for _, d := range desired {
+	for _, dd := range desired {
+		d := *dd.DeepCopy() // the compiler's results are read-only
 		var existing []metav1.Condition
 		for _, p := range old.Parents {
 			if p.ControllerName == d.ControllerName && equality.Semantic.DeepEqual(p.ParentRef, d.ParentRef) {

@@ -76,7 +76,8 @@ func mergePolicyStatus(st *gatewayv1.PolicyStatus, desired gatewayv1.PolicyStatu
 			ancestors = append(ancestors, a)
 		}
 	}
-	for _, d := range desired.Ancestors {
+	for _, dd := range desired.Ancestors {
+		d := *dd.DeepCopy() // the compiler's results are read-only
 		var existing []metav1.Condition
 		for _, a := range old.Ancestors {
 			if a.ControllerName == d.ControllerName && equality.Semantic.DeepEqual(a.AncestorRef, d.AncestorRef) {
