@@ -38,6 +38,8 @@ manifests: ## Generate CRDs and RBAC into config/ and the Helm chart.
 	mkdir -p charts/claimgate/crds
 	rm -f charts/claimgate/crds/*.yaml
 	cp config/crd/*.yaml charts/claimgate/crds/
+	mkdir -p charts/claimgate/files
+	cp config/rbac/role.yaml charts/claimgate/files/role.yaml
 
 .PHONY: verify
 verify: generate manifests ## Fail when generated code or manifests are stale.
@@ -56,7 +58,7 @@ lint: ## Run golangci-lint.
 ##@ Test
 
 .PHONY: test
-test: k8s ## Run every test: unit, golden, envtest, feature and end-to-end.
+test: k8s tools ## Run every test: unit, golden, envtest, feature and end-to-end.
 	go test $(GO_TEST_FLAGS) ./...
 
 .PHONY: bench
@@ -74,6 +76,11 @@ demo: ## Run the tutorial locally (not yet available: see README).
 .PHONY: k8s
 k8s: ## Build kube-apiserver and etcd into bin/k8s/ (cached).
 	K8S_VERSION=$(K8S_VERSION) hack/build-k8s.sh >/dev/null
+
+.PHONY: tools
+tools: ## Build helm into bin/tools/ (the chart and end-to-end tests run it).
+	@mkdir -p bin/tools
+	GOBIN=$(CURDIR)/bin/tools go install -modfile=$(CURDIR)/hack/tools/go.mod helm.sh/helm/v3/cmd/helm
 
 .PHONY: protoc
 protoc: ## Install protoc and its Go plugins when missing.

@@ -1,0 +1,127 @@
+// Package chart_test checks the Helm chart with the real helm (built from its Go module
+// into bin/tools by `make tools`): it lints, renders to the committed golden file, and
+// installs into and uninstalls from the real kube-apiserver.
+package chart_test
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+	"sigs.k8s.io/yaml"
+
+	"github.com/claimgate/claimgate/test/testenv"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden file")
+
+func chartDir() string { return filepath.Join(testenv.ModuleRoot(), "charts", "claimgate") }
+
+func helm(t *testing.T, kubeconfig string, args ...string) string {
+	t.Helper()
+	bin := filepath.Join(testenv.ModuleRoot(), "bin", "tools", "helm")
+	if _, err := os.Stat(bin); err != nil {
+		t.Fatalf("helm not found at %s: run `make tools`", bin)
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "HELM_CACHE_HOME="+t.TempDir(), "HELM_CONFIG_HOME="+t.TempDir(), "HELM_DATA_HOME="+t.TempDir())
+	if kubeconfig != "" {
+		cmd.Env = append(cmd.Env, "KUBECONFIG="+kubeconfig)
+	}
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "helm %s:\n%s", strings.Join(args, " "), out)
+	return string(out)
+}
+
+func TestLint(t *testing.T) {
+	out := helm(t, "", "lint", "--strict", chartDir())
+	require.Contains(t, out, "1 chart(s) linted, 0 chart(s) failed")
+}
+
+// TestTemplateGolden renders the chart with its defaults and compares the result with
+// testdata/template.golden.yaml (go test ./test/chart -update rewrites it).
+func TestTemplateGolden(t *testing.T) {
+	out := helm(t, "", "template", "claimgate", chartDir(), "--namespace", "claimgate-system")
+	golden := filepath.Join("testdata", "template.golden.yaml")
+	if *update {
+		require.NoError(t, os.WriteFile(golden, []byte(out), 0o600))
+	}
+	want, err := os.ReadFile(golden)
+	require.NoError(t, err)
+	require.Equal(t, string(want), out, "the rendered chart changed; review and run go test ./test/chart -update")
+
+	for _, kind := range []string{"ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Service", "Deployment", "GatewayClass"} {
+		require.Contains(t, out, "kind: "+kind+"\n")
+	}
+}
+
+// TestInstallUninstall installs the chart into the API server, checks every object it
+// creates, then uninstalls it and checks they are gone.
+func TestInstallUninstall(t *testing.T) {
+	env, err := testenv.Start()
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = env.Stop() })
+	ctx := context.Background()
+	ns := "claimgate-system"
+	require.NoError(t, env.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
+
+	out := helm(t, env.Kubeconfig, "install", "claimgate", chartDir(), "--namespace", ns, "--wait=false")
+	require.Contains(t, out, "STATUS: deployed")
+	require.Contains(t, out, "kubectl get gatewayclass claimgate", "NOTES.txt shows the next step")
+
+	objects := installedObjects(ns)
+	for _, obj := range objects {
+		require.NoError(t, env.Client.Get(ctx, client.ObjectKeyFromObject(obj), obj), "%T %s", obj, obj.GetName())
+	}
+	dep := objects[3].(*appsv1.Deployment)
+	require.Equal(t, "claimgate-controller", dep.Spec.Template.Spec.ServiceAccountName)
+	require.Contains(t, dep.Spec.Template.Spec.Containers[0].Args, "--leader-elect=true")
+	gc := objects[5].(*gwv1.GatewayClass)
+	require.Equal(t, gwv1.GatewayController("claimgate.dev/gateway-controller"), gc.Spec.ControllerName)
+	role := objects[1].(*rbacv1.ClusterRole)
+	require.NotEmpty(t, role.Rules, "the ClusterRole carries the generated rules")
+
+	helm(t, env.Kubeconfig, "uninstall", "claimgate", "--namespace", ns)
+	for _, obj := range installedObjects(ns) {
+		err := env.Client.Get(ctx, client.ObjectKeyFromObject(obj), obj)
+		require.True(t, apierrors.IsNotFound(err), "%T %s still exists after uninstall (err %v)", obj, obj.GetName(), err)
+	}
+}
+
+func installedObjects(ns string) []client.Object {
+	name := "claimgate-controller"
+	return []client.Object{
+		&corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}},
+		&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: name}},
+		&rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: name}},
+		&appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}},
+		&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}},
+		&gwv1.GatewayClass{ObjectMeta: metav1.ObjectMeta{Name: "claimgate"}},
+	}
+}
+
+// TestRulesMatchGenerated: the chart's ClusterRole grants exactly the generated rules.
+func TestRulesMatchGenerated(t *testing.T) {
+	out := helm(t, "", "template", "claimgate", chartDir(), "--show-only", "templates/rbac.yaml")
+	docs := strings.Split(out, "\n---\n")
+	var rendered rbacv1.ClusterRole
+	require.NoError(t, yaml.Unmarshal([]byte(docs[0]), &rendered))
+	raw, err := os.ReadFile(filepath.Join(testenv.ModuleRoot(), "config", "rbac", "role.yaml"))
+	require.NoError(t, err)
+	var generated rbacv1.ClusterRole
+	require.NoError(t, yaml.Unmarshal(raw, &generated))
+	require.Equal(t, generated.Rules, rendered.Rules, fmt.Sprintf("charts/claimgate/files/role.yaml is stale: run make manifests"))
+}
