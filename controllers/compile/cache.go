@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -86,13 +87,45 @@ func environment(in *Inputs, x *index) string {
 
 // routeCacheKey identifies the versions of a route and of every RouteOption its rules
 // may use (named by ExtensionRef filters, or targeting it); nil when one of them cannot
-// be versioned. A missing RouteOption is a zero version.
-func (c *compiler) routeCacheKey(r *gwv1.HTTPRoute) []objectVersion {
-	v, ok := versionOf(r)
-	if c.env == "" || !ok {
+// be versioned. A missing RouteOption is a zero version. When prev (the key of the
+// previous compile) is equal, prev itself is returned, without allocating.
+func (c *compiler) routeCacheKey(r *gwv1.HTTPRoute, prev []objectVersion) []objectVersion {
+	if c.env == "" {
 		return nil
 	}
-	key := []objectVersion{v}
+	var key []objectVersion
+	n, same := 0, true
+	add := func(v objectVersion) {
+		if same && n < len(prev) && prev[n] == v {
+			n++
+			return
+		}
+		if same {
+			same, key = false, append(make([]objectVersion, 0, n+2), prev[:n]...)
+		}
+		key = append(key, v)
+	}
+	if !c.addRouteVersions(r, add) {
+		return nil
+	}
+	if same && n == len(prev) {
+		return prev
+	}
+	if same {
+		key = slices.Clone(prev[:n])
+	}
+	return key
+}
+
+// addRouteVersions passes the route's version, then those of the RouteOptions its
+// ExtensionRef filters name (zero when missing), then those targeting it, to add. It
+// reports false when one of them has no version.
+func (c *compiler) addRouteVersions(r *gwv1.HTTPRoute, add func(objectVersion)) bool {
+	v, ok := versionOf(r)
+	if !ok {
+		return false
+	}
+	add(v)
 	for i := range r.Spec.Rules {
 		for _, f := range r.Spec.Rules[i].Filters {
 			if f.ExtensionRef == nil || f.ExtensionRef.Group != groupSolo || f.ExtensionRef.Kind != kindRouteOption {
@@ -101,20 +134,20 @@ func (c *compiler) routeCacheKey(r *gwv1.HTTPRoute) []objectVersion {
 			var v objectVersion
 			if o := c.idx.rtos[types.NamespacedName{Namespace: r.Namespace, Name: string(f.ExtensionRef.Name)}]; o != nil {
 				if v, ok = versionOf(o); !ok {
-					return nil
+					return false
 				}
 			}
-			key = append(key, v)
+			add(v)
 		}
 	}
 	for _, o := range c.rtoByRoute[nsName(r)] {
 		v, ok := versionOf(o.obj)
 		if !ok {
-			return nil
+			return false
 		}
-		key = append(key, v)
+		add(v)
 	}
-	return key
+	return true
 }
 
 // cachedRTO returns the compiled RouteOption, reusing the previous compile of the

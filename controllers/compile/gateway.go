@@ -10,6 +10,7 @@ import (
 
 // gatewayIR is one Gateway of our controller being compiled.
 type gatewayIR struct {
+	index     int // among our Gateways, in namespace/name order
 	obj       *gwv1.Gateway
 	key       types.NamespacedName
 	listeners []*listenerIR // in spec order
@@ -39,7 +40,7 @@ func (c *compiler) selectGateways() {
 	}
 	for _, gw := range c.idx.sortedGateways {
 		if ours[string(gw.Spec.GatewayClassName)] {
-			ir := &gatewayIR{obj: gw, key: nsName(gw), byName: map[gwv1.SectionName]*listenerIR{}}
+			ir := &gatewayIR{index: len(c.gateways), obj: gw, key: nsName(gw), byName: map[gwv1.SectionName]*listenerIR{}}
 			c.gateways = append(c.gateways, ir)
 			c.gatewayByKey[ir.key] = ir
 		}

@@ -98,18 +98,23 @@ type ptrObject[T any] interface {
 // sortedObjects returns pointers to the items of in, sorted by namespace, name,
 // resourceVersion and uid.
 func sortedObjects[T any, P ptrObject[T]](in []T) []P {
-	out := make([]P, len(in))
-	for i := range in {
-		out[i] = P(&in[i])
+	type entry struct {
+		ns, name, rv string
+		uid          types.UID
+		p            P
 	}
-	slices.SortFunc(out, func(a, b P) int {
-		return cmp.Or(
-			cmp.Compare(a.GetNamespace(), b.GetNamespace()),
-			cmp.Compare(a.GetName(), b.GetName()),
-			cmp.Compare(a.GetResourceVersion(), b.GetResourceVersion()),
-			cmp.Compare(a.GetUID(), b.GetUID()),
-		)
+	entries := make([]entry, len(in))
+	for i := range in {
+		p := P(&in[i])
+		entries[i] = entry{ns: p.GetNamespace(), name: p.GetName(), rv: p.GetResourceVersion(), uid: p.GetUID(), p: p}
+	}
+	slices.SortFunc(entries, func(a, b entry) int {
+		return cmp.Or(cmp.Compare(a.ns, b.ns), cmp.Compare(a.name, b.name), cmp.Compare(a.rv, b.rv), cmp.Compare(a.uid, b.uid))
 	})
+	out := make([]P, len(entries))
+	for i := range entries {
+		out[i] = entries[i].p
+	}
 	return out
 }
 

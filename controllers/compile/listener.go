@@ -14,8 +14,9 @@ import (
 
 // listenerIR is one listener of a Gateway being compiled.
 type listenerIR struct {
-	gw   *gatewayIR
-	spec *gwv1.Listener
+	gw    *gatewayIR
+	index int // in the Gateway's spec
+	spec  *gwv1.Listener
 	// accepted, resolved and conflicted are the problems of each listener condition.
 	accepted, resolved, conflicted problems
 	// dropped is set when the listener is left out of the snapshot.
@@ -45,7 +46,7 @@ func (l *listenerIR) hostname() string {
 // and conflicts between listeners on one port.
 func (c *compiler) buildListeners(gw *gatewayIR) {
 	for i := range gw.obj.Spec.Listeners {
-		l := &listenerIR{gw: gw, spec: &gw.obj.Spec.Listeners[i], attachedBy: map[*routeIR]*attachment{}}
+		l := &listenerIR{gw: gw, index: i, spec: &gw.obj.Spec.Listeners[i], attachedBy: map[*routeIR]*attachment{}}
 		gw.listeners = append(gw.listeners, l)
 		gw.byName[l.spec.Name] = l
 		c.checkProtocol(l)

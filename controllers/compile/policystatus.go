@@ -180,10 +180,9 @@ func (c *compiler) writePolicyStatuses() {
 	extRefRoutes := c.extRefRoutes()
 	for _, o := range c.idx.sortedRTOs {
 		opt := c.rtos[nsName(o)]
-		sources := c.statusSources(o, extRefRoutes[opt])
-		if opt.status == nil || !slices.Equal(opt.statusSources, sources) {
+		if opt.status == nil || !c.sameStatusSources(opt.statusSources, o, extRefRoutes[opt]) {
 			st := c.routeOptionState(o, extRefRoutes[opt])
-			opt.status, opt.statusSources = nil, sources
+			opt.status, opt.statusSources = nil, c.statusSources(o, extRefRoutes[opt])
 			if len(st.ancestors) > 0 || len(o.Spec.TargetRefs) == 0 {
 				s := st.status(c.controllerName())
 				opt.status = &s
@@ -196,25 +195,49 @@ func (c *compiler) writePolicyStatuses() {
 }
 
 // statusSources are what a RouteOption's status is made from besides the option
-// itself: per targetRef the route it contributed to (or nil), then the routes naming
-// it in ExtensionRef filters. While they are the same objects, so is the status.
+// itself: per targetRef the problem with it or the route it applies to (nil for
+// another controller's route), then the routes naming it in ExtensionRef filters.
+// While they are the same, so is the status.
 func (c *compiler) statusSources(o *gatewayv1.RouteOption, extRefs []*routeIR) []any {
 	out := make([]any, 0, len(o.Spec.TargetRefs)+len(extRefs))
 	for _, t := range o.Spec.TargetRefs {
-		key, prob, ours := c.resolveRTOTarget(o, t)
-		switch {
-		case prob != nil:
-			out = append(out, *prob)
-		case ours:
-			out = append(out, c.routes[key])
-		default:
-			out = append(out, nil)
-		}
+		out = append(out, c.targetSource(o, t))
 	}
 	for _, r := range extRefs {
 		out = append(out, r)
 	}
 	return out
+}
+
+// sameStatusSources reports whether statusSources would return prev, without
+// allocating.
+func (c *compiler) sameStatusSources(prev []any, o *gatewayv1.RouteOption, extRefs []*routeIR) bool {
+	if len(prev) != len(o.Spec.TargetRefs)+len(extRefs) {
+		return false
+	}
+	for i, t := range o.Spec.TargetRefs {
+		if prev[i] != c.targetSource(o, t) {
+			return false
+		}
+	}
+	for i, r := range extRefs {
+		if prev[len(o.Spec.TargetRefs)+i] != any(r) {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *compiler) targetSource(o *gatewayv1.RouteOption, t gatewayv1.RouteTargetReference) any {
+	key, prob, ours := c.resolveRTOTarget(o, t)
+	switch {
+	case prob != nil:
+		return *prob
+	case ours:
+		return c.routes[key]
+	default:
+		return nil
+	}
 }
 
 // routeOptionState gathers a RouteOption's status: its compile problems, then one

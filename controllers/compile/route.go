@@ -92,6 +92,11 @@ func (c *compiler) routeIsOurs(r *gwv1.HTTPRoute) bool {
 
 // placeAttachments adds every route to the listeners it attached to, in route order.
 func (c *compiler) placeAttachments() {
+	for _, gw := range c.gateways {
+		for _, l := range gw.listeners {
+			l.attachedBy = make(map[*routeIR]*attachment, len(c.routes))
+		}
+	}
 	for _, r := range c.idx.sortedRoutes {
 		ir := c.routes[nsName(r)]
 		if ir == nil {

@@ -60,8 +60,13 @@ func (c *compiler) compileRoutes() {
 			continue
 		}
 		key := nsName(r)
-		cacheKey := c.routeCacheKey(r)
-		if prev := c.cache.routes[key]; prev != nil && cacheKey != nil && slices.Equal(prev.cacheKey, cacheKey) {
+		prev := c.cache.routes[key]
+		var prevKey []objectVersion
+		if prev != nil {
+			prevKey = prev.cacheKey
+		}
+		cacheKey := c.routeCacheKey(r, prevKey)
+		if prev != nil && cacheKey != nil && slices.Equal(prevKey, cacheKey) {
 			prev.obj = r // same version: drop the reference to the previous inputs
 			c.routes[key] = prev
 			continue

@@ -6,9 +6,6 @@ import (
 	"slices"
 	"strconv"
 
-	"k8s.io/apimachinery/pkg/types"
-	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
-
 	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
 )
 
@@ -43,10 +40,11 @@ type flatRoute struct {
 // builtKey identifies a snapshot route made from a route: where it is served and
 // which rule and match it comes from.
 type builtKey struct {
-	gw          types.NamespacedName
-	listener    gwv1.SectionName
-	host        string
-	rule, match int
+	// gateway and listener are the indexes of the Gateway among ours and of the
+	// listener in it, which stay the same as long as built routes are reused.
+	gateway, listener int
+	host              string
+	rule, match       int
 }
 
 // builtRoute is a snapshot route with what it references and its encoding.
@@ -128,7 +126,7 @@ func (c *compiler) buildListener(l *listenerIR, b *snapshotBuilder) *snapshotv1.
 // builtRoute returns the snapshot route of one match on one virtual host, made on
 // first use and kept with the route.
 func (c *compiler) builtRoute(l *listenerIR, host string, f flatRoute) *builtRoute {
-	key := builtKey{gw: l.gw.key, listener: l.spec.Name, host: host, rule: f.rule.index, match: f.match.index}
+	key := builtKey{gateway: l.gw.index, listener: l.index, host: host, rule: f.rule.index, match: f.match.index}
 	if br, ok := f.route.built[key]; ok {
 		return br
 	}
