@@ -166,3 +166,18 @@ func bump(m *metav1.ObjectMeta) {
 }
 
 var _ = gatewayv1.RouteOption{}
+
+// TestCompilerResultsAreCopies changes a result and requires the next one unaffected.
+func TestCompilerResultsAreCopies(t *testing.T) {
+	in := withVersions(generateInputs(5))
+	k := NewCompiler()
+	first := k.Compile(in)
+	for key := range first.HTTPRoutes {
+		first.HTTPRoutes[key][0].Conditions[0].Message = "changed by the caller"
+	}
+	for key := range first.RouteOptions {
+		first.RouteOptions[key].Conditions[0].Message = "changed by the caller"
+		first.RouteOptions[key].Ancestors[0].Conditions[0].Message = "changed by the caller"
+	}
+	requireSameResult(t, Compile(in), k.Compile(in))
+}

@@ -189,7 +189,7 @@ func (c *compiler) writePolicyStatuses() {
 			}
 		}
 		if opt.status != nil {
-			c.res.RouteOptions[nsName(o)] = *opt.status
+			c.res.RouteOptions[nsName(o)] = copyPolicyStatus(*opt.status)
 		}
 	}
 }
@@ -287,6 +287,16 @@ func (c *compiler) extRefRoutes() map[*rtoIR][]*routeIR {
 				}
 			}
 		}
+	}
+	return out
+}
+
+// copyPolicyStatus copies the status down to the conditions, so that a caller changing
+// a result cannot change what a Compiler reuses.
+func copyPolicyStatus(in gatewayv1.PolicyStatus) gatewayv1.PolicyStatus {
+	out := gatewayv1.PolicyStatus{Conditions: slices.Clone(in.Conditions), Ancestors: slices.Clone(in.Ancestors)}
+	for i := range out.Ancestors {
+		out.Ancestors[i].Conditions = slices.Clone(out.Ancestors[i].Conditions)
 	}
 	return out
 }
