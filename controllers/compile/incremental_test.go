@@ -3,7 +3,9 @@ package compile
 import (
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -180,4 +182,52 @@ func TestCompilerResultsAreCopies(t *testing.T) {
 		first.RouteOptions[key].Ancestors[0].Conditions[0].Message = "changed by the caller"
 	}
 	requireSameResult(t, Compile(in), k.Compile(in))
+}
+
+// TestCompilerRandomChanges deletes and re-versions random routes and RouteOptions of
+// every golden case, and after each change requires a Compiler to agree with Compile.
+func TestCompilerRandomChanges(t *testing.T) {
+	cases, err := filepath.Glob("testdata/*.in.yaml")
+	require.NoError(t, err)
+	for _, path := range cases {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			for seed := uint64(1); seed <= 3; seed++ {
+				r := rand.New(rand.NewPCG(seed, 42))
+				in := withVersions(loadInputs(t, path))
+				k := NewCompiler()
+				requireSameResult(t, Compile(in), k.Compile(in))
+				for range 8 {
+					randomChange(r, &in)
+					requireSameResult(t, Compile(in), k.Compile(in))
+				}
+			}
+		})
+	}
+}
+
+func randomChange(r *rand.Rand, in *Inputs) {
+	switch r.IntN(5) {
+	case 0:
+		if n := len(in.HTTPRoutes); n > 0 {
+			i := r.IntN(n)
+			in.HTTPRoutes = append(in.HTTPRoutes[:i:i], in.HTTPRoutes[i+1:]...)
+		}
+	case 1:
+		if n := len(in.RouteOptions); n > 0 {
+			i := r.IntN(n)
+			in.RouteOptions = append(in.RouteOptions[:i:i], in.RouteOptions[i+1:]...)
+		}
+	case 2:
+		if n := len(in.HTTPRoutes); n > 0 {
+			in.HTTPRoutes = slices.Clone(in.HTTPRoutes)
+			bump(&in.HTTPRoutes[r.IntN(n)].ObjectMeta)
+		}
+	case 3:
+		if n := len(in.RouteOptions); n > 0 {
+			in.RouteOptions = slices.Clone(in.RouteOptions)
+			bump(&in.RouteOptions[r.IntN(n)].ObjectMeta)
+		}
+	default:
+		*in = shuffled(*in, r.Uint64())
+	}
 }
