@@ -11,6 +11,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 const twoListeners = `apiVersion: gateway.networking.k8s.io/v1
@@ -88,6 +91,23 @@ func TestDeletedGatewayIsNoLongerPublished(t *testing.T) {
 	var dep appsv1.Deployment
 	require.NoError(t, env.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: "claimgate-ai-gateway"}, &dep))
 	require.Equal(t, gw.UID, metav1.GetControllerOf(&dep).UID)
+}
+
+func TestProxyCertificateServesOnlyItsGateway(t *testing.T) {
+	nsA, nsB := newNamespace(t), newNamespace(t)
+	applyTutorial(t, nsA, "00", "10")
+	applyTutorial(t, nsB, "00", "10")
+	gwA := types.NamespacedName{Namespace: nsA, Name: "ai-gateway"}
+	gwB := types.NamespacedName{Namespace: nsB, Name: "ai-gateway"}
+	routeAccepted(t, types.NamespacedName{Namespace: nsB, Name: "openai"})
+
+	intruder := proxyStreamAs(t, gwA, gwB, "proxy-of-a")
+	err := intruder.err(t)
+	require.Equal(t, codes.PermissionDenied, status.Code(err))
+	require.Contains(t, status.Convert(err).Message(), "this client certificate is for Gateway "+gwA.String()+", not "+gwB.String())
+
+	own := proxyStream(t, gwB, "proxy-of-b")
+	require.NotNil(t, own.next(t, wait))
 }
 
 const badKey = `apiVersion: gateway.solo.io/v1

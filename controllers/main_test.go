@@ -35,11 +35,10 @@ import (
 // The suite runs one API server, one manager with the reconciler and one snapshot server
 // on loopback, as cmd/controller wires them.
 var (
-	env        *testenv.Env
-	store      *publish.Store
-	grpcAddr   string
-	controlNS  = "claimgate-system"
-	clientName = "claimgate-snapshot-client"
+	env       *testenv.Env
+	store     *publish.Store
+	grpcAddr  string
+	controlNS = "claimgate-system"
 )
 
 func TestMain(m *testing.M) {
@@ -87,7 +86,7 @@ func startController(ctx context.Context) (<-chan error, error) {
 	}
 	bundle, err := publish.EnsureCertificates(ctx, publish.CertConfig{
 		Client: c, Namespace: controlNS, ServiceName: "claimgate-controller",
-		CASecret: "claimgate-snapshot-ca", ServerSecret: "claimgate-snapshot-server", ClientSecret: clientName,
+		CASecret: "claimgate-snapshot-ca", ServerSecret: "claimgate-snapshot-server", ClientSecret: "claimgate-snapshot-client",
 	})
 	if err != nil {
 		return nil, err
@@ -114,12 +113,16 @@ func startController(ctx context.Context) (<-chan error, error) {
 	if err := mgr.Add(srv); err != nil {
 		return nil, err
 	}
+	issuer, err := publish.NewProxyIssuer(bundle, clock.RealClock{}, 0)
+	if err != nil {
+		return nil, err
+	}
 	rec, err := controllers.New(controllers.Config{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: mgr.GetScheme(),
 		Store: store, Tracker: tracker, Trigger: trigger, Logger: quietLogger(),
 		Proxy: controllers.ProxyConfig{
 			Image: "claimgate/proxy:test", ControllerAddress: "claimgate-controller.claimgate-system.svc:9977",
-			CA: bundle.CA, ClientCert: bundle.ClientCert, ClientKey: bundle.ClientKey,
+			Issuer: issuer,
 		},
 	})
 	if err != nil {
@@ -173,12 +176,13 @@ func applyYAML(t *testing.T, ns, doc string) {
 	require.NoError(t, err, out)
 }
 
-// proxyClient dials the snapshot server the way a proxy does: mTLS with the client
-// certificate Secret the controller created.
-func proxyClient(t *testing.T) snapshotv1.SnapshotServiceClient {
+// proxyClient dials the snapshot server the way a provisioned proxy of gw does: mTLS
+// with the certificate Secret the controller made in gw's namespace.
+func proxyClient(t *testing.T, gw types.NamespacedName) snapshotv1.SnapshotServiceClient {
 	t.Helper()
 	var s corev1.Secret
-	require.NoError(t, env.Client.Get(context.Background(), types.NamespacedName{Namespace: controlNS, Name: clientName}, &s))
+	key := types.NamespacedName{Namespace: gw.Namespace, Name: "claimgate-" + gw.Name + "-tls"}
+	require.Eventually(t, func() bool { return env.Client.Get(context.Background(), key, &s) == nil }, wait, 50*time.Millisecond, "Secret %s", key)
 	require.Equal(t, corev1.SecretTypeTLS, s.Type)
 	pair, err := tls.X509KeyPair(s.Data[corev1.TLSCertKey], s.Data[corev1.TLSPrivateKeyKey])
 	require.NoError(t, err)
@@ -198,12 +202,18 @@ type proxy struct {
 	errs  chan error
 }
 
-// proxyStream opens a stream for gw as instance.
+// proxyStream opens a stream for gw as instance, with gw's proxy certificate.
 func proxyStream(t *testing.T, gw types.NamespacedName, instance string) *proxy {
+	t.Helper()
+	return proxyStreamAs(t, gw, gw, instance)
+}
+
+// proxyStreamAs opens a stream for gw with the proxy certificate of identity.
+func proxyStreamAs(t *testing.T, identity, gw types.NamespacedName, instance string) *proxy {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	st, err := proxyClient(t).Stream(ctx)
+	st, err := proxyClient(t, identity).Stream(ctx)
 	require.NoError(t, err)
 	require.NoError(t, st.Send(&snapshotv1.StreamRequest{Kind: &snapshotv1.StreamRequest_Hello{Hello: &snapshotv1.Hello{
 		GatewayNamespace: gw.Namespace, GatewayName: gw.Name, Instance: instance,
@@ -220,6 +230,20 @@ func proxyStream(t *testing.T, gw types.NamespacedName, instance string) *proxy 
 		}
 	}()
 	return p
+}
+
+// err waits for the stream to fail.
+func (p *proxy) err(t *testing.T) error {
+	t.Helper()
+	select {
+	case err := <-p.errs:
+		return err
+	case s := <-p.snaps:
+		require.Failf(t, "unexpected snapshot", "version %s", s.GetVersion())
+	case <-time.After(wait):
+		require.Fail(t, "the stream did not fail")
+	}
+	return nil
 }
 
 // next waits for the next snapshot; nil when none came within wait.

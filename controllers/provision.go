@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -14,6 +15,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -49,9 +51,19 @@ type ProxyConfig struct {
 	ControllerAddress string
 	// Resources are the proxy container's requests and limits.
 	Resources corev1.ResourceRequirements
-	// CA, ClientCert and ClientKey are the PEM client identity copied into a Secret in
-	// each Gateway's namespace, which the proxy mounts.
-	CA, ClientCert, ClientKey []byte
+	// Issuer issues each Gateway's proxy client certificate, bound to that Gateway and
+	// stored in a Secret in the Gateway's namespace, which the proxies mount.
+	Issuer ProxyIssuer
+}
+
+// ProxyIssuer issues proxy client certificates (publish.ProxyIssuer).
+type ProxyIssuer interface {
+	// CA is the PEM CA certificate that verifies the controller.
+	CA() []byte
+	// Issue returns a new PEM certificate and key bound to gw.
+	Issue(gw types.NamespacedName) (cert, key []byte, err error)
+	// Valid reports whether cert and key are still good for gw.
+	Valid(gw types.NamespacedName, cert, key []byte) bool
 }
 
 // proxyName names a Gateway's Deployment, Service and ServiceAccount: "claimgate-<name>",
@@ -85,14 +97,17 @@ func (r *Reconciler) provision(ctx context.Context, gw *gwv1.Gateway, snap *snap
 	secret := &corev1.Secret{ObjectMeta: meta(name + "-tls")}
 	svc := &corev1.Service{ObjectMeta: meta(name)}
 	dep := &appsv1.Deployment{ObjectMeta: meta(name)}
-	steps := []struct {
+	type step struct {
 		obj    client.Object
-		mutate func()
-	}{
-		{sa, func() { sa.AutomountServiceAccountToken = ptr.To(false) }},
-		{secret, func() { r.mutateSecret(secret) }},
-		{svc, func() { r.mutateService(svc, gw, snap) }},
-		{dep, func() { r.mutateDeployment(dep, gw, snap, name) }},
+		mutate func() error
+	}
+	steps := []step{
+		{sa, func() error { sa.AutomountServiceAccountToken = ptr.To(false); return nil }},
+		{secret, func() error { return r.mutateSecret(secret, gw) }},
+		{dep, func() error { r.mutateDeployment(dep, gw, snap, name); return nil }},
+	}
+	if len(listenerPorts(snap)) > 0 { // a Service needs a port: keep the old one meanwhile
+		steps = append(steps, step{svc, func() error { r.mutateService(svc, gw, snap); return nil }})
 	}
 	var errs []error
 	for _, s := range steps {
@@ -104,9 +119,11 @@ func (r *Reconciler) provision(ctx context.Context, gw *gwv1.Gateway, snap *snap
 }
 
 // apply creates or updates obj with mutate, the proxy labels and gw as controller owner.
-func (r *Reconciler) apply(ctx context.Context, gw *gwv1.Gateway, obj client.Object, mutate func()) error {
+func (r *Reconciler) apply(ctx context.Context, gw *gwv1.Gateway, obj client.Object, mutate func() error) error {
 	op, err := controllerutil.CreateOrUpdate(ctx, r.cfg.Client, obj, func() error {
-		mutate()
+		if err := mutate(); err != nil {
+			return err
+		}
 		labels := obj.GetLabels()
 		if labels == nil {
 			labels = map[string]string{}
@@ -127,11 +144,23 @@ func (r *Reconciler) apply(ctx context.Context, gw *gwv1.Gateway, obj client.Obj
 	return nil
 }
 
-func (r *Reconciler) mutateSecret(s *corev1.Secret) {
+// mutateSecret keeps the proxy certificate of gw while it is valid, and issues a new one
+// otherwise (first time, CA replaced, near expiry).
+func (r *Reconciler) mutateSecret(s *corev1.Secret, gw *gwv1.Gateway) error {
 	if s.CreationTimestamp.IsZero() {
 		s.Type = corev1.SecretTypeTLS
 	}
-	s.Data = map[string][]byte{"ca.crt": r.cfg.Proxy.CA, corev1.TLSCertKey: r.cfg.Proxy.ClientCert, corev1.TLSPrivateKeyKey: r.cfg.Proxy.ClientKey}
+	iss, key := r.cfg.Proxy.Issuer, types.NamespacedName{Namespace: gw.Namespace, Name: gw.Name}
+	ca := iss.CA()
+	if bytes.Equal(s.Data["ca.crt"], ca) && iss.Valid(key, s.Data[corev1.TLSCertKey], s.Data[corev1.TLSPrivateKeyKey]) {
+		return nil
+	}
+	cert, pk, err := iss.Issue(key)
+	if err != nil {
+		return err
+	}
+	s.Data = map[string][]byte{"ca.crt": ca, corev1.TLSCertKey: cert, corev1.TLSPrivateKeyKey: pk}
+	return nil
 }
 
 func (r *Reconciler) mutateService(svc *corev1.Service, gw *gwv1.Gateway, snap *snapshotv1.Snapshot) {

@@ -70,6 +70,8 @@ func New(cfg Config) (*Reconciler, error) {
 		return nil, errors.New("reconciler needs a client, an API reader and a scheme")
 	case cfg.Store == nil || cfg.Tracker == nil:
 		return nil, errors.New("reconciler needs a snapshot store and a tracker")
+	case cfg.Proxy.Issuer == nil:
+		return nil, errors.New("reconciler needs an issuer of proxy certificates")
 	}
 	if cfg.ControllerName == "" {
 		cfg.ControllerName = compile.ControllerName

@@ -2,6 +2,8 @@ package controllers_test
 
 import (
 	"context"
+	"crypto/x509"
+	"encoding/pem"
 	"testing"
 	"time"
 
@@ -104,6 +106,15 @@ func metricValue(t *testing.T, name string, labels map[string]string) float64 {
 	return 0
 }
 
+func parseCert(t *testing.T, b []byte) *x509.Certificate {
+	t.Helper()
+	block, _ := pem.Decode(b)
+	require.NotNil(t, block)
+	c, err := x509.ParseCertificate(block.Bytes)
+	require.NoError(t, err)
+	return c
+}
+
 func findReason(conds []metav1.Condition, typ string) string {
 	for _, c := range conds {
 		if c.Type == typ {
@@ -149,7 +160,13 @@ func requireProvisioned(t *testing.T, gw *gwv1.Gateway, name string, ports []cor
 	require.NoError(t, env.Client.Get(ctx, key, &sa))
 	var secret corev1.Secret
 	require.NoError(t, env.Client.Get(ctx, types.NamespacedName{Namespace: gw.Namespace, Name: name + "-tls"}, &secret))
-	require.NotEmpty(t, secret.Data["tls.key"])
+	cert := parseCert(t, secret.Data["tls.crt"])
+	require.Len(t, cert.URIs, 1)
+	require.Equal(t, "spiffe://claimgate.dev/ns/"+gw.Namespace+"/gateway/"+gw.Name, cert.URIs[0].String(), "the proxy certificate names its Gateway")
+	roots := x509.NewCertPool()
+	require.True(t, roots.AppendCertsFromPEM(secret.Data["ca.crt"]))
+	_, err := cert.Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+	require.NoError(t, err)
 	for _, obj := range []client.Object{&svc, &dep, &sa, &secret} {
 		owner := metav1.GetControllerOf(obj)
 		require.NotNil(t, owner, "%T %s has a controller owner", obj, obj.GetName())

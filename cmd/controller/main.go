@@ -112,7 +112,11 @@ func run(ctx context.Context, cfg *rest.Config, f flags, log logr.Logger) error 
 	if err := mgr.Add(server); err != nil {
 		return fmt.Errorf("adding the snapshot server: %w", err)
 	}
-	proxy, err := proxyConfig(f, bundle)
+	issuer, err := publish.NewProxyIssuer(bundle, clock.RealClock{}, 0)
+	if err != nil {
+		return err
+	}
+	proxy, err := proxyConfig(f, issuer)
 	if err != nil {
 		return err
 	}
@@ -193,7 +197,7 @@ func newServer(f flags, bundle *publish.Bundle, store *publish.Store, tracker *p
 	return s, nil
 }
 
-func proxyConfig(f flags, bundle *publish.Bundle) (controllers.ProxyConfig, error) {
+func proxyConfig(f flags, issuer controllers.ProxyIssuer) (controllers.ProxyConfig, error) {
 	res := corev1.ResourceRequirements{Requests: corev1.ResourceList{}, Limits: corev1.ResourceList{}}
 	for _, q := range []struct {
 		list  corev1.ResourceList
@@ -221,7 +225,7 @@ func proxyConfig(f flags, bundle *publish.Bundle) (controllers.ProxyConfig, erro
 	return controllers.ProxyConfig{
 		Image: f.proxyImage, ImagePullPolicy: corev1.PullPolicy(f.proxyPullPolicy),
 		ServiceType: corev1.ServiceType(f.proxyServiceType), ControllerAddress: addr, Resources: res,
-		CA: bundle.CA, ClientCert: bundle.ClientCert, ClientKey: bundle.ClientKey,
+		Issuer: issuer,
 	}, nil
 }
 

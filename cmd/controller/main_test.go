@@ -114,7 +114,6 @@ func TestRun(t *testing.T) {
 }
 
 func TestProxyConfig(t *testing.T) {
-	b := &publish.Bundle{CA: []byte("ca"), ClientCert: []byte("cert"), ClientKey: []byte("key")}
 	tests := map[string]struct {
 		f        flags
 		wantAddr string
@@ -135,14 +134,14 @@ func TestProxyConfig(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			got, err := proxyConfig(tc.f, b)
+			got, err := proxyConfig(tc.f, nil)
 			if tc.wantErr != "" {
 				require.ErrorContains(t, err, tc.wantErr)
 				return
 			}
 			require.NoError(t, err)
 			require.Equal(t, tc.wantAddr, got.ControllerAddress)
-			require.Equal(t, []byte("key"), got.ClientKey)
+			require.Equal(t, corev1.ServiceType(tc.f.proxyServiceType), got.ServiceType)
 		})
 	}
 }

@@ -49,7 +49,10 @@ type CertConfig struct {
 
 // Bundle is the PEM material of the snapshot channel.
 type Bundle struct {
-	CA                    []byte
+	CA []byte
+	// CAKey is the CA's private key, for issuing proxy certificates (see ProxyIssuer).
+	// It is never written to files.
+	CAKey                 []byte
 	ServerCert, ServerKey []byte
 	ClientCert, ClientKey []byte
 }
@@ -82,7 +85,7 @@ func EnsureCertificates(ctx context.Context, cfg CertConfig) (*Bundle, error) {
 		return nil, err
 	}
 	return &Bundle{
-		CA: ca.pair.cert, ServerCert: server.cert, ServerKey: server.key,
+		CA: ca.pair.cert, CAKey: ca.pair.key, ServerCert: server.cert, ServerKey: server.key,
 		ClientCert: client.cert, ClientKey: client.key,
 	}, nil
 }

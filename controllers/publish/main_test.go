@@ -48,13 +48,13 @@ func newNamespace(t *testing.T) string {
 func memoryBundle(t *testing.T) *Bundle {
 	t.Helper()
 	now := time.Now()
-	ca, err := newAuthority(now, time.Hour)
+	ca, err := newAuthority(now, 10*365*24*time.Hour)
 	require.NoError(t, err)
 	server, err := ca.issue("server", []string{"localhost", "127.0.0.1"}, x509.ExtKeyUsageServerAuth, now, time.Hour)
 	require.NoError(t, err)
 	client, err := ca.issue("client", nil, x509.ExtKeyUsageClientAuth, now, time.Hour)
 	require.NoError(t, err)
-	return &Bundle{CA: ca.pair.cert, ServerCert: server.cert, ServerKey: server.key, ClientCert: client.cert, ClientKey: client.key}
+	return &Bundle{CA: ca.pair.cert, CAKey: ca.pair.key, ServerCert: server.cert, ServerKey: server.key, ClientCert: client.cert, ClientKey: client.key}
 }
 
 // harness is a running Server on loopback with its store and tracker.

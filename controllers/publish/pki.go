@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"math/big"
 	"net"
+	"net/url"
 	"time"
 )
 
@@ -70,8 +71,17 @@ func parseAuthority(pair keyPair) (*authority, error) {
 	return &authority{pair: pair, cert: cert, key: key}, nil
 }
 
+// issueURI signs a client certificate whose identity is the URI SAN uri.
+func (a *authority) issueURI(cn string, uri *url.URL, now time.Time, validity time.Duration) (keyPair, error) {
+	return a.sign(cn, nil, []*url.URL{uri}, x509.ExtKeyUsageClientAuth, now, validity)
+}
+
 // issue signs a leaf certificate for cn and the given DNS names and IP addresses.
 func (a *authority) issue(cn string, sans []string, usage x509.ExtKeyUsage, now time.Time, validity time.Duration) (keyPair, error) {
+	return a.sign(cn, sans, nil, usage, now, validity)
+}
+
+func (a *authority) sign(cn string, sans []string, uris []*url.URL, usage x509.ExtKeyUsage, now time.Time, validity time.Duration) (keyPair, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return keyPair{}, fmt.Errorf("generating the key of %s: %w", cn, err)
@@ -83,6 +93,7 @@ func (a *authority) issue(cn string, sans []string, usage x509.ExtKeyUsage, now 
 		NotAfter:     now.Add(validity),
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{usage},
+		URIs:         uris,
 	}
 	for _, san := range sans {
 		if ip := net.ParseIP(san); ip != nil {
@@ -101,13 +112,12 @@ func (a *authority) issue(cn string, sans []string, usage x509.ExtKeyUsage, now 
 // verifyLeaf checks that pair is a valid key pair issued by a for usage, covering every
 // name in sans and valid for at least minLeft after now.
 func (a *authority) verifyLeaf(pair keyPair, sans []string, usage x509.ExtKeyUsage, now time.Time, minLeft time.Duration) error {
-	tc, err := tls.X509KeyPair(pair.cert, pair.key)
-	if err != nil {
+	if _, err := tls.X509KeyPair(pair.cert, pair.key); err != nil {
 		return fmt.Errorf("loading the key pair: %w", err)
 	}
-	cert, err := x509.ParseCertificate(tc.Certificate[0])
+	cert, err := parseLeaf(pair.cert)
 	if err != nil {
-		return fmt.Errorf("parsing the certificate: %w", err)
+		return err
 	}
 	roots := x509.NewCertPool()
 	roots.AddCert(a.cert)
@@ -121,6 +131,19 @@ func (a *authority) verifyLeaf(pair keyPair, sans []string, usage x509.ExtKeyUsa
 		}
 	}
 	return nil
+}
+
+// parseLeaf parses the first certificate of a PEM chain.
+func parseLeaf(certPEM []byte) (*x509.Certificate, error) {
+	block, _ := pem.Decode(certPEM)
+	if block == nil || block.Type != "CERTIFICATE" {
+		return nil, errors.New("no PEM certificate found")
+	}
+	c, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("parsing the certificate: %w", err)
+	}
+	return c, nil
 }
 
 func encodePair(der []byte, key *ecdsa.PrivateKey) (keyPair, error) {

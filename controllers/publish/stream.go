@@ -29,6 +29,10 @@ func (s *Server) Stream(st snapshotv1.SnapshotService_StreamServer) error {
 		return status.Error(codes.InvalidArgument, "hello: gateway_namespace and gateway_name are required")
 	}
 	gw := types.NamespacedName{Namespace: hello.GetGatewayNamespace(), Name: hello.GetGatewayName()}
+	p, _ := peer.FromContext(st.Context())
+	if bound, ok := peerGateway(p); ok && bound != gw {
+		return status.Errorf(codes.PermissionDenied, "this client certificate is for Gateway %s, not %s", bound, gw)
+	}
 	instance := hello.GetInstance()
 	if instance == "" {
 		instance = peerAddress(st)
