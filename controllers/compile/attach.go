@@ -100,7 +100,7 @@ func mergeVirtualHostOptions(l *listenerIR) {
 		}
 		return olderFirst(a.opt.obj, b.opt.obj)
 	})
-	l.vhos = slices.CompactFunc(l.vhos, func(a, b *vhoAttachment) bool { return a.opt == b.opt })
+	l.vhos = firstOfEach(l.vhos)
 	where := func() string { return fmt.Sprintf("on listener %s of Gateway %s", l.spec.Name, l.gw.key) }
 	for _, a := range l.vhos {
 		var shadowed []string
@@ -120,6 +120,20 @@ func mergeVirtualHostOptions(l *listenerIR) {
 		}
 		a.anc.record(countSet(a.opt.hasJwt, a.opt.hasRbac), where, shadowed)
 	}
+}
+
+// firstOfEach keeps the first attachment of each option: an option targeting both
+// the Gateway and the listener counts once, as listener-specific.
+func firstOfEach(list []*vhoAttachment) []*vhoAttachment {
+	seen := map[*vhoIR]bool{}
+	out := list[:0]
+	for _, a := range list {
+		if !seen[a.opt] {
+			seen[a.opt] = true
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // vhoWhy says why winner comes before loser.
