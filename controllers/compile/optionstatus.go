@@ -1,0 +1,140 @@
+package compile
+
+import (
+	"slices"
+
+	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
+)
+
+// writePolicyStatuses writes the status of every option that concerns our Gateways:
+// options whose targets are all another controller's get no status from us.
+func (c *compiler) writePolicyStatuses() {
+	for _, o := range c.idx.sortedVHOs {
+		st := c.vhos[nsName(o)].state
+		if len(st.ancestors) > 0 || len(o.Spec.TargetRefs) == 0 {
+			c.res.VirtualHostOptions[nsName(o)] = st.status(c.controllerName())
+		}
+	}
+	extRefRoutes := c.extRefRoutes()
+	for _, o := range c.idx.sortedRTOs {
+		opt := c.rtos[nsName(o)]
+		if opt.status == nil || !c.sameStatusSources(opt.statusSources, o, extRefRoutes[opt]) {
+			st := c.routeOptionState(o, extRefRoutes[opt])
+			opt.status, opt.statusSources = nil, c.statusSources(o, extRefRoutes[opt])
+			if len(st.ancestors) > 0 || len(o.Spec.TargetRefs) == 0 {
+				s := st.status(c.controllerName())
+				opt.status = &s
+			}
+		}
+		if opt.status != nil {
+			c.res.RouteOptions[nsName(o)] = copyPolicyStatus(*opt.status)
+		}
+	}
+}
+
+// statusSources are what a RouteOption's status is made from besides the option
+// itself: per targetRef the problem with it or the route it applies to (nil for
+// another controller's route), then the routes naming it in ExtensionRef filters.
+// While they are the same, so is the status.
+func (c *compiler) statusSources(o *gatewayv1.RouteOption, extRefs []*routeIR) []any {
+	out := make([]any, 0, len(o.Spec.TargetRefs)+len(extRefs))
+	for _, t := range o.Spec.TargetRefs {
+		out = append(out, c.targetSource(o, t))
+	}
+	for _, r := range extRefs {
+		out = append(out, r)
+	}
+	return out
+}
+
+// sameStatusSources reports whether statusSources would return prev, without
+// allocating.
+func (c *compiler) sameStatusSources(prev []any, o *gatewayv1.RouteOption, extRefs []*routeIR) bool {
+	if len(prev) != len(o.Spec.TargetRefs)+len(extRefs) {
+		return false
+	}
+	for i, t := range o.Spec.TargetRefs {
+		if prev[i] != c.targetSource(o, t) {
+			return false
+		}
+	}
+	for i, r := range extRefs {
+		if prev[len(o.Spec.TargetRefs)+i] != any(r) {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *compiler) targetSource(o *gatewayv1.RouteOption, t gatewayv1.RouteTargetReference) any {
+	key, prob, ours := c.resolveRTOTarget(o, t)
+	switch {
+	case prob != nil:
+		return *prob
+	case ours:
+		return c.routes[key]
+	default:
+		return nil
+	}
+}
+
+// routeOptionState gathers a RouteOption's status: its compile problems, then one
+// ancestor per targetRef (a problem, or what it contributed to that route), then one
+// per other route whose ExtensionRef filters name it, in route order.
+func (c *compiler) routeOptionState(o *gatewayv1.RouteOption, extRefs []*routeIR) *policyState {
+	opt := c.rtos[nsName(o)]
+	st := newPolicyState(kindRouteOption, o)
+	st.invalid, st.unresolved = opt.invalid, opt.unresolved
+	for _, t := range o.Spec.TargetRefs {
+		key, prob, ours := c.resolveRTOTarget(o, t)
+		switch {
+		case prob != nil:
+			st.ancestor(routeParentRef(key)).problems.add(prob.reason, prob.message)
+		case ours:
+			adoptContribution(st, c.routes[key], opt)
+		}
+	}
+	for _, r := range extRefs {
+		adoptContribution(st, r, opt)
+	}
+	return st
+}
+
+// adoptContribution makes the route an ancestor of the option with what the option
+// contributed there.
+func adoptContribution(st *policyState, r *routeIR, opt *rtoIR) {
+	a := st.ancestor(routeParentRef(r.key))
+	if src := r.contrib[opt]; src != nil && !a.applied {
+		a.applied, a.contributed, a.shadowed = src.applied, src.contributed, src.shadowed
+	}
+}
+
+// extRefRoutes lists, per RouteOption, the routes whose ExtensionRef filters name it,
+// in route order.
+func (c *compiler) extRefRoutes() map[*rtoIR][]*routeIR {
+	out := map[*rtoIR][]*routeIR{}
+	for _, r := range c.idx.sortedRoutes {
+		ir := c.routes[nsName(r)]
+		if ir == nil {
+			continue
+		}
+		for _, rule := range ir.rules {
+			for _, opt := range rule.extRefs {
+				if list := out[opt]; len(list) == 0 || list[len(list)-1] != ir {
+					out[opt] = append(list, ir)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// copyPolicyStatus copies the status down to the conditions, so that a caller changing
+// a result cannot change what a Compiler reuses.
+func copyPolicyStatus(in gatewayv1.PolicyStatus) gatewayv1.PolicyStatus {
+	out := gatewayv1.PolicyStatus{Conditions: slices.Clone(in.Conditions), Ancestors: slices.Clone(in.Ancestors)}
+	for i := range out.Ancestors {
+		out.Ancestors[i].Conditions = slices.Clone(out.Ancestors[i].Conditions)
+	}
+	return out
+}
