@@ -102,7 +102,7 @@ func (b *backendSet) pick() *upstream {
 	case 1:
 		return b.backends[0].up
 	}
-	n := rand.N(b.total)
+	n := rand.N(b.total) //nolint:gosec // spreading load, not a secret
 	for _, wb := range b.backends {
 		if n < uint64(wb.weight) {
 			return wb.up

@@ -140,7 +140,7 @@ func (d *redirect) location(r *http.Request, listenerPort uint32) string {
 	if d.hostname != "" {
 		host = d.hostname
 	}
-	if port != 0 && !(scheme == "http" && port == 80) && !(scheme == "https" && port == 443) {
+	if port != 0 && !isDefaultPort(scheme, port) {
 		host = net.JoinHostPort(host, strconv.FormatUint(uint64(port), 10))
 	} else if strings.Contains(host, ":") {
 		host = "[" + host + "]"
@@ -154,4 +154,9 @@ func (d *redirect) location(r *http.Request, listenerPort uint32) string {
 		loc += "?" + r.URL.RawQuery
 	}
 	return loc
+}
+
+// isDefaultPort reports whether port is scheme's well-known port, left out of URLs.
+func isDefaultPort(scheme string, port uint32) bool {
+	return (scheme == "http" && port == 80) || (scheme == "https" && port == 443)
 }

@@ -75,10 +75,14 @@ func TestRedirectLocation(t *testing.T) {
 		"same scheme keeps the listener port": {rr: &snapshotv1.RequestRedirect{Hostname: "other"}, target: "/a", host: "gw:8080", listener: 8080, want: "http://other:8080/a", wantCode: 302},
 		"explicit port":                       {rr: &snapshotv1.RequestRedirect{Port: 8443, Scheme: "https", StatusCode: 301}, target: "/", host: "gw", listener: 80, want: "https://gw:8443/", wantCode: 301},
 		"well-known port is omitted":          {rr: &snapshotv1.RequestRedirect{}, target: "/x", host: "gw", tls: true, listener: 443, want: "https://gw/x", wantCode: 302},
-		"prefix rewrite": {rr: &snapshotv1.RequestRedirect{Path: &snapshotv1.PathModifier{Type: snapshotv1.PathModifierType_REPLACE_PREFIX_MATCH, Value: "/new"}},
-			target: "/old/page", host: "gw", listener: 80, want: "http://gw/new/page", wantCode: 302},
-		"full path": {rr: &snapshotv1.RequestRedirect{Path: &snapshotv1.PathModifier{Type: snapshotv1.PathModifierType_REPLACE_FULL_PATH, Value: "/home"}},
-			target: "/old/page", host: "gw", listener: 80, want: "http://gw/home", wantCode: 302},
+		"prefix rewrite": {
+			rr:     &snapshotv1.RequestRedirect{Path: &snapshotv1.PathModifier{Type: snapshotv1.PathModifierType_REPLACE_PREFIX_MATCH, Value: "/new"}},
+			target: "/old/page", host: "gw", listener: 80, want: "http://gw/new/page", wantCode: 302,
+		},
+		"full path": {
+			rr:     &snapshotv1.RequestRedirect{Path: &snapshotv1.PathModifier{Type: snapshotv1.PathModifierType_REPLACE_FULL_PATH, Value: "/home"}},
+			target: "/old/page", host: "gw", listener: 80, want: "http://gw/home", wantCode: 302,
+		},
 	}
 	m, err := compileMatch(&snapshotv1.RouteMatch{Path: prefix("/old")})
 	require.NoError(t, err)

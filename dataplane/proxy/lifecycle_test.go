@@ -43,17 +43,27 @@ func TestRoutingAnswers(t *testing.T) {
 	vh.Domains = []string{"gw.example.com", "*.example.com"}
 	vh.Routes = append(vh.Routes,
 		&snapshotv1.Route{Name: "no-backend", Match: &snapshotv1.RouteMatch{Path: &snapshotv1.PathMatch{Type: snapshotv1.PathMatchType_EXACT, Value: "/broken"}}},
-		&snapshotv1.Route{Name: "zero-weight", Match: &snapshotv1.RouteMatch{Path: &snapshotv1.PathMatch{Type: snapshotv1.PathMatchType_EXACT, Value: "/zero"}},
-			Backends: []*snapshotv1.WeightedBackend{{Upstream: openaiUpstream, Weight: 0}}},
-		&snapshotv1.Route{Name: "direct", Match: &snapshotv1.RouteMatch{Path: &snapshotv1.PathMatch{Type: snapshotv1.PathMatchType_EXACT, Value: "/teapot"}},
+		&snapshotv1.Route{
+			Name: "zero-weight", Match: &snapshotv1.RouteMatch{Path: &snapshotv1.PathMatch{Type: snapshotv1.PathMatchType_EXACT, Value: "/zero"}},
+			Backends: []*snapshotv1.WeightedBackend{{Upstream: openaiUpstream, Weight: 0}},
+		},
+		&snapshotv1.Route{
+			Name: "direct", Match: &snapshotv1.RouteMatch{Path: &snapshotv1.PathMatch{Type: snapshotv1.PathMatchType_EXACT, Value: "/teapot"}},
 			DirectResponse: &snapshotv1.DirectResponse{Status: 418, Body: "short and stout"},
 			Filters: []*snapshotv1.Filter{{Kind: &snapshotv1.Filter_ResponseHeaders{ResponseHeaders: &snapshotv1.HeaderModifier{
-				Set: []*snapshotv1.Header{{Name: "x-served-by", Value: "claimgate"}}}}}}},
-		&snapshotv1.Route{Name: "redirect", Match: &snapshotv1.RouteMatch{Path: &snapshotv1.PathMatch{Type: snapshotv1.PathMatchType_PATH_PREFIX, Value: "/old"}},
+				Set: []*snapshotv1.Header{{Name: "x-served-by", Value: "claimgate"}},
+			}}}},
+		},
+		&snapshotv1.Route{
+			Name: "redirect", Match: &snapshotv1.RouteMatch{Path: &snapshotv1.PathMatch{Type: snapshotv1.PathMatchType_PATH_PREFIX, Value: "/old"}},
 			Filters: []*snapshotv1.Filter{{Kind: &snapshotv1.Filter_RequestRedirect{RequestRedirect: &snapshotv1.RequestRedirect{
-				Scheme: "https", Path: &snapshotv1.PathModifier{Type: snapshotv1.PathModifierType_REPLACE_PREFIX_MATCH, Value: "/new"}, StatusCode: 301}}}}},
-		&snapshotv1.Route{Name: "models", Match: &snapshotv1.RouteMatch{Method: "GET", Path: &snapshotv1.PathMatch{Type: snapshotv1.PathMatchType_PATH_PREFIX, Value: "/v1"}},
-			Backends: []*snapshotv1.WeightedBackend{{Upstream: openaiUpstream, Weight: 1}}},
+				Scheme: "https", Path: &snapshotv1.PathModifier{Type: snapshotv1.PathModifierType_REPLACE_PREFIX_MATCH, Value: "/new"}, StatusCode: 301,
+			}}}},
+		},
+		&snapshotv1.Route{
+			Name: "models", Match: &snapshotv1.RouteMatch{Method: "GET", Path: &snapshotv1.PathMatch{Type: snapshotv1.PathMatchType_PATH_PREFIX, Value: "/v1"}},
+			Backends: []*snapshotv1.WeightedBackend{{Upstream: openaiUpstream, Weight: 1}},
+		},
 	)
 	h.apply(s, false)
 

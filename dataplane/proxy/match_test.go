@@ -143,8 +143,10 @@ func TestStripPort(t *testing.T) {
 // TestListenersSharingAPort: each listener's hostname bounds its "*" virtual host.
 func TestListenersSharingAPort(t *testing.T) {
 	listener := func(name, hostname string) *snapshotv1.Listener {
-		return &snapshotv1.Listener{Name: name, Port: 1, Protocol: snapshotv1.Protocol_HTTP, Hostname: hostname,
-			VirtualHosts: []*snapshotv1.VirtualHost{{Name: name, Domains: []string{"*"}, Routes: []*snapshotv1.Route{{Name: name}}}}}
+		return &snapshotv1.Listener{
+			Name: name, Port: 1, Protocol: snapshotv1.Protocol_HTTP, Hostname: hostname,
+			VirtualHosts: []*snapshotv1.VirtualHost{{Name: name, Domains: []string{"*"}, Routes: []*snapshotv1.Route{{Name: name}}}},
+		}
 	}
 	c := &compiler{s: &Server{}, upstreams: map[string]*upstream{}}
 	tbl := &table{ports: map[uint32]*portTable{}}

@@ -33,8 +33,10 @@ func TestTutorial(t *testing.T) {
 		{name: "00+10+20 no token", jwt: true, wantStatus: 401, wantBody: "Jwt is missing", wantChallenge: realm},
 		{name: "00+10+20 alice", jwt: true, token: alice, wantStatus: 200},
 		{name: "00+10+20 bob", jwt: true, token: bob, wantStatus: 200},
-		{name: "00+10+20 forged token", jwt: true, token: alice[:len(alice)-4] + "AAAA", wantStatus: 401,
-			wantBody: "Jwt verification fails", wantChallenge: realm + `, error="invalid_token"`},
+		{
+			name: "00+10+20 forged token", jwt: true, token: alice[:len(alice)-4] + "AAAA", wantStatus: 401,
+			wantBody: "Jwt verification fails", wantChallenge: realm + `, error="invalid_token"`,
+		},
 		{name: "00+10+20+30 alice", jwt: true, rbac: true, token: alice, wantStatus: 200},
 		{name: "00+10+20+30 bob", jwt: true, rbac: true, token: bob, wantStatus: 403, wantBody: "RBAC: access denied"},
 		{name: "routeoption deleted, bob", jwt: true, token: bob, wantStatus: 200},

@@ -48,7 +48,7 @@ func (w *responseWriter) WriteHeader(code int) {
 			w.upstreamLatency = time.Since(w.upstreamStart)
 		}
 		for _, m := range w.respMods {
-			m.apply(w.ResponseWriter.Header())
+			m.apply(w.Header())
 		}
 	}
 	w.ResponseWriter.WriteHeader(code)

@@ -20,7 +20,7 @@ func (b *backoff) next() time.Duration {
 	d = min(d, b.max)
 	b.attempt++
 	half := d / 2
-	return half + rand.N(d-half+1)
+	return half + rand.N(d-half+1) //nolint:gosec // jitter, not a secret
 }
 
 // reset starts over after a healthy connection.
