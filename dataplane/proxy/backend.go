@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"fmt"
+	stdlog "log"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httputil"
@@ -55,6 +56,7 @@ func compileUpstream(u *snapshotv1.Upstream, tr *llm.Transports, log logr.Logger
 		FlushInterval: -1,
 		BufferPool:    bufferPool{},
 		ErrorHandler:  upstreamErrorHandler(u.GetName(), log),
+		ErrorLog:      stdlog.New(logWriter{log.WithValues("upstream", u.GetName())}, "", 0),
 	}
 	return up, nil
 }
