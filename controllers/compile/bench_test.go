@@ -88,7 +88,7 @@ func reportHeap(b *testing.B, keep Result) {
 // BenchmarkVersion is the cost of hashing a 10,000-route snapshot alone.
 func BenchmarkVersion(b *testing.B) {
 	res := Compile(generateInputs(10000))
-	var snap = res.Snapshots[sortedKeys(res.Snapshots)[0]]
+	snap := res.Snapshots[sortedKeys(res.Snapshots)[0]]
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = setVersion(snap)

@@ -66,8 +66,10 @@ func generateInputs(n int) Inputs {
 func generatedRoute(ns string, i int, base time.Time) gwv1.HTTPRoute {
 	name := fmt.Sprintf("route-%05d", i)
 	return gwv1.HTTPRoute{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Generation: 1, UID: types.UID("uid-" + name),
-			CreationTimestamp: metav1.NewTime(base.Add(time.Duration(i) * time.Second))},
+		ObjectMeta: metav1.ObjectMeta{
+			Name: name, Namespace: ns, Generation: 1, UID: types.UID("uid-" + name),
+			CreationTimestamp: metav1.NewTime(base.Add(time.Duration(i) * time.Second)),
+		},
 		Spec: gwv1.HTTPRouteSpec{
 			CommonRouteSpec: gwv1.CommonRouteSpec{ParentRefs: []gwv1.ParentReference{{Name: "ai-gateway", Namespace: ptr(gwv1.Namespace(ns))}}},
 			Rules: []gwv1.HTTPRouteRule{{

@@ -47,8 +47,10 @@ func TestCompilerMatchesFreshCompile(t *testing.T) {
 		{"a RouteOption of a live route is deleted", func(in *Inputs) { in.RouteOptions = in.RouteOptions[1:] }, 1},
 		{"a route references a missing RouteOption", func(in *Inputs) {
 			r := &in.HTTPRoutes[2]
-			r.Spec.Rules[0].Filters = append(r.Spec.Rules[0].Filters, gwv1.HTTPRouteFilter{Type: gwv1.HTTPRouteFilterExtensionRef,
-				ExtensionRef: &gwv1.LocalObjectReference{Group: groupSolo, Kind: kindRouteOption, Name: "by-filter"}})
+			r.Spec.Rules[0].Filters = append(r.Spec.Rules[0].Filters, gwv1.HTTPRouteFilter{
+				Type:         gwv1.HTTPRouteFilterExtensionRef,
+				ExtensionRef: &gwv1.LocalObjectReference{Group: groupSolo, Kind: kindRouteOption, Name: "by-filter"},
+			})
 			bump(&r.ObjectMeta)
 		}, 1},
 		{"the referenced RouteOption appears", func(in *Inputs) {
