@@ -87,13 +87,21 @@ upstreams:
 	require.True(t, ok)
 	require.Equal(t, "Bearer sk-from-file", seen.Header.Get("Authorization"))
 
-	metrics, err := http.Get(adminURL + "/metrics")
-	require.NoError(t, err)
-	m, err := io.ReadAll(metrics.Body)
-	metrics.Body.Close()
-	require.NoError(t, err)
-	require.Contains(t, string(m), `claimgate_proxy_requests_total{decision="allowed",reason="",route="openai",status="200"} 1`)
-	require.NotContains(t, string(m), "sk-from-file")
+	// The request is counted once its handler returns, which may be just after the
+	// client has read the answer.
+	var metrics string
+	require.Eventually(t, func() bool {
+		resp, err := http.Get(adminURL + "/metrics")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		metrics = string(b)
+		return err == nil && strings.Contains(metrics,
+			`claimgate_proxy_requests_total{decision="allowed",reason="",route="openai",status="200"} 1`)
+	}, 5*time.Second, 10*time.Millisecond, "request not counted")
+	require.NotContains(t, metrics, "sk-from-file")
 
 	require.NoError(t, syscall.Kill(os.Getpid(), syscall.SIGTERM))
 	select {
