@@ -22,8 +22,10 @@ var gwKey = types.NamespacedName{Namespace: "gloo-system", Name: "ai-gateway"}
 // snapshot builds a versioned snapshot of gw with one listener named name.
 func snapshot(t *testing.T, gw types.NamespacedName, name string) *snapshotv1.Snapshot {
 	t.Helper()
-	s := &snapshotv1.Snapshot{GatewayNamespace: gw.Namespace, GatewayName: gw.Name,
-		Listeners: []*snapshotv1.Listener{{Name: name, Port: 8080, Protocol: snapshotv1.Protocol_HTTP}}}
+	s := &snapshotv1.Snapshot{
+		GatewayNamespace: gw.Namespace, GatewayName: gw.Name,
+		Listeners: []*snapshotv1.Listener{{Name: name, Port: 8080, Protocol: snapshotv1.Protocol_HTTP}},
+	}
 	require.NoError(t, snapshotv1.SetVersion(s))
 	return s
 }

@@ -66,8 +66,11 @@ func (b *Bundle) WriteFiles(dir string) error {
 		name string
 		data []byte
 	}{
-		{CAFile, b.CA}, {ServerCertFile, b.ServerCert}, {ServerKeyFile, b.ServerKey},
-		{ClientCertFile, b.ClientCert}, {ClientKeyFile, b.ClientKey},
+		{CAFile, b.CA},
+		{ServerCertFile, b.ServerCert},
+		{ServerKeyFile, b.ServerKey},
+		{ClientCertFile, b.ClientCert},
+		{ClientKeyFile, b.ClientKey},
 	}
 	for _, f := range files {
 		if err := os.WriteFile(filepath.Join(dir, f.name), f.data, 0o600); err != nil {
