@@ -150,7 +150,7 @@ func (c *compiler) indexRouteOptions() {
 	for _, o := range c.idx.sortedRTOs {
 		opt := c.rtos[nsName(o)]
 		for _, t := range o.Spec.TargetRefs {
-			if key, prob, ours := c.resolveRTOTarget(o, t); prob == nil && ours {
+			if key, prob := resolveRTOTarget(c.idx, o, t); prob == nil && c.routeIsOurs(c.idx.routes[key]) {
 				c.rtoByRoute[key] = append(c.rtoByRoute[key], opt)
 			}
 		}
@@ -163,9 +163,9 @@ func (c *compiler) indexRouteOptions() {
 	}
 }
 
-// resolveRTOTarget checks a RouteOption targetRef: the route it names, the problem
-// with it if any, and whether the route has a parentRef to one of our Gateways.
-func (c *compiler) resolveRTOTarget(o *gatewayv1.RouteOption, t gatewayv1.RouteTargetReference) (types.NamespacedName, *problem, bool) {
+// resolveRTOTarget checks a RouteOption targetRef: the route it names and the problem
+// with it, if any.
+func resolveRTOTarget(x *index, o *gatewayv1.RouteOption, t gatewayv1.RouteTargetReference) (types.NamespacedName, *problem) {
 	ns := o.Namespace
 	if t.Namespace != nil {
 		ns = *t.Namespace
@@ -174,15 +174,14 @@ func (c *compiler) resolveRTOTarget(o *gatewayv1.RouteOption, t gatewayv1.RouteT
 	what := func() string { return fmt.Sprintf("targetRef %s %s", t.Kind, key) }
 	switch {
 	case (t.Group != "" && t.Group != groupGateway) || t.Kind != kindHTTPRoute:
-		return key, &problem{gatewayv1.ReasonInvalid, fmt.Sprintf("%s: a RouteOption can only target a gateway.networking.k8s.io HTTPRoute", what())}, false
+		return key, &problem{gatewayv1.ReasonInvalid, fmt.Sprintf("%s: a RouteOption can only target a gateway.networking.k8s.io HTTPRoute", what())}
 	case ns != o.Namespace:
-		return key, &problem{gatewayv1.ReasonInvalid, fmt.Sprintf("%s: a RouteOption can only target an HTTPRoute in its own namespace %s; move the option to %s", what(), o.Namespace, ns)}, false
+		return key, &problem{gatewayv1.ReasonInvalid, fmt.Sprintf("%s: a RouteOption can only target an HTTPRoute in its own namespace %s; move the option to %s", what(), o.Namespace, ns)}
 	}
-	r, exists := c.idx.routes[key]
-	if !exists {
-		return key, &problem{gatewayv1.ReasonTargetNotFound, what() + " not found"}, false
+	if _, exists := x.routes[key]; !exists {
+		return key, &problem{gatewayv1.ReasonTargetNotFound, what() + " not found"}
 	}
-	return key, nil, c.routeIsOurs(r)
+	return key, nil
 }
 
 func routeParentRef(key types.NamespacedName) gwv1.ParentReference {

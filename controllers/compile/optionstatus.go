@@ -67,15 +67,14 @@ func (c *compiler) sameStatusSources(prev []any, o *gatewayv1.RouteOption, extRe
 }
 
 func (c *compiler) targetSource(o *gatewayv1.RouteOption, t gatewayv1.RouteTargetReference) any {
-	key, prob, ours := c.resolveRTOTarget(o, t)
-	switch {
-	case prob != nil:
+	key, prob := resolveRTOTarget(c.idx, o, t)
+	if prob != nil {
 		return *prob
-	case ours:
-		return c.routes[key]
-	default:
-		return nil
 	}
+	if r := c.routes[key]; r != nil {
+		return r
+	}
+	return nil
 }
 
 // routeOptionState gathers a RouteOption's status: its compile problems, then one
@@ -86,12 +85,12 @@ func (c *compiler) routeOptionState(o *gatewayv1.RouteOption, extRefs []*routeIR
 	st := newPolicyState(kindRouteOption, o)
 	st.invalid, st.unresolved = opt.invalid, opt.unresolved
 	for _, t := range o.Spec.TargetRefs {
-		key, prob, ours := c.resolveRTOTarget(o, t)
-		switch {
+		key, prob := resolveRTOTarget(c.idx, o, t)
+		switch r := c.routes[key]; {
 		case prob != nil:
 			st.ancestor(routeParentRef(key)).problems.add(prob.reason, prob.message)
-		case ours:
-			adoptContribution(st, c.routes[key], opt)
+		case r != nil: // a route of our Gateways
+			adoptContribution(st, r, opt)
 		}
 	}
 	for _, r := range extRefs {

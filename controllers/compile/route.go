@@ -82,6 +82,9 @@ func (c *compiler) attachRoute(ir *routeIR) {
 
 // routeIsOurs reports whether a parentRef of the route names one of our Gateways.
 func (c *compiler) routeIsOurs(r *gwv1.HTTPRoute) bool {
+	if r == nil {
+		return false
+	}
 	for _, ref := range r.Spec.ParentRefs {
 		if c.parentGateway(r, ref) != nil {
 			return true
