@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"path"
+	"strings"
 	"time"
 
 	"github.com/claimgate/claimgate/dataplane/authz"
@@ -39,6 +41,7 @@ func (h *portHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rw := newResponseWriter(w)
 	t := h.s.table.Load()
+	normalizePath(r.URL)
 	path := r.URL.Path
 	defer func() {
 		p := recover()
@@ -168,4 +171,19 @@ func subject(tokens []authz.Token) string {
 		}
 	}
 	return ""
+}
+
+// normalizePath removes "." and ".." segments before routing, as Gloo's default
+// normalize_path does, so "/public/../admin" is routed, authorized and forwarded as
+// "/admin". A trailing slash is kept.
+func normalizePath(u *url.URL) {
+	p := u.Path
+	if !strings.Contains(p, "/.") {
+		return
+	}
+	clean := path.Clean("/" + p)
+	if strings.HasSuffix(p, "/") && clean != "/" {
+		clean += "/"
+	}
+	u.Path, u.RawPath = clean, ""
 }

@@ -159,3 +159,24 @@ func TestListenersFollowTheSnapshot(t *testing.T) {
 		return err != nil
 	}, 5*time.Second, 10*time.Millisecond, "the old port keeps listening")
 }
+
+// TestDotSegmentsCannotSkipAuthentication: "/public/../openai" is the protected route.
+func TestDotSegmentsCannotSkipAuthentication(t *testing.T) {
+	h := newHarness(t, fakellm.Config{})
+	s := tutorial(t, h.port, h.fake.HostPort(), true, false)
+	vh := s.Listeners[0].VirtualHosts[0]
+	vh.Routes = append(vh.Routes, &snapshotv1.Route{
+		Name:           "public",
+		Match:          &snapshotv1.RouteMatch{Path: &snapshotv1.PathMatch{Type: snapshotv1.PathMatchType_PATH_PREFIX, Value: "/public"}},
+		DirectResponse: &snapshotv1.DirectResponse{Status: 200, Body: "public"},
+	})
+	h.apply(s, false)
+	for _, p := range []string{"/public/../openai", "/public/%2e%2e/openai"} {
+		resp, body := h.do(http.MethodPost, p, "", "{}")
+		require.Equal(t, http.StatusUnauthorized, resp.StatusCode, "%s: %s", p, body)
+		require.Equal(t, `Bearer realm="`+h.base+`/openai"`, resp.Header.Get("Www-Authenticate"), p)
+	}
+	resp, body := h.do(http.MethodGet, "/public/x", "", "")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "public", body)
+}

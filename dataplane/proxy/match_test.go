@@ -166,3 +166,23 @@ func TestListenersSharingAPort(t *testing.T) {
 	https := &snapshotv1.Listener{Name: "tls", Port: 1, Protocol: snapshotv1.Protocol_HTTPS}
 	require.ErrorContains(t, c.addListener(tbl, https), "conflicts with HTTP on the same port")
 }
+
+func TestNormalizePath(t *testing.T) {
+	tests := map[string]string{
+		"/openai":               "/openai",
+		"/public/../admin":      "/admin",
+		"/a/./b/":               "/a/b/",
+		"/../../etc":            "/etc",
+		"/a/%2e%2e/b":           "/b",
+		"/a/.well-known/x":      "/a/.well-known/x",
+		"/openai/..":            "/",
+		"/v1//chat/completions": "/v1//chat/completions",
+	}
+	for in, want := range tests {
+		t.Run(in, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodGet, in, nil)
+			normalizePath(r.URL)
+			require.Equal(t, want, r.URL.Path)
+		})
+	}
+}
