@@ -46,7 +46,9 @@ type compiler struct {
 // the input slices does not matter. The snapshots may share immutable sub-messages:
 // do not modify them.
 func Compile(in Inputs) Result {
-	return NewCompiler().Compile(in)
+	k := NewCompiler()
+	k.oneShot = true
+	return k.Compile(in)
 }
 
 // Compiler compiles like Compile and remembers what it compiled, so that the next
@@ -56,10 +58,12 @@ func Compile(in Inputs) Result {
 // resourceVersion are never reused. A Compiler is not safe for concurrent use, and
 // its results share memory with each other: treat them as read-only.
 type Compiler struct {
-	env    string
-	keys   map[string]error
-	rtos   map[types.UID]*cachedRTO
-	routes map[types.NamespacedName]*routeIR
+	// oneShot is set when nothing will be reused: results need no copies.
+	oneShot bool
+	env     string
+	keys    map[string]error
+	rtos    map[types.UID]*cachedRTO
+	routes  map[types.NamespacedName]*routeIR
 }
 
 // NewCompiler returns a Compiler with nothing remembered.
@@ -87,7 +91,9 @@ func (k *Compiler) Compile(in Inputs) Result {
 	}
 	c.writeRouteStatuses()
 	c.writePolicyStatuses()
-	k.remember(c)
+	if !k.oneShot {
+		k.remember(c)
+	}
 	return c.res
 }
 
@@ -115,7 +121,9 @@ func newCompiler(in *Inputs, k *Compiler) *compiler {
 		services:     map[string]*snapshotv1.Upstream{},
 		jwtCache:     map[jwtKey]*effectiveJwt{},
 	}
-	c.env = environment(in, c.idx)
+	if !k.oneShot {
+		c.env = environment(in, c.idx)
+	}
 	if c.env == "" || c.env != k.env {
 		k.rtos = map[types.UID]*cachedRTO{}
 		k.routes = map[types.NamespacedName]*routeIR{}

@@ -27,7 +27,11 @@ func (c *compiler) writePolicyStatuses() {
 			}
 		}
 		if opt.status != nil {
-			c.res.RouteOptions[nsName(o)] = copyPolicyStatus(*opt.status)
+			st := *opt.status
+			if c.env != "" { // a Compiler may reuse it: hand out a copy
+				st = copyPolicyStatus(st)
+			}
+			c.res.RouteOptions[nsName(o)] = st
 		}
 	}
 }
@@ -103,7 +107,7 @@ func (c *compiler) routeOptionState(o *gatewayv1.RouteOption, extRefs []*routeIR
 // contributed there.
 func adoptContribution(st *policyState, r *routeIR, opt *rtoIR) {
 	a := st.ancestor(routeParentRef(r.key))
-	if src := r.contrib[opt]; src != nil && !a.applied {
+	if src := r.contributionOf(opt); src != nil && !a.applied {
 		a.applied, a.contributed, a.shadowed = src.applied, src.contributed, src.shadowed
 	}
 }

@@ -27,10 +27,10 @@ type routeIR struct {
 	// resolved and partial are the problems of ResolvedRefs and PartiallyInvalid.
 	resolved, partial problems
 	// contrib records, per RouteOption, what it contributed to this route.
-	contrib map[*rtoIR]*ancestorState
+	contrib []contribution
 	// built are the snapshot routes made from this route, and statuses its parent
 	// statuses, kept for reuse.
-	built    map[builtKey]*builtRoute
+	built    []builtEntry
 	statuses []gwv1.RouteParentStatus
 }
 
@@ -41,17 +41,31 @@ type routeAttachment struct {
 	hostnames []string
 }
 
-// contribution returns the record of what opt contributed to this route.
+// contribution is what one RouteOption contributed to a route.
+type contribution struct {
+	opt *rtoIR
+	anc *ancestorState
+}
+
+// contribution returns the record of what opt contributed to this route. Routes use
+// few RouteOptions, so a list beats a map.
 func (ir *routeIR) contribution(opt *rtoIR) *ancestorState {
-	if a, ok := ir.contrib[opt]; ok {
+	if a := ir.contributionOf(opt); a != nil {
 		return a
 	}
-	if ir.contrib == nil {
-		ir.contrib = map[*rtoIR]*ancestorState{}
-	}
 	a := &ancestorState{ref: routeParentRef(ir.key)}
-	ir.contrib[opt] = a
+	ir.contrib = append(ir.contrib, contribution{opt: opt, anc: a})
 	return a
+}
+
+// contributionOf returns the record of opt, or nil.
+func (ir *routeIR) contributionOf(opt *rtoIR) *ancestorState {
+	for _, c := range ir.contrib {
+		if c.opt == opt {
+			return c.anc
+		}
+	}
+	return nil
 }
 
 // parentIR is one parentRef of a route and whether the route attached through it.

@@ -20,7 +20,7 @@ func (c *compiler) writeRouteStatuses() {
 		if ir.statuses == nil {
 			ir.statuses = c.routeStatus(ir)
 		}
-		c.res.HTTPRoutes[ir.key] = copyParentStatuses(ir.statuses)
+		c.res.HTTPRoutes[ir.key] = c.handOut(ir.statuses)
 	}
 }
 
@@ -40,6 +40,14 @@ func (c *compiler) routeStatus(ir *routeIR) []gwv1.RouteParentStatus {
 		out = append(out, gwv1.RouteParentStatus{ParentRef: p.ref, ControllerName: c.controllerName(), Conditions: conds})
 	}
 	return out
+}
+
+// handOut returns statuses for the result: a copy when a Compiler may reuse them.
+func (c *compiler) handOut(st []gwv1.RouteParentStatus) []gwv1.RouteParentStatus {
+	if c.env == "" {
+		return st
+	}
+	return copyParentStatuses(st)
 }
 
 // copyParentStatuses copies the statuses down to the conditions, so that a caller

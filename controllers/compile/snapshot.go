@@ -47,6 +47,12 @@ type builtKey struct {
 	rule, match       int
 }
 
+// builtEntry is a built route and where it belongs.
+type builtEntry struct {
+	key   builtKey
+	route *builtRoute
+}
+
 // builtRoute is a snapshot route with what it references and its encoding.
 type builtRoute struct {
 	proto     *snapshotv1.Route
@@ -127,15 +133,14 @@ func (c *compiler) buildListener(l *listenerIR, b *snapshotBuilder) *snapshotv1.
 // first use and kept with the route.
 func (c *compiler) builtRoute(l *listenerIR, host string, f flatRoute) *builtRoute {
 	key := builtKey{gateway: l.gw.index, listener: l.index, host: host, rule: f.rule.index, match: f.match.index}
-	if br, ok := f.route.built[key]; ok {
-		return br
+	for _, e := range f.route.built {
+		if e.key == key {
+			return e.route
+		}
 	}
 	br := c.buildRoute(l, f)
 	br.encoded = encodeRoute(br.proto)
-	if f.route.built == nil {
-		f.route.built = map[builtKey]*builtRoute{}
-	}
-	f.route.built[key] = br
+	f.route.built = append(f.route.built, builtEntry{key: key, route: br})
 	return br
 }
 
