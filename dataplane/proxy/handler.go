@@ -135,7 +135,8 @@ func (s *Server) forward(rw *responseWriter, r *http.Request, rt *route) {
 		return
 	}
 	if rt.timeout > 0 {
-		ctx, cancel := context.WithTimeout(r.Context(), rt.timeout)
+		rw.deadline = time.Now().Add(rt.timeout)
+		ctx, cancel := context.WithDeadline(r.Context(), rw.deadline)
 		defer cancel()
 		r = r.WithContext(ctx)
 	}

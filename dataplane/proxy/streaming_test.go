@@ -11,6 +11,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
 
 	"github.com/claimgate/claimgate/test/fakellm"
 	"github.com/claimgate/claimgate/test/tokens"
@@ -95,4 +98,26 @@ func TestClientDisconnectCancelsUpstream(t *testing.T) {
 	require.Eventually(t, func() bool {
 		return strings.Contains(h.access.String(), `"status":499`)
 	}, 5*time.Second, 10*time.Millisecond, "no 499 in the access log: %s", h.access.String())
+}
+
+// TestRequestTimeoutCutsALongStream: a stream that outlives the route's request timeout is
+// cut, and the access log says why.
+func TestRequestTimeoutCutsALongStream(t *testing.T) {
+	gate := make(chan struct{})
+	defer close(gate)
+	h := newHarness(t, fakellm.Config{StreamGate: gate, StreamChunks: 2})
+	s := tutorial(t, h.port, h.fake.HostPort(), false, false)
+	s.Listeners[0].VirtualHosts[0].Routes[0].Timeouts = &snapshotv1.Timeouts{Request: durationpb.New(200 * time.Millisecond)}
+	h.apply(s, false)
+	resp, err := http.Post(h.base+"/openai", "application/json", strings.NewReader(`{"stream":true}`))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	start := time.Now()
+	_, err = io.ReadAll(resp.Body)
+	require.Error(t, err, "the stream must be cut, not completed")
+	require.Less(t, time.Since(start), 5*time.Second)
+	require.Eventually(t, func() bool {
+		return strings.Contains(h.access.String(), `"decision":"upstream_error","reason":"timeout"`)
+	}, 5*time.Second, 10*time.Millisecond, h.access.String())
 }

@@ -21,6 +21,7 @@ type responseWriter struct {
 	route, sub       string
 	upstreamStart    time.Time
 	upstreamLatency  time.Duration
+	deadline         time.Time // of the route's timeout, when it has one
 }
 
 var writers = sync.Pool{New: func() any { return &responseWriter{} }}
@@ -84,12 +85,15 @@ func (w *responseWriter) Flush() {
 // Unwrap gives http.ResponseController the underlying writer.
 func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// aborted records a response cut short after it started: the client went away (499), or
-// the upstream failed mid-answer.
+// aborted records a response cut short after it started: the client went away (499), the
+// route's timeout expired, or the upstream failed mid-answer.
 func (w *responseWriter) aborted(r *http.Request) {
 	if r.Context().Err() != nil {
 		w.status, w.reason = statusClientClosed, "client_closed"
 		return
 	}
 	w.decision, w.reason = decisionUpstreamError, "upstream_reset"
+	if !w.deadline.IsZero() && !time.Now().Before(w.deadline) {
+		w.reason = "timeout"
+	}
 }
