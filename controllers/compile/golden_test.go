@@ -13,14 +13,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/encoding/protojson"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 	"sigs.k8s.io/yaml"
-
-	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
-	gloov1 "github.com/claimgate/claimgate/api/gloo/v1"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.out.yaml from the compiler's output")
@@ -234,10 +230,3 @@ func stripTransitionTimes(v any) any {
 	}
 	return v
 }
-
-// Keep the imported API packages referenced by the decoder's types.
-var (
-	_ corev1.Secret
-	_ gatewayv1.RouteOption
-	_ gloov1.Upstream
-)

@@ -14,8 +14,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
-
-	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
 )
 
 // TestCompilerMatchesFreshCompile applies a series of changes and requires, after
@@ -168,8 +166,6 @@ func bump(m *metav1.ObjectMeta) {
 	m.ResourceVersion = strconv.Itoa(rv + 1)
 	m.Generation++
 }
-
-var _ = gatewayv1.RouteOption{}
 
 // TestCompilerResultsAreCopies changes a result and requires the next one unaffected.
 func TestCompilerResultsAreCopies(t *testing.T) {
