@@ -67,9 +67,21 @@ bench: ## Run the Go benchmarks of the request path and the compiler.
 
 ##@ Run
 
+.PHONY: build
+build: ## Build the controller, the proxy and the claimgate CLI into bin/.
+	CGO_ENABLED=0 go build -trimpath -o bin/ ./cmd/controller ./cmd/proxy ./cmd/claimgate
+
 .PHONY: demo
-demo: ## Run the tutorial locally (not yet available: see README).
-	@echo "make demo is not available yet: the controller, proxy and local stack are being built."; exit 1
+demo: build k8s ## Run the tutorial locally in the foreground; Ctrl-C stops everything.
+	bin/claimgate demo run --dir .demo --bin bin
+
+.PHONY: demo-up
+demo-up: build k8s ## Run the tutorial in the background; returns once the Gateway is Programmed.
+	bin/claimgate demo up --dir .demo --bin bin
+
+.PHONY: demo-down
+demo-down: ## Stop what demo-up started.
+	@if [ -x bin/claimgate ]; then bin/claimgate demo down --dir .demo; else echo "no demo is running"; fi
 
 ##@ Tools
 
