@@ -16,6 +16,8 @@ import (
 type routeIR struct {
 	obj *gwv1.HTTPRoute
 	key types.NamespacedName
+	// created is the creationTimestamp in Unix nanoseconds, for ordering.
+	created int64
 	// cacheKey identifies the versions of the route and its RouteOptions; nil when
 	// the route cannot be reused.
 	cacheKey []objectVersion

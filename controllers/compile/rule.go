@@ -2,12 +2,14 @@ package compile
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"google.golang.org/protobuf/types/known/durationpb"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
@@ -71,7 +73,7 @@ func (c *compiler) compileRoutes() {
 			c.routes[key] = prev
 			continue
 		}
-		ir := &routeIR{obj: r, key: key, cacheKey: cacheKey}
+		ir := &routeIR{obj: r, key: key, created: unixNano(r.CreationTimestamp), cacheKey: cacheKey}
 		c.attachRoute(ir)
 		for i := range r.Spec.Rules {
 			rule := c.compileRule(ir, i, &r.Spec.Rules[i])
@@ -199,4 +201,12 @@ func compileTimeouts(ir *routeIR, rule *ruleIR, t *gwv1.HTTPRouteTimeouts) *snap
 		return nil
 	}
 	return out
+}
+
+// unixNano orders creation timestamps; an unset one comes first.
+func unixNano(t metav1.Time) int64 {
+	if t.IsZero() {
+		return math.MinInt64
+	}
+	return t.UnixNano()
 }

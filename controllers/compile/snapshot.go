@@ -162,7 +162,9 @@ func comparePrecedence(a, b flatRoute) int {
 		cmp.Compare(b2i(mb.method), b2i(ma.method)),
 		cmp.Compare(mb.headers, ma.headers),
 		cmp.Compare(mb.queries, ma.queries),
-		olderFirst(a.route.obj, b.route.obj),
+		cmp.Compare(a.route.created, b.route.created),
+		cmp.Compare(a.route.key.Namespace, b.route.key.Namespace),
+		cmp.Compare(a.route.key.Name, b.route.key.Name),
 		cmp.Compare(a.rule.index, b.rule.index),
 		cmp.Compare(ma.index, mb.index),
 	)
