@@ -122,8 +122,8 @@ func (c *compiler) placeAttachments() {
 			continue
 		}
 		for _, a := range ir.attachments {
-			if l := c.ourGateway(a.gw).byName[a.listener]; l != nil {
-				attachListener(l, ir, a.hostnames)
+			if gw := c.ourGateway(a.gw); gw != nil && gw.byName[a.listener] != nil {
+				attachListener(gw.byName[a.listener], ir, a.hostnames)
 			}
 		}
 	}
