@@ -24,14 +24,16 @@ const wait = 20 * time.Second
 func eventually(t *testing.T, key types.NamespacedName, obj client.Object, check func() string) {
 	t.Helper()
 	var last string
-	require.Eventually(t, func() bool {
+	for deadline := time.Now().Add(wait); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		if err := env.Client.Get(context.Background(), key, obj); err != nil {
 			last = err.Error()
-			return false
+			continue
 		}
-		last = check()
-		return last == ""
-	}, wait, 50*time.Millisecond, "%T %s: %s", obj, key, func() string { return last }())
+		if last = check(); last == "" {
+			return
+		}
+	}
+	require.Failf(t, "condition not reached", "%T %s: %s", obj, key, last)
 }
 
 // condition describes a condition's status, reason and message, or says it is missing.

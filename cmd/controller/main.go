@@ -19,6 +19,7 @@ import (
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
@@ -37,6 +38,8 @@ type flags struct {
 	proxyImage, proxyPullPolicy          string
 	proxyServiceType, proxyController    string
 	proxyCPU, proxyMemory, proxyMemLimit string
+	// several is set by tests that run more than one controller in one process.
+	several bool
 }
 
 func parseFlags() flags {
@@ -146,6 +149,7 @@ func newManager(cfg *rest.Config, f flags) (ctrl.Manager, error) {
 		LeaderElectionReleaseOnCancel: true,
 		Cache:                         controllers.CacheOptions(),
 		Client:                        controllers.ClientOptions(),
+		Controller:                    ctrlconfig.Controller{SkipNameValidation: &f.several},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("creating the manager: %w", err)

@@ -69,7 +69,7 @@ func TestRun(t *testing.T) {
 		leaderElect: true, namespace: ns.Name, serviceName: "claimgate-controller",
 		caSecret: "claimgate-snapshot-ca", serverSecret: "claimgate-snapshot-server", clientSecret: "claimgate-snapshot-client",
 		extraSANs: "controller.example.com", certDir: certDir,
-		proxyImage: "claimgate/proxy:test", proxyServiceType: "ClusterIP",
+		proxyImage: "claimgate/proxy:test", several: true, proxyServiceType: "ClusterIP",
 		proxyCPU: "100m", proxyMemory: "64Mi",
 	}
 	done := make(chan error, 1)
