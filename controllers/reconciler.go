@@ -86,15 +86,15 @@ func New(cfg Config) (*Reconciler, error) {
 }
 
 // +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=gatewayclasses;gateways;httproutes;referencegrants,verbs=get;list;watch
-// +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=gatewayclasses/status;gateways/status;httproutes/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=gatewayclasses/status;gateways/status;httproutes/status,verbs=get;update
 // +kubebuilder:rbac:groups=gateway.solo.io,resources=virtualhostoptions;routeoptions,verbs=get;list;watch
-// +kubebuilder:rbac:groups=gateway.solo.io,resources=virtualhostoptions/status;routeoptions/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=gateway.solo.io,resources=virtualhostoptions/status;routeoptions/status,verbs=get;update
 // +kubebuilder:rbac:groups=gloo.solo.io,resources=upstreams,verbs=get;list;watch
-// +kubebuilder:rbac:groups=gloo.solo.io,resources=upstreams/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=gloo.solo.io,resources=upstreams/status,verbs=get;update
 // +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
-// +kubebuilder:rbac:groups="",resources=services;serviceaccounts,verbs=get;list;watch;create;update;patch
+// +kubebuilder:rbac:groups="",resources=services;serviceaccounts,verbs=get;list;watch;create;update
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update
-// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;update;patch
+// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;update
 // +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;list;watch;create;update;patch
 // +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
 

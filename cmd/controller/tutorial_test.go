@@ -18,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/rest"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/claimgate/claimgate/controllers/compile"
@@ -48,7 +49,7 @@ func TestTutorialWithRealProxy(t *testing.T) {
 		certDir: certDir, proxyImage: "claimgate/proxy:test", several: true, proxyServiceType: "ClusterIP",
 	}
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, env.Config, f, testr.New(t)) }()
+	go func() { done <- run(ctx, restrictedConfig(t), f, testr.New(t)) }()
 	t.Cleanup(func() {
 		cancel()
 		require.NoError(t, <-done)
@@ -78,6 +79,19 @@ func TestTutorialWithRealProxy(t *testing.T) {
 	require.NoError(t, err, out)
 	require.Eventually(t, func() bool { return post(t, url, tokens.Bob(t)) == http.StatusOK }, 30*time.Second, 100*time.Millisecond)
 	programmed(t, types.NamespacedName{Namespace: ns, Name: "ai-gateway"})
+}
+
+// restrictedConfig authenticates as a user holding only the generated ClusterRole
+// (config/rbac/role.yaml), so the test fails if the RBAC markers miss a permission.
+func restrictedConfig(t *testing.T) *rest.Config {
+	t.Helper()
+	out, err := env.Kubectl("apply", "-f", filepath.Join(testenv.ModuleRoot(), "config", "rbac", "role.yaml"))
+	require.NoError(t, err, out)
+	out, err = env.Kubectl("create", "clusterrolebinding", "claimgate-controller", "--clusterrole=claimgate-controller", "--user=claimgate-controller")
+	require.NoError(t, err, out)
+	cfg, err := env.AddUser("claimgate-controller")
+	require.NoError(t, err)
+	return cfg
 }
 
 func freePort(t *testing.T) int {
