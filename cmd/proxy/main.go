@@ -100,7 +100,7 @@ func run(f flags, log logr.Logger) error {
 	if err != nil {
 		return err
 	}
-	source, err := newSource(f, srv, log.WithName("sync"))
+	source, err := newSource(f, srv, reg, log.WithName("sync"))
 	if err != nil {
 		return err
 	}
@@ -116,7 +116,7 @@ func run(f flags, log logr.Logger) error {
 }
 
 // newSource returns the runner that feeds snapshots to srv: the file or the controller.
-func newSource(f flags, srv *proxy.Server, log logr.Logger) (func(context.Context) error, error) {
+func newSource(f flags, srv *proxy.Server, reg prometheus.Registerer, log logr.Logger) (func(context.Context) error, error) {
 	switch {
 	case f.config != "" && f.controller != "":
 		return nil, errors.New("--config and --controller are exclusive")
@@ -142,7 +142,7 @@ func newSource(f flags, srv *proxy.Server, log logr.Logger) (func(context.Contex
 	}
 	c, err := dpsync.NewClient(dpsync.ClientConfig{
 		Address: f.controller, Credentials: creds, GatewayNamespace: ns, GatewayName: name,
-		Instance: f.instance, Applier: srv, Logger: log,
+		Instance: f.instance, Applier: srv, Logger: log, Registerer: reg,
 	})
 	if err != nil {
 		return nil, err

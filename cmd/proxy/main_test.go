@@ -124,7 +124,7 @@ func TestFlagErrors(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			_, err := newSource(tc.f, nil, logr.Discard())
+			_, err := newSource(tc.f, nil, nil, logr.Discard())
 			require.ErrorContains(t, err, tc.wantErr)
 		})
 	}

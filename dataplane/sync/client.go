@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/keepalive"
@@ -29,6 +30,8 @@ type ClientConfig struct {
 	Applier Applier
 	// Logger logs connections, snapshots and rejections.
 	Logger logr.Logger
+	// Registerer receives the stream's metrics; nil means they are not exported.
+	Registerer prometheus.Registerer
 	// MinBackoff and MaxBackoff bound the delay between reconnections (default 250ms, 30s).
 	MinBackoff, MaxBackoff time.Duration
 }
@@ -36,7 +39,8 @@ type ClientConfig struct {
 // Client keeps a SnapshotService stream open and applies what arrives on it. While
 // disconnected the proxy keeps serving its last good snapshot.
 type Client struct {
-	cfg ClientConfig
+	cfg     ClientConfig
+	metrics *streamMetrics
 }
 
 // NewClient validates cfg.
@@ -57,7 +61,11 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if cfg.MaxBackoff < cfg.MinBackoff {
 		cfg.MaxBackoff = max(30*time.Second, cfg.MinBackoff)
 	}
-	return &Client{cfg: cfg}, nil
+	m, err := newStreamMetrics(cfg.Registerer)
+	if err != nil {
+		return nil, err
+	}
+	return &Client{cfg: cfg, metrics: m}, nil
 }
 
 // Start streams snapshots until ctx ends, reconnecting with backoff.
@@ -96,6 +104,7 @@ func (c *Client) Start(ctx context.Context) error {
 func (c *Client) stream(ctx context.Context, client snapshotv1.SnapshotServiceClient) (received bool, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	c.metrics.attempts.Inc()
 	st, err := client.Stream(ctx)
 	if err != nil {
 		return false, fmt.Errorf("opening stream: %w", err)
@@ -107,6 +116,8 @@ func (c *Client) stream(ctx context.Context, client snapshotv1.SnapshotServiceCl
 	if err := st.Send(&snapshotv1.StreamRequest{Kind: &snapshotv1.StreamRequest_Hello{Hello: hello}}); err != nil {
 		return false, fmt.Errorf("sending hello: %w", err)
 	}
+	c.metrics.connected.Set(1)
+	defer c.metrics.connected.Set(0)
 	c.cfg.Logger.Info("connected to controller", "controller", c.cfg.Address,
 		"gateway", c.cfg.GatewayNamespace+"/"+c.cfg.GatewayName, "instance", c.cfg.Instance)
 	for {
@@ -132,6 +143,7 @@ func (c *Client) handle(s *snapshotv1.Snapshot) *snapshotv1.StreamRequest {
 		err = c.cfg.Applier.Apply(s)
 	}
 	if err != nil {
+		c.metrics.nacks.Inc()
 		c.cfg.Logger.Error(err, "snapshot rejected; keeping the last good one",
 			"version", s.GetVersion(), "serving", c.cfg.Applier.Version())
 		return &snapshotv1.StreamRequest{Kind: &snapshotv1.StreamRequest_Nack{

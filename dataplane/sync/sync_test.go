@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
@@ -113,7 +114,7 @@ func recv[T any](t *testing.T, ch <-chan T) T {
 	}
 }
 
-func startClient(t *testing.T, addr string, creds credentials.TransportCredentials, a Applier) {
+func startClient(t *testing.T, addr string, creds credentials.TransportCredentials, a Applier) *Client {
 	t.Helper()
 	c, err := NewClient(ClientConfig{
 		Address: addr, Credentials: creds, GatewayNamespace: "gloo-system", GatewayName: "ai-gateway",
@@ -124,6 +125,7 @@ func startClient(t *testing.T, addr string, creds credentials.TransportCredentia
 	done := make(chan struct{})
 	go func() { defer close(done); _ = c.Start(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
+	return c
 }
 
 func TestClientAcksNacksAndReconnects(t *testing.T) {
@@ -133,7 +135,7 @@ func TestClientAcksNacksAndReconnects(t *testing.T) {
 	c := newController()
 	srv := serve(t, c, lis)
 	a := &listenerApplier{}
-	startClient(t, addr, insecure.NewCredentials(), a)
+	client := startClient(t, addr, insecure.NewCredentials(), a)
 
 	hello := recv(t, c.hellos)
 	require.Equal(t, "ai-gateway", hello.GetGatewayName())
@@ -164,6 +166,9 @@ func TestClientAcksNacksAndReconnects(t *testing.T) {
 		require.Equal(t, good, a.Version(), tc.name)
 	}
 
+	require.Equal(t, 2.0, testutil.ToFloat64(client.metrics.nacks))
+	require.Equal(t, 1.0, testutil.ToFloat64(client.metrics.connected))
+
 	// The controller goes away and comes back on the same address: the client says hello
 	// again with the version it kept serving.
 	srv.Stop()
@@ -174,6 +179,7 @@ func TestClientAcksNacksAndReconnects(t *testing.T) {
 	defer srv2.Stop()
 	hello = recv(t, c2.hellos)
 	require.Equal(t, good, hello.GetCurrentVersion())
+	require.GreaterOrEqual(t, testutil.ToFloat64(client.metrics.attempts), 2.0)
 }
 
 func TestClientMutualTLS(t *testing.T) {
