@@ -36,7 +36,7 @@ type flags struct {
 	config, adminAddr, logLevel   string
 	listenHost, listenPorts       string
 	accessLog                     bool
-	shutdownTimeout               time.Duration
+	shutdownTimeout, drainDelay   time.Duration
 }
 
 func parseFlags() flags {
@@ -57,6 +57,7 @@ func parseFlags() flags {
 	flag.StringVar(&f.listenPorts, "listen-ports", "", "comma-separated ports opened at start, answering 503 until a snapshot arrives")
 	flag.BoolVar(&f.accessLog, "access-log", true, "write one JSON line per request to stdout")
 	flag.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 15*time.Second, "time in-flight requests get on shutdown")
+	flag.DurationVar(&f.drainDelay, "drain-delay", 0, "on SIGTERM, report not ready and keep serving this long before closing listeners")
 	flag.Parse()
 	return f
 }
@@ -104,8 +105,7 @@ func run(f flags, log logr.Logger) error {
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
+	ctx := drainOnSignal(srv, f.drainDelay, log)
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return auth.Start(ctx) })
 	g.Go(func() error { return srv.Start(ctx) })
@@ -148,6 +148,22 @@ func newSource(f flags, srv *proxy.Server, reg prometheus.Registerer, log logr.L
 		return nil, err
 	}
 	return c.Start, nil
+}
+
+// drainOnSignal returns a context that ends drainDelay after SIGTERM or SIGINT; in
+// between the proxy reports not ready but keeps serving.
+func drainOnSignal(srv *proxy.Server, drainDelay time.Duration, log logr.Logger) context.Context {
+	sigCtx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-sigCtx.Done()
+		stop()
+		srv.Drain()
+		log.Info("shutting down", "drainDelay", drainDelay.String())
+		time.Sleep(drainDelay)
+		cancel()
+	}()
+	return ctx
 }
 
 func parsePorts(s string) ([]uint32, error) {

@@ -62,7 +62,7 @@ upstreams:
 
 	f := flags{
 		config: cfg, adminAddr: "127.0.0.1:" + strconv.Itoa(admin), listenHost: "127.0.0.1",
-		listenPorts: strconv.Itoa(port), shutdownTimeout: time.Second,
+		listenPorts: strconv.Itoa(port), shutdownTimeout: time.Second, drainDelay: 300 * time.Millisecond,
 	}
 	done := make(chan error, 1)
 	go func() { done <- run(f, logr.Discard()) }()
@@ -104,6 +104,19 @@ upstreams:
 	require.NotContains(t, metrics, "sk-from-file")
 
 	require.NoError(t, syscall.Kill(os.Getpid(), syscall.SIGTERM))
+	// While draining, the proxy reports not ready and still serves.
+	require.Eventually(t, func() bool {
+		resp, err := http.Get(adminURL + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusServiceUnavailable
+	}, 5*time.Second, 5*time.Millisecond)
+	resp, err = http.Post("http://127.0.0.1:"+strconv.Itoa(port)+"/openai", "application/json", strings.NewReader(`{"model":"m"}`))
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
 	select {
 	case err := <-done:
 		require.NoError(t, err)

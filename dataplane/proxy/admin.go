@@ -15,11 +15,14 @@ func (s *Server) AdminHandler(gatherer prometheus.Gatherer) http.Handler {
 		writeText(w, http.StatusOK, "ok\n")
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
-		if v := s.Version(); v != "" {
+		switch v := s.Version(); {
+		case s.draining.Load():
+			writeText(w, http.StatusServiceUnavailable, "not ready: draining\n")
+		case v != "":
 			writeText(w, http.StatusOK, "ready: serving snapshot "+v+"\n")
-			return
+		default:
+			writeText(w, http.StatusServiceUnavailable, "not ready: no snapshot yet\n")
 		}
-		writeText(w, http.StatusServiceUnavailable, "not ready: no snapshot yet\n")
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
 	return mux

@@ -52,6 +52,7 @@ type Server struct {
 	listeners map[uint32]*listener
 	closed    bool
 	serving   sync.WaitGroup
+	draining  atomic.Bool
 }
 
 // New returns a Server with no snapshot: not ready, answering 503.
@@ -88,8 +89,12 @@ func (s *Server) Version() string {
 	return ""
 }
 
-// Ready reports whether a snapshot is being served.
-func (s *Server) Ready() bool { return s.table.Load() != nil }
+// Ready reports whether a snapshot is being served and the proxy is not draining.
+func (s *Server) Ready() bool { return s.table.Load() != nil && !s.draining.Load() }
+
+// Drain makes the proxy report not ready while it keeps serving, so load balancers stop
+// sending it new connections before Start's context ends.
+func (s *Server) Drain() { s.draining.Store(true) }
 
 // Apply validates and compiles snap, opens the listeners it needs, swaps it in and closes
 // the listeners it no longer has. On error nothing changes. Requests in flight finish on
