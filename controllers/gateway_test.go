@@ -75,8 +75,11 @@ func TestDeletedGatewayIsNoLongerPublished(t *testing.T) {
 	gwKey := types.NamespacedName{Namespace: ns, Name: "ai-gateway"}
 	gw := gatewayCondition(t, gwKey, "Accepted", metav1.ConditionTrue, "")
 	requireProvisioned(t, gw, "claimgate-ai-gateway", []corev1.ServicePort{{Name: "http", Port: 8080}})
+	routeAccepted(t, types.NamespacedName{Namespace: ns, Name: "openai"})
 	p := proxyStream(t, gwKey, "proxy-0")
-	require.NotNil(t, p.next(t, wait))
+	first := p.next(t, wait)
+	require.NotNil(t, first)
+	require.Equal(t, store.Get(gwKey).GetVersion(), first.GetVersion(), "the proxy has the current snapshot")
 
 	require.NoError(t, env.Client.Delete(ctx, &gwv1.Gateway{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "ai-gateway"}}))
 	require.Eventually(t, func() bool { return store.Get(gwKey) == nil }, wait, 50*time.Millisecond, "the snapshot of a deleted Gateway is withdrawn")
