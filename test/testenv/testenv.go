@@ -37,10 +37,25 @@ type Env struct {
 	dir string
 }
 
-// ModuleRoot returns the repository's root folder.
+// ModuleRoot returns the repository's root folder: found from this source file's path,
+// or, in a binary built with -trimpath, by walking up from the working directory to the
+// go.mod of this module.
 func ModuleRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
+		return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		return "."
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if b, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil && strings.HasPrefix(string(b), "module github.com/claimgate/claimgate\n") {
+			return d
+		}
+		if filepath.Dir(d) == d {
+			return dir
+		}
+	}
 }
 
 // Assets returns the folder holding kube-apiserver and etcd: $KUBEBUILDER_ASSETS when
