@@ -115,6 +115,35 @@ func (h *harness) apply(s *snapshotv1.Snapshot, asYAML bool) {
 		"snapshot %s never served", s.GetVersion())
 }
 
+// applyOnFreshPort applies build(port) on a newly chosen free port, choosing again when
+// the port was taken in between (the snapshot is then rejected), and returns the port.
+func (h *harness) applyOnFreshPort(build func(port uint32) *snapshotv1.Snapshot) uint32 {
+	h.t.Helper()
+	for range 5 {
+		port := freePort(h.t)
+		s := build(port)
+		require.NoError(h.t, snapshotv1.SetVersion(s))
+		h.writeFile(s, false)
+		served := func() bool { return h.srv.Version() == s.GetVersion() }
+		if assertEventually(served, 2*time.Second) {
+			return port
+		}
+	}
+	h.t.Fatal("no free port could be served")
+	return 0
+}
+
+func assertEventually(cond func() bool, within time.Duration) bool {
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return true
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return false
+}
+
 func (h *harness) writeFile(s *snapshotv1.Snapshot, asYAML bool) {
 	h.t.Helper()
 	b, err := protojson.Marshal(s)

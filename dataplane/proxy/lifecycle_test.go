@@ -142,10 +142,11 @@ func TestBadSnapshotKeepsTheLastGoodOne(t *testing.T) {
 func TestListenersFollowTheSnapshot(t *testing.T) {
 	h := newHarness(t, fakellm.Config{})
 	h.apply(tutorial(t, h.port, h.fake.HostPort(), false, false), false)
-	second := freePort(t)
-	s := tutorial(t, second, h.fake.HostPort(), false, false)
-	s.Listeners[0].Name = "moved"
-	h.apply(s, false)
+	second := h.applyOnFreshPort(func(port uint32) *snapshotv1.Snapshot {
+		s := tutorial(t, port, h.fake.HostPort(), false, false)
+		s.Listeners[0].Name = "moved"
+		return s
+	})
 
 	resp, err := http.Post("http://127.0.0.1:"+itoa(second)+"/openai", "application/json", strings.NewReader("{}"))
 	require.NoError(t, err)

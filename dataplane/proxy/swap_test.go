@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
+
 	"github.com/claimgate/claimgate/test/fakellm"
 )
 
@@ -28,9 +30,11 @@ func TestInFlightRequestSurvivesSwap(t *testing.T) {
 
 	// New policy on the same port, then the port moves away entirely.
 	h.apply(tutorial(t, h.port, h.fake.HostPort(), true, false), false)
-	s := tutorial(t, freePort(t), h.fake.HostPort(), true, false)
-	s.Listeners[0].Name = "moved"
-	h.apply(s, false)
+	h.applyOnFreshPort(func(port uint32) *snapshotv1.Snapshot {
+		s := tutorial(t, port, h.fake.HostPort(), true, false)
+		s.Listeners[0].Name = "moved"
+		return s
+	})
 
 	close(gate)
 	rest, err := io.ReadAll(rd)
