@@ -219,8 +219,10 @@ func TestSecretRefs(t *testing.T) {
 		}},
 	}
 	require.Equal(t, []types.NamespacedName{
-		{Namespace: "a", Name: "key"}, {Namespace: "b", Name: "key"},
-		{Namespace: "certs", Name: "other-ns"}, {Namespace: "gw", Name: "cert"},
+		{Namespace: "a", Name: "key"},
+		{Namespace: "b", Name: "key"},
+		{Namespace: "certs", Name: "other-ns"},
+		{Namespace: "gw", Name: "cert"},
 	}, secretRefs(in))
 }
 
