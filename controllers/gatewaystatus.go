@@ -16,7 +16,7 @@ import (
 	"github.com/claimgate/claimgate/controllers/publish"
 )
 
-// writeGatewayStatus writes the compiler's Gateway status plus Programmed (from the
+// writeGatewayStatus writes (gw itself is read-only) the compiler's Gateway status plus Programmed (from the
 // proxies' acknowledgements) and the addresses of the provisioned Service.
 func (r *Reconciler) writeGatewayStatus(ctx context.Context, gw *gwv1.Gateway, out compile.Result, services map[types.NamespacedName]*corev1.Service, now metav1.Time) error {
 	k := key(gw)
@@ -24,10 +24,11 @@ func (r *Reconciler) writeGatewayStatus(ctx context.Context, gw *gwv1.Gateway, o
 	if !ok {
 		return nil
 	}
-	old := gw.Status.DeepCopy()
+	old := &gw.Status
+	next := *old.DeepCopy()
 	conds := append([]metav1.Condition(nil), desired.Conditions...)
 	conds = setCondition(conds, r.programmed(k, out))
-	gw.Status.Conditions = mergeConditions(old.Conditions, conds, gw.Generation, now)
+	next.Conditions = mergeConditions(old.Conditions, conds, gw.Generation, now)
 	listeners := make([]gwv1.ListenerStatus, 0, len(desired.Listeners))
 	for _, dl := range desired.Listeners {
 		l := *dl.DeepCopy() // the compiler's results are read-only
@@ -40,11 +41,16 @@ func (r *Reconciler) writeGatewayStatus(ctx context.Context, gw *gwv1.Gateway, o
 		l.Conditions = mergeConditions(existing, l.Conditions, gw.Generation, now)
 		listeners = append(listeners, l)
 	}
-	gw.Status.Listeners = listeners
+	next.Listeners = listeners
 	if svc := services[k]; svc != nil {
-		gw.Status.Addresses = serviceAddresses(svc)
+		next.Addresses = serviceAddresses(svc)
 	}
-	return r.updateStatus(ctx, "Gateway", gw, !equality.Semantic.DeepEqual(*old, gw.Status))
+	if equality.Semantic.DeepEqual(*old, next) {
+		return nil
+	}
+	obj := gw.DeepCopy()
+	obj.Status = next
+	return r.updateStatus(ctx, "Gateway", obj)
 }
 
 // programmed says whether the proxies of gw serve its current snapshot.

@@ -37,7 +37,8 @@ func (r *Reconciler) gather(ctx context.Context) (compile.Inputs, error) {
 		"ReferenceGrants": &grants, "Services": &services, "Namespaces": &nss,
 		"VirtualHostOptions": &vhos, "RouteOptions": &rtos, "Upstreams": &ups,
 	} {
-		if err := r.cfg.Client.List(ctx, l); err != nil {
+		// The cache's own objects, not copies: everything downstream only reads them.
+		if err := r.cfg.Client.List(ctx, l, client.UnsafeDisableDeepCopy); err != nil {
 			return in, fmt.Errorf("listing %s: %w", kind, err)
 		}
 	}

@@ -10,16 +10,16 @@ import (
 	"github.com/claimgate/claimgate/controllers/compile"
 )
 
-// writeRouteStatus lays the compiler's parent statuses over route's: other controllers'
+// writeRouteStatus lays the compiler's parent statuses over route's (read-only): other controllers'
 // entries are kept, ours are replaced (and removed when the route no longer has a parent
 // of ours).
 func (r *Reconciler) writeRouteStatus(ctx context.Context, route *gwv1.HTTPRoute, out compile.Result, now metav1.Time) error {
 	desired := out.HTTPRoutes[key(route)]
-	old := route.Status.DeepCopy()
+	old := &route.Status
 	var parents []gwv1.RouteParentStatus
 	for _, p := range old.Parents {
 		if p.ControllerName != r.cfg.ControllerName {
-			parents = append(parents, p)
+			parents = append(parents, *p.DeepCopy())
 		}
 	}
 	for _, dd := range desired {
@@ -33,12 +33,13 @@ func (r *Reconciler) writeRouteStatus(ctx context.Context, route *gwv1.HTTPRoute
 		d.Conditions = mergeConditions(existing, d.Conditions, route.Generation, now)
 		parents = append(parents, d)
 	}
+	if len(old.Parents) == 0 && len(parents) == 0 || equality.Semantic.DeepEqual(old.Parents, parents) {
+		return nil
+	}
 	if parents == nil {
 		parents = []gwv1.RouteParentStatus{}
 	}
-	route.Status.Parents = parents
-	if len(old.Parents) == 0 && len(parents) == 0 {
-		return nil
-	}
-	return r.updateStatus(ctx, "HTTPRoute", route, !equality.Semantic.DeepEqual(*old, route.Status))
+	obj := route.DeepCopy()
+	obj.Status.Parents = parents
+	return r.updateStatus(ctx, "HTTPRoute", obj)
 }

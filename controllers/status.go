@@ -16,23 +16,28 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
+	gloov1 "github.com/claimgate/claimgate/api/gloo/v1"
 	"github.com/claimgate/claimgate/controllers/compile"
 )
 
 // writeStatuses writes every status the compiler decided (with Programmed and addresses
-// added to Gateways), each only when it differs from what the object has.
+// added to Gateways), each only when it differs from what the object has. The inputs
+// are the cache's own objects: they are read, never modified; an object is copied only
+// when its status is written.
 func (r *Reconciler) writeStatuses(ctx context.Context, in compile.Inputs, out compile.Result, services map[types.NamespacedName]*corev1.Service) error {
 	now := metav1.NewTime(r.cfg.Clock.Now().Truncate(time.Second))
 	var errs []error
 	for i := range in.GatewayClasses {
 		gc := &in.GatewayClasses[i]
-		desired, ok := out.GatewayClasses[gc.Name]
-		if !ok {
-			continue
+		if desired, ok := out.GatewayClasses[gc.Name]; ok {
+			next := *gc.Status.DeepCopy()
+			next.Conditions = mergeConditions(gc.Status.Conditions, desired, gc.Generation, now)
+			if !equality.Semantic.DeepEqual(gc.Status, next) {
+				obj := gc.DeepCopy()
+				obj.Status = next
+				errs = append(errs, r.updateStatus(ctx, "GatewayClass", obj))
+			}
 		}
-		old := gc.Status.DeepCopy()
-		gc.Status.Conditions = mergeConditions(gc.Status.Conditions, desired, gc.Generation, now)
-		errs = append(errs, r.updateStatus(ctx, "GatewayClass", gc, !equality.Semantic.DeepEqual(*old, gc.Status)))
 	}
 	for i := range in.Gateways {
 		errs = append(errs, r.writeGatewayStatus(ctx, &in.Gateways[i], out, services, now))
@@ -43,37 +48,51 @@ func (r *Reconciler) writeStatuses(ctx context.Context, in compile.Inputs, out c
 	for i := range in.VirtualHostOptions {
 		o := &in.VirtualHostOptions[i]
 		if desired, ok := out.VirtualHostOptions[key(o)]; ok {
-			changed := mergePolicyStatus(&o.Status, desired, r.cfg.ControllerName, o.Generation, now)
-			errs = append(errs, r.updateStatus(ctx, "VirtualHostOption", o, changed))
+			if next, changed := mergePolicyStatus(o.Status, desired, r.cfg.ControllerName, o.Generation, now); changed {
+				obj := o.DeepCopy()
+				obj.Status = next
+				errs = append(errs, r.updateStatus(ctx, "VirtualHostOption", obj))
+			}
 		}
 	}
 	for i := range in.RouteOptions {
 		o := &in.RouteOptions[i]
 		if desired, ok := out.RouteOptions[key(o)]; ok {
-			changed := mergePolicyStatus(&o.Status, desired, r.cfg.ControllerName, o.Generation, now)
-			errs = append(errs, r.updateStatus(ctx, "RouteOption", o, changed))
+			if next, changed := mergePolicyStatus(o.Status, desired, r.cfg.ControllerName, o.Generation, now); changed {
+				obj := o.DeepCopy()
+				obj.Status = next
+				errs = append(errs, r.updateStatus(ctx, "RouteOption", obj))
+			}
 		}
 	}
 	for i := range in.Upstreams {
-		u := &in.Upstreams[i]
-		if desired, ok := out.Upstreams[key(u)]; ok {
-			old := u.Status.DeepCopy()
-			u.Status.Conditions = mergeConditions(u.Status.Conditions, desired.Conditions, u.Generation, now)
-			errs = append(errs, r.updateStatus(ctx, "Upstream", u, !equality.Semantic.DeepEqual(*old, u.Status)))
-		}
+		errs = append(errs, r.writeUpstreamStatus(ctx, &in.Upstreams[i], out, now))
 	}
 	return errors.Join(errs...)
 }
 
-// mergePolicyStatus lays desired over st: conditions, and the ancestors this controller
-// writes, own (other controllers' ancestors are kept). It reports whether st changed.
-func mergePolicyStatus(st *gatewayv1.PolicyStatus, desired gatewayv1.PolicyStatus, own gwv1.GatewayController, gen int64, now metav1.Time) bool {
-	old := st.DeepCopy()
-	st.Conditions = mergeConditions(st.Conditions, desired.Conditions, gen, now)
-	var ancestors []gatewayv1.PolicyAncestorStatus
+func (r *Reconciler) writeUpstreamStatus(ctx context.Context, u *gloov1.Upstream, out compile.Result, now metav1.Time) error {
+	desired, ok := out.Upstreams[key(u)]
+	if !ok {
+		return nil
+	}
+	next := gloov1.UpstreamStatus{Conditions: mergeConditions(u.Status.Conditions, desired.Conditions, u.Generation, now)}
+	if equality.Semantic.DeepEqual(u.Status, next) {
+		return nil
+	}
+	obj := u.DeepCopy()
+	obj.Status = next
+	return r.updateStatus(ctx, "Upstream", obj)
+}
+
+// mergePolicyStatus lays desired over old: conditions, and the ancestors this controller
+// writes, own (other controllers' ancestors are kept). It returns the new status and
+// whether it differs from old, which it does not modify.
+func mergePolicyStatus(old, desired gatewayv1.PolicyStatus, own gwv1.GatewayController, gen int64, now metav1.Time) (gatewayv1.PolicyStatus, bool) {
+	next := gatewayv1.PolicyStatus{Conditions: mergeConditions(old.Conditions, desired.Conditions, gen, now)}
 	for _, a := range old.Ancestors {
 		if a.ControllerName != own {
-			ancestors = append(ancestors, a)
+			next.Ancestors = append(next.Ancestors, *a.DeepCopy())
 		}
 	}
 	for _, dd := range desired.Ancestors {
@@ -85,21 +104,17 @@ func mergePolicyStatus(st *gatewayv1.PolicyStatus, desired gatewayv1.PolicyStatu
 			}
 		}
 		d.Conditions = mergeConditions(existing, d.Conditions, gen, now)
-		ancestors = append(ancestors, d)
+		next.Ancestors = append(next.Ancestors, d)
 	}
-	st.Ancestors = ancestors
-	return !equality.Semantic.DeepEqual(*old, *st)
+	return next, !equality.Semantic.DeepEqual(old, next)
 }
 
 // errConflict says a status write met a newer object; the reconciler requeues without
 // reporting an error.
 var errConflict = errors.New("status write conflicted")
 
-// updateStatus writes obj's status through the status subresource when changed.
-func (r *Reconciler) updateStatus(ctx context.Context, kind string, obj client.Object, changed bool) error {
-	if !changed {
-		return nil
-	}
+// updateStatus writes obj's status through the status subresource.
+func (r *Reconciler) updateStatus(ctx context.Context, kind string, obj client.Object) error {
 	if err := r.cfg.Client.Status().Update(ctx, obj); err != nil {
 		if apierrors.IsConflict(err) {
 			// The cache is behind our own last write: recompile once it caught up.
