@@ -56,7 +56,7 @@ func waitReady(dir, logPath string, exited <-chan error) error {
 		select {
 		case err := <-exited:
 			out, _ := os.ReadFile(logPath)
-			return fmt.Errorf("the demo stopped before it was ready (%v):\n%s", err, out)
+			return fmt.Errorf("the demo stopped before it was ready (%w):\n%s", err, out)
 		case <-deadline:
 			return fmt.Errorf("the demo was not ready after 5 minutes; see %s", logPath)
 		case <-time.After(200 * time.Millisecond):

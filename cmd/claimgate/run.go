@@ -83,7 +83,7 @@ func watch(ctx context.Context, s *stack.Stack) error {
 		}
 		for _, p := range []*stack.Process{s.Controller, s.Proxy} {
 			if exited, err := p.Exited(); exited {
-				return fmt.Errorf("the %s exited (%v); see %s", p.Name, err, filepath.Join(s.Dir, "logs", p.Name+".log"))
+				return fmt.Errorf("the %s exited (%w); see %s", p.Name, err, filepath.Join(s.Dir, "logs", p.Name+".log"))
 			}
 		}
 	}

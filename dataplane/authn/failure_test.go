@@ -125,15 +125,19 @@ func TestRealm(t *testing.T) {
 		req  func() *http.Request
 		want string
 	}{
-		"http": {func() *http.Request { return httptest.NewRequest("GET", "http://h.example/a/b?x=1", nil) },
-			`Bearer realm="http://h.example/a/b", error="invalid_token"`},
+		"http": {
+			func() *http.Request { return httptest.NewRequest("GET", "http://h.example/a/b?x=1", nil) },
+			`Bearer realm="http://h.example/a/b", error="invalid_token"`,
+		},
 		"https": {func() *http.Request {
 			r := httptest.NewRequest("GET", "https://h.example:8443/v1/chat", nil)
 			r.TLS = &tls.ConnectionState{}
 			return r
 		}, `Bearer realm="https://h.example:8443/v1/chat", error="invalid_token"`},
-		"quotes in the path stay escaped": {func() *http.Request { return httptest.NewRequest("GET", `http://h.example/a%22b`, nil) },
-			`Bearer realm="http://h.example/a%22b", error="invalid_token"`},
+		"quotes in the path stay escaped": {
+			func() *http.Request { return httptest.NewRequest("GET", `http://h.example/a%22b`, nil) },
+			`Bearer realm="http://h.example/a%22b", error="invalid_token"`,
+		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -53,10 +53,14 @@ func TestWrongKeyTypeForAlg(t *testing.T) {
 		"ES256 token, P-384 key": {es384.PublicPEM(t), (&tokens.Key{Alg: "ES256", Private: es384.Private}).Mint(t, claims("")), noKey},
 		"RS256 token, EC key":    {ecA.PublicPEM(t), rsaA.Mint(t, claims("")), noKey},
 		"EdDSA token, RSA key":   {rsaA.PublicPEM(t), tokens.NewEd25519(t, "").Mint(t, claims("")), noKey},
-		"key alg RS256, token RS384 with the same RSA key": {rsaA.JWKJSON(t),
-			(&tokens.Key{Kid: "a", Alg: "RS384", Private: rsaA.Private}).Mint(t, claims("")), noKey},
-		"key without alg serves PS256 with an RSA key": {rsaNoAlg.JWKJSON(t),
-			(&tokens.Key{Kid: "x", Alg: "PS256", Private: rsaA.Private}).Mint(t, claims("")), ""},
+		"key alg RS256, token RS384 with the same RSA key": {
+			rsaA.JWKJSON(t),
+			(&tokens.Key{Kid: "a", Alg: "RS384", Private: rsaA.Private}).Mint(t, claims("")), noKey,
+		},
+		"key without alg serves PS256 with an RSA key": {
+			rsaNoAlg.JWKJSON(t),
+			(&tokens.Key{Kid: "x", Alg: "PS256", Private: rsaA.Private}).Mint(t, claims("")), "",
+		},
 		"HS256 token, symmetric JWK":                     {hmacA.JWKJSON(t), hmacA.Mint(t, claims("")), ""},
 		"HS256 token, symmetric key with another secret": {tokens.NewHMAC(t, "h", "HS256").JWKJSON(t), hmacA.Mint(t, claims("")), "Jwt verification fails"},
 	}
@@ -116,8 +120,10 @@ func TestKidRules(t *testing.T) {
 		"no kid: any key fitting alg":                    {(&tokens.Key{Alg: "RS256", Private: rsaB.Private}).Mint(t, claims("")), ""},
 		"kid not in the set, signed by a key of the set": {(&tokens.Key{Kid: "c", Alg: "RS256", Private: rsaA.Private}).Mint(t, claims("")), noKey},
 		"kid of another key than the signer":             {(&tokens.Key{Kid: "b", Alg: "RS256", Private: rsaA.Private}).Mint(t, claims("")), "Jwt verification fails"},
-		"kid not a string": {tokens.Encode(`{"alg":"RS256","kid":7}`) + "." + tokens.Encode(`{}`) + ".c2ln",
-			"Jwt header is an invalid Base64url input or an invalid JSON"},
+		"kid not a string": {
+			tokens.Encode(`{"alg":"RS256","kid":7}`) + "." + tokens.Encode(`{}`) + ".c2ln",
+			"Jwt header is an invalid Base64url input or an invalid JSON",
+		},
 	}
 	q := e.requirement(t, localProvider("jwks", set))
 	for name, tc := range tests {

@@ -25,15 +25,19 @@ func TestTokenSources(t *testing.T) {
 		// check inspects the forwarded request after success.
 		check func(t *testing.T, r *http.Request)
 	}{
-		"default: Authorization Bearer, removed": {req: func() *http.Request { return bearer(good) }, wantOK: true,
-			check: func(t *testing.T, r *http.Request) { require.NotContains(t, r.Header, "Authorization") }},
+		"default: Authorization Bearer, removed": {
+			req: func() *http.Request { return bearer(good) }, wantOK: true,
+			check: func(t *testing.T, r *http.Request) { require.NotContains(t, r.Header, "Authorization") },
+		},
 		"default: Bearer case-insensitive": {req: func() *http.Request {
 			r := bearer("")
 			r.Header.Set("Authorization", "bearer "+good)
 			return r
 		}, wantOK: true},
-		"default: keepToken keeps the header": {keepToken: true, req: func() *http.Request { return bearer(good) }, wantOK: true,
-			check: func(t *testing.T, r *http.Request) { require.Equal(t, "Bearer "+good, r.Header.Get("Authorization")) }},
+		"default: keepToken keeps the header": {
+			keepToken: true, req: func() *http.Request { return bearer(good) }, wantOK: true,
+			check: func(t *testing.T, r *http.Request) { require.Equal(t, "Bearer "+good, r.Header.Get("Authorization")) },
+		},
 		"default: access_token query param, removed": {req: func() *http.Request {
 			return httptest.NewRequest("GET", "http://gw.example/openai?a=1&access_token="+good+"&b=2", nil)
 		}, wantOK: true, check: func(t *testing.T, r *http.Request) {
@@ -196,14 +200,22 @@ func TestSeveralProviders(t *testing.T) {
 	}{
 		"first verifies":  {[]*snapshotv1.JwtProvider{corp, partner}, rsaA.Mint(t, claims("https://corp.example", "aud", "llm")), 200, "", "corp"},
 		"second verifies": {[]*snapshotv1.JwtProvider{corp, partner}, rsaB.Mint(t, claims("https://partner.example")), 200, "", "partner"},
-		"issuer's provider answers (403 before the other's 401)": {[]*snapshotv1.JwtProvider{partner, corp},
-			rsaA.Mint(t, claims("https://corp.example", "aud", "other")), 403, "Audiences in Jwt are not allowed", ""},
-		"issuer's provider answers with its signature failure": {[]*snapshotv1.JwtProvider{anyIss, corp},
-			rsaB.Mint(t, claims("https://corp.example", "aud", "llm")), 401, "Jwt verification fails", ""},
-		"unknown issuer: the meaningful failure wins": {[]*snapshotv1.JwtProvider{corp, partner, anyIss},
-			rsaA.Mint(t, claims("https://nobody.example")), 401, "Jwks doesn't have key to match kid or alg from Jwt", ""},
-		"unknown issuer everywhere": {[]*snapshotv1.JwtProvider{corp, partner},
-			rsaA.Mint(t, claims("https://nobody.example")), 401, "Jwt issuer is not configured", ""},
+		"issuer's provider answers (403 before the other's 401)": {
+			[]*snapshotv1.JwtProvider{partner, corp},
+			rsaA.Mint(t, claims("https://corp.example", "aud", "other")), 403, "Audiences in Jwt are not allowed", "",
+		},
+		"issuer's provider answers with its signature failure": {
+			[]*snapshotv1.JwtProvider{anyIss, corp},
+			rsaB.Mint(t, claims("https://corp.example", "aud", "llm")), 401, "Jwt verification fails", "",
+		},
+		"unknown issuer: the meaningful failure wins": {
+			[]*snapshotv1.JwtProvider{corp, partner, anyIss},
+			rsaA.Mint(t, claims("https://nobody.example")), 401, "Jwks doesn't have key to match kid or alg from Jwt", "",
+		},
+		"unknown issuer everywhere": {
+			[]*snapshotv1.JwtProvider{corp, partner},
+			rsaA.Mint(t, claims("https://nobody.example")), 401, "Jwt issuer is not configured", "",
+		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -186,14 +186,22 @@ func TestCompileErrors(t *testing.T) {
 		rbac    *snapshotv1.Rbac
 		wantErr string
 	}{
-		"bad regex": {principalRbac("", snapshotv1.ClaimMatcher_REGEX_MATCH, "", "sub", "("),
-			`rbac policy "p" (#0): principals[0].jwtPrincipal.claims["sub"]: matcher REGEX_MATCH: invalid RE2 expression`},
-		"bad boolean": {principalRbac("", snapshotv1.ClaimMatcher_BOOLEAN, "", "admin", "yes"),
-			`rbac policy "p" (#0): principals[0].jwtPrincipal.claims["admin"]: matcher BOOLEAN needs value true or false, got "yes"`},
-		"empty key": {principalRbac("", snapshotv1.ClaimMatcher_EXACT_STRING, "", "", "x"),
-			`claims[""]: key is empty`},
-		"missing jwtPrincipal": {&snapshotv1.Rbac{Policies: []*snapshotv1.RbacPolicy{{Name: "p", Principals: []*snapshotv1.Principal{{}}}}},
-			`rbac policy "p" (#0): principals[0]: jwtPrincipal is required`},
+		"bad regex": {
+			principalRbac("", snapshotv1.ClaimMatcher_REGEX_MATCH, "", "sub", "("),
+			`rbac policy "p" (#0): principals[0].jwtPrincipal.claims["sub"]: matcher REGEX_MATCH: invalid RE2 expression`,
+		},
+		"bad boolean": {
+			principalRbac("", snapshotv1.ClaimMatcher_BOOLEAN, "", "admin", "yes"),
+			`rbac policy "p" (#0): principals[0].jwtPrincipal.claims["admin"]: matcher BOOLEAN needs value true or false, got "yes"`,
+		},
+		"empty key": {
+			principalRbac("", snapshotv1.ClaimMatcher_EXACT_STRING, "", "", "x"),
+			`claims[""]: key is empty`,
+		},
+		"missing jwtPrincipal": {
+			&snapshotv1.Rbac{Policies: []*snapshotv1.RbacPolicy{{Name: "p", Principals: []*snapshotv1.Principal{{}}}}},
+			`rbac policy "p" (#0): principals[0]: jwtPrincipal is required`,
+		},
 		"unknown matcher": {principalRbac("", snapshotv1.ClaimMatcher(42), "", "sub", "x"), "unknown matcher"},
 	}
 	for name, tc := range tests {

@@ -6,7 +6,6 @@ package chart_test
 import (
 	"context"
 	"flag"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -123,5 +122,5 @@ func TestRulesMatchGenerated(t *testing.T) {
 	require.NoError(t, err)
 	var generated rbacv1.ClusterRole
 	require.NoError(t, yaml.Unmarshal(raw, &generated))
-	require.Equal(t, generated.Rules, rendered.Rules, fmt.Sprintf("charts/claimgate/files/role.yaml is stale: run make manifests"))
+	require.Equal(t, generated.Rules, rendered.Rules, "charts/claimgate/files/role.yaml is stale: run make manifests")
 }

@@ -6,6 +6,7 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -74,10 +75,10 @@ func startWithChartIdentity(ctx context.Context, cfg stack.Config) (*stack.Stack
 		return nil, err
 	}
 	if err := installChartIdentity(s); err != nil {
-		return nil, fmt.Errorf("%w (stop: %v)", err, s.Stop())
+		return nil, errors.Join(err, s.Stop())
 	}
 	if err := s.StartLocal(ctx); err != nil {
-		return nil, fmt.Errorf("%w (stop: %v)", err, s.Stop())
+		return nil, errors.Join(err, s.Stop())
 	}
 	return s, nil
 }

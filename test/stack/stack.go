@@ -228,7 +228,7 @@ func (s *Stack) waitFor(ctx context.Context, p *Process, what string, ok func() 
 		}
 		if p != nil {
 			if exited, err := p.Exited(); exited {
-				return fmt.Errorf("waiting for %s: the %s exited (%v); see %s", what, p.Name, err,
+				return fmt.Errorf("waiting for %s: the %s exited (%w); see %s", what, p.Name, err,
 					filepath.Join(s.Dir, "logs", p.Name+".log"))
 			}
 		}

@@ -1,6 +1,9 @@
 package v1
 
-import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+)
 
 // VirtualHostOptions are the options a VirtualHostOption sets on a virtual host.
 // +kubebuilder:validation:XValidation:rule="!(has(self.jwt) && has(self.jwtStaged))",message="options: set at most one of jwt or jwtStaged"
@@ -116,6 +119,8 @@ type RouteOptionList struct {
 	Items           []RouteOption `json:"items"`
 }
 
-func init() {
-	SchemeBuilder.Register(&VirtualHostOption{}, &VirtualHostOptionList{}, &RouteOption{}, &RouteOptionList{})
+func addKnownTypes(s *runtime.Scheme) error {
+	s.AddKnownTypes(GroupVersion, &VirtualHostOption{}, &VirtualHostOptionList{}, &RouteOption{}, &RouteOptionList{})
+	metav1.AddToGroupVersion(s, GroupVersion)
+	return nil
 }

@@ -1,6 +1,9 @@
 package v1
 
-import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+)
 
 // UpstreamSpec is an LLM provider or a list of hosts: exactly one of ai or static.
 // +kubebuilder:validation:XValidation:rule="has(self.ai) != has(self.static)",message="spec: set exactly one of ai or static"
@@ -236,6 +239,8 @@ type UpstreamList struct {
 	Items           []Upstream `json:"items"`
 }
 
-func init() {
-	SchemeBuilder.Register(&Upstream{}, &UpstreamList{})
+func addKnownTypes(s *runtime.Scheme) error {
+	s.AddKnownTypes(GroupVersion, &Upstream{}, &UpstreamList{})
+	metav1.AddToGroupVersion(s, GroupVersion)
+	return nil
 }
