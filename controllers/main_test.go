@@ -30,6 +30,7 @@ import (
 	"github.com/claimgate/claimgate/controllers/publish"
 	"github.com/claimgate/claimgate/controllers/scheme"
 	"github.com/claimgate/claimgate/test/testenv"
+	"github.com/claimgate/claimgate/test/tokens"
 )
 
 // The suite runs one API server, one manager with the reconciler and one snapshot server
@@ -148,10 +149,7 @@ func newNamespace(t *testing.T) string {
 // with kubectl, moved from gloo-system into ns.
 func applyTutorial(t *testing.T, ns string, files ...string) {
 	t.Helper()
-	dir := filepath.Join(testenv.ModuleRoot(), "..", "..", "shared", "seed", "manifests")
-	if _, err := os.Stat(dir); err != nil {
-		dir = "/work/shared/seed/manifests"
-	}
+	dir := filepath.Join(tokens.SeedDir(), "manifests")
 	for _, prefix := range files {
 		matches, err := filepath.Glob(filepath.Join(dir, prefix+"-*.yaml"))
 		require.NoError(t, err)

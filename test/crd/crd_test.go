@@ -22,6 +22,7 @@ import (
 
 	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
 	"github.com/claimgate/claimgate/test/testenv"
+	"github.com/claimgate/claimgate/test/tokens"
 )
 
 var env *testenv.Env
@@ -42,7 +43,7 @@ func TestMain(m *testing.M) {
 
 func seedManifests(t *testing.T) []string {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(testenv.ModuleRoot(), "..", "shared", "seed", "manifests", "*.yaml"))
+	files, err := filepath.Glob(filepath.Join(tokens.SeedDir(), "manifests", "*.yaml"))
 	require.NoError(t, err)
 	require.NotEmpty(t, files, "the tutorial's manifests were not found")
 	sort.Strings(files)

@@ -13,16 +13,12 @@ import (
 	"testing"
 )
 
-// SeedDir returns the directory that holds the tutorial's seed files: the "shared/seed"
-// folder next to the repository root (../shared/seed seen from the module root).
+// SeedDir returns the directory that holds the tutorial's seed files, verbatim:
+// test/testdata/seed in this repository.
 func SeedDir() string {
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		return filepath.Join("..", "shared", "seed")
-	}
+	_, file, _, _ := runtime.Caller(0)
 	// file is <root>/test/tokens/seed.go.
-	root := filepath.Dir(filepath.Dir(filepath.Dir(file)))
-	return filepath.Join(filepath.Dir(root), "shared", "seed")
+	return filepath.Join(filepath.Dir(filepath.Dir(file)), "testdata", "seed")
 }
 
 // ReadSeed returns the content of one seed file with surrounding whitespace trimmed.
