@@ -1,0 +1,70 @@
+// Command bench runs claimgate's side-by-side benchmark and writes its Markdown report
+// to stdout and to a timestamped file.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/claimgate/claimgate/test/bench"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	smoke := flag.Bool("smoke", false, "tiny sizes and short steps: proves every scenario works, times nothing")
+	bin := flag.String("bin", "bin", "folder holding the proxy and controller binaries")
+	out := flag.String("out", filepath.Join("test", "bench", "results"), "folder the Markdown report is written to")
+	maxRoutes := flag.Int("max-routes", 10000, "largest control-plane size (sizes above it are dropped)")
+	rounds := flag.Int("rounds", 0, "rounds per scenario (0: the configuration's default)")
+	step := flag.Duration("step", 0, "duration of one measured step (0: the configuration's default)")
+	noCP := flag.Bool("skip-control-plane", false, "leave out the control-plane scenarios")
+	flag.Parse()
+
+	cfg := bench.Full(*bin)
+	if *smoke {
+		cfg = bench.Smoke(*bin)
+	}
+	cfg = bench.Limit(cfg, *maxRoutes, *rounds, *step)
+	cfg.SkipControlPlane = *noCP
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	dir, err := os.MkdirTemp("", "claimgate-bench-")
+	if err != nil {
+		return fmt.Errorf("creating a work folder: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	res, err := bench.Run(ctx, cfg, dir, os.Stderr)
+	if err != nil {
+		return err
+	}
+	md := res.Markdown()
+	fmt.Print(md)
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return fmt.Errorf("creating %s: %w", *out, err)
+	}
+	name := time.Now().UTC().Format("20060102-150405")
+	if *smoke {
+		name += "-smoke"
+	}
+	path := filepath.Join(*out, name+".md")
+	if err := os.WriteFile(path, []byte(md), 0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	fmt.Fprintln(os.Stderr, "report written to", path)
+	if ps := res.Problems(); len(ps) > 0 {
+		return fmt.Errorf("%d problem(s): %v", len(ps), ps)
+	}
+	return nil
+}

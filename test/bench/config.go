@@ -1,0 +1,70 @@
+package bench
+
+import "time"
+
+// Config sizes a run. Full is what `make bench` runs; Smoke is a quick pass that proves
+// every scenario works without timing anything meaningful.
+type Config struct {
+	// Bin holds the proxy and controller binaries.
+	Bin string
+	// Rounds is how many times every system runs each concurrency step, alternating.
+	Rounds int
+	// Step is the duration of one closed-loop measurement; Warmup precedes each.
+	Step, Warmup time.Duration
+	// Concurrency lists the closed-loop client counts.
+	Concurrency []int
+	// TokenPool is how many unique tokens the fresh-token system cycles through; it is
+	// kept above the proxy's verified-token cache (10,000) so every request misses it.
+	TokenPool int
+	// StreamRequests is how many streamed answers each system receives, one at a time.
+	StreamRequests int
+	// FloodStep is the duration of each invalid-token flood.
+	FloodStep time.Duration
+	// RouteSizes lists the control-plane sizes (HTTPRoutes, each with a RouteOption).
+	RouteSizes []int
+	// Toggles is how many policy changes are timed at each size.
+	Toggles int
+	// SizeTimeout bounds the creation of one size's objects and their compilation.
+	SizeTimeout time.Duration
+	// SkipControlPlane leaves out the control-plane scenarios.
+	SkipControlPlane bool
+}
+
+// Full is the configuration of `make bench`.
+func Full(bin string) Config {
+	return Config{
+		Bin: bin, Rounds: 3, Step: 3 * time.Second, Warmup: 500 * time.Millisecond,
+		Concurrency: []int{1, 16, 64}, TokenPool: 24000, StreamRequests: 40,
+		FloodStep: 2 * time.Second, RouteSizes: []int{100, 1000, 10000}, Toggles: 20,
+		SizeTimeout: 8 * time.Minute,
+	}
+}
+
+// Smoke is the configuration of `make bench-smoke` and TestSmoke.
+func Smoke(bin string) Config {
+	return Config{
+		Bin: bin, Rounds: 1, Step: 150 * time.Millisecond, Warmup: 20 * time.Millisecond,
+		Concurrency: []int{1, 16, 64}, TokenPool: 200, StreamRequests: 3,
+		FloodStep: 150 * time.Millisecond, RouteSizes: []int{10}, Toggles: 3,
+		SizeTimeout: 2 * time.Minute,
+	}
+}
+
+// Limit drops the route sizes above maxRoutes and overrides rounds and step when they
+// are positive.
+func Limit(cfg Config, maxRoutes, rounds int, step time.Duration) Config {
+	var sizes []int
+	for _, n := range cfg.RouteSizes {
+		if n <= maxRoutes {
+			sizes = append(sizes, n)
+		}
+	}
+	cfg.RouteSizes = sizes
+	if rounds > 0 {
+		cfg.Rounds = rounds
+	}
+	if step > 0 {
+		cfg.Step = step
+	}
+	return cfg
+}

@@ -1,0 +1,77 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+)
+
+// Results is everything one run measured.
+type Results struct {
+	Config     Config
+	Started    time.Time
+	Elapsed    time.Duration
+	systems    []*system
+	throughput throughput
+	half       halfRate
+	streams    map[string]*streamStats
+	floods     []floodRow
+	cp         []cpRow
+	cpErr      string
+}
+
+// Run runs every scenario and returns the results; dir holds the processes' files.
+func Run(ctx context.Context, cfg Config, dir string, log io.Writer) (*Results, error) {
+	res := &Results{Config: cfg, Started: time.Now()}
+	logf := func(format string, a ...any) { fmt.Fprintf(log, format+"\n", a...) }
+	f, err := newFixture(cfg, dir, log)
+	if err != nil {
+		return nil, fmt.Errorf("starting the data-plane systems: %w", err)
+	}
+	res.systems = f.systems
+	for _, s := range f.systems {
+		if s.unavailable != "" {
+			logf("%s: %s", s.name, s.unavailable)
+		}
+	}
+	logf("data plane: %d rounds × %v × concurrency %v", cfg.Rounds, cfg.Step, cfg.Concurrency)
+	res.throughput = f.runThroughput()
+	res.half = f.runHalfRate(res.throughput.saturation(sysPolicy))
+	res.streams = f.runStreaming()
+	res.floods = f.runFloods()
+	f.stopProxies()
+	if !cfg.SkipControlPlane {
+		res.cp, res.cpErr = runCPScenario(ctx, cfg, dir, f, logf)
+	}
+	f.close()
+	res.Elapsed = time.Since(res.Started)
+	return res, nil
+}
+
+// stopProxies stops the data-plane proxies (not the backend) so the control plane has
+// the machine to itself.
+func (f *fixture) stopProxies() {
+	for _, s := range f.systems {
+		s.proc.stop()
+	}
+}
+
+func runCPScenario(ctx context.Context, cfg Config, dir string, f *fixture, logf func(string, ...any)) ([]cpRow, string) {
+	cpDir, err := os.MkdirTemp(dir, "controlplane-")
+	if err != nil {
+		return nil, err.Error()
+	}
+	logf("control plane: starting the API server, the controller and a proxy")
+	c, err := startCP(ctx, cpDir, cfg.Bin, f.backend.port())
+	if err != nil {
+		return nil, err.Error()
+	}
+	defer c.stop()
+	alice, err := readSeedToken("alice.jwt")
+	if err != nil {
+		return nil, err.Error()
+	}
+	return runControlPlane(ctx, cfg, c, alice, logf), ""
+}
