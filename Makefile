@@ -62,7 +62,15 @@ test: k8s tools ## Run every test: unit, golden, envtest, feature and end-to-end
 	go test $(GO_TEST_FLAGS) ./...
 
 .PHONY: bench
-bench: ## Run the Go benchmarks of the request path and the compiler.
+bench: build k8s ## Run the side-by-side benchmark (direct, claimgate, HAProxy; control plane); report in test/bench/results/.
+	go run ./test/bench/cmd/bench -bin bin -out test/bench/results $(BENCH_FLAGS)
+
+.PHONY: bench-smoke
+bench-smoke: build k8s ## Run every benchmark scenario briefly with tiny sizes: proves the harness, times nothing.
+	go run ./test/bench/cmd/bench -smoke -bin bin -out test/bench/results $(BENCH_FLAGS)
+
+.PHONY: bench-go
+bench-go: ## Run the Go micro-benchmarks of the request path and the compiler.
 	go test -run='^$$' -bench=. -benchmem ./dataplane/... ./controllers/...
 
 ##@ Run
