@@ -25,7 +25,8 @@ type listenerIR struct {
 	kinds   []gwv1.RouteGroupKind
 	// attachments are the routes attached to this listener, in route order.
 	attachments []*attachment
-	attachedBy  map[*routeIR]*attachment
+	// vhosts are the routes of each domain, laid out when the snapshot is built.
+	vhosts map[string]*vhostState
 	// vhos are the VirtualHostOptions that apply, in merge order.
 	vhos []*vhoAttachment
 	// options are the merged VirtualHostOptions.
@@ -46,7 +47,7 @@ func (l *listenerIR) hostname() string {
 // and conflicts between listeners on one port.
 func (c *compiler) buildListeners(gw *gatewayIR) {
 	for i := range gw.obj.Spec.Listeners {
-		l := &listenerIR{gw: gw, index: i, spec: &gw.obj.Spec.Listeners[i], attachedBy: map[*routeIR]*attachment{}}
+		l := &listenerIR{gw: gw, index: i, spec: &gw.obj.Spec.Listeners[i]}
 		gw.listeners = append(gw.listeners, l)
 		gw.byName[l.spec.Name] = l
 		c.checkProtocol(l)

@@ -111,11 +111,6 @@ func (c *compiler) routeIsOurs(r *gwv1.HTTPRoute) bool {
 
 // placeAttachments adds every route to the listeners it attached to, in route order.
 func (c *compiler) placeAttachments() {
-	for _, gw := range c.gateways {
-		for _, l := range gw.listeners {
-			l.attachedBy = make(map[*routeIR]*attachment, len(c.routes))
-		}
-	}
 	for _, r := range c.idx.sortedRoutes {
 		ir := c.routes[nsName(r)]
 		if ir == nil {
@@ -123,7 +118,8 @@ func (c *compiler) placeAttachments() {
 		}
 		for _, a := range ir.attachments {
 			if gw := c.ourGateway(a.gw); gw != nil && gw.byName[a.listener] != nil {
-				attachListener(gw.byName[a.listener], ir, a.hostnames)
+				l := gw.byName[a.listener]
+				l.attachments = addAttachment(l.attachments, ir, a.hostnames)
 			}
 		}
 	}
@@ -199,16 +195,16 @@ func selectListeners(gw *gatewayIR, ref gwv1.ParentReference) []*listenerIR {
 	return out
 }
 
-// attachListener adds the route to the listener, merging hostnames when two parentRefs
-// of the route select the same listener.
-func attachListener(l *listenerIR, ir *routeIR, hosts []string) {
-	if a, ok := l.attachedBy[ir]; ok {
-		a.hostnames = sortedUnique(append(a.hostnames, hosts...))
-		return
+// addAttachment adds the route to a listener's attachments, merging hostnames when two
+// parentRefs of the route select the same listener (the route's attachments are added
+// one after the other, so the route's is then the last).
+func addAttachment(list []*attachment, ir *routeIR, hosts []string) []*attachment {
+	if n := len(list); n > 0 && list[n-1].route == ir {
+		a := list[n-1]
+		a.hostnames = sortedUnique(append(slices.Clone(a.hostnames), hosts...))
+		return list
 	}
-	a := &attachment{route: ir, hostnames: hosts}
-	l.attachments = append(l.attachments, a)
-	l.attachedBy[ir] = a
+	return append(list, &attachment{route: ir, hostnames: hosts})
 }
 
 // routeAllowed applies the listener's protocol, allowedRoutes.kinds and

@@ -97,36 +97,97 @@ func (c *compiler) buildListener(l *listenerIR, b *snapshotBuilder) *snapshotv1.
 	if l.tls != nil {
 		out.Protocol = snapshotv1.Protocol_HTTPS
 	}
-	byDomain := map[string][]flatRoute{}
-	for _, a := range l.attachments {
-		for _, host := range a.hostnames {
-			for _, rule := range a.route.rules {
-				for _, m := range rule.matches {
-					byDomain[host] = append(byDomain[host], flatRoute{route: a.route, rule: rule, match: m})
-				}
-			}
-		}
+	if l.vhosts == nil {
+		layoutListener(l)
 	}
-	for _, domain := range slices.SortedFunc(maps.Keys(byDomain), compareDomains) {
-		flat := byDomain[domain]
-		slices.SortFunc(flat, comparePrecedence)
-		vh := &snapshotv1.VirtualHost{Name: string(l.spec.Name) + "/" + domain, Domains: []string{domain}, Routes: make([]*snapshotv1.Route, 0, len(flat))}
-		encoded := make([][]byte, 0, len(flat))
-		for _, f := range flat {
-			br := c.builtRoute(l, domain, f)
-			vh.Routes = append(vh.Routes, br.proto)
-			encoded = append(encoded, br.encoded)
-			for _, up := range br.upstreams {
-				b.upstreams[up.Name] = up
-			}
-			for _, p := range br.providers {
-				b.providers[p.Id] = p
-			}
+	for _, domain := range slices.SortedFunc(maps.Keys(l.vhosts), compareDomains) {
+		st := l.vhosts[domain]
+		if st.vh == nil {
+			c.buildVirtualHost(l, domain, st)
 		}
-		b.encoded[vh] = encoded
-		out.VirtualHosts = append(out.VirtualHosts, vh)
+		b.encoded[st.vh] = st.encoded
+		for name, up := range st.upstreams {
+			b.upstreams[name] = up
+		}
+		for id, p := range st.providers {
+			b.providers[id] = p
+		}
+		out.VirtualHosts = append(out.VirtualHosts, st.vh)
 	}
 	return out
+}
+
+// vhostState is one domain of a listener: its routes in precedence order and the
+// virtual host built from them (nil until built, and again when the routes change).
+type vhostState struct {
+	flat      []flatRoute
+	vh        *snapshotv1.VirtualHost
+	encoded   [][]byte
+	upstreams map[string]*snapshotv1.Upstream
+	providers map[string]*snapshotv1.JwtProvider
+}
+
+// layoutListener groups the routes attached to the listener by domain, each domain in
+// precedence order.
+func layoutListener(l *listenerIR) {
+	byDomain := map[string][]flatRoute{}
+	for _, a := range l.attachments {
+		appendFlat(byDomain, a, "")
+	}
+	l.vhosts = make(map[string]*vhostState, len(byDomain))
+	for domain, flat := range byDomain {
+		slices.SortFunc(flat, comparePrecedence)
+		l.vhosts[domain] = &vhostState{flat: flat}
+	}
+}
+
+// appendFlat adds every match of the attached route to the domains it serves (only
+// to domain when it is set).
+func appendFlat(byDomain map[string][]flatRoute, a *attachment, domain string) {
+	for _, host := range a.hostnames {
+		if domain != "" && host != domain {
+			continue
+		}
+		for _, rule := range a.route.rules {
+			for _, m := range rule.matches {
+				byDomain[host] = append(byDomain[host], flatRoute{route: a.route, rule: rule, match: m})
+			}
+		}
+	}
+}
+
+// buildVirtualHost builds the virtual host of one domain from its routes, with what
+// they reference and the encoding of each route.
+func (c *compiler) buildVirtualHost(l *listenerIR, domain string, st *vhostState) {
+	vh := &snapshotv1.VirtualHost{Name: string(l.spec.Name) + "/" + domain, Domains: []string{domain}, Routes: make([]*snapshotv1.Route, 0, len(st.flat))}
+	st.encoded = make([][]byte, 0, len(st.flat))
+	st.upstreams, st.providers = map[string]*snapshotv1.Upstream{}, map[string]*snapshotv1.JwtProvider{}
+	var lastUps []*snapshotv1.Upstream
+	var lastProviders []*snapshotv1.JwtProvider
+	for _, f := range st.flat {
+		br := c.builtRoute(l, domain, f)
+		vh.Routes = append(vh.Routes, br.proto)
+		st.encoded = append(st.encoded, br.encoded)
+		if !sameSlice(br.upstreams, lastUps) {
+			for _, up := range br.upstreams {
+				st.upstreams[up.Name] = up
+			}
+			lastUps = br.upstreams
+		}
+		if !sameSlice(br.providers, lastProviders) {
+			for _, p := range br.providers {
+				st.providers[p.Id] = p
+			}
+			lastProviders = br.providers
+		}
+	}
+	st.vh = vh
+}
+
+// sameSlice reports whether a and b are the same slice (same elements in the same
+// memory), a cheap way to skip work already done for the previous route.
+func sameSlice[T any](a, b []T) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // builtRoute returns the snapshot route of one match on one virtual host, made on
