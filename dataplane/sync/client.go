@@ -68,13 +68,19 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	return &Client{cfg: cfg, metrics: m}, nil
 }
 
+// MaxSnapshotBytes is the largest snapshot message a proxy accepts; the controller's
+// send limit is the same.
+const MaxSnapshotBytes = 64 << 20
+
 // Start streams snapshots until ctx ends, reconnecting with backoff.
 func (c *Client) Start(ctx context.Context) error {
 	conn, err := grpc.NewClient(c.cfg.Address,
 		grpc.WithTransportCredentials(c.cfg.Credentials),
 		// Notice a controller that vanished without closing the connection. The interval
 		// stays above gRPC servers' default minimum (5m) so pings are never refused.
-		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: 6 * time.Minute, Timeout: 20 * time.Second}))
+		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: 6 * time.Minute, Timeout: 20 * time.Second}),
+		// A snapshot of 10,000 routes is several MiB: accept what the controller may send.
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxSnapshotBytes)))
 	if err != nil {
 		return fmt.Errorf("dialing controller %s: %w", c.cfg.Address, err)
 	}

@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/proto"
 
 	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
 )
@@ -235,4 +237,31 @@ func TestBackoffIsCappedAndJittered(t *testing.T) {
 	}
 	b.reset()
 	require.LessOrEqual(t, b.next(), 100*time.Millisecond)
+}
+
+// TestClientAcceptsLargeSnapshots: a snapshot over gRPC's default 4 MiB receive limit,
+// as 10,000 routes make, is applied and acknowledged.
+func TestClientAcceptsLargeSnapshots(t *testing.T) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	c := newController()
+	srv := serve(t, c, lis, grpc.MaxSendMsgSize(MaxSnapshotBytes))
+	t.Cleanup(srv.Stop)
+	startClient(t, lis.Addr().String(), insecure.NewCredentials(), &listenerApplier{})
+	recv(t, c.hellos)
+
+	s := snapshot(t, "ai-gateway", 1)
+	vh := &snapshotv1.VirtualHost{Name: "big", Domains: []string{"*"}}
+	for i := range 80000 {
+		vh.Routes = append(vh.Routes, &snapshotv1.Route{
+			Name:  fmt.Sprintf("gloo-system/route-%05d/rule/0/match/0", i),
+			Match: &snapshotv1.RouteMatch{Path: &snapshotv1.PathMatch{Value: fmt.Sprintf("/llm/%05d/with/a/long/enough/prefix", i)}},
+		})
+	}
+	s.Listeners[0].VirtualHosts = []*snapshotv1.VirtualHost{vh}
+	require.NoError(t, snapshotv1.SetVersion(s))
+	require.Greater(t, proto.Size(s), 4<<20, "the snapshot must exceed gRPC's default limit")
+	c.send <- s
+	ack := recv(t, c.answers)
+	require.Equal(t, s.GetVersion(), ack.GetAck().GetVersion(), "nack: %s", ack.GetNack().GetError())
 }
