@@ -149,6 +149,9 @@ func vhoWhy(winner, loser *vhoAttachment) string {
 func (c *compiler) indexRouteOptions() {
 	for _, o := range c.idx.sortedRTOs {
 		opt := c.rtos[nsName(o)]
+		for _, key := range opt.targets {
+			c.targetedBy[key] = append(c.targetedBy[key], opt)
+		}
 		for _, t := range o.Spec.TargetRefs {
 			if key, prob := resolveRTOTarget(c.idx, o, t); prob == nil && c.routeIsOurs(c.idx.routes[key]) {
 				c.rtoByRoute[key] = append(c.rtoByRoute[key], opt)
@@ -182,6 +185,22 @@ func resolveRTOTarget(x *index, o *gatewayv1.RouteOption, t gatewayv1.RouteTarge
 		return key, &problem{gatewayv1.ReasonTargetNotFound, what() + " not found"}
 	}
 	return key, nil
+}
+
+// routeTargets are the routes a RouteOption's targetRefs may name: those of the right
+// kind in its own namespace, whether they exist or not.
+func routeTargets(o *gatewayv1.RouteOption) []types.NamespacedName {
+	var out []types.NamespacedName
+	for _, t := range o.Spec.TargetRefs {
+		ns := o.Namespace
+		if t.Namespace != nil {
+			ns = *t.Namespace
+		}
+		if (t.Group == "" || t.Group == groupGateway) && t.Kind == kindHTTPRoute && ns == o.Namespace {
+			out = append(out, types.NamespacedName{Namespace: ns, Name: t.Name})
+		}
+	}
+	return out
 }
 
 func routeParentRef(key types.NamespacedName) gwv1.ParentReference {

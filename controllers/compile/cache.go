@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -179,4 +180,27 @@ func (k *Compiler) remember(c *compiler) {
 		}
 	}
 	k.rtos = live
+	k.rememberState(c)
+}
+
+// rememberState keeps the state of a full compile for the next, incremental one, and
+// hands out copies of the statuses it keeps.
+func (k *Compiler) rememberState(c *compiler) {
+	k.prev = nil
+	if c.env == "" {
+		return
+	}
+	routes, ok := newTable(c.idx.sortedRoutes, k.mark)
+	if !ok {
+		return
+	}
+	rtos, ok := newTable(c.idx.sortedRTOs, k.mark)
+	if !ok {
+		return
+	}
+	k.routeTable, k.rtoTable = routes, rtos
+	c.snapshots = maps.Clone(c.res.Snapshots)
+	k.sharedRoutes, k.sharedRTOs = c.res.HTTPRoutes, c.res.RouteOptions
+	c.res.HTTPRoutes, c.res.RouteOptions = maps.Clone(k.sharedRoutes), maps.Clone(k.sharedRTOs)
+	k.prev = c
 }

@@ -1,12 +1,10 @@
 package compile
 
 import (
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
-	gloov1 "github.com/claimgate/claimgate/api/gloo/v1"
 	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
 )
 
@@ -34,6 +32,12 @@ type compiler struct {
 	routes map[types.NamespacedName]*routeIR
 	// rtoByRoute are the RouteOptions whose targetRefs name each HTTPRoute, oldest first.
 	rtoByRoute map[types.NamespacedName][]*rtoIR
+	// targetedBy are the RouteOptions whose targetRefs may name each route (found or
+	// not), and extRefBy the routes whose ExtensionRef filters name each RouteOption.
+	targetedBy map[types.NamespacedName][]*rtoIR
+	extRefBy   map[types.NamespacedName][]types.NamespacedName
+	// snapshots are the snapshots of the last compile, by Gateway.
+	snapshots map[types.NamespacedName]*snapshotv1.Snapshot
 	// services are the upstreams made for Service backends, by upstream name.
 	services map[string]*snapshotv1.Upstream
 	// jwtCache shares the effective JWT authentication of equal option pairs.
@@ -64,6 +68,18 @@ type Compiler struct {
 	keys    map[string]error
 	rtos    map[types.UID]*cachedRTO
 	routes  map[types.NamespacedName]*routeIR
+
+	// prev is the state of the previous compile, which the next one starts from when
+	// only HTTPRoutes and RouteOptions changed; nil when it cannot.
+	prev *compiler
+	// mark numbers the compiles; routeTable and rtoTable are the versions compiled.
+	mark       uint64
+	routeTable *table[*gwv1.HTTPRoute]
+	rtoTable   *table[*gatewayv1.RouteOption]
+	// sharedRoutes and sharedRTOs are the statuses handed out, which later results
+	// share while they are unchanged.
+	sharedRoutes map[types.NamespacedName][]gwv1.RouteParentStatus
+	sharedRTOs   map[types.NamespacedName]gatewayv1.PolicyStatus
 }
 
 // NewCompiler returns a Compiler with nothing remembered.
@@ -74,6 +90,11 @@ func NewCompiler() *Compiler {
 // Compile is the package-level Compile, reusing the routes that did not change since
 // the previous call.
 func (k *Compiler) Compile(in Inputs) Result {
+	if !k.oneShot {
+		if res, ok := k.compileDelta(&in); ok {
+			return res
+		}
+	}
 	c := newCompiler(&in, k)
 	c.compileUpstreams()
 	c.selectGateways()
@@ -99,18 +120,10 @@ func (k *Compiler) Compile(in Inputs) Result {
 
 func newCompiler(in *Inputs, k *Compiler) *compiler {
 	c := &compiler{
-		in:    in,
-		idx:   buildIndex(in),
-		cache: k,
-		res: Result{
-			Snapshots:          map[types.NamespacedName]*snapshotv1.Snapshot{},
-			GatewayClasses:     map[string][]metav1.Condition{},
-			Gateways:           map[types.NamespacedName]gwv1.GatewayStatus{},
-			HTTPRoutes:         make(map[types.NamespacedName][]gwv1.RouteParentStatus, len(in.HTTPRoutes)),
-			VirtualHostOptions: map[types.NamespacedName]gatewayv1.PolicyStatus{},
-			RouteOptions:       make(map[types.NamespacedName]gatewayv1.PolicyStatus, len(in.RouteOptions)),
-			Upstreams:          map[types.NamespacedName]gloov1.UpstreamStatus{},
-		},
+		in:           in,
+		idx:          buildIndex(in),
+		cache:        k,
+		res:          newResult(len(in.HTTPRoutes), len(in.RouteOptions)),
 		upstreams:    map[types.NamespacedName]*upstreamIR{},
 		keys:         map[string]error{},
 		vhos:         map[types.NamespacedName]*vhoIR{},
@@ -118,6 +131,8 @@ func newCompiler(in *Inputs, k *Compiler) *compiler {
 		routes:       make(map[types.NamespacedName]*routeIR, len(in.HTTPRoutes)),
 		gatewayByKey: map[types.NamespacedName]*gatewayIR{},
 		rtoByRoute:   make(map[types.NamespacedName][]*rtoIR, len(in.RouteOptions)),
+		targetedBy:   make(map[types.NamespacedName][]*rtoIR, len(in.RouteOptions)),
+		extRefBy:     map[types.NamespacedName][]types.NamespacedName{},
 		services:     map[string]*snapshotv1.Upstream{},
 		jwtCache:     map[jwtKey]*effectiveJwt{},
 	}

@@ -34,9 +34,7 @@ func (c *compiler) selectGateways() {
 			continue
 		}
 		ours[gc.Name] = true
-		c.res.GatewayClasses[gc.Name] = []metav1.Condition{condition(
-			string(gwv1.GatewayClassConditionStatusAccepted), true, string(gwv1.GatewayClassReasonAccepted),
-			fmt.Sprintf("GatewayClass %s is handled by %s", gc.Name, c.controllerName()), gc.Generation)}
+		c.res.GatewayClasses[gc.Name] = c.classStatus(gc)
 	}
 	for _, gw := range c.idx.sortedGateways {
 		if ours[string(gw.Spec.GatewayClassName)] {
@@ -45,6 +43,27 @@ func (c *compiler) selectGateways() {
 			c.gatewayByKey[ir.key] = ir
 		}
 	}
+}
+
+// classStatus is the status of a GatewayClass of our controller.
+func (c *compiler) classStatus(gc *gwv1.GatewayClass) []metav1.Condition {
+	return []metav1.Condition{condition(
+		string(gwv1.GatewayClassConditionStatusAccepted), true, string(gwv1.GatewayClassReasonAccepted),
+		fmt.Sprintf("GatewayClass %s is handled by %s", gc.Name, c.controllerName()), gc.Generation)}
+}
+
+// writeEnvironmentStatuses writes the statuses that depend on neither HTTPRoutes nor
+// RouteOptions (GatewayClasses, Upstreams, VirtualHostOptions) from what was compiled.
+func (c *compiler) writeEnvironmentStatuses() {
+	for _, gc := range c.idx.sortedClasses {
+		if gc.Spec.ControllerName == c.controllerName() {
+			c.res.GatewayClasses[gc.Name] = c.classStatus(gc)
+		}
+	}
+	for _, us := range c.idx.sortedUpstreams {
+		c.res.Upstreams[nsName(us)] = upstreamStatus(us, c.upstreams[nsName(us)])
+	}
+	c.writeVHOStatuses()
 }
 
 // ourGateway returns the Gateway of our controller named key, or nil.

@@ -56,6 +56,14 @@ type index struct {
 // produces), the one with the greater resourceVersion, then uid, wins, so the result
 // does not depend on input order.
 func buildIndex(in *Inputs) *index {
+	x := buildEnvIndex(in)
+	x.sortedRoutes, x.routes = keyed(in.HTTPRoutes)
+	x.sortedRTOs, x.rtos = keyed(in.RouteOptions)
+	return x
+}
+
+// buildEnvIndex indexes every input but HTTPRoutes and RouteOptions.
+func buildEnvIndex(in *Inputs) *index {
 	x := &index{
 		classes:    map[string]*gwv1.GatewayClass{},
 		namespaces: map[string]*corev1.Namespace{},
@@ -66,12 +74,10 @@ func buildIndex(in *Inputs) *index {
 		x.classes[gc.Name] = gc
 	}
 	x.sortedGateways, x.gateways = keyed(in.Gateways)
-	x.sortedRoutes, x.routes = keyed(in.HTTPRoutes)
 	_, x.services = keyed(in.Services)
 	_, x.secrets = keyed(in.Secrets)
 	x.sortedUpstreams, x.upstreams = keyed(in.Upstreams)
 	x.sortedVHOs, x.vhos = keyed(in.VirtualHostOptions)
-	x.sortedRTOs, x.rtos = keyed(in.RouteOptions)
 	for _, ns := range sortedObjects(in.Namespaces) {
 		x.namespaces[ns.Name] = ns
 	}

@@ -1,6 +1,8 @@
 package compile
 
 import (
+	"k8s.io/apimachinery/pkg/types"
+
 	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
 	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
 )
@@ -35,6 +37,9 @@ type rtoIR struct {
 	// computed from; a Compiler reuses it while they stay the same.
 	status        *gatewayv1.PolicyStatus
 	statusSources []any
+	// uid is the option's uid and targets the routes its targetRefs may name.
+	uid     types.UID
+	targets []types.NamespacedName
 }
 
 // compileOptions compiles every VirtualHostOption and RouteOption once, whatever
@@ -86,7 +91,7 @@ func (c *compiler) compileStaged(ref optionRef, before, after *gatewayv1.JwtVhos
 }
 
 func (c *compiler) compileRTO(o *gatewayv1.RouteOption) *rtoIR {
-	ir := &rtoIR{obj: o}
+	ir := &rtoIR{obj: o, uid: o.UID, targets: routeTargets(o)}
 	state := newPolicyState(kindRouteOption, o)
 	prefix := o.Namespace + "/" + o.Name
 	if _, clash := c.idx.vhos[nsName(o)]; clash {

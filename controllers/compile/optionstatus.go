@@ -9,31 +9,47 @@ import (
 // writePolicyStatuses writes the status of every option that concerns our Gateways:
 // options whose targets are all another controller's get no status from us.
 func (c *compiler) writePolicyStatuses() {
+	c.writeVHOStatuses()
+	extRefRoutes := c.extRefRoutes()
+	for _, o := range c.idx.sortedRTOs {
+		if st := c.routeOptionStatus(o, extRefRoutes[c.rtos[nsName(o)]]); st != nil {
+			c.res.RouteOptions[nsName(o)] = c.handOutPolicy(*st)
+		}
+	}
+}
+
+// writeVHOStatuses writes the status of every VirtualHostOption that concerns our
+// Gateways.
+func (c *compiler) writeVHOStatuses() {
 	for _, o := range c.idx.sortedVHOs {
 		st := c.vhos[nsName(o)].state
 		if len(st.ancestors) > 0 || len(o.Spec.TargetRefs) == 0 {
 			c.res.VirtualHostOptions[nsName(o)] = st.status(c.controllerName())
 		}
 	}
-	extRefRoutes := c.extRefRoutes()
-	for _, o := range c.idx.sortedRTOs {
-		opt := c.rtos[nsName(o)]
-		if opt.status == nil || !c.sameStatusSources(opt.statusSources, o, extRefRoutes[opt]) {
-			st := c.routeOptionState(o, extRefRoutes[opt])
-			opt.status, opt.statusSources = nil, c.statusSources(o, extRefRoutes[opt])
-			if len(st.ancestors) > 0 || len(o.Spec.TargetRefs) == 0 {
-				s := st.status(c.controllerName())
-				opt.status = &s
-			}
-		}
-		if opt.status != nil {
-			st := *opt.status
-			if c.env != "" { // a Compiler may reuse it: hand out a copy
-				st = copyPolicyStatus(st)
-			}
-			c.res.RouteOptions[nsName(o)] = st
+}
+
+// routeOptionStatus is the status of a RouteOption (nil when it gets none from us),
+// computed again only when what it is made from changed.
+func (c *compiler) routeOptionStatus(o *gatewayv1.RouteOption, extRefs []*routeIR) *gatewayv1.PolicyStatus {
+	opt := c.rtos[nsName(o)]
+	if opt.status == nil || !c.sameStatusSources(opt.statusSources, o, extRefs) {
+		st := c.routeOptionState(o, extRefs)
+		opt.status, opt.statusSources = nil, c.statusSources(o, extRefs)
+		if len(st.ancestors) > 0 || len(o.Spec.TargetRefs) == 0 {
+			s := st.status(c.controllerName())
+			opt.status = &s
 		}
 	}
+	return opt.status
+}
+
+// handOutPolicy returns a status for the result: a copy when a Compiler may reuse it.
+func (c *compiler) handOutPolicy(st gatewayv1.PolicyStatus) gatewayv1.PolicyStatus {
+	if c.env == "" {
+		return st
+	}
+	return copyPolicyStatus(st)
 }
 
 // statusSources are what a RouteOption's status is made from besides the option

@@ -34,6 +34,8 @@ type routeIR struct {
 	// statuses, kept for reuse.
 	built    []builtEntry
 	statuses []gwv1.RouteParentStatus
+	// extRefKeys are the RouteOptions the route's ExtensionRef filters name, found or not.
+	extRefKeys []types.NamespacedName
 }
 
 // routeAttachment is the route attached to one listener with the hostnames it serves.

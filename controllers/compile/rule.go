@@ -10,6 +10,7 @@ import (
 
 	"google.golang.org/protobuf/types/known/durationpb"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
@@ -58,30 +59,41 @@ func denyResponse() *snapshotv1.DirectResponse {
 // whose cache key is unchanged since the Compiler's previous run is reused as is.
 func (c *compiler) compileRoutes() {
 	for _, r := range c.idx.sortedRoutes {
-		if !c.routeIsOurs(r) {
-			continue
+		if c.routeIsOurs(r) {
+			ir := c.compileRoute(r)
+			c.routes[ir.key] = ir
+			c.addExtRefs(ir)
 		}
-		key := nsName(r)
-		prev := c.cache.routes[key]
-		var prevKey []objectVersion
-		if prev != nil {
-			prevKey = prev.cacheKey
-		}
-		cacheKey := c.routeCacheKey(r, prevKey)
-		if prev != nil && cacheKey != nil && slices.Equal(prevKey, cacheKey) {
-			prev.obj = r // same version: drop the reference to the previous inputs
-			c.routes[key] = prev
-			continue
-		}
-		ir := &routeIR{obj: r, key: key, created: unixNano(r.CreationTimestamp), cacheKey: cacheKey}
-		c.attachRoute(ir)
-		for i := range r.Spec.Rules {
-			rule := c.compileRule(ir, i, &r.Spec.Rules[i])
-			c.mergeRouteOptions(ir, rule)
-			ir.rules = append(ir.rules, rule)
-		}
-		c.routes[key] = ir
 	}
+}
+
+// compileRoute compiles one route of our Gateways, or returns the previous compile of
+// it when its cache key is unchanged.
+func (c *compiler) compileRoute(r *gwv1.HTTPRoute) *routeIR {
+	key := nsName(r)
+	prev := c.cache.routes[key]
+	var prevKey []objectVersion
+	if prev != nil {
+		prevKey = prev.cacheKey
+	}
+	cacheKey := c.routeCacheKey(r, prevKey)
+	if prev != nil && cacheKey != nil && slices.Equal(prevKey, cacheKey) {
+		prev.obj = r // same version: drop the reference to the previous inputs
+		return prev
+	}
+	ir := &routeIR{obj: r, key: key, created: unixNano(r.CreationTimestamp), cacheKey: cacheKey}
+	c.attachRoute(ir)
+	for i := range r.Spec.Rules {
+		rule := c.compileRule(ir, i, &r.Spec.Rules[i])
+		c.mergeRouteOptions(ir, rule)
+		ir.rules = append(ir.rules, rule)
+		for _, f := range r.Spec.Rules[i].Filters {
+			if ref := f.ExtensionRef; ref != nil && ref.Group == groupSolo && ref.Kind == kindRouteOption {
+				ir.extRefKeys = append(ir.extRefKeys, types.NamespacedName{Namespace: r.Namespace, Name: string(ref.Name)})
+			}
+		}
+	}
+	return ir
 }
 
 func (c *compiler) compileRule(ir *routeIR, i int, spec *gwv1.HTTPRouteRule) *ruleIR {

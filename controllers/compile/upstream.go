@@ -38,12 +38,17 @@ func (c *compiler) compileUpstreams() {
 	for _, us := range c.idx.sortedUpstreams {
 		ir := c.compileUpstream(us)
 		c.upstreams[nsName(us)] = ir
-		gen := us.Generation
-		c.res.Upstreams[nsName(us)] = gloov1.UpstreamStatus{Conditions: []metav1.Condition{
-			ir.invalid.condition(gatewayv1.ConditionAccepted, gatewayv1.ReasonAccepted, "the Upstream is valid", gen),
-			ir.unresolved.condition(gatewayv1.ConditionResolvedRefs, gatewayv1.ReasonResolvedRefs, "every reference was resolved", gen),
-		}}
+		c.res.Upstreams[nsName(us)] = upstreamStatus(us, ir)
 	}
+}
+
+// upstreamStatus is the status of a compiled Upstream.
+func upstreamStatus(us *gloov1.Upstream, ir *upstreamIR) gloov1.UpstreamStatus {
+	gen := us.Generation
+	return gloov1.UpstreamStatus{Conditions: []metav1.Condition{
+		ir.invalid.condition(gatewayv1.ConditionAccepted, gatewayv1.ReasonAccepted, "the Upstream is valid", gen),
+		ir.unresolved.condition(gatewayv1.ConditionResolvedRefs, gatewayv1.ReasonResolvedRefs, "every reference was resolved", gen),
+	}}
 }
 
 func (c *compiler) compileUpstream(us *gloov1.Upstream) *upstreamIR {

@@ -1,0 +1,522 @@
+package compile
+
+import (
+	"cmp"
+	"maps"
+	"slices"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
+	gloov1 "github.com/claimgate/claimgate/api/gloo/v1"
+	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
+)
+
+// tracked is what a Compiler remembers of one HTTPRoute or RouteOption: where it was
+// and the version compiled.
+type tracked[P any] struct {
+	obj     P
+	version objectVersion
+	mark    uint64
+}
+
+// table remembers the HTTPRoutes or the RouteOptions of the previous compile.
+type table[P any] struct {
+	byKey map[types.NamespacedName]*tracked[P]
+	// keys are in namespace/name order, as the index's sorted list.
+	keys []types.NamespacedName
+}
+
+// changes are the keys of one kind that were added, changed or removed, and those at
+// a new address with the same version.
+type changes struct {
+	keys, moved []types.NamespacedName
+}
+
+// versionedPtr is a pointer to a versioned object type T.
+type versionedPtr[T any] interface {
+	*T
+	versioned
+}
+
+// newTable remembers the objects of sorted (one per key), with mark.
+func newTable[T any, P versionedPtr[T]](sorted []P, mark uint64) (*table[P], bool) {
+	t := &table[P]{byKey: make(map[types.NamespacedName]*tracked[P], len(sorted)), keys: make([]types.NamespacedName, 0, len(sorted))}
+	for _, p := range sorted {
+		v, ok := versionOf(p)
+		if !ok {
+			return nil, false
+		}
+		key := types.NamespacedName{Namespace: p.GetNamespace(), Name: p.GetName()}
+		t.byKey[key] = &tracked[P]{obj: p, version: v, mark: mark}
+		t.keys = append(t.keys, key)
+	}
+	return t, true
+}
+
+// diffObjects compares in with the table and updates the table. It reports false
+// when an object has no version or two objects share a key.
+func diffObjects[T any, P versionedPtr[T]](t *table[P], in []T, mark uint64) (changes, bool) {
+	var ch changes
+	before, seen := len(t.byKey), 0
+	for i := range in {
+		p := P(&in[i])
+		v, ok := versionOf(p)
+		if !ok {
+			return ch, false
+		}
+		key := types.NamespacedName{Namespace: p.GetNamespace(), Name: p.GetName()}
+		e := t.byKey[key]
+		switch {
+		case e == nil:
+			t.byKey[key] = &tracked[P]{obj: p, version: v, mark: mark}
+			ch.keys = append(ch.keys, key)
+			continue
+		case e.mark == mark:
+			return ch, false
+		}
+		seen++
+		e.mark = mark
+		switch {
+		case e.version != v:
+			e.version, e.obj = v, p
+			ch.keys = append(ch.keys, key)
+		case e.obj != p:
+			e.obj = p
+			ch.moved = append(ch.moved, key)
+		}
+	}
+	if seen < before {
+		for key, e := range t.byKey {
+			if e.mark != mark {
+				delete(t.byKey, key)
+				ch.keys = append(ch.keys, key)
+			}
+		}
+	}
+	return ch, true
+}
+
+func compareKeys(a, b types.NamespacedName) int {
+	return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
+}
+
+// apply brings the index's map and sorted list of one kind up to date with the table.
+func apply[P comparable](t *table[P], byKey map[types.NamespacedName]P, sorted []P, ch changes) []P {
+	for _, key := range ch.keys {
+		i, found := slices.BinarySearchFunc(t.keys, key, compareKeys)
+		e := t.byKey[key]
+		switch {
+		case e == nil:
+			delete(byKey, key)
+			if found {
+				t.keys, sorted = slices.Delete(t.keys, i, i+1), slices.Delete(sorted, i, i+1)
+			}
+		case found:
+			byKey[key], sorted[i] = e.obj, e.obj
+		default:
+			byKey[key] = e.obj
+			t.keys, sorted = slices.Insert(t.keys, i, key), slices.Insert(sorted, i, e.obj)
+		}
+	}
+	for _, key := range ch.moved {
+		i, _ := slices.BinarySearchFunc(t.keys, key, compareKeys)
+		byKey[key], sorted[i] = t.byKey[key].obj, t.byKey[key].obj
+	}
+	return sorted
+}
+
+// delta is what one incremental compile changed.
+type delta struct {
+	// routes are the routes to compile again, rtos the RouteOptions whose status to
+	// compute again.
+	routes, rtos map[types.NamespacedName]bool
+	// replaced are the route compiles no longer in use, added the new ones.
+	replaced map[*routeIR]bool
+	added    []*routeIR
+}
+
+// deltaLimit is how many changed routes and RouteOptions an incremental compile takes.
+func deltaLimit(in *Inputs) int {
+	return 16 + (len(in.HTTPRoutes)+len(in.RouteOptions))/32
+}
+
+// compileDelta compiles in starting from the previous compile, when only a few
+// HTTPRoutes and RouteOptions changed. It reports false when it cannot; the caller
+// then compiles everything.
+func (k *Compiler) compileDelta(in *Inputs) (Result, bool) {
+	c := k.prev
+	k.prev = nil
+	env := buildEnvIndex(in)
+	if c == nil || environment(in, env) != c.env || !sameEnvironment(c.idx, env) {
+		return Result{}, false
+	}
+	k.mark++
+	routes, ok := diffObjects(k.routeTable, in.HTTPRoutes, k.mark)
+	if !ok {
+		return Result{}, false
+	}
+	rtos, ok := diffObjects(k.rtoTable, in.RouteOptions, k.mark)
+	if !ok || len(routes.keys)+len(rtos.keys) > deltaLimit(in) {
+		return Result{}, false
+	}
+	c.in = in
+	c.adoptEnvironment(env)
+	c.idx.sortedRoutes = apply(k.routeTable, c.idx.routes, c.idx.sortedRoutes, routes)
+	c.idx.sortedRTOs = apply(k.rtoTable, c.idx.rtos, c.idx.sortedRTOs, rtos)
+	c.refreshMoved(routes.moved, rtos.moved)
+	d := &delta{routes: map[types.NamespacedName]bool{}, rtos: map[types.NamespacedName]bool{}, replaced: map[*routeIR]bool{}}
+	for _, key := range routes.keys {
+		d.routes[key] = true
+		for _, opt := range c.targetedBy[key] {
+			d.rtos[nsName(opt.obj)] = true
+		}
+	}
+	c.applyRouteOptions(rtos.keys, d)
+	c.applyRoutes(d)
+	if len(d.replaced) > 0 || len(d.added) > 0 {
+		for _, gw := range c.relayout(d) {
+			c.snapshots[gw.key] = c.buildSnapshot(gw)
+		}
+	}
+	res := c.deltaResult(k, d)
+	k.prev = c
+	return res, true
+}
+
+// adoptEnvironment points the compiled objects of the environment (unchanged) at the
+// new inputs.
+func (c *compiler) adoptEnvironment(env *index) {
+	env.routes, env.sortedRoutes, env.rtos, env.sortedRTOs = c.idx.routes, c.idx.sortedRoutes, c.idx.rtos, c.idx.sortedRTOs
+	c.idx = env
+	for _, gw := range c.gateways {
+		gw.obj = env.gateways[gw.key]
+		for _, l := range gw.listeners {
+			l.spec = &gw.obj.Spec.Listeners[l.index]
+		}
+	}
+	for key, u := range c.upstreams {
+		u.obj = env.upstreams[key]
+	}
+	for key, v := range c.vhos {
+		v.obj = env.vhos[key]
+		v.state.obj = v.obj
+	}
+	c.jwtCache = map[jwtKey]*effectiveJwt{}
+}
+
+// refreshMoved points the compiles of objects at a new address there.
+func (c *compiler) refreshMoved(routes, rtos []types.NamespacedName) {
+	for _, key := range routes {
+		if ir := c.routes[key]; ir != nil {
+			ir.obj = c.idx.routes[key]
+		}
+	}
+	for _, key := range rtos {
+		if ir := c.rtos[key]; ir != nil {
+			ir.obj = c.idx.rtos[key]
+		}
+	}
+}
+
+// applyRouteOptions compiles the changed RouteOptions and marks the routes they may
+// apply to, before and after the change.
+func (c *compiler) applyRouteOptions(keys []types.NamespacedName, d *delta) {
+	for _, key := range keys {
+		d.rtos[key] = true
+		for _, rk := range c.extRefBy[key] {
+			d.routes[rk] = true
+		}
+		if old := c.rtos[key]; old != nil {
+			for _, rk := range old.targets {
+				d.routes[rk] = true
+				c.targetedBy[rk] = slices.DeleteFunc(slices.Clone(c.targetedBy[rk]), func(o *rtoIR) bool { return o == old })
+			}
+			delete(c.cache.rtos, old.uid)
+			delete(c.rtos, key)
+		}
+		o := c.idx.rtos[key]
+		if o == nil {
+			continue
+		}
+		ir := c.cachedRTO(o)
+		c.rtos[key] = ir
+		for _, rk := range ir.targets {
+			d.routes[rk] = true
+			c.targetedBy[rk] = append(c.targetedBy[rk], ir)
+		}
+	}
+}
+
+// routeOptionsOf are the RouteOptions targeting a route of ours, oldest first.
+func (c *compiler) routeOptionsOf(key types.NamespacedName) []*rtoIR {
+	list := c.targetedBy[key]
+	if len(list) == 0 {
+		return nil
+	}
+	list = slices.Clone(list)
+	if len(list) > 1 {
+		slices.SortFunc(list, func(a, b *rtoIR) int { return olderFirst(a.obj, b.obj) })
+		list = slices.Compact(list)
+	}
+	return list
+}
+
+// applyRoutes compiles the marked routes again (reusing those whose cache key did not
+// change) and marks the RouteOptions whose status may change.
+func (c *compiler) applyRoutes(d *delta) {
+	for _, key := range slices.SortedFunc(maps.Keys(d.routes), compareKeys) {
+		old := c.routes[key]
+		var ir *routeIR
+		delete(c.rtoByRoute, key)
+		if r := c.idx.routes[key]; c.routeIsOurs(r) {
+			if list := c.routeOptionsOf(key); list != nil {
+				c.rtoByRoute[key] = list
+			}
+			ir = c.compileRoute(r)
+		}
+		if ir == old {
+			continue
+		}
+		for _, opt := range c.targetedBy[key] {
+			d.rtos[nsName(opt.obj)] = true
+		}
+		if old != nil {
+			d.replaced[old] = true
+			c.dropExtRefs(old, d)
+			delete(c.routes, key)
+		}
+		if ir != nil {
+			d.added = append(d.added, ir)
+			c.routes[key] = ir
+			c.addExtRefs(ir)
+			for _, rk := range ir.extRefKeys {
+				d.rtos[rk] = true
+			}
+		}
+	}
+}
+
+// addExtRefs records the route under the RouteOptions its ExtensionRef filters name.
+func (c *compiler) addExtRefs(ir *routeIR) {
+	for _, key := range ir.extRefKeys {
+		c.extRefBy[key] = append(c.extRefBy[key], ir.key)
+	}
+}
+
+func (c *compiler) dropExtRefs(ir *routeIR, d *delta) {
+	for _, key := range ir.extRefKeys {
+		d.rtos[key] = true
+		list := slices.DeleteFunc(slices.Clone(c.extRefBy[key]), func(k types.NamespacedName) bool { return k == ir.key })
+		if len(list) == 0 {
+			delete(c.extRefBy, key)
+		} else {
+			c.extRefBy[key] = list
+		}
+	}
+}
+
+// relayout takes the replaced routes off the listeners and puts the added ones on. It
+// returns the Gateways whose snapshot changes.
+func (c *compiler) relayout(d *delta) []*gatewayIR {
+	added := map[*listenerIR][]*attachment{}
+	slices.SortFunc(d.added, func(a, b *routeIR) int { return compareKeys(a.key, b.key) })
+	for _, ir := range d.added {
+		for _, a := range ir.attachments {
+			if gw := c.ourGateway(a.gw); gw != nil && gw.byName[a.listener] != nil {
+				l := gw.byName[a.listener]
+				added[l] = addAttachment(added[l], ir, a.hostnames)
+			}
+		}
+	}
+	var out []*gatewayIR
+	for _, gw := range c.gateways {
+		changed := false
+		for _, l := range gw.listeners {
+			changed = relayoutListener(l, d.replaced, added[l]) || changed
+		}
+		if changed {
+			out = append(out, gw)
+		}
+	}
+	return out
+}
+
+// relayoutListener replaces the attachments (and routes of each domain) of the
+// replaced routes with the added ones, and reports whether a domain changed.
+func relayoutListener(l *listenerIR, replaced map[*routeIR]bool, added []*attachment) bool {
+	touched := map[string]bool{}
+	l.attachments = slices.DeleteFunc(l.attachments, func(a *attachment) bool {
+		if replaced[a.route] {
+			for _, h := range a.hostnames {
+				touched[h] = true
+			}
+			return true
+		}
+		return false
+	})
+	l.attachments = append(l.attachments, added...)
+	byDomain := map[string][]flatRoute{}
+	for _, a := range added {
+		appendFlat(byDomain, a, "")
+		for _, h := range a.hostnames {
+			touched[h] = true
+		}
+	}
+	if l.vhosts == nil {
+		return false
+	}
+	for domain := range touched {
+		st := l.vhosts[domain]
+		if st == nil {
+			st = &vhostState{}
+			l.vhosts[domain] = st
+		}
+		st.flat = slices.DeleteFunc(st.flat, func(f flatRoute) bool { return replaced[f.route] })
+		fresh := byDomain[domain]
+		slices.SortFunc(fresh, comparePrecedence)
+		st.flat, st.vh = mergeFlat(st.flat, fresh), nil
+		if len(st.flat) == 0 {
+			delete(l.vhosts, domain)
+		}
+	}
+	return len(touched) > 0
+}
+
+// mergeFlat merges two lists in precedence order.
+func mergeFlat(a, b []flatRoute) []flatRoute {
+	if len(b) == 0 {
+		return a
+	}
+	out := make([]flatRoute, 0, len(a)+len(b))
+	for _, f := range b {
+		i, _ := slices.BinarySearchFunc(a, f, comparePrecedence)
+		out = append(append(out, a[:i]...), f)
+		a = a[i:]
+	}
+	return append(out, a...)
+}
+
+// deltaResult is the result of an incremental compile: the statuses of what changed
+// computed again, the others as before.
+func (c *compiler) deltaResult(k *Compiler, d *delta) Result {
+	c.res = newResult(len(c.routes), len(c.rtos))
+	c.writeEnvironmentStatuses()
+	for _, gw := range c.gateways {
+		c.res.Gateways[gw.key] = gw.status()
+	}
+	for key, snap := range c.snapshots {
+		c.res.Snapshots[key] = snap
+	}
+	for key := range d.routes {
+		if ir := c.routes[key]; ir != nil {
+			if ir.statuses == nil {
+				ir.statuses = c.routeStatus(ir)
+			}
+			k.sharedRoutes[key] = copyParentStatuses(ir.statuses)
+		} else {
+			delete(k.sharedRoutes, key)
+		}
+	}
+	for key := range d.rtos {
+		delete(k.sharedRTOs, key)
+		if o := c.idx.rtos[key]; o != nil {
+			if st := c.routeOptionStatus(o, c.extRefRoutesOf(c.rtos[key])); st != nil {
+				k.sharedRTOs[key] = copyPolicyStatus(*st)
+			}
+		}
+	}
+	k.checkShared(c)
+	c.res.HTTPRoutes, c.res.RouteOptions = maps.Clone(k.sharedRoutes), maps.Clone(k.sharedRTOs)
+	return c.res
+}
+
+// extRefRoutesOf lists the routes whose ExtensionRef filters name opt, in route order.
+func (c *compiler) extRefRoutesOf(opt *rtoIR) []*routeIR {
+	keys := slices.SortedFunc(slices.Values(c.extRefBy[nsName(opt.obj)]), compareKeys)
+	var out []*routeIR
+	for _, key := range slices.Compact(keys) {
+		ir := c.routes[key]
+		if ir != nil && slices.ContainsFunc(ir.rules, func(r *ruleIR) bool { return slices.Contains(r.extRefs, opt) }) {
+			out = append(out, ir)
+		}
+	}
+	return out
+}
+
+// checkShared makes sure the statuses handed out earlier, which the next result shares,
+// were not changed by the caller; a changed one is copied again.
+func (k *Compiler) checkShared(c *compiler) {
+	for key, st := range k.sharedRoutes {
+		if ir := c.routes[key]; !sameParentStatuses(st, ir.statuses) {
+			k.sharedRoutes[key] = copyParentStatuses(ir.statuses)
+		}
+	}
+	for key, st := range k.sharedRTOs {
+		if want := c.rtos[key].status; !samePolicyStatus(st, *want) {
+			k.sharedRTOs[key] = copyPolicyStatus(*want)
+		}
+	}
+}
+
+func sameParentStatuses(a, b []gwv1.RouteParentStatus) bool {
+	return slices.EqualFunc(a, b, func(x, y gwv1.RouteParentStatus) bool {
+		return x.ParentRef == y.ParentRef && x.ControllerName == y.ControllerName && slices.Equal(x.Conditions, y.Conditions)
+	})
+}
+
+func samePolicyStatus(a, b gatewayv1.PolicyStatus) bool {
+	return slices.Equal(a.Conditions, b.Conditions) && slices.EqualFunc(a.Ancestors, b.Ancestors, func(x, y gatewayv1.PolicyAncestorStatus) bool {
+		return x.AncestorRef == y.AncestorRef && x.ControllerName == y.ControllerName && slices.Equal(x.Conditions, y.Conditions)
+	})
+}
+
+// newResult is an empty result sized for the routes and RouteOptions.
+func newResult(routes, rtos int) Result {
+	return Result{
+		Snapshots:          map[types.NamespacedName]*snapshotv1.Snapshot{},
+		GatewayClasses:     map[string][]metav1.Condition{},
+		Gateways:           map[types.NamespacedName]gwv1.GatewayStatus{},
+		HTTPRoutes:         make(map[types.NamespacedName][]gwv1.RouteParentStatus, routes),
+		VirtualHostOptions: map[types.NamespacedName]gatewayv1.PolicyStatus{},
+		RouteOptions:       make(map[types.NamespacedName]gatewayv1.PolicyStatus, rtos),
+		Upstreams:          map[types.NamespacedName]gloov1.UpstreamStatus{},
+	}
+}
+
+// sameEnvironment reports whether the objects of the environment are those of the
+// previous compile, or equal to them: versions alone do not prove it when objects
+// are given again with the same versions but other content.
+func sameEnvironment(prev, next *index) bool {
+	return sameObjects(prev.classes, next.classes) && sameObjects(prev.gateways, next.gateways) &&
+		sameObjects(prev.services, next.services) && sameObjects(prev.secrets, next.secrets) &&
+		sameObjects(prev.upstreams, next.upstreams) && sameObjects(prev.vhos, next.vhos) &&
+		sameObjects(prev.namespaces, next.namespaces) && sameGrants(prev.grants, next.grants)
+}
+
+func sameObjects[K comparable, P comparable](prev, next map[K]P) bool {
+	if len(prev) != len(next) {
+		return false
+	}
+	for key, p := range next {
+		if q, ok := prev[key]; !ok || (q != p && !equality.Semantic.DeepEqual(q, p)) {
+			return false
+		}
+	}
+	return true
+}
+
+func sameGrants(prev, next map[string][]*gwv1.ReferenceGrant) bool {
+	if len(prev) != len(next) {
+		return false
+	}
+	for ns, list := range next {
+		if !slices.EqualFunc(prev[ns], list, func(a, b *gwv1.ReferenceGrant) bool { return a == b || equality.Semantic.DeepEqual(a, b) }) {
+			return false
+		}
+	}
+	return true
+}
