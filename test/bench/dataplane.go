@@ -1,12 +1,14 @@
 package bench
 
 import (
+	"context"
 	"fmt"
 	"io"
 )
 
 // fixture is everything the data-plane scenarios share.
 type fixture struct {
+	ctx     context.Context // ends the scenarios early (Ctrl-C)
 	cfg     Config
 	dir     string
 	log     io.Writer
@@ -37,8 +39,8 @@ func (f *fixture) system(name string) *system {
 }
 
 // newFixture starts the backend, mints the keys and tokens, and starts every system.
-func newFixture(cfg Config, dir string, log io.Writer) (*fixture, error) {
-	f := &fixture{cfg: cfg, dir: dir, log: log}
+func newFixture(ctx context.Context, cfg Config, dir string, log io.Writer) (*fixture, error) {
+	f := &fixture{ctx: ctx, cfg: cfg, dir: dir, log: log}
 	var err error
 	if f.backend, err = startBackend(); err != nil {
 		return nil, err

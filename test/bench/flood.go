@@ -30,6 +30,9 @@ func (f *fixture) runFloods() []floodRow {
 			continue
 		}
 		for _, kind := range kinds {
+			if f.ctx.Err() != nil {
+				return rows
+			}
 			t := Target{URL: s.url, Body: requestBody, Token: fixed(f.bad[kind]), Want: http.StatusUnauthorized}
 			r := ClosedLoop(t, 16, f.cfg.FloodStep)
 			rows = append(rows, floodRow{system: name, kind: kind, perSecond: r.RPS(), requests: r.Requests,

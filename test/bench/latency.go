@@ -33,6 +33,9 @@ func (f *fixture) runHalfRate(sat float64) halfRate {
 	}
 	for round := range f.cfg.Rounds {
 		for _, name := range h.systemSet {
+			if f.ctx.Err() != nil {
+				return h
+			}
 			s := f.system(name)
 			OpenLoop(s.target(), h.rate, h.workers, f.cfg.Warmup)
 			r := OpenLoop(s.target(), h.rate, h.workers, f.cfg.Step)
@@ -66,6 +69,9 @@ func (f *fixture) runStreaming() map[string]*streamStats {
 				out[name] = &streamStats{}
 			}
 			for range max(1, f.cfg.StreamRequests/f.cfg.Rounds) {
+				if f.ctx.Err() != nil {
+					return out
+				}
 				streamOnce(c, s, out[name])
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/util/retry"
 
 	"github.com/claimgate/claimgate/test/stack"
 )
@@ -106,15 +107,19 @@ feed:
 
 // setTutorialClaim sets the claim value of the tutorial's RouteOption openai-opt.
 func (c *cp) setTutorialClaim(ctx context.Context, model string) error {
-	u := &unstructured.Unstructured{}
-	u.SetGroupVersionKind(routeOptionGVK)
-	if err := c.client.Get(ctx, clientKey(stack.GatewayNamespace, "openai-opt"), u); err != nil {
-		return fmt.Errorf("reading RouteOption openai-opt: %w", err)
-	}
-	if err := unstructured.SetNestedField(u.Object, rbacOptions(model), "spec", "options"); err != nil {
-		return fmt.Errorf("setting the claim: %w", err)
-	}
-	if err := c.client.Update(ctx, u); err != nil {
+	// The controller writes the status meanwhile: retry on a conflict.
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		u := &unstructured.Unstructured{}
+		u.SetGroupVersionKind(routeOptionGVK)
+		if err := c.client.Get(ctx, clientKey(stack.GatewayNamespace, "openai-opt"), u); err != nil {
+			return err
+		}
+		if err := unstructured.SetNestedField(u.Object, rbacOptions(model), "spec", "options"); err != nil {
+			return err
+		}
+		return c.client.Update(ctx, u)
+	})
+	if err != nil {
 		return fmt.Errorf("updating RouteOption openai-opt: %w", err)
 	}
 	return nil

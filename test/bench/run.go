@@ -26,7 +26,7 @@ type Results struct {
 func Run(ctx context.Context, cfg Config, dir string, log io.Writer) (*Results, error) {
 	res := &Results{Config: cfg, Started: time.Now()}
 	logf := func(format string, a ...any) { fmt.Fprintf(log, format+"\n", a...) }
-	f, err := newFixture(cfg, dir, log)
+	f, err := newFixture(ctx, cfg, dir, log)
 	if err != nil {
 		return nil, fmt.Errorf("starting the data-plane systems: %w", err)
 	}
@@ -42,7 +42,7 @@ func Run(ctx context.Context, cfg Config, dir string, log io.Writer) (*Results, 
 	res.streams = f.runStreaming()
 	res.floods = f.runFloods()
 	f.stopProxies()
-	if !cfg.SkipControlPlane {
+	if !cfg.SkipControlPlane && ctx.Err() == nil {
 		res.cp, res.cpErr = runCPScenario(ctx, cfg, dir, f, logf)
 	}
 	f.close()

@@ -33,6 +33,9 @@ func (f *fixture) runThroughput() throughput {
 	for round := range f.cfg.Rounds {
 		for _, conc := range f.cfg.Concurrency {
 			for _, s := range f.systems {
+				if f.ctx.Err() != nil {
+					return out
+				}
 				if s.unavailable != "" {
 					continue
 				}
