@@ -137,13 +137,7 @@ func startController(ctx context.Context) (<-chan error, error) {
 	return done, nil
 }
 
-// newNamespace creates a fresh namespace for one test (namespaces never finish deleting).
-func newNamespace(t *testing.T) string {
-	t.Helper()
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "cg-"}}
-	require.NoError(t, env.Client.Create(context.Background(), ns))
-	return ns.Name
-}
+func newNamespace(t *testing.T) string { return env.Namespace(t) }
 
 // applyTutorial applies the tutorial's manifests (files named by prefix, e.g. "00", "10")
 // with kubectl, moved from gloo-system into ns.

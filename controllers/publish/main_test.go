@@ -3,8 +3,6 @@ package publish
 import (
 	"context"
 	"crypto/x509"
-	"fmt"
-	"os"
 	"testing"
 	"time"
 
@@ -12,8 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
 	"github.com/claimgate/claimgate/test/testenv"
@@ -21,27 +17,9 @@ import (
 
 var env *testenv.Env
 
-func TestMain(m *testing.M) {
-	var err error
-	env, err = testenv.Start()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	if err := env.Stop(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testenv.Main(m, &env) }
 
-// newNamespace creates a fresh namespace for one test (namespaces never finish deleting).
-func newNamespace(t *testing.T) string {
-	t.Helper()
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "publish-"}}
-	require.NoError(t, env.Client.Create(context.Background(), ns))
-	return ns.Name
-}
+func newNamespace(t *testing.T) string { return env.Namespace(t) }
 
 // memoryBundle issues a CA, a server certificate for localhost and 127.0.0.1 and a client
 // certificate without touching the API.

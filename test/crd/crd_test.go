@@ -5,13 +5,10 @@ package crd_test
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
@@ -27,19 +24,7 @@ import (
 
 var env *testenv.Env
 
-func TestMain(m *testing.M) {
-	var err error
-	env, err = testenv.Start()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	if err := env.Stop(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testenv.Main(m, &env) }
 
 func seedManifests(t *testing.T) []string {
 	t.Helper()
@@ -112,15 +97,7 @@ spec:
 	}
 }
 
-var nameCounter int
-
-func newNamespace(t *testing.T) string {
-	t.Helper()
-	nameCounter++
-	ns := fmt.Sprintf("crd-%d-%d", time.Now().UnixNano()%100000, nameCounter)
-	require.NoError(t, env.Client.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
-	return ns
-}
+func newNamespace(t *testing.T) string { return env.Namespace(t) }
 
 func decode(t *testing.T, ns, doc string) *unstructured.Unstructured {
 	t.Helper()
