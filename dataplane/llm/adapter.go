@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 
 	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
 )
@@ -20,6 +21,7 @@ type Adapter struct {
 	apiVersion  string
 	azurePath   string // /openai/deployments/<deployment>/chat/completions
 	azureQuery  string // api-version=<v>
+	geminiBase  string // /<api version>/openai: Gemini's OpenAI-compatible API
 }
 
 // Compile validates u and precompiles it. Errors never contain the key.
@@ -70,6 +72,11 @@ func (a *Adapter) compileProviderSpecific(u *snapshotv1.LlmUpstream) error {
 		}
 		a.azurePath = "/openai/deployments/" + url.PathEscape(u.GetDeploymentName()) + "/chat/completions"
 		a.azureQuery = url.Values{"api-version": {a.apiVersion}}.Encode()
+	case snapshotv1.LlmProvider_GEMINI:
+		if a.apiVersion == "" {
+			a.apiVersion = DefaultGeminiAPIVersion
+		}
+		a.geminiBase = "/" + url.PathEscape(a.apiVersion) + "/openai"
 	}
 	return nil
 }
@@ -104,5 +111,12 @@ func (a *Adapter) Rewrite(out *http.Request) {
 		out.URL.Path = a.azurePath
 		out.URL.RawPath = ""
 		out.URL.RawQuery = a.azureQuery
+	case "X-Goog-Api-Key":
+		// OpenAI-style paths go to Gemini's OpenAI-compatible API; native Gemini paths
+		// (/v1beta/models/...) pass unchanged.
+		if rest, ok := strings.CutPrefix(out.URL.Path, "/v1/"); ok {
+			out.URL.Path = a.geminiBase + "/" + rest
+			out.URL.RawPath = ""
+		}
 	}
 }

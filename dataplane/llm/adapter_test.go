@@ -13,6 +13,7 @@ import (
 func TestAdapterRewrite(t *testing.T) {
 	tests := map[string]struct {
 		up          *snapshotv1.LlmUpstream
+		path        string // the request's path; /v1/chat/completions when empty
 		wantURL     string
 		wantHost    string
 		wantHeaders map[string]string
@@ -53,12 +54,25 @@ func TestAdapterRewrite(t *testing.T) {
 			wantHeaders: map[string]string{"api-key": "az"},
 			wantAbsent:  []string{"Authorization"},
 		},
-		"gemini": {
+		"gemini: an OpenAI path goes to the OpenAI-compatible API": {
 			up:          &snapshotv1.LlmUpstream{Provider: snapshotv1.LlmProvider_GEMINI, AuthToken: "g"},
-			wantURL:     "https://generativelanguage.googleapis.com:443/v1/chat/completions",
+			wantURL:     "https://generativelanguage.googleapis.com:443/v1beta/openai/chat/completions",
 			wantHost:    "generativelanguage.googleapis.com",
 			wantHeaders: map[string]string{"x-goog-api-key": "g"},
 			wantAbsent:  []string{"Authorization"},
+		},
+		"gemini with an explicit api version": {
+			up:          &snapshotv1.LlmUpstream{Provider: snapshotv1.LlmProvider_GEMINI, AuthToken: "g", ApiVersion: "v1"},
+			wantURL:     "https://generativelanguage.googleapis.com:443/v1/openai/chat/completions",
+			wantHost:    "generativelanguage.googleapis.com",
+			wantHeaders: map[string]string{"x-goog-api-key": "g"},
+		},
+		"gemini: a native path passes unchanged": {
+			up:          &snapshotv1.LlmUpstream{Provider: snapshotv1.LlmProvider_GEMINI, AuthToken: "g"},
+			path:        "/v1beta/models/gemini-2.0-flash:generateContent",
+			wantURL:     "https://generativelanguage.googleapis.com:443/v1beta/models/gemini-2.0-flash:generateContent",
+			wantHost:    "generativelanguage.googleapis.com",
+			wantHeaders: map[string]string{"x-goog-api-key": "g"},
 		},
 		"custom plain endpoint": {
 			up: &snapshotv1.LlmUpstream{
@@ -80,7 +94,11 @@ func TestAdapterRewrite(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			a, err := Compile(tc.up)
 			require.NoError(t, err)
-			out := httptest.NewRequest(http.MethodPost, "http://gw:8080/v1/chat/completions", nil)
+			path := tc.path
+			if path == "" {
+				path = "/v1/chat/completions"
+			}
+			out := httptest.NewRequest(http.MethodPost, "http://gw:8080"+path, nil)
 			out.Header.Set("Authorization", "Bearer client-token")
 			a.Rewrite(out)
 			require.Equal(t, tc.wantURL, out.URL.String())

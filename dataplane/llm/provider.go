@@ -10,6 +10,7 @@ import (
 const (
 	DefaultAnthropicVersion = "2023-06-01"
 	DefaultAzureAPIVersion  = "2024-10-21"
+	DefaultGeminiAPIVersion = "v1beta"
 )
 
 // provider describes where one provider is and where its key goes.
