@@ -190,6 +190,9 @@ func (k *Compiler) rememberState(c *compiler) {
 	if c.env == "" {
 		return
 	}
+	// The statuses are kept and reused: hand out copies.
+	k.routeOut, k.rtoOut = newRouteHandout(c.res.HTTPRoutes), newRTOHandout(c.res.RouteOptions)
+	c.res.HTTPRoutes, c.res.RouteOptions = maps.Clone(k.routeOut.shared), maps.Clone(k.rtoOut.shared)
 	routes, ok := newTable(c.idx.sortedRoutes, k.mark)
 	if !ok {
 		return
@@ -200,7 +203,5 @@ func (k *Compiler) rememberState(c *compiler) {
 	}
 	k.routeTable, k.rtoTable = routes, rtos
 	c.snapshots = maps.Clone(c.res.Snapshots)
-	k.sharedRoutes, k.sharedRTOs = c.res.HTTPRoutes, c.res.RouteOptions
-	c.res.HTTPRoutes, c.res.RouteOptions = maps.Clone(k.sharedRoutes), maps.Clone(k.sharedRTOs)
 	k.prev = c
 }

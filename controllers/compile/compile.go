@@ -76,10 +76,10 @@ type Compiler struct {
 	mark       uint64
 	routeTable *table[*gwv1.HTTPRoute]
 	rtoTable   *table[*gatewayv1.RouteOption]
-	// sharedRoutes and sharedRTOs are the statuses handed out, which later results
-	// share while they are unchanged.
-	sharedRoutes map[types.NamespacedName][]gwv1.RouteParentStatus
-	sharedRTOs   map[types.NamespacedName]gatewayv1.PolicyStatus
+	// routeOut and rtoOut are the statuses handed out, which later results share
+	// while they are unchanged.
+	routeOut *handout[[]gwv1.RouteParentStatus]
+	rtoOut   *handout[gatewayv1.PolicyStatus]
 }
 
 // NewCompiler returns a Compiler with nothing remembered.

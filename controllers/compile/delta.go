@@ -403,7 +403,7 @@ func mergeFlat(a, b []flatRoute) []flatRoute {
 // deltaResult is the result of an incremental compile: the statuses of what changed
 // computed again, the others as before.
 func (c *compiler) deltaResult(k *Compiler, d *delta) Result {
-	c.res = newResult(len(c.routes), len(c.rtos))
+	c.res = newResult(0, 0)
 	c.writeEnvironmentStatuses()
 	for _, gw := range c.gateways {
 		c.res.Gateways[gw.key] = gw.status()
@@ -416,22 +416,36 @@ func (c *compiler) deltaResult(k *Compiler, d *delta) Result {
 			if ir.statuses == nil {
 				ir.statuses = c.routeStatus(ir)
 			}
-			k.sharedRoutes[key] = copyParentStatuses(ir.statuses)
+			k.routeOut.set(key, ir.statuses)
 		} else {
-			delete(k.sharedRoutes, key)
+			k.routeOut.remove(key)
 		}
 	}
 	for key := range d.rtos {
-		delete(k.sharedRTOs, key)
+		k.rtoOut.remove(key)
 		if o := c.idx.rtos[key]; o != nil {
 			if st := c.routeOptionStatus(o, c.extRefRoutesOf(c.rtos[key])); st != nil {
-				k.sharedRTOs[key] = copyPolicyStatus(*st)
+				k.rtoOut.set(key, *st)
 			}
 		}
 	}
-	k.checkShared(c)
-	c.res.HTTPRoutes, c.res.RouteOptions = maps.Clone(k.sharedRoutes), maps.Clone(k.sharedRTOs)
+	if k.routeOut.worn() {
+		k.routeOut = newRouteHandout(mirrors(k.routeOut))
+	}
+	if k.rtoOut.worn() {
+		k.rtoOut = newRTOHandout(mirrors(k.rtoOut))
+	}
+	c.res.HTTPRoutes, c.res.RouteOptions = k.routeOut.result(), k.rtoOut.result()
 	return c.res
+}
+
+// mirrors are the private copies of the statuses a handout holds.
+func mirrors[V any](h *handout[V]) map[types.NamespacedName]V {
+	out := make(map[types.NamespacedName]V, len(h.slotOf))
+	for key, i := range h.slotOf {
+		out[key] = h.slots[i].mirror
+	}
+	return out
 }
 
 // extRefRoutesOf lists the routes whose ExtensionRef filters name opt, in route order.
@@ -445,21 +459,6 @@ func (c *compiler) extRefRoutesOf(opt *rtoIR) []*routeIR {
 		}
 	}
 	return out
-}
-
-// checkShared makes sure the statuses handed out earlier, which the next result shares,
-// were not changed by the caller; a changed one is copied again.
-func (k *Compiler) checkShared(c *compiler) {
-	for key, st := range k.sharedRoutes {
-		if ir := c.routes[key]; !sameParentStatuses(st, ir.statuses) {
-			k.sharedRoutes[key] = copyParentStatuses(ir.statuses)
-		}
-	}
-	for key, st := range k.sharedRTOs {
-		if want := c.rtos[key].status; !samePolicyStatus(st, *want) {
-			k.sharedRTOs[key] = copyPolicyStatus(*want)
-		}
-	}
 }
 
 func sameParentStatuses(a, b []gwv1.RouteParentStatus) bool {

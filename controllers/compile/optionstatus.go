@@ -1,8 +1,6 @@
 package compile
 
 import (
-	"slices"
-
 	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
 )
 
@@ -13,7 +11,7 @@ func (c *compiler) writePolicyStatuses() {
 	extRefRoutes := c.extRefRoutes()
 	for _, o := range c.idx.sortedRTOs {
 		if st := c.routeOptionStatus(o, extRefRoutes[c.rtos[nsName(o)]]); st != nil {
-			c.res.RouteOptions[nsName(o)] = c.handOutPolicy(*st)
+			c.res.RouteOptions[nsName(o)] = *st
 		}
 	}
 }
@@ -42,14 +40,6 @@ func (c *compiler) routeOptionStatus(o *gatewayv1.RouteOption, extRefs []*routeI
 		}
 	}
 	return opt.status
-}
-
-// handOutPolicy returns a status for the result: a copy when a Compiler may reuse it.
-func (c *compiler) handOutPolicy(st gatewayv1.PolicyStatus) gatewayv1.PolicyStatus {
-	if c.env == "" {
-		return st
-	}
-	return copyPolicyStatus(st)
 }
 
 // statusSources are what a RouteOption's status is made from besides the option
@@ -144,16 +134,6 @@ func (c *compiler) extRefRoutes() map[*rtoIR][]*routeIR {
 				}
 			}
 		}
-	}
-	return out
-}
-
-// copyPolicyStatus copies the status down to the conditions, so that a caller changing
-// a result cannot change what a Compiler reuses.
-func copyPolicyStatus(in gatewayv1.PolicyStatus) gatewayv1.PolicyStatus {
-	out := gatewayv1.PolicyStatus{Conditions: slices.Clone(in.Conditions), Ancestors: slices.Clone(in.Ancestors)}
-	for i := range out.Ancestors {
-		out.Ancestors[i].Conditions = slices.Clone(out.Ancestors[i].Conditions)
 	}
 	return out
 }

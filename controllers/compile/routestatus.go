@@ -1,8 +1,6 @@
 package compile
 
 import (
-	"slices"
-
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
@@ -20,7 +18,7 @@ func (c *compiler) writeRouteStatuses() {
 		if ir.statuses == nil {
 			ir.statuses = c.routeStatus(ir)
 		}
-		c.res.HTTPRoutes[ir.key] = c.handOut(ir.statuses)
+		c.res.HTTPRoutes[ir.key] = ir.statuses
 	}
 }
 
@@ -38,24 +36,6 @@ func (c *compiler) routeStatus(ir *routeIR) []gwv1.RouteParentStatus {
 			conds = append(conds, condition(string(gwv1.RouteConditionPartiallyInvalid), true, ir.partial[0].reason, ir.partial.message(), gen))
 		}
 		out = append(out, gwv1.RouteParentStatus{ParentRef: p.ref, ControllerName: c.controllerName(), Conditions: conds})
-	}
-	return out
-}
-
-// handOut returns statuses for the result: a copy when a Compiler may reuse them.
-func (c *compiler) handOut(st []gwv1.RouteParentStatus) []gwv1.RouteParentStatus {
-	if c.env == "" {
-		return st
-	}
-	return copyParentStatuses(st)
-}
-
-// copyParentStatuses copies the statuses down to the conditions, so that a caller
-// changing a result cannot change what a Compiler reuses.
-func copyParentStatuses(in []gwv1.RouteParentStatus) []gwv1.RouteParentStatus {
-	out := slices.Clone(in)
-	for i := range out {
-		out[i].Conditions = slices.Clone(out[i].Conditions)
 	}
 	return out
 }
