@@ -73,7 +73,9 @@ type Compiler struct {
 	// only HTTPRoutes and RouteOptions changed; nil when it cannot.
 	prev *compiler
 	// mark numbers the compiles; routeTable and rtoTable are the versions compiled.
-	mark       uint64
+	mark uint64
+	// deltas counts the incremental compiles.
+	deltas     int
 	routeTable *table[*gwv1.HTTPRoute]
 	rtoTable   *table[*gatewayv1.RouteOption]
 	// routeOut and rtoOut are the statuses handed out, which later results share

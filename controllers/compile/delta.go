@@ -150,8 +150,11 @@ func deltaLimit(in *Inputs) int {
 func (k *Compiler) compileDelta(in *Inputs) (Result, bool) {
 	c := k.prev
 	k.prev = nil
+	if c == nil {
+		return Result{}, false
+	}
 	env := buildEnvIndex(in)
-	if c == nil || environment(in, env) != c.env || !sameEnvironment(c.idx, env) {
+	if environment(in, env) != c.env || !sameEnvironment(c.idx, env) {
 		return Result{}, false
 	}
 	k.mark++
@@ -172,7 +175,7 @@ func (k *Compiler) compileDelta(in *Inputs) (Result, bool) {
 	for _, key := range routes.keys {
 		d.routes[key] = true
 		for _, opt := range c.targetedBy[key] {
-			d.rtos[nsName(opt.obj)] = true
+			d.rtos[opt.key] = true
 		}
 	}
 	c.applyRouteOptions(rtos.keys, d)
@@ -184,6 +187,7 @@ func (k *Compiler) compileDelta(in *Inputs) (Result, bool) {
 	}
 	res := c.deltaResult(k, d)
 	k.prev = c
+	k.deltas++
 	return res, true
 }
 
@@ -282,7 +286,7 @@ func (c *compiler) applyRoutes(d *delta) {
 			continue
 		}
 		for _, opt := range c.targetedBy[key] {
-			d.rtos[nsName(opt.obj)] = true
+			d.rtos[opt.key] = true
 		}
 		if old != nil {
 			d.replaced[old] = true
@@ -450,7 +454,7 @@ func mirrors[V any](h *handout[V]) map[types.NamespacedName]V {
 
 // extRefRoutesOf lists the routes whose ExtensionRef filters name opt, in route order.
 func (c *compiler) extRefRoutesOf(opt *rtoIR) []*routeIR {
-	keys := slices.SortedFunc(slices.Values(c.extRefBy[nsName(opt.obj)]), compareKeys)
+	keys := slices.SortedFunc(slices.Values(c.extRefBy[opt.key]), compareKeys)
 	var out []*routeIR
 	for _, key := range slices.Compact(keys) {
 		ir := c.routes[key]

@@ -229,3 +229,85 @@ func randomChange(r *rand.Rand, in *Inputs) {
 		*in = shuffled(*in, r.Uint64())
 	}
 }
+
+// TestCompilerContentChanges changes the content of random routes and RouteOptions of
+// every golden case (and of generated inputs), in place as well as in new slices, and
+// requires a Compiler to agree with Compile after each change, compiling incrementally.
+func TestCompilerContentChanges(t *testing.T) {
+	cases, err := filepath.Glob("testdata/*.in.yaml")
+	require.NoError(t, err)
+	inputs := map[string]Inputs{"generated": generateInputs(40)}
+	for _, path := range cases {
+		inputs[filepath.Base(path)] = loadInputs(t, path)
+	}
+	for name, base := range inputs {
+		t.Run(name, func(t *testing.T) {
+			for seed := uint64(1); seed <= 4; seed++ {
+				r := rand.New(rand.NewPCG(seed, 7))
+				in := withVersions(base)
+				in.HTTPRoutes, in.RouteOptions = slices.Clone(in.HTTPRoutes), slices.Clone(in.RouteOptions)
+				k := NewCompiler()
+				requireSameResult(t, Compile(in), k.Compile(in))
+				for step := range 12 {
+					before := k.deltas
+					contentChange(r, &in, step)
+					requireSameResult(t, Compile(in), k.Compile(in))
+					require.Equal(t, before+1, k.deltas, "step %d compiled incrementally", step)
+				}
+			}
+		})
+	}
+}
+
+// contentChange changes one route or RouteOption (or adds or deletes one), giving it a
+// new resourceVersion as the API server does.
+func contentChange(r *rand.Rand, in *Inputs, step int) {
+	if len(in.HTTPRoutes) == 0 || len(in.RouteOptions) == 0 {
+		o := generatedRouteOption("gloo-system", 1000+step, "m")
+		o.ResourceVersion = "1"
+		in.RouteOptions = append(slices.Clip(in.RouteOptions), o)
+		return
+	}
+	i, j := r.IntN(len(in.HTTPRoutes)), r.IntN(len(in.RouteOptions))
+	route, opt := in.HTTPRoutes[i].DeepCopy(), in.RouteOptions[j].DeepCopy()
+	other := in.HTTPRoutes[r.IntN(len(in.HTTPRoutes))]
+	switch r.IntN(8) {
+	case 0:
+		route.Spec.Hostnames = []gwv1.Hostname{"a.example.com", "b.example.com"}[:r.IntN(3)]
+	case 1:
+		if len(route.Spec.Rules) > 0 {
+			route.Spec.Rules[0].Matches = []gwv1.HTTPRouteMatch{{Path: &gwv1.HTTPPathMatch{Type: ptr(gwv1.PathMatchExact), Value: ptr(fmt.Sprintf("/changed/%d", step))}}}
+		}
+	case 2:
+		if len(route.Spec.Rules) > 0 {
+			route.Spec.Rules[0].Filters = append(route.Spec.Rules[0].Filters, gwv1.HTTPRouteFilter{
+				Type:         gwv1.HTTPRouteFilterExtensionRef,
+				ExtensionRef: &gwv1.LocalObjectReference{Group: groupSolo, Kind: kindRouteOption, Name: gwv1.ObjectName(opt.Name)},
+			})
+		}
+	case 3:
+		route.Spec.ParentRefs = route.Spec.ParentRefs[:r.IntN(len(route.Spec.ParentRefs)+1)]
+	case 4:
+		if len(opt.Spec.TargetRefs) > 0 && other.Namespace == opt.Namespace {
+			opt.Spec.TargetRefs[0].Name = other.Name
+		}
+	case 5:
+		opt.Name, opt.UID, opt.ResourceVersion = fmt.Sprintf("added-%d", step), types.UID(fmt.Sprintf("uid-added-%d", step)), "1"
+		opt.CreationTimestamp = metav1.Unix(int64(step), 0)
+		in.RouteOptions = append(slices.Clip(in.RouteOptions), *opt)
+		return
+	case 6:
+		in.RouteOptions = slices.Delete(slices.Clone(in.RouteOptions), j, j+1)
+		return
+	default:
+		opt.Spec.Options.Rbac = nil
+	}
+	bump(&route.ObjectMeta)
+	bump(&opt.ObjectMeta)
+	if r.IntN(2) == 0 { // in place, as a caller reusing its slices does
+		in.HTTPRoutes[i], in.RouteOptions[j] = *route, *opt
+	} else {
+		in.HTTPRoutes, in.RouteOptions = slices.Clone(in.HTTPRoutes), slices.Clone(in.RouteOptions)
+		in.HTTPRoutes[i], in.RouteOptions[j] = *route, *opt
+	}
+}

@@ -37,7 +37,8 @@ type rtoIR struct {
 	// computed from; a Compiler reuses it while they stay the same.
 	status        *gatewayv1.PolicyStatus
 	statusSources []any
-	// uid is the option's uid and targets the routes its targetRefs may name.
+	// key and uid identify the option; targets are the routes its targetRefs may name.
+	key     types.NamespacedName
 	uid     types.UID
 	targets []types.NamespacedName
 }
@@ -91,7 +92,7 @@ func (c *compiler) compileStaged(ref optionRef, before, after *gatewayv1.JwtVhos
 }
 
 func (c *compiler) compileRTO(o *gatewayv1.RouteOption) *rtoIR {
-	ir := &rtoIR{obj: o, uid: o.UID, targets: routeTargets(o)}
+	ir := &rtoIR{obj: o, key: nsName(o), uid: o.UID, targets: routeTargets(o)}
 	state := newPolicyState(kindRouteOption, o)
 	prefix := o.Namespace + "/" + o.Name
 	if _, clash := c.idx.vhos[nsName(o)]; clash {
