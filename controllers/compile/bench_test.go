@@ -73,6 +73,34 @@ func BenchmarkCompileOneChange(b *testing.B) {
 	})
 }
 
+// BenchmarkCompileOneChangeNewSlices is BenchmarkCompileOneChange/compiler as the
+// controller calls it: every call gets the objects in new slices, in another order.
+func BenchmarkCompileOneChangeNewSlices(b *testing.B) {
+	const n = 10000
+	models := []string{"gpt-4o", "gpt-3.5-turbo"}
+	base := withVersions(generateInputs(n))
+	copies := []Inputs{shuffled(base, 1), shuffled(base, 2)}
+	k := NewCompiler()
+	k.Compile(copies[1])
+	b.ReportAllocs()
+	i := 0
+	cpu := startCPU()
+	for b.Loop() {
+		in := copies[i%2]
+		for j := range in.RouteOptions {
+			if in.RouteOptions[j].Name == "route-05000-opt" {
+				o := generatedRouteOption("gloo-system", n/2, models[i%2])
+				o.ResourceVersion = strconv.Itoa(i + 2)
+				in.RouteOptions[j] = o
+			}
+		}
+		i++
+		_ = k.Compile(in)
+	}
+	b.StopTimer()
+	cpu.report(b)
+}
+
 // reportHeap reports HeapInuse right after the last compile (garbage included) and
 // after a collection (what the result and the inputs keep alive).
 func reportHeap(b *testing.B, keep Result) {

@@ -193,11 +193,21 @@ func (k *Compiler) rememberState(c *compiler) {
 	// The statuses are kept and reused: hand out copies.
 	k.routeOut, k.rtoOut = newRouteHandout(c.res.HTTPRoutes), newRTOHandout(c.res.RouteOptions)
 	c.res.HTTPRoutes, c.res.RouteOptions = maps.Clone(k.routeOut.shared), maps.Clone(k.rtoOut.shared)
-	routes, ok := newTable(c.idx.sortedRoutes, k.mark)
+	routes, ok := newTable(c.idx.sortedRoutes, k.mark, func(key types.NamespacedName) **gwv1.HTTPRoute {
+		if ir := c.routes[key]; ir != nil {
+			return &ir.obj
+		}
+		return nil
+	})
 	if !ok {
 		return
 	}
-	rtos, ok := newTable(c.idx.sortedRTOs, k.mark)
+	rtos, ok := newTable(c.idx.sortedRTOs, k.mark, func(key types.NamespacedName) **gatewayv1.RouteOption {
+		if ir := c.rtos[key]; ir != nil {
+			return &ir.obj
+		}
+		return nil
+	})
 	if !ok {
 		return
 	}

@@ -15,25 +15,28 @@ import (
 	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
 )
 
-// tracked is what a Compiler remembers of one HTTPRoute or RouteOption: where it was
-// and the version compiled.
+// tracked is what a Compiler remembers of one HTTPRoute or RouteOption: where it was,
+// the version compiled and where its compile keeps it (nil when it has none).
 type tracked[P any] struct {
+	key     types.NamespacedName
 	obj     P
 	version objectVersion
 	mark    uint64
+	objRef  *P
 }
 
 // table remembers the HTTPRoutes or the RouteOptions of the previous compile.
 type table[P any] struct {
 	byKey map[types.NamespacedName]*tracked[P]
-	// keys are in namespace/name order, as the index's sorted list.
-	keys []types.NamespacedName
+	// sorted are the entries in namespace/name order, as the index's sorted list.
+	sorted []*tracked[P]
 }
 
-// changes are the keys of one kind that were added, changed or removed, and those at
-// a new address with the same version.
+// changes are the keys of one kind that were added, changed or removed, and whether
+// some objects are at a new address with the same version.
 type changes struct {
-	keys, moved []types.NamespacedName
+	keys  []types.NamespacedName
+	moved bool
 }
 
 // versionedPtr is a pointer to a versioned object type T.
@@ -42,24 +45,27 @@ type versionedPtr[T any] interface {
 	versioned
 }
 
-// newTable remembers the objects of sorted (one per key), with mark.
-func newTable[T any, P versionedPtr[T]](sorted []P, mark uint64) (*table[P], bool) {
-	t := &table[P]{byKey: make(map[types.NamespacedName]*tracked[P], len(sorted)), keys: make([]types.NamespacedName, 0, len(sorted))}
+// newTable remembers the objects of sorted (one per key), with mark; ref says where
+// the compile of each object keeps it.
+func newTable[T any, P versionedPtr[T]](sorted []P, mark uint64, ref func(types.NamespacedName) *P) (*table[P], bool) {
+	t := &table[P]{byKey: make(map[types.NamespacedName]*tracked[P], len(sorted)), sorted: make([]*tracked[P], 0, len(sorted))}
 	for _, p := range sorted {
 		v, ok := versionOf(p)
 		if !ok {
 			return nil, false
 		}
 		key := types.NamespacedName{Namespace: p.GetNamespace(), Name: p.GetName()}
-		t.byKey[key] = &tracked[P]{obj: p, version: v, mark: mark}
-		t.keys = append(t.keys, key)
+		e := &tracked[P]{key: key, obj: p, version: v, mark: mark, objRef: ref(key)}
+		t.byKey[key] = e
+		t.sorted = append(t.sorted, e)
 	}
 	return t, true
 }
 
-// diffObjects compares in with the table and updates the table. It reports false
-// when an object has no version or two objects share a key.
-func diffObjects[T any, P versionedPtr[T]](t *table[P], in []T, mark uint64) (changes, bool) {
+// diffObjects compares in with the table and updates the table, the index map of the
+// kind and the compiles of objects at a new address. It reports false when an object
+// has no version or two objects share a key.
+func diffObjects[T any, P versionedPtr[T]](t *table[P], idx map[types.NamespacedName]P, in []T, mark uint64) (changes, bool) {
 	var ch changes
 	before, seen := len(t.byKey), 0
 	for i := range in {
@@ -72,7 +78,7 @@ func diffObjects[T any, P versionedPtr[T]](t *table[P], in []T, mark uint64) (ch
 		e := t.byKey[key]
 		switch {
 		case e == nil:
-			t.byKey[key] = &tracked[P]{obj: p, version: v, mark: mark}
+			t.byKey[key] = &tracked[P]{key: key, obj: p, version: v, mark: mark}
 			ch.keys = append(ch.keys, key)
 			continue
 		case e.mark == mark:
@@ -85,8 +91,10 @@ func diffObjects[T any, P versionedPtr[T]](t *table[P], in []T, mark uint64) (ch
 			e.version, e.obj = v, p
 			ch.keys = append(ch.keys, key)
 		case e.obj != p:
-			e.obj = p
-			ch.moved = append(ch.moved, key)
+			e.obj, idx[key], ch.moved = p, p, true
+			if e.objRef != nil {
+				*e.objRef = p
+			}
 		}
 	}
 	if seen < before {
@@ -105,28 +113,37 @@ func compareKeys(a, b types.NamespacedName) int {
 }
 
 // apply brings the index's map and sorted list of one kind up to date with the table.
-func apply[P comparable](t *table[P], byKey map[types.NamespacedName]P, sorted []P, ch changes) []P {
+func apply[P any](t *table[P], byKey map[types.NamespacedName]P, sorted []P, ch changes) []P {
+	byEntryKey := func(e *tracked[P], key types.NamespacedName) int { return compareKeys(e.key, key) }
 	for _, key := range ch.keys {
-		i, found := slices.BinarySearchFunc(t.keys, key, compareKeys)
+		i, found := slices.BinarySearchFunc(t.sorted, key, byEntryKey)
 		e := t.byKey[key]
 		switch {
 		case e == nil:
 			delete(byKey, key)
 			if found {
-				t.keys, sorted = slices.Delete(t.keys, i, i+1), slices.Delete(sorted, i, i+1)
+				t.sorted, sorted = slices.Delete(t.sorted, i, i+1), slices.Delete(sorted, i, i+1)
 			}
 		case found:
-			byKey[key], sorted[i] = e.obj, e.obj
+			t.sorted[i], byKey[key], sorted[i] = e, e.obj, e.obj
 		default:
 			byKey[key] = e.obj
-			t.keys, sorted = slices.Insert(t.keys, i, key), slices.Insert(sorted, i, e.obj)
+			t.sorted, sorted = slices.Insert(t.sorted, i, e), slices.Insert(sorted, i, e.obj)
 		}
 	}
-	for _, key := range ch.moved {
-		i, _ := slices.BinarySearchFunc(t.keys, key, compareKeys)
-		byKey[key], sorted[i] = t.byKey[key].obj, t.byKey[key].obj
+	if ch.moved {
+		for i, e := range t.sorted {
+			sorted[i] = e.obj
+		}
 	}
 	return sorted
+}
+
+// track records where the compile of an object keeps it (nil: it has none).
+func track[P any](t *table[P], key types.NamespacedName, ref *P) {
+	if e := t.byKey[key]; e != nil {
+		e.objRef = ref
+	}
 }
 
 // delta is what one incremental compile changed.
@@ -158,11 +175,11 @@ func (k *Compiler) compileDelta(in *Inputs) (Result, bool) {
 		return Result{}, false
 	}
 	k.mark++
-	routes, ok := diffObjects(k.routeTable, in.HTTPRoutes, k.mark)
+	routes, ok := diffObjects(k.routeTable, c.idx.routes, in.HTTPRoutes, k.mark)
 	if !ok {
 		return Result{}, false
 	}
-	rtos, ok := diffObjects(k.rtoTable, in.RouteOptions, k.mark)
+	rtos, ok := diffObjects(k.rtoTable, c.idx.rtos, in.RouteOptions, k.mark)
 	if !ok || len(routes.keys)+len(rtos.keys) > deltaLimit(in) {
 		return Result{}, false
 	}
@@ -170,7 +187,6 @@ func (k *Compiler) compileDelta(in *Inputs) (Result, bool) {
 	c.adoptEnvironment(env)
 	c.idx.sortedRoutes = apply(k.routeTable, c.idx.routes, c.idx.sortedRoutes, routes)
 	c.idx.sortedRTOs = apply(k.rtoTable, c.idx.rtos, c.idx.sortedRTOs, rtos)
-	c.refreshMoved(routes.moved, rtos.moved)
 	d := &delta{routes: map[types.NamespacedName]bool{}, rtos: map[types.NamespacedName]bool{}, replaced: map[*routeIR]bool{}}
 	for _, key := range routes.keys {
 		d.routes[key] = true
@@ -180,6 +196,7 @@ func (k *Compiler) compileDelta(in *Inputs) (Result, bool) {
 	}
 	c.applyRouteOptions(rtos.keys, d)
 	c.applyRoutes(d)
+	k.track(c, rtos.keys, d)
 	if len(d.replaced) > 0 || len(d.added) > 0 {
 		for _, gw := range c.relayout(d) {
 			c.snapshots[gw.key] = c.buildSnapshot(gw)
@@ -189,6 +206,24 @@ func (k *Compiler) compileDelta(in *Inputs) (Result, bool) {
 	k.prev = c
 	k.deltas++
 	return res, true
+}
+
+// track records in the tables where the compiles of the changed objects keep them.
+func (k *Compiler) track(c *compiler, rtos []types.NamespacedName, d *delta) {
+	for _, key := range rtos {
+		var ref **gatewayv1.RouteOption
+		if ir := c.rtos[key]; ir != nil {
+			ref = &ir.obj
+		}
+		track(k.rtoTable, key, ref)
+	}
+	for key := range d.routes {
+		var ref **gwv1.HTTPRoute
+		if ir := c.routes[key]; ir != nil {
+			ref = &ir.obj
+		}
+		track(k.routeTable, key, ref)
+	}
 }
 
 // adoptEnvironment points the compiled objects of the environment (unchanged) at the
@@ -210,20 +245,6 @@ func (c *compiler) adoptEnvironment(env *index) {
 		v.state.obj = v.obj
 	}
 	c.jwtCache = map[jwtKey]*effectiveJwt{}
-}
-
-// refreshMoved points the compiles of objects at a new address there.
-func (c *compiler) refreshMoved(routes, rtos []types.NamespacedName) {
-	for _, key := range routes {
-		if ir := c.routes[key]; ir != nil {
-			ir.obj = c.idx.routes[key]
-		}
-	}
-	for _, key := range rtos {
-		if ir := c.rtos[key]; ir != nil {
-			ir.obj = c.idx.rtos[key]
-		}
-	}
 }
 
 // applyRouteOptions compiles the changed RouteOptions and marks the routes they may

@@ -253,6 +253,7 @@ func TestCompilerContentChanges(t *testing.T) {
 					contentChange(r, &in, step)
 					requireSameResult(t, Compile(in), k.Compile(in))
 					require.Equal(t, before+1, k.deltas, "step %d compiled incrementally", step)
+					requireCurrentObjects(t, k)
 				}
 			}
 		})
@@ -309,5 +310,27 @@ func contentChange(r *rand.Rand, in *Inputs, step int) {
 	} else {
 		in.HTTPRoutes, in.RouteOptions = slices.Clone(in.HTTPRoutes), slices.Clone(in.RouteOptions)
 		in.HTTPRoutes[i], in.RouteOptions[j] = *route, *opt
+	}
+}
+
+// requireCurrentObjects requires every kept compile to point at the current inputs.
+func requireCurrentObjects(t *testing.T, k *Compiler) {
+	t.Helper()
+	c := k.prev
+	require.NotNil(t, c)
+	for key, ir := range c.routes {
+		require.Same(t, c.idx.routes[key], ir.obj, "route %s", key)
+	}
+	for key, ir := range c.rtos {
+		require.Same(t, c.idx.rtos[key], ir.obj, "RouteOption %s", key)
+	}
+	for i, r := range c.idx.sortedRoutes {
+		require.Same(t, c.idx.routes[nsName(r)], r)
+		if i > 0 {
+			require.Negative(t, compareKeys(nsName(c.idx.sortedRoutes[i-1]), nsName(r)))
+		}
+	}
+	for _, o := range c.idx.sortedRTOs {
+		require.Same(t, c.idx.rtos[nsName(o)], o)
 	}
 }
