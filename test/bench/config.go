@@ -28,6 +28,8 @@ type Config struct {
 	SizeTimeout time.Duration
 	// SkipControlPlane leaves out the control-plane scenarios.
 	SkipControlPlane bool
+	// SkipDataPlane leaves out the data-plane scenarios.
+	SkipDataPlane bool
 }
 
 // Full is the configuration of `make bench`.

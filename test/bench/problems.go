@@ -6,6 +6,9 @@ import "fmt"
 // A system that could not be started (HAProxy without the package) is not a problem;
 // Unavailable names those.
 func (r *Results) Problems() []string {
+	if r.Config.SkipDataPlane {
+		return r.cpProblems()
+	}
 	var ps []string
 	add := func(format string, a ...any) { ps = append(ps, fmt.Sprintf(format, a...)) }
 	for _, s := range r.systems {

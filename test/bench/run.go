@@ -26,6 +26,16 @@ type Results struct {
 func Run(ctx context.Context, cfg Config, dir string, log io.Writer) (*Results, error) {
 	res := &Results{Config: cfg, Started: time.Now()}
 	logf := func(format string, a ...any) { fmt.Fprintf(log, format+"\n", a...) }
+	if cfg.SkipDataPlane {
+		b, err := startBackend()
+		if err != nil {
+			return nil, err
+		}
+		defer b.close()
+		res.cp, res.cpErr = runCPScenario(ctx, cfg, dir, b.port(), logf)
+		res.Elapsed = time.Since(res.Started)
+		return res, nil
+	}
 	f, err := newFixture(ctx, cfg, dir, log)
 	if err != nil {
 		return nil, fmt.Errorf("starting the data-plane systems: %w", err)
@@ -43,7 +53,7 @@ func Run(ctx context.Context, cfg Config, dir string, log io.Writer) (*Results, 
 	res.floods = f.runFloods()
 	f.stopProxies()
 	if !cfg.SkipControlPlane && ctx.Err() == nil {
-		res.cp, res.cpErr = runCPScenario(ctx, cfg, dir, f, logf)
+		res.cp, res.cpErr = runCPScenario(ctx, cfg, dir, f.backend.port(), logf)
 	}
 	f.close()
 	res.Elapsed = time.Since(res.Started)
@@ -58,13 +68,13 @@ func (f *fixture) stopProxies() {
 	}
 }
 
-func runCPScenario(ctx context.Context, cfg Config, dir string, f *fixture, logf func(string, ...any)) ([]cpRow, string) {
+func runCPScenario(ctx context.Context, cfg Config, dir string, backendPort int, logf func(string, ...any)) ([]cpRow, string) {
 	cpDir, err := os.MkdirTemp(dir, "controlplane-")
 	if err != nil {
 		return nil, err.Error()
 	}
 	logf("control plane: starting the API server, the controller and a proxy")
-	c, err := startCP(ctx, cpDir, cfg.Bin, f.backend.port())
+	c, err := startCP(ctx, cpDir, cfg.Bin, backendPort)
 	if err != nil {
 		return nil, err.Error()
 	}

@@ -30,6 +30,7 @@ func run() error {
 	rounds := flag.Int("rounds", 0, "rounds per scenario (0: the configuration's default)")
 	step := flag.Duration("step", 0, "duration of one measured step (0: the configuration's default)")
 	noCP := flag.Bool("skip-control-plane", false, "leave out the control-plane scenarios")
+	noDP := flag.Bool("skip-data-plane", false, "leave out the data-plane scenarios")
 	flag.Parse()
 
 	cfg := bench.Full(*bin)
@@ -37,7 +38,7 @@ func run() error {
 		cfg = bench.Smoke(*bin)
 	}
 	cfg = bench.Limit(cfg, *maxRoutes, *rounds, *step)
-	cfg.SkipControlPlane = *noCP
+	cfg.SkipControlPlane, cfg.SkipDataPlane = *noCP, *noDP
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	dir, err := os.MkdirTemp("", "claimgate-bench-")
