@@ -30,6 +30,9 @@ type table[P any] struct {
 	byKey map[types.NamespacedName]*tracked[P]
 	// sorted are the entries in namespace/name order, as the index's sorted list.
 	sorted []*tracked[P]
+	// pos are the entries by position in the input slice starting at base.
+	pos  []*tracked[P]
+	base P
 }
 
 // changes are the keys of one kind that were added, changed or removed, and whether
@@ -64,22 +67,28 @@ func newTable[T any, P versionedPtr[T]](sorted []P, mark uint64, ref func(types.
 
 // diffObjects compares in with the table and updates the table, the index map of the
 // kind and the compiles of objects at a new address. It reports false when an object
-// has no version or two objects share a key.
-func diffObjects[T any, P versionedPtr[T]](t *table[P], idx map[types.NamespacedName]P, in []T, mark uint64) (changes, bool) {
+// has no version or two objects share a key. meta returns an object's metadata.
+func diffObjects[T any, P versionedPtr[T]](t *table[P], idx map[types.NamespacedName]P, in []T, meta func(P) *metav1.ObjectMeta, mark uint64) (changes, bool) {
 	var ch changes
 	before, seen := len(t.byKey), 0
+	reposition(t, in)
 	for i := range in {
 		p := P(&in[i])
-		v, ok := versionOf(p)
-		if !ok {
+		m := meta(p)
+		v := objectVersion{uid: m.UID, resourceVersion: m.ResourceVersion, generation: m.Generation}
+		if v.uid == "" || v.resourceVersion == "" {
 			return ch, false
 		}
-		key := types.NamespacedName{Namespace: p.GetNamespace(), Name: p.GetName()}
-		e := t.byKey[key]
+		e := t.pos[i]
+		if e == nil || e.key.Name != m.Name || e.key.Namespace != m.Namespace {
+			e = t.byKey[types.NamespacedName{Namespace: m.Namespace, Name: m.Name}]
+			t.pos[i] = e
+		}
 		switch {
 		case e == nil:
-			t.byKey[key] = &tracked[P]{key: key, obj: p, version: v, mark: mark}
-			ch.keys = append(ch.keys, key)
+			e = &tracked[P]{key: types.NamespacedName{Namespace: m.Namespace, Name: m.Name}, obj: p, version: v, mark: mark}
+			t.byKey[e.key], t.pos[i] = e, e
+			ch.keys = append(ch.keys, e.key)
 			continue
 		case e.mark == mark:
 			return ch, false
@@ -89,9 +98,9 @@ func diffObjects[T any, P versionedPtr[T]](t *table[P], idx map[types.Namespaced
 		switch {
 		case e.version != v:
 			e.version, e.obj = v, p
-			ch.keys = append(ch.keys, key)
+			ch.keys = append(ch.keys, e.key)
 		case e.obj != p:
-			e.obj, idx[key], ch.moved = p, p, true
+			e.obj, idx[e.key], ch.moved = p, p, true
 			if e.objRef != nil {
 				*e.objRef = p
 			}
@@ -107,6 +116,23 @@ func diffObjects[T any, P versionedPtr[T]](t *table[P], idx map[types.Namespaced
 	}
 	return ch, true
 }
+
+// reposition prepares the entries by input position: those of the previous compile
+// when in is the same slice (a guess, checked against each object's key), else none.
+func reposition[T any, P versionedPtr[T]](t *table[P], in []T) {
+	if len(in) > 0 && len(in) == len(t.pos) && t.base == P(&in[0]) {
+		return
+	}
+	t.pos = make([]*tracked[P], len(in))
+	var base P
+	if len(in) > 0 {
+		base = &in[0]
+	}
+	t.base = base
+}
+
+func routeMeta(r *gwv1.HTTPRoute) *metav1.ObjectMeta      { return &r.ObjectMeta }
+func rtoMeta(o *gatewayv1.RouteOption) *metav1.ObjectMeta { return &o.ObjectMeta }
 
 func compareKeys(a, b types.NamespacedName) int {
 	return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
@@ -175,11 +201,11 @@ func (k *Compiler) compileDelta(in *Inputs) (Result, bool) {
 		return Result{}, false
 	}
 	k.mark++
-	routes, ok := diffObjects(k.routeTable, c.idx.routes, in.HTTPRoutes, k.mark)
+	routes, ok := diffObjects(k.routeTable, c.idx.routes, in.HTTPRoutes, routeMeta, k.mark)
 	if !ok {
 		return Result{}, false
 	}
-	rtos, ok := diffObjects(k.rtoTable, c.idx.rtos, in.RouteOptions, k.mark)
+	rtos, ok := diffObjects(k.rtoTable, c.idx.rtos, in.RouteOptions, rtoMeta, k.mark)
 	if !ok || len(routes.keys)+len(rtos.keys) > deltaLimit(in) {
 		return Result{}, false
 	}
