@@ -58,7 +58,8 @@ func Compile(in Inputs) Result {
 // Compiler compiles like Compile and remembers what it compiled, so that the next
 // call recompiles only the HTTPRoutes whose route or RouteOptions changed (by uid,
 // resourceVersion and generation) while every other object stays at the same
-// version. Its results are always identical to Compile's. Objects without a
+// version; when only a few of them changed, it also redoes only the work that depends
+// on them (layout, virtual hosts, statuses). Its results are always identical to Compile's. Objects without a
 // resourceVersion are never reused. A Compiler is not safe for concurrent use, and
 // its results share memory with each other: treat them as read-only.
 type Compiler struct {

@@ -8,7 +8,12 @@
 // each) → VirtualHostOption attachment and merge per listener → routes (attachment,
 // rules, filters, backends, RouteOption merge per rule) → snapshots (virtual hosts,
 // precedence, version) → statuses. A Compiler runs the same passes and reuses the
-// routes and RouteOptions whose versions did not change since its previous call.
+// routes and RouteOptions whose versions did not change since its previous call. When
+// only a few HTTPRoutes and RouteOptions changed (every other object being the same),
+// it starts from its previous compile instead (delta.go): it compiles again those and
+// the routes they may apply to, moves the changed routes in each listener's layout,
+// rebuilds the virtual hosts they are on, and computes again the statuses of the
+// objects involved; the other statuses are handed out as before (handout.go).
 //
 // Where the semantics leave a choice, the compiler takes these:
 //
