@@ -272,7 +272,7 @@ func contentChange(r *rand.Rand, in *Inputs, step int) {
 	i, j := r.IntN(len(in.HTTPRoutes)), r.IntN(len(in.RouteOptions))
 	route, opt := in.HTTPRoutes[i].DeepCopy(), in.RouteOptions[j].DeepCopy()
 	other := in.HTTPRoutes[r.IntN(len(in.HTTPRoutes))]
-	switch r.IntN(8) {
+	switch r.IntN(10) {
 	case 0:
 		route.Spec.Hostnames = []gwv1.Hostname{"a.example.com", "b.example.com"}[:r.IntN(3)]
 	case 1:
@@ -299,6 +299,18 @@ func contentChange(r *rand.Rand, in *Inputs, step int) {
 		return
 	case 6:
 		in.RouteOptions = slices.Delete(slices.Clone(in.RouteOptions), j, j+1)
+		return
+	case 7:
+		in.HTTPRoutes = slices.Delete(slices.Clone(in.HTTPRoutes), i, i+1)
+		return
+	case 8: // a route "copy" comes and goes, recreated with a new uid
+		if at := slices.IndexFunc(in.HTTPRoutes, func(r gwv1.HTTPRoute) bool { return r.Name == "copy" }); at >= 0 {
+			in.HTTPRoutes = slices.Delete(slices.Clone(in.HTTPRoutes), at, at+1)
+			return
+		}
+		route.Name, route.UID, route.ResourceVersion = "copy", types.UID(fmt.Sprintf("uid-copy-%d", step)), "1"
+		route.CreationTimestamp = metav1.Unix(int64(step%2), 0)
+		in.HTTPRoutes = append(slices.Clip(in.HTTPRoutes), *route)
 		return
 	default:
 		opt.Spec.Options.Rbac = nil
