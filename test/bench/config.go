@@ -24,6 +24,8 @@ type Config struct {
 	RouteSizes []int
 	// Toggles is how many policy changes are timed at each size.
 	Toggles int
+	// ChangeTimeout bounds the wait for one policy change to be enforced.
+	ChangeTimeout time.Duration
 	// SizeTimeout bounds the creation of one size's objects and their compilation.
 	SizeTimeout time.Duration
 	// SkipControlPlane leaves out the control-plane scenarios.
@@ -38,7 +40,7 @@ func Full(bin string) Config {
 		Bin: bin, Rounds: 3, Step: 3 * time.Second, Warmup: 500 * time.Millisecond,
 		Concurrency: []int{1, 16, 64}, TokenPool: 24000, StreamRequests: 40,
 		FloodStep: 2 * time.Second, RouteSizes: []int{100, 1000, 10000}, Toggles: 20,
-		SizeTimeout: 8 * time.Minute,
+		SizeTimeout: 8 * time.Minute, ChangeTimeout: 3 * time.Minute,
 	}
 }
 
@@ -48,7 +50,7 @@ func Smoke(bin string) Config {
 		Bin: bin, Rounds: 1, Step: 150 * time.Millisecond, Warmup: 20 * time.Millisecond,
 		Concurrency: []int{1, 16, 64}, TokenPool: 200, StreamRequests: 3,
 		FloodStep: 150 * time.Millisecond, RouteSizes: []int{10}, Toggles: 3,
-		SizeTimeout: 2 * time.Minute,
+		SizeTimeout: 2 * time.Minute, ChangeTimeout: time.Minute,
 	}
 }
 

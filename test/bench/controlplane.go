@@ -48,7 +48,7 @@ func runControlPlane(ctx context.Context, cfg Config, c *cp, alice string, log f
 			break
 		}
 		have = n
-		c.toggles(ctx, &row, cfg.Toggles, alice)
+		c.toggles(ctx, &row, cfg.Toggles, cfg.ChangeTimeout, alice)
 		c.observe(&row)
 		after := load.snapshot()
 		row.churnRequests, row.churnBad = after.requests-before.requests, after.bad-before.bad
@@ -86,12 +86,9 @@ func (c *cp) waitRoute(ctx context.Context, i int, alice string, timeout time.Du
 	return waitStatus(t, nil, timeout)
 }
 
-// toggleTimeout bounds the wait for one policy change to be enforced.
-const toggleTimeout = 3 * time.Minute
-
 // toggles flips the tutorial's RouteOption between a value alice's token holds and one it
 // does not, timing each change until a request sees the new decision.
-func (c *cp) toggles(ctx context.Context, row *cpRow, n int, alice string) {
+func (c *cp) toggles(ctx context.Context, row *cpRow, n int, timeout time.Duration, alice string) {
 	m0, _ := scrape("http://" + c.metricsAddr + "/metrics")
 	sum0, count0 := compileTotals(m0)
 	poll := newClient(1)
@@ -109,7 +106,7 @@ func (c *cp) toggles(ctx context.Context, row *cpRow, n int, alice string) {
 		}
 		seen := true
 		for send(ctx, poll, t, 0) != want {
-			if time.Since(start) > toggleTimeout || ctx.Err() != nil {
+			if time.Since(start) > timeout || ctx.Err() != nil {
 				seen = false
 				break
 			}
@@ -131,7 +128,7 @@ func (c *cp) toggles(ctx context.Context, row *cpRow, n int, alice string) {
 	// Leave alice allowed before the next size.
 	if c.setTutorialClaim(ctx, "gpt-3.5-turbo") == nil {
 		t.Want = http.StatusOK
-		_ = waitStatus(t, nil, toggleTimeout)
+		_ = waitStatus(t, nil, timeout)
 	}
 	m1, _ := scrape("http://" + c.metricsAddr + "/metrics")
 	sum1, count1 := compileTotals(m1)

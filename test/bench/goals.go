@@ -55,10 +55,10 @@ func (r *Results) cpGoals() []goal {
 		mem.measured, mem.met = fmt.Sprintf("%.0f MiB", float64(big.hwmKiB)/1024), verdict(big.hwmKiB <= 250*1024)
 		if len(big.apply) > 0 {
 			p99 := quantile(big.apply, 0.99)
-			apply.measured = fmt.Sprintf("%s (%d changes, %d not enforced within %v)", ms(p99), len(big.apply), big.applyFailures, toggleTimeout)
+			apply.measured = fmt.Sprintf("%s (%d changes, %d not enforced within %v)", ms(p99), len(big.apply), big.applyFailures, r.Config.ChangeTimeout)
 			apply.met = verdict(p99 <= 0.1 && big.applyFailures == 0)
 		} else {
-			apply.measured = fmt.Sprintf("no change enforced within %v (first change after adding routes: %s)", toggleTimeout, ms(big.firstApply))
+			apply.measured = fmt.Sprintf("no change enforced within %v (first change after adding routes: %s)", r.Config.ChangeTimeout, ms(big.firstApply))
 			apply.met = verdict(false)
 		}
 	case largest != nil:

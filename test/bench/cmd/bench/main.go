@@ -30,6 +30,7 @@ func run() error {
 	rounds := flag.Int("rounds", 0, "rounds per scenario (0: the configuration's default)")
 	step := flag.Duration("step", 0, "duration of one measured step (0: the configuration's default)")
 	noCP := flag.Bool("skip-control-plane", false, "leave out the control-plane scenarios")
+	changeTimeout := flag.Duration("change-timeout", 0, "longest wait for one policy change to be enforced (0: the configuration's default)")
 	noDP := flag.Bool("skip-data-plane", false, "leave out the data-plane scenarios")
 	flag.Parse()
 
@@ -39,6 +40,9 @@ func run() error {
 	}
 	cfg = bench.Limit(cfg, *maxRoutes, *rounds, *step)
 	cfg.SkipControlPlane, cfg.SkipDataPlane = *noCP, *noDP
+	if *changeTimeout > 0 {
+		cfg.ChangeTimeout = *changeTimeout
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	dir, err := os.MkdirTemp("", "claimgate-bench-")
