@@ -35,8 +35,10 @@ func (f *fixture) runFloods() []floodRow {
 			}
 			t := Target{URL: s.url, Body: requestBody, Token: fixed(f.bad[kind]), Want: http.StatusUnauthorized}
 			r := ClosedLoop(t, 16, f.cfg.FloodStep)
-			rows = append(rows, floodRow{system: name, kind: kind, perSecond: r.RPS(), requests: r.Requests,
-				bad: r.Unexpected + r.Errors})
+			rows = append(rows, floodRow{
+				system: name, kind: kind, perSecond: r.RPS(), requests: r.Requests,
+				bad: r.Unexpected + r.Errors,
+			})
 			fmt.Fprintf(f.log, "flood %-10s %-36s %8.0f rejections/s, %d not 401\n", kind, name, r.RPS(), r.Unexpected+r.Errors)
 		}
 	}

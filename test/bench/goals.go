@@ -14,6 +14,9 @@ type goal struct {
 func verdict(ok bool) *bool { return &ok }
 
 func (r *Results) goals() []goal {
+	if r.Config.SkipDataPlane {
+		return r.cpGoals()
+	}
 	var gs []goal
 	satPolicy, satNone := r.throughput.saturation(sysPolicy), r.throughput.saturation(sysNoPolicy)
 	g := goal{name: "JWT+RBAC, same token ÷ no policy (best step each)", target: "≥ 0.95"}

@@ -73,8 +73,12 @@ func (r *Results) ratioTable(b *strings.Builder) {
 	}
 	b.WriteString("\n|---|" + strings.Repeat("---:|", len(r.Config.Concurrency)) + "\n")
 	for _, p := range [][2]string{
-		{sysPolicy, sysNoPolicy}, {sysPolicy, sysHAProxy}, {sysNoPolicy, sysDirect},
-		{sysFresh, sysNoPolicy}, {sysFresh, sysHAProxy}, {sysHAProxy, sysHAProxyNone},
+		{sysPolicy, sysNoPolicy},
+		{sysPolicy, sysHAProxy},
+		{sysNoPolicy, sysDirect},
+		{sysFresh, sysNoPolicy},
+		{sysFresh, sysHAProxy},
+		{sysHAProxy, sysHAProxyNone},
 	} {
 		fmt.Fprintf(b, "| %s ÷ %s |", p[0], p[1])
 		for _, c := range r.Config.Concurrency {

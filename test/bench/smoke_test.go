@@ -48,8 +48,10 @@ func TestSmoke(t *testing.T) {
 		t.Error(p)
 	}
 	md := res.Markdown()
-	for _, want := range []string{"| direct |", "| claimgate, no policy |", "| claimgate, JWT+RBAC, same token |",
-		"| claimgate, JWT+RBAC, fresh token |", "## Control plane", "| 10 |", "## Goals"} {
+	for _, want := range []string{
+		"| direct |", "| claimgate, no policy |", "| claimgate, JWT+RBAC, same token |",
+		"| claimgate, JWT+RBAC, fresh token |", "## Control plane", "| 10 |", "## Goals",
+	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("the report has no %q", want)
 		}

@@ -56,7 +56,7 @@ func run() error {
 	}
 	md := res.Markdown()
 	fmt.Print(md)
-	if err := os.MkdirAll(*out, 0o755); err != nil {
+	if err := os.MkdirAll(*out, 0o750); err != nil {
 		return fmt.Errorf("creating %s: %w", *out, err)
 	}
 	name := time.Now().UTC().Format("20060102-150405")
@@ -64,7 +64,7 @@ func run() error {
 		name += "-smoke"
 	}
 	path := filepath.Join(*out, name+".md")
-	if err := os.WriteFile(path, []byte(md), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(md), 0o600); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	fmt.Fprintln(os.Stderr, "report written to", path)
