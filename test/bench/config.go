@@ -40,7 +40,7 @@ func Full(bin string) Config {
 		Bin: bin, Rounds: 3, Step: 3 * time.Second, Warmup: 500 * time.Millisecond,
 		Concurrency: []int{1, 16, 64}, TokenPool: 24000, StreamRequests: 40,
 		FloodStep: 2 * time.Second, RouteSizes: []int{100, 1000, 10000}, Toggles: 20,
-		SizeTimeout: 8 * time.Minute, ChangeTimeout: 3 * time.Minute,
+		SizeTimeout: 8 * time.Minute, ChangeTimeout: 6 * time.Minute,
 	}
 }
 
