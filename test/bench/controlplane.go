@@ -139,8 +139,8 @@ func (c *cp) toggles(ctx context.Context, row *cpRow, n int, timeout time.Durati
 
 // observe records the controller's memory and the snapshot's size.
 func (c *cp) observe(row *cpRow) {
-	row.rssKiB, _ = memKiB(c.controller.pid(), "VmRSS")
-	row.hwmKiB, _ = memKiB(c.controller.pid(), "VmHWM")
+	row.rssKiB, _ = memKiB(c.controller.Pid(), "VmRSS")
+	row.hwmKiB, _ = memKiB(c.controller.Pid(), "VmHWM")
 	m, _ := scrape("http://" + c.metricsAddr + "/metrics")
 	row.snapshotBytes = m[`claimgate_snapshot_size_bytes{gateway="`+stack.GatewayNamespace+"/"+stack.GatewayName+`"}`]
 }

@@ -101,7 +101,7 @@ func (c *cp) startController(ctx context.Context) error {
 	c.controller = p
 	deadline := time.Now().Add(time.Minute)
 	for time.Now().Before(deadline) && ctx.Err() == nil {
-		if p.exited() {
+		if exited(p) {
 			return fmt.Errorf("the controller exited; see %s", logPath(filepath.Join(s.Dir, "logs"), "controller"))
 		}
 		_, keyErr := os.Stat(filepath.Join(s.CertDir(), "client.key"))
@@ -132,7 +132,7 @@ func (c *cp) applySample(name string, gwPort int) error {
 }
 
 func (c *cp) stop() {
-	c.controller.stop()
+	c.controller.Stop(5 * time.Second)
 	_ = c.st.Stop()
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 )
 
 // fixture is everything the data-plane scenarios share.
@@ -142,7 +143,7 @@ func procName(system string) string {
 
 func (f *fixture) close() {
 	for _, s := range f.systems {
-		s.proc.stop()
+		s.proc.Stop(5 * time.Second)
 	}
 	if f.backend != nil {
 		f.backend.close()

@@ -6,70 +6,30 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/claimgate/claimgate/test/fakellm"
+	"github.com/claimgate/claimgate/test/stack"
 )
 
 // proc is a child process the benchmark started, logging to a file.
-type proc struct {
-	name string
-	log  string
-	cmd  *exec.Cmd
-	done chan struct{}
-}
+type proc = stack.Process
 
 func startProc(name, logPath, bin string, args ...string) (*proc, error) {
-	return startProcEnv(name, logPath, nil, bin, args...)
+	return stack.StartProcess(name, bin, args, nil, logPath)
 }
 
 // startProcEnv starts bin with env added to this process's environment.
 func startProcEnv(name, logPath string, env []string, bin string, args ...string) (*proc, error) {
-	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("opening the log of %s: %w", name, err)
-	}
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		_ = logf.Close()
-		return nil, fmt.Errorf("starting %s: %w", name, err)
-	}
-	p := &proc{name: name, log: logPath, cmd: cmd, done: make(chan struct{})}
-	go func() { _ = cmd.Wait(); _ = logf.Close(); close(p.done) }()
-	return p, nil
+	return stack.StartProcess(name, bin, args, env, logPath)
 }
 
-func (p *proc) pid() int { return p.cmd.Process.Pid }
-
-func (p *proc) exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
-}
-
-// stop ends the process group: SIGTERM, then SIGKILL after 5 s.
-func (p *proc) stop() {
-	if p == nil {
-		return
-	}
-	_ = syscall.Kill(-p.pid(), syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(5 * time.Second):
-		_ = syscall.Kill(-p.pid(), syscall.SIGKILL)
-		<-p.done
-	}
+// exited reports whether p has ended.
+func exited(p *proc) bool {
+	done, _ := p.Exited()
+	return done
 }
 
 // freePort returns a loopback port that was free a moment ago.
@@ -114,8 +74,8 @@ func waitStatus(t Target, p *proc, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	last := 0
 	for time.Now().Before(deadline) {
-		if p != nil && p.exited() {
-			return fmt.Errorf("%s exited; see %s", p.name, p.log)
+		if p != nil && exited(p) {
+			return fmt.Errorf("%s exited; see %s", p.Name, p.LogPath)
 		}
 		if last = send(context.Background(), c, t, 0); last == t.Want {
 			return nil

@@ -64,7 +64,7 @@ func Run(ctx context.Context, cfg Config, dir string, log io.Writer) (*Results, 
 // the machine to itself.
 func (f *fixture) stopProxies() {
 	for _, s := range f.systems {
-		s.proc.stop()
+		s.proc.Stop(5 * time.Second)
 	}
 }
 

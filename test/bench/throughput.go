@@ -62,7 +62,7 @@ func (f *fixture) measure(s *system, conc int, st *stepStats) {
 	st.p99 = append(st.p99, seconds(r.Quantile(0.99)))
 	if s.proc != nil && r.Requests > 0 {
 		st.cpuPer1k = append(st.cpuPer1k, (cpu1-cpu0)/float64(r.Requests)*1000)
-		if hwm, err := memKiB(s.proc.pid(), "VmHWM"); err == nil {
+		if hwm, err := memKiB(s.proc.Pid(), "VmHWM"); err == nil {
 			st.peakRSSKiB = max(st.peakRSSKiB, hwm)
 		}
 	}
@@ -74,7 +74,7 @@ func procCPU(p *proc) float64 {
 	if p == nil {
 		return 0
 	}
-	c, err := cpuSeconds(p.pid())
+	c, err := cpuSeconds(p.Pid())
 	if err != nil {
 		return 0
 	}

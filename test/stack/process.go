@@ -13,14 +13,16 @@ import (
 // stopping it also stops whatever it started.
 type Process struct {
 	Name string
-	cmd  *exec.Cmd
-	done chan struct{}
-	err  error
+	// LogPath is where its output goes.
+	LogPath string
+	cmd     *exec.Cmd
+	done    chan struct{}
+	err     error
 }
 
-// startProcess starts bin with args and env added to this process's environment,
+// StartProcess starts bin with args and env added to this process's environment,
 // appending its output to logPath.
-func startProcess(name, bin string, args, env []string, logPath string) (*Process, error) {
+func StartProcess(name, bin string, args, env []string, logPath string) (*Process, error) {
 	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("opening the log of %s: %w", name, err)
@@ -33,7 +35,7 @@ func startProcess(name, bin string, args, env []string, logPath string) (*Proces
 		_ = logf.Close()
 		return nil, fmt.Errorf("starting %s: %w", name, err)
 	}
-	p := &Process{Name: name, cmd: cmd, done: make(chan struct{})}
+	p := &Process{Name: name, LogPath: logPath, cmd: cmd, done: make(chan struct{})}
 	go func() {
 		p.err = cmd.Wait()
 		_ = logf.Close()
@@ -52,9 +54,15 @@ func (p *Process) Exited() (bool, error) {
 	}
 }
 
+// Pid is the process's id.
+func (p *Process) Pid() int { return p.cmd.Process.Pid }
+
 // Stop sends SIGTERM to the process group, and SIGKILL when it has not ended within
-// grace. It returns once the process has ended.
+// grace. It returns once the process has ended. Stopping a nil Process does nothing.
 func (p *Process) Stop(grace time.Duration) {
+	if p == nil {
+		return
+	}
 	p.signal(syscall.SIGTERM)
 	select {
 	case <-p.done:

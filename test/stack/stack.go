@@ -167,7 +167,7 @@ func (s *Stack) StartController(ctx context.Context) error {
 		"--proxy-service-type=ClusterIP",
 		"--proxy-image=ghcr.io/claimgate/proxy:dev",
 	}
-	p, err := startProcess("controller", filepath.Join(s.Bin, "controller"), args,
+	p, err := StartProcess("controller", filepath.Join(s.Bin, "controller"), args,
 		[]string{"KUBECONFIG=" + kubeconfig}, filepath.Join(s.Dir, "logs", "controller.log"))
 	if err != nil {
 		return err
@@ -192,7 +192,7 @@ func (s *Stack) StartProxy(port int) error {
 		"--listen-host=127.0.0.1",
 		fmt.Sprintf("--listen-ports=%d", port),
 	}
-	p, err := startProcess("proxy", filepath.Join(s.Bin, "proxy"), args, nil,
+	p, err := StartProcess("proxy", filepath.Join(s.Bin, "proxy"), args, nil,
 		filepath.Join(s.Dir, "logs", "proxy.log"))
 	if err != nil {
 		return err
