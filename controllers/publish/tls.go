@@ -12,39 +12,38 @@ import (
 // ServerTLS is the controller's side of the snapshot channel: it presents the server
 // certificate and requires a client certificate issued by the CA.
 func (b *Bundle) ServerTLS() (*tls.Config, error) {
-	pair, err := tls.X509KeyPair(b.ServerCert, b.ServerKey)
-	if err != nil {
-		return nil, fmt.Errorf("loading the server certificate: %w", err)
-	}
-	pool, err := b.pool()
+	cfg, pool, err := b.baseTLS(b.ServerCert, b.ServerKey, "server")
 	if err != nil {
 		return nil, err
 	}
-	return &tls.Config{
-		MinVersion:   tls.VersionTLS12,
-		Certificates: []tls.Certificate{pair},
-		ClientCAs:    pool,
-		ClientAuth:   tls.RequireAndVerifyClientCert,
-	}, nil
+	cfg.ClientCAs = pool
+	cfg.ClientAuth = tls.RequireAndVerifyClientCert
+	return cfg, nil
 }
 
 // ClientTLS is a proxy's side of the snapshot channel, verifying the controller as
 // serverName (for local processes and tests; proxies read the mounted files).
 func (b *Bundle) ClientTLS(serverName string) (*tls.Config, error) {
-	pair, err := tls.X509KeyPair(b.ClientCert, b.ClientKey)
-	if err != nil {
-		return nil, fmt.Errorf("loading the client certificate: %w", err)
-	}
-	pool, err := b.pool()
+	cfg, pool, err := b.baseTLS(b.ClientCert, b.ClientKey, "client")
 	if err != nil {
 		return nil, err
 	}
-	return &tls.Config{
-		MinVersion:   tls.VersionTLS12,
-		Certificates: []tls.Certificate{pair},
-		RootCAs:      pool,
-		ServerName:   serverName,
-	}, nil
+	cfg.RootCAs = pool
+	cfg.ServerName = serverName
+	return cfg, nil
+}
+
+// baseTLS presents the given certificate and returns the CA pool to verify the peer with.
+func (b *Bundle) baseTLS(cert, key []byte, which string) (*tls.Config, *x509.CertPool, error) {
+	pair, err := tls.X509KeyPair(cert, key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("loading the %s certificate: %w", which, err)
+	}
+	pool, err := b.pool()
+	if err != nil {
+		return nil, nil, err
+	}
+	return &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{pair}}, pool, nil
 }
 
 // Files written by WriteFiles.
