@@ -51,9 +51,12 @@ func compileUpstream(u *snapshotv1.Upstream, tr *llm.Transports, log logr.Logger
 		return nil, fmt.Errorf("upstream %s: neither llm nor static", u.GetName())
 	}
 	up.proxy = &httputil.ReverseProxy{
-		Rewrite:       up.rewrite,
-		Transport:     rt,
-		FlushInterval: -1,
+		Rewrite:   up.rewrite,
+		Transport: rt,
+		// An answer of known length is written at once; the reverse proxy flushes every
+		// write of a server-sent event stream or of an answer of unknown length (chunked)
+		// as it arrives whatever the interval.
+		FlushInterval: 0,
 		BufferPool:    bufferPool{},
 		ErrorHandler:  upstreamErrorHandler(u.GetName(), log),
 		ErrorLog:      stdlog.New(logWriter{log.WithValues("upstream", u.GetName())}, "", 0),
