@@ -1,7 +1,6 @@
 package controllers
 
 import (
-	"context"
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
@@ -16,18 +15,14 @@ import (
 	"github.com/claimgate/claimgate/controllers/publish"
 )
 
-// writeGatewayStatus writes (gw itself is read-only) the compiler's Gateway status plus Programmed (from the
-// proxies' acknowledgements) and the addresses of the provisioned Service.
-func (r *Reconciler) writeGatewayStatus(ctx context.Context, gw *gwv1.Gateway, out compile.Result, services map[types.NamespacedName]*corev1.Service, now metav1.Time) error {
-	k := key(gw)
-	desired, ok := out.Gateways[k]
-	if !ok {
-		return nil
-	}
+// gatewayStatus lays over gw's status (gw is read-only) the compiler's, the Programmed
+// condition (from the proxies' acknowledgements) and the addresses of the provisioned
+// Service (nil: none yet). It returns a copy with the new status, or false when unchanged.
+func gatewayStatus(gw *gwv1.Gateway, desired gwv1.GatewayStatus, programmed metav1.Condition, svc *corev1.Service, now metav1.Time) (*gwv1.Gateway, bool) {
 	old := &gw.Status
 	next := *old.DeepCopy()
 	conds := append([]metav1.Condition(nil), desired.Conditions...)
-	conds = setCondition(conds, r.programmed(k, out))
+	conds = setCondition(conds, programmed)
 	next.Conditions = mergeConditions(old.Conditions, conds, gw.Generation, now)
 	listeners := make([]gwv1.ListenerStatus, 0, len(desired.Listeners))
 	for _, dl := range desired.Listeners {
@@ -42,15 +37,15 @@ func (r *Reconciler) writeGatewayStatus(ctx context.Context, gw *gwv1.Gateway, o
 		listeners = append(listeners, l)
 	}
 	next.Listeners = listeners
-	if svc := services[k]; svc != nil {
+	if svc != nil {
 		next.Addresses = serviceAddresses(svc)
 	}
 	if equality.Semantic.DeepEqual(*old, next) {
-		return nil
+		return gw, false
 	}
 	obj := gw.DeepCopy()
 	obj.Status = next
-	return r.updateStatus(ctx, "Gateway", obj)
+	return obj, true
 }
 
 // programmed says whether the proxies of gw serve its current snapshot.

@@ -14,7 +14,7 @@ var (
 	}, []string{"result"})
 	reconcileDuration = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:    "claimgate_reconcile_duration_seconds",
-		Help:    "Duration of a reconciliation: gather, compile, publish, provision and status.",
+		Help:    "Duration of a reconciliation: gather, compile, publish, provision, and queueing the statuses to write.",
 		Buckets: prometheus.ExponentialBuckets(0.001, 2, 16),
 	})
 	compileDuration = prometheus.NewHistogram(prometheus.HistogramOpts{
@@ -22,6 +22,14 @@ var (
 		Help:    "Duration of compile.Compile.",
 		Buckets: prometheus.ExponentialBuckets(0.0001, 2, 18),
 	})
+	compileTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "claimgate_compile_total",
+		Help: "Compilations, by mode: incremental (only the changed routes and RouteOptions) or full.",
+	}, []string{"mode"})
+	statusWrites = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "claimgate_status_writes_total",
+		Help: "Status writes, by kind and result (written, conflict, error).",
+	}, []string{"kind", "result"})
 	snapshotBytes = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "claimgate_snapshot_size_bytes",
 		Help: "Encoded size of the current snapshot, per Gateway.",
@@ -29,5 +37,5 @@ var (
 )
 
 func init() {
-	ctrlmetrics.Registry.MustRegister(reconcileTotal, reconcileDuration, compileDuration, snapshotBytes)
+	ctrlmetrics.Registry.MustRegister(reconcileTotal, reconcileDuration, compileDuration, compileTotal, statusWrites, snapshotBytes)
 }

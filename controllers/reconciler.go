@@ -3,8 +3,8 @@ package controllers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
-	"time"
 
 	"github.com/go-logr/logr"
 	appsv1 "k8s.io/api/apps/v1"
@@ -57,6 +57,8 @@ type Reconciler struct {
 	// compiler remembers the previous compilation to recompile only what changed; the
 	// controller runs one reconciliation at a time, as a Compiler requires.
 	compiler *compile.Compiler
+	// status writes the statuses the reconciliations decide.
+	status *statusWriter
 
 	mu sync.Mutex
 	// referenced are the Secrets the last gather looked for; only their events matter.
@@ -82,7 +84,10 @@ func New(cfg Config) (*Reconciler, error) {
 	if cfg.Proxy.ServiceType == "" {
 		cfg.Proxy.ServiceType = corev1.ServiceTypeLoadBalancer
 	}
-	return &Reconciler{cfg: cfg, compiler: compile.NewCompiler(), referenced: map[types.NamespacedName]bool{}}, nil
+	return &Reconciler{
+		cfg: cfg, compiler: compile.NewCompiler(), referenced: map[types.NamespacedName]bool{},
+		status: newStatusWriter(cfg.Client, cfg.APIReader, cfg.Logger.WithName("status")),
+	}, nil
 }
 
 // +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=gatewayclasses;gateways;httproutes;referencegrants,verbs=get;list;watch
@@ -124,6 +129,9 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.cfg.Trigger != nil {
 		b = b.WatchesRawSource(r.cfg.Trigger)
 	}
+	if err := mgr.Add(r.status); err != nil {
+		return fmt.Errorf("adding the status writer: %w", err)
+	}
 	return b.Complete(r)
 }
 
@@ -155,30 +163,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, _ reconcile.Request) (res re
 	compileStart := r.cfg.Clock.Now()
 	out := r.compiler.Compile(in)
 	compileDuration.Observe(r.cfg.Clock.Since(compileStart).Seconds())
+	mode := "full"
+	if r.compiler.Incremental() {
+		mode = "incremental"
+	}
+	compileTotal.WithLabelValues(mode).Inc()
 	r.publish(out)
-	services, perr := r.provisionAll(ctx, in, out)
-	serr := r.writeStatuses(ctx, in, out, services)
-	if err := errors.Join(perr, serr); err != nil && !onlyConflicts(err) {
-		return reconcile.Result{}, err
-	} else if err != nil {
-		return reconcile.Result{RequeueAfter: conflictRetry}, nil
-	}
-	return reconcile.Result{}, nil
-}
-
-// conflictRetry is how soon a reconciliation whose status writes conflicted runs again.
-const conflictRetry = 200 * time.Millisecond
-
-// onlyConflicts reports whether every error joined in err is errConflict.
-func onlyConflicts(err error) bool {
-	var joined interface{ Unwrap() []error }
-	if errors.As(err, &joined) {
-		for _, e := range joined.Unwrap() {
-			if !onlyConflicts(e) {
-				return false
-			}
-		}
-		return true
-	}
-	return errors.Is(err, errConflict)
+	services, err := r.provisionAll(ctx, in, out)
+	r.offerStatuses(in, out, services)
+	return reconcile.Result{}, err
 }

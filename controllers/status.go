@@ -1,13 +1,9 @@
 package controllers
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -20,69 +16,77 @@ import (
 	"github.com/claimgate/claimgate/controllers/compile"
 )
 
-// writeStatuses writes every status the compiler decided (with Programmed and addresses
-// added to Gateways), each only when it differs from what the object has. The inputs
-// are the cache's own objects: they are read, never modified; an object is copied only
-// when its status is written.
-func (r *Reconciler) writeStatuses(ctx context.Context, in compile.Inputs, out compile.Result, services map[types.NamespacedName]*corev1.Service) error {
+// offerStatuses hands the status writer every status the compiler decided (with
+// Programmed and addresses added to Gateways) that differs from what the object has.
+// The inputs are the cache's own objects: they are read, never modified; an object is
+// copied only when its status is to be written.
+func (r *Reconciler) offerStatuses(in compile.Inputs, out compile.Result, services map[types.NamespacedName]*corev1.Service) {
 	now := metav1.NewTime(r.cfg.Clock.Now().Truncate(time.Second))
-	var errs []error
+	w := r.status
 	for i := range in.GatewayClasses {
-		gc := &in.GatewayClasses[i]
-		if desired, ok := out.GatewayClasses[gc.Name]; ok {
-			next := *gc.Status.DeepCopy()
-			next.Conditions = mergeConditions(gc.Status.Conditions, desired, gc.Generation, now)
-			if !equality.Semantic.DeepEqual(gc.Status, next) {
-				obj := gc.DeepCopy()
-				obj.Status = next
-				errs = append(errs, r.updateStatus(ctx, "GatewayClass", obj))
-			}
+		if desired, ok := out.GatewayClasses[in.GatewayClasses[i].Name]; ok {
+			offer(w, "GatewayClass", &in.GatewayClasses[i], func(gc *gwv1.GatewayClass) (*gwv1.GatewayClass, bool) {
+				next := *gc.Status.DeepCopy()
+				next.Conditions = mergeConditions(gc.Status.Conditions, desired, gc.Generation, now)
+				changed := !equality.Semantic.DeepEqual(gc.Status, next)
+				return withStatus(gc, next, func(o *gwv1.GatewayClass) *gwv1.GatewayClassStatus { return &o.Status }, changed)
+			})
 		}
 	}
 	for i := range in.Gateways {
-		errs = append(errs, r.writeGatewayStatus(ctx, &in.Gateways[i], out, services, now))
+		gw := &in.Gateways[i]
+		if desired, ok := out.Gateways[key(gw)]; ok {
+			programmed, svc := r.programmed(key(gw), out), services[key(gw)]
+			offer(w, "Gateway", gw, func(gw *gwv1.Gateway) (*gwv1.Gateway, bool) {
+				return gatewayStatus(gw, desired, programmed, svc, now)
+			})
+		}
 	}
 	for i := range in.HTTPRoutes {
-		errs = append(errs, r.writeRouteStatus(ctx, &in.HTTPRoutes[i], out, now))
+		route := &in.HTTPRoutes[i]
+		desired := out.HTTPRoutes[key(route)]
+		offer(w, "HTTPRoute", route, func(route *gwv1.HTTPRoute) (*gwv1.HTTPRoute, bool) {
+			return routeStatus(route, desired, r.cfg.ControllerName, now)
+		})
 	}
 	for i := range in.VirtualHostOptions {
-		o := &in.VirtualHostOptions[i]
-		if desired, ok := out.VirtualHostOptions[key(o)]; ok {
-			if next, changed := mergePolicyStatus(o.Status, desired, r.cfg.ControllerName, o.Generation, now); changed {
-				obj := o.DeepCopy()
-				obj.Status = next
-				errs = append(errs, r.updateStatus(ctx, "VirtualHostOption", obj))
-			}
+		if desired, ok := out.VirtualHostOptions[key(&in.VirtualHostOptions[i])]; ok {
+			offer(w, "VirtualHostOption", &in.VirtualHostOptions[i], func(o *gatewayv1.VirtualHostOption) (*gatewayv1.VirtualHostOption, bool) {
+				next, changed := mergePolicyStatus(o.Status, desired, r.cfg.ControllerName, o.Generation, now)
+				return withStatus(o, next, func(o *gatewayv1.VirtualHostOption) *gatewayv1.PolicyStatus { return &o.Status }, changed)
+			})
 		}
 	}
 	for i := range in.RouteOptions {
-		o := &in.RouteOptions[i]
-		if desired, ok := out.RouteOptions[key(o)]; ok {
-			if next, changed := mergePolicyStatus(o.Status, desired, r.cfg.ControllerName, o.Generation, now); changed {
-				obj := o.DeepCopy()
-				obj.Status = next
-				errs = append(errs, r.updateStatus(ctx, "RouteOption", obj))
-			}
+		if desired, ok := out.RouteOptions[key(&in.RouteOptions[i])]; ok {
+			offer(w, "RouteOption", &in.RouteOptions[i], func(o *gatewayv1.RouteOption) (*gatewayv1.RouteOption, bool) {
+				next, changed := mergePolicyStatus(o.Status, desired, r.cfg.ControllerName, o.Generation, now)
+				return withStatus(o, next, func(o *gatewayv1.RouteOption) *gatewayv1.PolicyStatus { return &o.Status }, changed)
+			})
 		}
 	}
 	for i := range in.Upstreams {
-		errs = append(errs, r.writeUpstreamStatus(ctx, &in.Upstreams[i], out, now))
+		if desired, ok := out.Upstreams[key(&in.Upstreams[i])]; ok {
+			offer(w, "Upstream", &in.Upstreams[i], func(u *gloov1.Upstream) (*gloov1.Upstream, bool) {
+				next := gloov1.UpstreamStatus{Conditions: mergeConditions(u.Status.Conditions, desired.Conditions, u.Generation, now)}
+				changed := !equality.Semantic.DeepEqual(u.Status, next)
+				return withStatus(u, next, func(o *gloov1.Upstream) *gloov1.UpstreamStatus { return &o.Status }, changed)
+			})
+		}
 	}
-	return errors.Join(errs...)
 }
 
-func (r *Reconciler) writeUpstreamStatus(ctx context.Context, u *gloov1.Upstream, out compile.Result, now metav1.Time) error {
-	desired, ok := out.Upstreams[key(u)]
-	if !ok {
-		return nil
+// withStatus returns a copy of obj with status next when changed, else obj and false.
+func withStatus[T interface {
+	client.Object
+	DeepCopy() T
+}, S any](obj T, next S, field func(T) *S, changed bool) (T, bool) {
+	if !changed {
+		return obj, false
 	}
-	next := gloov1.UpstreamStatus{Conditions: mergeConditions(u.Status.Conditions, desired.Conditions, u.Generation, now)}
-	if equality.Semantic.DeepEqual(u.Status, next) {
-		return nil
-	}
-	obj := u.DeepCopy()
-	obj.Status = next
-	return r.updateStatus(ctx, "Upstream", obj)
+	cp := obj.DeepCopy()
+	*field(cp) = next
+	return cp, true
 }
 
 // mergePolicyStatus lays desired over old: conditions, and the ancestors this controller
@@ -107,24 +111,6 @@ func mergePolicyStatus(old, desired gatewayv1.PolicyStatus, own gwv1.GatewayCont
 		next.Ancestors = append(next.Ancestors, d)
 	}
 	return next, !equality.Semantic.DeepEqual(old, next)
-}
-
-// errConflict says a status write met a newer object; the reconciler requeues without
-// reporting an error.
-var errConflict = errors.New("status write conflicted")
-
-// updateStatus writes obj's status through the status subresource.
-func (r *Reconciler) updateStatus(ctx context.Context, kind string, obj client.Object) error {
-	if err := r.cfg.Client.Status().Update(ctx, obj); err != nil {
-		if apierrors.IsConflict(err) {
-			// The cache is behind our own last write: recompile once it caught up.
-			r.cfg.Logger.V(1).Info("status write conflicted; retrying", "kind", kind, "namespace", obj.GetNamespace(), "name", obj.GetName())
-			return errConflict
-		}
-		return fmt.Errorf("writing the status of %s %s/%s: %w", kind, obj.GetNamespace(), obj.GetName(), err)
-	}
-	r.cfg.Logger.V(1).Info("wrote status", "kind", kind, "namespace", obj.GetNamespace(), "name", obj.GetName())
-	return nil
 }
 
 func key(obj client.Object) types.NamespacedName {

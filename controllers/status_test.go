@@ -12,6 +12,7 @@ import (
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	gloov1 "github.com/claimgate/claimgate/api/gloo/v1"
+	"github.com/claimgate/claimgate/controllers"
 )
 
 // TestStatusWrites checks that statuses are written only when they change, and that
@@ -62,4 +63,47 @@ func TestStatusWrites(t *testing.T) {
 	require.NoError(t, env.Client.Get(ctx, upKey, &again))
 	require.Equal(t, up.ResourceVersion, again.ResourceVersion, "an unchanged status is not written")
 	require.Equal(t, accepted.LastTransitionTime, meta.FindStatusCondition(again.Status.Conditions, "Accepted").LastTransitionTime)
+}
+
+// TestStatusWriterMergesAfterConflict offers a route status computed from a stale copy
+// of the route, after another controller wrote its own entry: the write conflicts, is
+// merged again onto the fresh route, and both entries are kept.
+func TestStatusWriterMergesAfterConflict(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ns := newNamespace(t)
+	route := gwv1.HTTPRoute{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "elsewhere"},
+		Spec: gwv1.HTTPRouteSpec{CommonRouteSpec: gwv1.CommonRouteSpec{
+			ParentRefs: []gwv1.ParentReference{{Name: "not-a-gateway"}},
+		}},
+	}
+	require.NoError(t, env.Client.Create(ctx, &route))
+	stale := route.DeepCopy()
+	now := metav1.NewTime(time.Now().Truncate(time.Second))
+	entry := func(ctrl gwv1.GatewayController, msg string) gwv1.RouteParentStatus {
+		return gwv1.RouteParentStatus{
+			ParentRef: gwv1.ParentReference{Name: "not-a-gateway"}, ControllerName: ctrl,
+			Conditions: []metav1.Condition{{Type: "Accepted", Status: metav1.ConditionFalse, Reason: "NoMatchingParent", Message: msg, LastTransitionTime: now, ObservedGeneration: route.Generation}},
+		}
+	}
+	route.Status.Parents = []gwv1.RouteParentStatus{entry("example.com/other-controller", "theirs")}
+	require.NoError(t, env.Client.Status().Update(ctx, &route))
+
+	w := controllers.NewStatusWriter(env.Client, env.Client)
+	done := make(chan error, 1)
+	go func() { done <- w.Start(ctx) }()
+	controllers.OfferRouteStatus(w, stale, []gwv1.RouteParentStatus{entry("claimgate.dev/gateway-controller", "ours")}, now)
+
+	require.Eventually(t, func() bool {
+		var got gwv1.HTTPRoute
+		require.NoError(t, env.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: "elsewhere"}, &got))
+		msgs := map[gwv1.GatewayController]string{}
+		for _, p := range got.Status.Parents {
+			msgs[p.ControllerName] = p.Conditions[0].Message
+		}
+		return len(got.Status.Parents) == 2 && msgs["example.com/other-controller"] == "theirs" && msgs["claimgate.dev/gateway-controller"] == "ours"
+	}, wait, 50*time.Millisecond, "both controllers' entries")
+	cancel()
+	require.NoError(t, <-done)
 }

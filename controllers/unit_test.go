@@ -1,7 +1,6 @@
 package controllers
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -224,22 +223,4 @@ func TestSecretRefs(t *testing.T) {
 		{Namespace: "certs", Name: "other-ns"},
 		{Namespace: "gw", Name: "cert"},
 	}, secretRefs(in))
-}
-
-func TestOnlyConflicts(t *testing.T) {
-	other := errors.New("boom")
-	tests := map[string]struct {
-		err  error
-		want bool
-	}{
-		"one conflict":           {err: errConflict, want: true},
-		"joined conflicts":       {err: errors.Join(errConflict, errors.Join(errConflict)), want: true},
-		"a conflict and another": {err: errors.Join(errConflict, other)},
-		"another":                {err: other},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			require.Equal(t, tc.want, onlyConflicts(tc.err))
-		})
-	}
 }

@@ -38,7 +38,7 @@ func BenchmarkCompileOneChange(b *testing.B) {
 	models := []string{"gpt-4o", "gpt-3.5-turbo"}
 	change := func(in *Inputs, i int) {
 		o := generatedRouteOption("gloo-system", n/2, models[i%2])
-		o.ResourceVersion = strconv.Itoa(i + 2)
+		o.ResourceVersion, o.Generation = strconv.Itoa(i+2), int64(i+2)
 		in.RouteOptions[n/2] = o
 	}
 	b.Run("fresh", func(b *testing.B) {
@@ -90,7 +90,7 @@ func BenchmarkCompileOneChangeNewSlices(b *testing.B) {
 		for j := range in.RouteOptions {
 			if in.RouteOptions[j].Name == "route-05000-opt" {
 				o := generatedRouteOption("gloo-system", n/2, models[i%2])
-				o.ResourceVersion = strconv.Itoa(i + 2)
+				o.ResourceVersion, o.Generation = strconv.Itoa(i+2), int64(i+2)
 				in.RouteOptions[j] = o
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
@@ -18,16 +19,39 @@ type cachedRTO struct {
 	ir      *rtoIR
 }
 
-// objectVersion identifies one version of an object.
+// objectVersion identifies the content of an object the compiler reads: its uid and
+// either its generation or its resourceVersion.
 type objectVersion struct {
 	uid             types.UID
 	resourceVersion string
 	generation      int64
 }
 
+// versionOf identifies what the compiler reads of o. An object with a generation is
+// identified by it: the API server moves it on every spec change and on no status or
+// metadata write, so the controller's own status writes do not make an object look
+// changed. Services, Secrets and Namespaces (whose labels select routes) are identified
+// by their resourceVersion. It reports false for an object that did not come from an
+// API server.
 func versionOf(o versioned) (objectVersion, bool) {
-	v := objectVersion{uid: o.GetUID(), resourceVersion: o.GetResourceVersion(), generation: o.GetGeneration()}
-	return v, v.uid != "" && v.resourceVersion != ""
+	return metaVersion(o.GetUID(), o.GetResourceVersion(), o.GetGeneration(), readsMetadata(o))
+}
+
+func metaVersion(uid types.UID, resourceVersion string, generation int64, byResourceVersion bool) (objectVersion, bool) {
+	v := objectVersion{uid: uid, generation: generation}
+	if generation == 0 || byResourceVersion {
+		v.resourceVersion = resourceVersion
+	}
+	return v, uid != "" && resourceVersion != ""
+}
+
+// readsMetadata reports whether the compiler reads more of o than its spec.
+func readsMetadata(o versioned) bool {
+	switch o.(type) {
+	case *corev1.Namespace, *corev1.Service, *corev1.Secret:
+		return true
+	}
+	return false
 }
 
 // versioned is an object with the fields that identify its version.
@@ -36,12 +60,13 @@ type versioned interface {
 	GetGeneration() int64
 }
 
-// version is an object's version as text; "" when it has no resourceVersion.
+// version is an object's version as text; "" when it has none.
 func version(o versioned) string {
-	if o.GetResourceVersion() == "" || o.GetUID() == "" {
+	v, ok := versionOf(o)
+	if !ok {
 		return ""
 	}
-	return string(o.GetUID()) + "/" + o.GetResourceVersion() + "/" + strconv.FormatInt(o.GetGeneration(), 10)
+	return string(v.uid) + "/" + v.resourceVersion + "/" + strconv.FormatInt(v.generation, 10)
 }
 
 // environment fingerprints every input but HTTPRoutes and RouteOptions: while it is

@@ -75,8 +75,9 @@ type Compiler struct {
 	prev *compiler
 	// mark numbers the compiles; routeTable and rtoTable are the versions compiled.
 	mark uint64
-	// deltas counts the incremental compiles.
+	// deltas counts the incremental compiles; lastDelta says whether the last one was.
 	deltas     int
+	lastDelta  bool
 	routeTable *table[*gwv1.HTTPRoute]
 	rtoTable   *table[*gatewayv1.RouteOption]
 	// routeOut and rtoOut are the statuses handed out, which later results share
@@ -90,14 +91,20 @@ func NewCompiler() *Compiler {
 	return &Compiler{keys: map[string]error{}, rtos: map[types.UID]*cachedRTO{}, routes: map[types.NamespacedName]*routeIR{}}
 }
 
+// Incremental reports whether the last Compile started from the previous one, compiling
+// only the HTTPRoutes and RouteOptions that changed.
+func (k *Compiler) Incremental() bool { return k.lastDelta }
+
 // Compile is the package-level Compile, reusing the routes that did not change since
 // the previous call.
 func (k *Compiler) Compile(in Inputs) Result {
 	if !k.oneShot {
 		if res, ok := k.compileDelta(&in); ok {
+			k.lastDelta = true
 			return res
 		}
 	}
+	k.lastDelta = false
 	c := newCompiler(&in, k)
 	c.compileUpstreams()
 	c.selectGateways()

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -75,8 +76,8 @@ func diffObjects[T any, P versionedPtr[T]](t *table[P], idx map[types.Namespaced
 	for i := range in {
 		p := P(&in[i])
 		m := meta(p)
-		v := objectVersion{uid: m.UID, resourceVersion: m.ResourceVersion, generation: m.Generation}
-		if v.uid == "" || v.resourceVersion == "" {
+		v, ok := metaVersion(m.UID, m.ResourceVersion, m.Generation, false)
+		if !ok {
 			return ch, false
 		}
 		e := t.pos[i]
@@ -538,21 +539,58 @@ func newResult(routes, rtos int) Result {
 }
 
 // sameEnvironment reports whether the objects of the environment are those of the
-// previous compile, or equal to them: versions alone do not prove it when objects
-// are given again with the same versions but other content.
+// previous compile, or read the same: versions alone do not prove it when objects are
+// given again with the same versions but other content. Of an object identified by its
+// generation only the spec is compared: its status is the controller's own output.
 func sameEnvironment(prev, next *index) bool {
-	return sameObjects(prev.classes, next.classes) && sameObjects(prev.gateways, next.gateways) &&
-		sameObjects(prev.services, next.services) && sameObjects(prev.secrets, next.secrets) &&
-		sameObjects(prev.upstreams, next.upstreams) && sameObjects(prev.vhos, next.vhos) &&
-		sameObjects(prev.namespaces, next.namespaces) && sameGrants(prev.grants, next.grants)
+	return sameObjects(prev.classes, next.classes, sameSpec[*gwv1.GatewayClass]) &&
+		sameObjects(prev.gateways, next.gateways, sameSpec[*gwv1.Gateway]) &&
+		sameObjects(prev.services, next.services, sameSpec[*corev1.Service]) &&
+		sameObjects(prev.secrets, next.secrets, sameSpec[*corev1.Secret]) &&
+		sameObjects(prev.upstreams, next.upstreams, sameSpec[*gloov1.Upstream]) &&
+		sameObjects(prev.vhos, next.vhos, sameSpec[*gatewayv1.VirtualHostOption]) &&
+		sameObjects(prev.namespaces, next.namespaces, sameSpec[*corev1.Namespace]) &&
+		sameGrants(prev.grants, next.grants)
 }
 
-func sameObjects[K comparable, P comparable](prev, next map[K]P) bool {
+// sameSpec reports whether a and b read the same: the whole objects for the kinds
+// whose metadata the compiler reads, else the specs (and generations).
+func sameSpec[P interface {
+	versioned
+	comparable
+}](a, b P) bool {
+	if a == b {
+		return true
+	}
+	if readsMetadata(a) || a.GetGeneration() == 0 || a.GetGeneration() != b.GetGeneration() {
+		return equality.Semantic.DeepEqual(a, b)
+	}
+	return equality.Semantic.DeepEqual(specOf(a), specOf(b))
+}
+
+// specOf returns the spec of an object identified by its generation.
+func specOf(o versioned) any {
+	switch o := o.(type) {
+	case *gwv1.GatewayClass:
+		return &o.Spec
+	case *gwv1.Gateway:
+		return &o.Spec
+	case *gloov1.Upstream:
+		return &o.Spec
+	case *gatewayv1.VirtualHostOption:
+		return &o.Spec
+	case *gwv1.ReferenceGrant:
+		return &o.Spec
+	}
+	return o
+}
+
+func sameObjects[K comparable, P comparable](prev, next map[K]P, same func(a, b P) bool) bool {
 	if len(prev) != len(next) {
 		return false
 	}
 	for key, p := range next {
-		if q, ok := prev[key]; !ok || (q != p && !equality.Semantic.DeepEqual(q, p)) {
+		if q, ok := prev[key]; !ok || !same(q, p) {
 			return false
 		}
 	}
@@ -564,7 +602,7 @@ func sameGrants(prev, next map[string][]*gwv1.ReferenceGrant) bool {
 		return false
 	}
 	for ns, list := range next {
-		if !slices.EqualFunc(prev[ns], list, func(a, b *gwv1.ReferenceGrant) bool { return a == b || equality.Semantic.DeepEqual(a, b) }) {
+		if !slices.EqualFunc(prev[ns], list, sameSpec[*gwv1.ReferenceGrant]) {
 			return false
 		}
 	}

@@ -33,7 +33,7 @@ func generateInputs(n int) Inputs {
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	in := Inputs{
 		ControllerName: ControllerName,
-		GatewayClasses: []gwv1.GatewayClass{{ObjectMeta: metav1.ObjectMeta{Name: "claimgate"}, Spec: gwv1.GatewayClassSpec{ControllerName: ControllerName}}},
+		GatewayClasses: []gwv1.GatewayClass{{ObjectMeta: metav1.ObjectMeta{Name: "claimgate", Generation: 1}, Spec: gwv1.GatewayClassSpec{ControllerName: ControllerName}}},
 		Gateways: []gwv1.Gateway{{
 			ObjectMeta: metav1.ObjectMeta{Name: "ai-gateway", Namespace: ns, Generation: 1},
 			Spec: gwv1.GatewaySpec{GatewayClassName: "claimgate", Listeners: []gwv1.Listener{{
@@ -43,11 +43,11 @@ func generateInputs(n int) Inputs {
 		}},
 		Secrets: []corev1.Secret{{ObjectMeta: metav1.ObjectMeta{Name: "openai-secret", Namespace: ns}, Data: map[string][]byte{"Authorization": []byte("Bearer sk-test")}}},
 		Upstreams: []gloov1.Upstream{{
-			ObjectMeta: metav1.ObjectMeta{Name: "openai", Namespace: ns},
+			ObjectMeta: metav1.ObjectMeta{Name: "openai", Namespace: ns, Generation: 1},
 			Spec:       gloov1.UpstreamSpec{AI: &gloov1.AIUpstream{OpenAI: &gloov1.OpenAI{AuthToken: gloov1.SingleAuthToken{SecretRef: &gloov1.SecretRef{Name: "openai-secret"}}}}},
 		}},
 		VirtualHostOptions: []gatewayv1.VirtualHostOption{{
-			ObjectMeta: metav1.ObjectMeta{Name: "jwt-provider", Namespace: ns},
+			ObjectMeta: metav1.ObjectMeta{Name: "jwt-provider", Namespace: ns, Generation: 1},
 			Spec: gatewayv1.VirtualHostOptionSpec{
 				TargetRefs: []gatewayv1.GatewayTargetReference{{Group: groupGateway, Kind: kindGateway, Name: "ai-gateway"}},
 				Options: gatewayv1.VirtualHostOptions{Jwt: &gatewayv1.JwtVhostExtension{Providers: map[string]gatewayv1.JwtProvider{

@@ -62,6 +62,19 @@ func TestCompilerMatchesFreshCompile(t *testing.T) {
 			o.CreationTimestamp = metav1.Unix(1, 0)
 			in.RouteOptions = append(in.RouteOptions, o)
 		}, 1},
+		{"the controller's own status writes", func(in *Inputs) {
+			written := []metav1.Condition{{Type: "Accepted", Status: metav1.ConditionTrue, Reason: "Accepted", ObservedGeneration: 1}}
+			in.Gateways[0].Status.Conditions = written
+			statusWrite(&in.Gateways[0].ObjectMeta)
+			in.VirtualHostOptions[0].Status.Conditions = written
+			statusWrite(&in.VirtualHostOptions[0].ObjectMeta)
+			in.Upstreams[0].Status.Conditions = written
+			statusWrite(&in.Upstreams[0].ObjectMeta)
+			in.RouteOptions[2].Status.Conditions = written
+			statusWrite(&in.RouteOptions[2].ObjectMeta)
+			in.HTTPRoutes[3].Status.Parents = []gwv1.RouteParentStatus{{ControllerName: ControllerName, Conditions: written}}
+			statusWrite(&in.HTTPRoutes[3].ObjectMeta)
+		}, 0},
 		{"the VirtualHostOption changes", func(in *Inputs) {
 			p := in.VirtualHostOptions[0].Spec.Options.Jwt.Providers["selfminted"]
 			p.Issuer = "example.com"
@@ -81,8 +94,11 @@ func TestCompilerMatchesFreshCompile(t *testing.T) {
 	for _, step := range steps {
 		t.Run(step.name, func(t *testing.T) {
 			step.change(&in)
-			before := maps.Clone(k.routes)
+			before, deltas := maps.Clone(k.routes), k.deltas
 			requireSameResult(t, Compile(in), k.Compile(in))
+			if step.recompiled == 0 {
+				require.Equal(t, deltas+1, k.deltas, "compiled incrementally")
+			}
 			if step.recompiled >= 0 {
 				recompiled := 0
 				for key, ir := range k.routes {
@@ -158,6 +174,12 @@ func withVersions(in Inputs) Inputs {
 		set("Namespace", &in.Namespaces[i].ObjectMeta)
 	}
 	return in
+}
+
+// statusWrite changes the resourceVersion but not the generation, as a status write does.
+func statusWrite(m *metav1.ObjectMeta) {
+	rv, _ := strconv.Atoi(m.ResourceVersion)
+	m.ResourceVersion = strconv.Itoa(rv + 1)
 }
 
 // bump changes the resourceVersion (and generation) as a spec update does.

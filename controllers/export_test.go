@@ -1,0 +1,25 @@
+package controllers
+
+import (
+	"github.com/go-logr/logr"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/claimgate/claimgate/controllers/compile"
+)
+
+// StatusWriter is the status writer, for the tests of package controllers_test.
+type StatusWriter = statusWriter
+
+// NewStatusWriter returns a status writer over c, reading fresh objects with reader.
+func NewStatusWriter(c client.Client, reader client.Reader) *StatusWriter {
+	return newStatusWriter(c, reader, logr.Discard())
+}
+
+// OfferRouteStatus offers the parent statuses desired for route, as a reconciliation does.
+func OfferRouteStatus(w *StatusWriter, route *gwv1.HTTPRoute, desired []gwv1.RouteParentStatus, now metav1.Time) {
+	offer(w, "HTTPRoute", route, func(r *gwv1.HTTPRoute) (*gwv1.HTTPRoute, bool) {
+		return routeStatus(r, desired, compile.ControllerName, now)
+	})
+}

@@ -1,0 +1,183 @@
+package controllers
+
+import (
+	"context"
+	"reflect"
+	"sync"
+
+	"github.com/go-logr/logr"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/workqueue"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// statusWorkers is how many status writes are in flight at once.
+const statusWorkers = 8
+
+// maxStatusConflicts is how many times one status write is merged again onto the
+// object as the API server has it before it is retried later.
+const maxStatusConflicts = 4
+
+// statusWriter writes statuses off the reconcile path: a snapshot is published without
+// waiting for the status writes of thousands of routes. It keeps at most one pending
+// status per object (a newer one replaces it), writes with several workers, and
+// resolves a conflict by merging the same decision again onto the fresh object.
+// It runs only on the leader, as a manager Runnable.
+type statusWriter struct {
+	client client.Client
+	reader client.Reader
+	log    logr.Logger
+	queue  workqueue.TypedRateLimitingInterface[statusKey]
+
+	mu      sync.Mutex
+	pending map[statusKey]*statusUpdate
+}
+
+// statusKey names one object of one kind.
+type statusKey struct {
+	kind string
+	types.NamespacedName
+}
+
+// statusMerge lays a decided status over obj (read-only) and returns the copy to write,
+// or false when obj already has it.
+type statusMerge func(obj client.Object) (client.Object, bool)
+
+// statusUpdate is one status to write: next, computed from the cache, and how to
+// compute it again from a fresher object.
+type statusUpdate struct {
+	next  client.Object
+	merge statusMerge
+	empty func() client.Object
+}
+
+func newStatusWriter(c client.Client, reader client.Reader, log logr.Logger) *statusWriter {
+	return &statusWriter{
+		client: c, reader: reader, log: log, pending: map[statusKey]*statusUpdate{},
+		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
+			workqueue.DefaultTypedControllerRateLimiter[statusKey](),
+			workqueue.TypedRateLimitingQueueConfig[statusKey]{Name: "claimgate_status"}),
+	}
+}
+
+// offer queues the status merge decides for obj, a cache object it does not modify, when
+// it differs from obj's. A status still pending for the object is replaced.
+func offer[T client.Object](w *statusWriter, kind string, obj T, merge func(T) (T, bool)) {
+	next, changed := merge(obj)
+	if !changed {
+		return
+	}
+	k := statusKey{kind: kind, NamespacedName: key(obj)}
+	u := &statusUpdate{
+		next: next,
+		merge: func(o client.Object) (client.Object, bool) {
+			t, ok := o.(T)
+			if !ok {
+				return nil, false
+			}
+			return merge(t)
+		},
+		empty: func() client.Object { return reflect.New(reflect.TypeOf(obj).Elem()).Interface().(client.Object) },
+	}
+	w.mu.Lock()
+	w.pending[k] = u
+	w.mu.Unlock()
+	w.queue.Add(k)
+}
+
+// Start runs the workers until ctx ends (manager.Runnable).
+func (w *statusWriter) Start(ctx context.Context) error {
+	var wg sync.WaitGroup
+	for range statusWorkers {
+		wg.Go(func() {
+			for w.next(ctx) {
+			}
+		})
+	}
+	<-ctx.Done()
+	w.queue.ShutDown()
+	wg.Wait()
+	return nil
+}
+
+// next writes one pending status; false when the queue is shut down.
+func (w *statusWriter) next(ctx context.Context) bool {
+	k, shutdown := w.queue.Get()
+	if shutdown {
+		return false
+	}
+	defer w.queue.Done(k)
+	w.mu.Lock()
+	u := w.pending[k]
+	delete(w.pending, k)
+	w.mu.Unlock()
+	if u == nil {
+		return true
+	}
+	err := w.write(ctx, k, u)
+	if err == nil {
+		w.queue.Forget(k)
+		return true
+	}
+	statusWrites.WithLabelValues(k.kind, "error").Inc()
+	w.log.Error(err, "writing a status; retrying", "kind", k.kind, "namespace", k.Namespace, "name", k.Name)
+	w.mu.Lock()
+	if _, newer := w.pending[k]; !newer {
+		w.pending[k] = u
+	}
+	w.mu.Unlock()
+	w.queue.AddRateLimited(k)
+	return true
+}
+
+// write writes u, merging it again onto the object as the API server has it after a
+// conflict. An object deleted, or whose spec changed since the decision, is left: the
+// reconciliation its change causes decides again.
+func (w *statusWriter) write(ctx context.Context, k statusKey, u *statusUpdate) error {
+	next := u.next
+	for conflicts := 0; ; conflicts++ {
+		err := w.client.Status().Update(ctx, next)
+		switch {
+		case err == nil:
+			statusWrites.WithLabelValues(k.kind, "written").Inc()
+			w.log.V(1).Info("wrote status", "kind", k.kind, "namespace", k.Namespace, "name", k.Name)
+			return nil
+		case apierrors.IsNotFound(err):
+			return nil
+		case !apierrors.IsConflict(err) || conflicts == maxStatusConflicts:
+			return errorf(k, err)
+		}
+		statusWrites.WithLabelValues(k.kind, "conflict").Inc()
+		cur := u.empty()
+		if err := w.reader.Get(ctx, k.NamespacedName, cur); err != nil {
+			if apierrors.IsNotFound(err) {
+				return nil
+			}
+			return errorf(k, err)
+		}
+		if cur.GetGeneration() != u.next.GetGeneration() {
+			return nil
+		}
+		var changed bool
+		if next, changed = u.merge(cur); !changed {
+			return nil
+		}
+	}
+}
+
+func errorf(k statusKey, err error) error {
+	return &statusError{key: k, err: err}
+}
+
+// statusError names the object whose status could not be written.
+type statusError struct {
+	key statusKey
+	err error
+}
+
+func (e *statusError) Error() string {
+	return "writing the status of " + e.key.kind + " " + e.key.String() + ": " + e.err.Error()
+}
+
+func (e *statusError) Unwrap() error { return e.err }
