@@ -19,7 +19,7 @@ func NewStatusWriter(c client.Client, reader client.Reader) *StatusWriter {
 
 // OfferRouteStatus offers the parent statuses desired for route, as a reconciliation does.
 func OfferRouteStatus(w *StatusWriter, route *gwv1.HTTPRoute, desired []gwv1.RouteParentStatus, now metav1.Time) {
-	offer(w, "HTTPRoute", route, func(r *gwv1.HTTPRoute) (*gwv1.HTTPRoute, bool) {
+	offer(w, "HTTPRoute", route, nil, func(r *gwv1.HTTPRoute) (*gwv1.HTTPRoute, bool) {
 		return routeStatus(r, desired, compile.ControllerName, now)
 	})
 }

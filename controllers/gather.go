@@ -63,18 +63,19 @@ func (r *Reconciler) referencedSecrets(ctx context.Context, in compile.Inputs) (
 	}
 	r.mu.Lock()
 	r.referenced = referenced
+	provisioned := r.provisioned
 	r.mu.Unlock()
+	r.secrets.keep(func(k types.NamespacedName) bool { return referenced[k] || provisioned[k] })
 	out := make([]corev1.Secret, 0, len(keys))
 	for _, key := range keys {
-		var s corev1.Secret
-		err := r.cfg.APIReader.Get(ctx, key, &s)
+		s, err := r.secrets.get(ctx, key)
 		switch {
 		case apierrors.IsNotFound(err):
 			continue
 		case err != nil:
 			return nil, fmt.Errorf("reading Secret %s: %w", key, err)
 		}
-		out = append(out, s)
+		out = append(out, *s) // shares the data, which the compiler only reads
 	}
 	return out, nil
 }

@@ -101,11 +101,11 @@ func (r *Reconciler) provision(ctx context.Context, gw *gwv1.Gateway, snap *snap
 		obj    client.Object
 		mutate func() error
 	}
-	steps := []step{
-		{sa, func() error { sa.AutomountServiceAccountToken = ptr.To(false); return nil }},
-		{secret, func() error { return r.mutateSecret(secret, gw) }},
-		{dep, func() error { r.mutateDeployment(dep, gw, snap, name); return nil }},
+	steps := []step{{sa, func() error { sa.AutomountServiceAccountToken = ptr.To(false); return nil }}}
+	if !r.certificateUpToDate(ctx, gw, key(secret)) {
+		steps = append(steps, step{secret, func() error { return r.mutateSecret(secret, gw) }})
 	}
+	steps = append(steps, step{dep, func() error { r.mutateDeployment(dep, gw, snap, name); return nil }})
 	if len(listenerPorts(snap)) > 0 { // a Service needs a port: keep the old one meanwhile
 		steps = append(steps, step{svc, func() error { r.mutateService(svc, gw, snap); return nil }})
 	}
@@ -142,6 +142,27 @@ func (r *Reconciler) apply(ctx context.Context, gw *gwv1.Gateway, obj client.Obj
 		r.cfg.Logger.Info("provisioned proxy object", "kind", kind, "namespace", obj.GetNamespace(), "name", obj.GetName(), "operation", op)
 	}
 	return nil
+}
+
+// certificateUpToDate reports whether the proxy certificate Secret key of gw exists,
+// is ours and holds a valid certificate, as read from the Secret cache: then it needs
+// no write, and no read from the API server.
+func (r *Reconciler) certificateUpToDate(ctx context.Context, gw *gwv1.Gateway, key types.NamespacedName) bool {
+	r.mu.Lock()
+	r.provisioned[key] = true
+	r.mu.Unlock()
+	s, err := r.secrets.get(ctx, key)
+	if err != nil || !metav1.IsControlledBy(s, gw) {
+		return false
+	}
+	for k, v := range proxyLabels(gw) {
+		if s.Labels[k] != v {
+			return false
+		}
+	}
+	iss := r.cfg.Proxy.Issuer
+	return bytes.Equal(s.Data["ca.crt"], iss.CA()) &&
+		iss.Valid(types.NamespacedName{Namespace: gw.Namespace, Name: gw.Name}, s.Data[corev1.TLSCertKey], s.Data[corev1.TLSPrivateKeyKey])
 }
 
 // mutateSecret keeps the proxy certificate of gw while it is valid, and issues a new one

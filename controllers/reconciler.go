@@ -31,7 +31,8 @@ import (
 type Config struct {
 	// Client reads the cache and writes objects and statuses (the manager's client).
 	Client client.Client
-	// APIReader reads the referenced Secrets straight from the API server.
+	// APIReader reads the Secrets straight from the API server (when their
+	// resourceVersion moved) and objects whose status write conflicted.
 	APIReader client.Reader
 	// Scheme knows every kind (for owner references).
 	Scheme *runtime.Scheme
@@ -60,9 +61,14 @@ type Reconciler struct {
 	// status writes the statuses the reconciliations decide.
 	status *statusWriter
 
+	// secrets keeps the content of the Secrets read, while their resourceVersion holds.
+	secrets *secretCache
+
 	mu sync.Mutex
 	// referenced are the Secrets the last gather looked for; only their events matter.
 	referenced map[types.NamespacedName]bool
+	// provisioned are the proxies' certificate Secrets.
+	provisioned map[types.NamespacedName]bool
 }
 
 // New validates cfg.
@@ -86,7 +92,9 @@ func New(cfg Config) (*Reconciler, error) {
 	}
 	return &Reconciler{
 		cfg: cfg, compiler: compile.NewCompiler(), referenced: map[types.NamespacedName]bool{},
-		status: newStatusWriter(cfg.Client, cfg.APIReader, cfg.Logger.WithName("status")),
+		provisioned: map[types.NamespacedName]bool{},
+		secrets:     newSecretCache(cfg.Client, cfg.APIReader),
+		status:      newStatusWriter(cfg.Client, cfg.APIReader, cfg.Logger.WithName("status")),
 	}, nil
 }
 
@@ -168,8 +176,15 @@ func (r *Reconciler) Reconcile(ctx context.Context, _ reconcile.Request) (res re
 		mode = "incremental"
 	}
 	compileTotal.WithLabelValues(mode).Inc()
+	publishStart := r.cfg.Clock.Now()
 	r.publish(out)
+	provisionStart := r.cfg.Clock.Now()
 	services, err := r.provisionAll(ctx, in, out)
+	statusStart := r.cfg.Clock.Now()
 	r.offerStatuses(in, out, services)
+	r.cfg.Logger.V(1).Info("reconciled", "compile", mode, "routes", len(in.HTTPRoutes),
+		"gather", compileStart.Sub(start), "compileTime", publishStart.Sub(compileStart),
+		"publish", provisionStart.Sub(publishStart), "provision", statusStart.Sub(provisionStart),
+		"statuses", r.cfg.Clock.Since(statusStart))
 	return reconcile.Result{}, err
 }

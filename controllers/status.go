@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"time"
+	"unsafe"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -25,7 +26,7 @@ func (r *Reconciler) offerStatuses(in compile.Inputs, out compile.Result, servic
 	w := r.status
 	for i := range in.GatewayClasses {
 		if desired, ok := out.GatewayClasses[in.GatewayClasses[i].Name]; ok {
-			offer(w, "GatewayClass", &in.GatewayClasses[i], func(gc *gwv1.GatewayClass) (*gwv1.GatewayClass, bool) {
+			offer(w, "GatewayClass", &in.GatewayClasses[i], nil, func(gc *gwv1.GatewayClass) (*gwv1.GatewayClass, bool) {
 				next := *gc.Status.DeepCopy()
 				next.Conditions = mergeConditions(gc.Status.Conditions, desired, gc.Generation, now)
 				changed := !equality.Semantic.DeepEqual(gc.Status, next)
@@ -37,7 +38,7 @@ func (r *Reconciler) offerStatuses(in compile.Inputs, out compile.Result, servic
 		gw := &in.Gateways[i]
 		if desired, ok := out.Gateways[key(gw)]; ok {
 			programmed, svc := r.programmed(key(gw), out), services[key(gw)]
-			offer(w, "Gateway", gw, func(gw *gwv1.Gateway) (*gwv1.Gateway, bool) {
+			offer(w, "Gateway", gw, nil, func(gw *gwv1.Gateway) (*gwv1.Gateway, bool) {
 				return gatewayStatus(gw, desired, programmed, svc, now)
 			})
 		}
@@ -45,13 +46,13 @@ func (r *Reconciler) offerStatuses(in compile.Inputs, out compile.Result, servic
 	for i := range in.HTTPRoutes {
 		route := &in.HTTPRoutes[i]
 		desired := out.HTTPRoutes[key(route)]
-		offer(w, "HTTPRoute", route, func(route *gwv1.HTTPRoute) (*gwv1.HTTPRoute, bool) {
+		offer(w, "HTTPRoute", route, unsafe.SliceData(desired), func(route *gwv1.HTTPRoute) (*gwv1.HTTPRoute, bool) {
 			return routeStatus(route, desired, r.cfg.ControllerName, now)
 		})
 	}
 	for i := range in.VirtualHostOptions {
 		if desired, ok := out.VirtualHostOptions[key(&in.VirtualHostOptions[i])]; ok {
-			offer(w, "VirtualHostOption", &in.VirtualHostOptions[i], func(o *gatewayv1.VirtualHostOption) (*gatewayv1.VirtualHostOption, bool) {
+			offer(w, "VirtualHostOption", &in.VirtualHostOptions[i], nil, func(o *gatewayv1.VirtualHostOption) (*gatewayv1.VirtualHostOption, bool) {
 				next, changed := mergePolicyStatus(o.Status, desired, r.cfg.ControllerName, o.Generation, now)
 				return withStatus(o, next, func(o *gatewayv1.VirtualHostOption) *gatewayv1.PolicyStatus { return &o.Status }, changed)
 			})
@@ -59,7 +60,8 @@ func (r *Reconciler) offerStatuses(in compile.Inputs, out compile.Result, servic
 	}
 	for i := range in.RouteOptions {
 		if desired, ok := out.RouteOptions[key(&in.RouteOptions[i])]; ok {
-			offer(w, "RouteOption", &in.RouteOptions[i], func(o *gatewayv1.RouteOption) (*gatewayv1.RouteOption, bool) {
+			decision := policyDecision{unsafe.SliceData(desired.Conditions), unsafe.SliceData(desired.Ancestors)}
+			offer(w, "RouteOption", &in.RouteOptions[i], decision, func(o *gatewayv1.RouteOption) (*gatewayv1.RouteOption, bool) {
 				next, changed := mergePolicyStatus(o.Status, desired, r.cfg.ControllerName, o.Generation, now)
 				return withStatus(o, next, func(o *gatewayv1.RouteOption) *gatewayv1.PolicyStatus { return &o.Status }, changed)
 			})
@@ -67,13 +69,20 @@ func (r *Reconciler) offerStatuses(in compile.Inputs, out compile.Result, servic
 	}
 	for i := range in.Upstreams {
 		if desired, ok := out.Upstreams[key(&in.Upstreams[i])]; ok {
-			offer(w, "Upstream", &in.Upstreams[i], func(u *gloov1.Upstream) (*gloov1.Upstream, bool) {
+			offer(w, "Upstream", &in.Upstreams[i], nil, func(u *gloov1.Upstream) (*gloov1.Upstream, bool) {
 				next := gloov1.UpstreamStatus{Conditions: mergeConditions(u.Status.Conditions, desired.Conditions, u.Generation, now)}
 				changed := !equality.Semantic.DeepEqual(u.Status, next)
 				return withStatus(u, next, func(o *gloov1.Upstream) *gloov1.UpstreamStatus { return &o.Status }, changed)
 			})
 		}
 	}
+	w.endRound()
+}
+
+// policyDecision identifies a policy status the compiler handed out.
+type policyDecision struct {
+	conditions *metav1.Condition
+	ancestors  *gatewayv1.PolicyAncestorStatus
 }
 
 // withStatus returns a copy of obj with status next when changed, else obj and false.

@@ -32,6 +32,19 @@ type statusWriter struct {
 
 	mu      sync.Mutex
 	pending map[statusKey]*statusUpdate
+	// settled remembers, for the objects offered with a decision identity, the decision
+	// last found written and the object's resourceVersion then: while both hold, the
+	// object is passed over without merging its status again. round marks the entries
+	// offered by the current reconciliation; the others are objects gone.
+	settled map[statusKey]settledStatus
+	round   uint64
+}
+
+// settledStatus is a decision known to be written at an object's resourceVersion.
+type settledStatus struct {
+	decision        any
+	resourceVersion string
+	round           uint64
 }
 
 // statusKey names one object of one kind.
@@ -50,11 +63,16 @@ type statusUpdate struct {
 	next  client.Object
 	merge statusMerge
 	empty func() client.Object
+	// decision identifies the decision (nil: none), base is the resourceVersion of the
+	// object next was computed from.
+	decision any
+	base     string
 }
 
 func newStatusWriter(c client.Client, reader client.Reader, log logr.Logger) *statusWriter {
 	return &statusWriter{
-		client: c, reader: reader, log: log, pending: map[statusKey]*statusUpdate{},
+		client: c, reader: reader, log: log,
+		pending: map[statusKey]*statusUpdate{}, settled: map[statusKey]settledStatus{},
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
 			workqueue.DefaultTypedControllerRateLimiter[statusKey](),
 			workqueue.TypedRateLimitingQueueConfig[statusKey]{Name: "claimgate_status"}),
@@ -62,15 +80,25 @@ func newStatusWriter(c client.Client, reader client.Reader, log logr.Logger) *st
 }
 
 // offer queues the status merge decides for obj, a cache object it does not modify, when
-// it differs from obj's. A status still pending for the object is replaced.
-func offer[T client.Object](w *statusWriter, kind string, obj T, merge func(T) (T, bool)) {
-	next, changed := merge(obj)
-	if !changed {
+// it differs from obj's. A status still pending for the object is replaced. decision,
+// when not nil, identifies the decision (the compiler hands out the same status values
+// while a decision holds): an object whose status was already found or written with it,
+// and not changed since, is passed over without merging.
+func offer[T client.Object](w *statusWriter, kind string, obj T, decision any, merge func(T) (T, bool)) {
+	k, rv := statusKey{kind: kind, NamespacedName: key(obj)}, obj.GetResourceVersion()
+	if decision != nil && w.unchanged(k, decision, rv) {
 		return
 	}
-	k := statusKey{kind: kind, NamespacedName: key(obj)}
+	next, changed := merge(obj)
+	if !changed {
+		w.settle(k, decision, rv)
+		return
+	}
+	// The closures must not hold obj: it lies in the cache list's array, which a
+	// pending update would keep alive whole.
+	typ := reflect.TypeOf(obj).Elem()
 	u := &statusUpdate{
-		next: next,
+		next: next, decision: decision, base: rv,
 		merge: func(o client.Object) (client.Object, bool) {
 			t, ok := o.(T)
 			if !ok {
@@ -78,12 +106,50 @@ func offer[T client.Object](w *statusWriter, kind string, obj T, merge func(T) (
 			}
 			return merge(t)
 		},
-		empty: func() client.Object { return reflect.New(reflect.TypeOf(obj).Elem()).Interface().(client.Object) },
+		empty: func() client.Object { return reflect.New(typ).Interface().(client.Object) },
 	}
 	w.mu.Lock()
 	w.pending[k] = u
 	w.mu.Unlock()
 	w.queue.Add(k)
+}
+
+// unchanged reports whether decision is settled for k at rv, or pending from rv; it
+// marks k as offered in this round.
+func (w *statusWriter) unchanged(k statusKey, decision any, rv string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if s, ok := w.settled[k]; ok {
+		s.round = w.round
+		w.settled[k] = s
+		if s.decision == decision && s.resourceVersion == rv {
+			return true
+		}
+	}
+	u := w.pending[k]
+	return u != nil && u.decision == decision && u.base == rv
+}
+
+// settle records that k has decision written at rv (nothing for a nil decision).
+func (w *statusWriter) settle(k statusKey, decision any, rv string) {
+	if decision == nil {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.settled[k] = settledStatus{decision: decision, resourceVersion: rv, round: w.round}
+}
+
+// endRound forgets the settled objects the round did not offer: they are gone.
+func (w *statusWriter) endRound() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for k, s := range w.settled {
+		if s.round != w.round {
+			delete(w.settled, k)
+		}
+	}
+	w.round++
 }
 
 // Start runs the workers until ctx ends (manager.Runnable).
@@ -140,6 +206,7 @@ func (w *statusWriter) write(ctx context.Context, k statusKey, u *statusUpdate) 
 		err := w.client.Status().Update(ctx, next)
 		switch {
 		case err == nil:
+			w.settle(k, u.decision, next.GetResourceVersion())
 			statusWrites.WithLabelValues(k.kind, "written").Inc()
 			w.log.V(1).Info("wrote status", "kind", k.kind, "namespace", k.Namespace, "name", k.Name)
 			return nil

@@ -30,6 +30,7 @@ import (
 
 type flags struct {
 	metricsAddr, probeAddr, grpcAddr     string
+	pprofAddr                            string
 	leaderElect, grpcInsecure            bool
 	leaderElectionNamespace              string
 	namespace, serviceName               string
@@ -47,6 +48,7 @@ func parseFlags() flags {
 	inCluster := os.Getenv("KUBERNETES_SERVICE_HOST") != ""
 	flag.StringVar(&f.metricsAddr, "metrics-bind-address", ":8080", "address of the metrics endpoint (0 disables it)")
 	flag.StringVar(&f.probeAddr, "health-probe-bind-address", ":8081", "address of /healthz and /readyz")
+	flag.StringVar(&f.pprofAddr, "pprof-bind-address", "", "address of Go's /debug/pprof profiles (empty: off)")
 	flag.BoolVar(&f.leaderElect, "leader-elect", inCluster, "elect a leader among replicas (default on in a cluster; --leader-elect=false for local runs)")
 	flag.StringVar(&f.leaderElectionNamespace, "leader-election-namespace", "", "namespace of the leader-election Lease (default: --namespace)")
 	flag.StringVar(&f.grpcAddr, "grpc-address", ":9977", "address of the SnapshotService proxies connect to")
@@ -143,6 +145,7 @@ func newManager(cfg *rest.Config, f flags) (ctrl.Manager, error) {
 		Scheme:                        scheme.New(),
 		Metrics:                       metricsserver.Options{BindAddress: f.metricsAddr},
 		HealthProbeBindAddress:        f.probeAddr,
+		PprofBindAddress:              f.pprofAddr,
 		LeaderElection:                f.leaderElect,
 		LeaderElectionID:              "claimgate-controller",
 		LeaderElectionNamespace:       firstNonEmpty(f.leaderElectionNamespace, f.namespace),

@@ -144,6 +144,7 @@ func (c *Client) stream(ctx context.Context, client snapshotv1.SnapshotServiceCl
 
 // handle applies s and returns the Ack or Nack to send.
 func (c *Client) handle(s *snapshotv1.Snapshot) *snapshotv1.StreamRequest {
+	start := time.Now()
 	err := c.check(s)
 	if err == nil && s.GetVersion() != c.cfg.Applier.Version() {
 		err = c.cfg.Applier.Apply(s)
@@ -156,7 +157,7 @@ func (c *Client) handle(s *snapshotv1.Snapshot) *snapshotv1.StreamRequest {
 			Nack: &snapshotv1.Nack{Version: s.GetVersion(), Error: err.Error()},
 		}}
 	}
-	c.cfg.Logger.Info("snapshot applied", "version", s.GetVersion())
+	c.cfg.Logger.Info("snapshot applied", "version", s.GetVersion(), "took", time.Since(start).Round(time.Microsecond))
 	return &snapshotv1.StreamRequest{Kind: &snapshotv1.StreamRequest_Ack{Ack: &snapshotv1.Ack{Version: s.GetVersion()}}}
 }
 
