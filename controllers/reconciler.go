@@ -61,6 +61,9 @@ type Reconciler struct {
 	// status writes the statuses the reconciliations decide.
 	status *statusWriter
 
+	// last is the last compilation, with the Services and the generations of the
+	// Gateways it saw, for reporting Programmed between compilations.
+	last *lastCompile
 	// secrets keeps the content of the Secrets read, while their resourceVersion holds.
 	secrets *secretCache
 
@@ -153,8 +156,12 @@ func (r *Reconciler) secretMatters(obj client.Object) bool {
 	return r.referenced[types.NamespacedName{Namespace: obj.GetNamespace(), Name: obj.GetName()}]
 }
 
-// Reconcile recompiles everything; the request is always the world key.
-func (r *Reconciler) Reconcile(ctx context.Context, _ reconcile.Request) (res reconcile.Result, err error) {
+// Reconcile recompiles everything (the world key), or reports the Gateways'
+// Programmed condition again after proxies' events (the programmed key).
+func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (res reconcile.Result, err error) {
+	if req == programmedKey {
+		return reconcile.Result{}, r.reportProgrammed(ctx)
+	}
 	start := r.cfg.Clock.Now()
 	defer func() {
 		reconcileDuration.Observe(r.cfg.Clock.Since(start).Seconds())
@@ -182,6 +189,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, _ reconcile.Request) (res re
 	services, err := r.provisionAll(ctx, in, out)
 	statusStart := r.cfg.Clock.Now()
 	r.offerStatuses(in, out, services)
+	r.remember(in, out, services)
 	r.cfg.Logger.V(1).Info("reconciled", "compile", mode, "routes", len(in.HTTPRoutes),
 		"gather", compileStart.Sub(start), "compileTime", publishStart.Sub(compileStart),
 		"publish", provisionStart.Sub(publishStart), "provision", statusStart.Sub(provisionStart),

@@ -1,6 +1,8 @@
 package controllers
 
 import (
+	"context"
+	"fmt"
 	"time"
 	"unsafe"
 
@@ -34,15 +36,7 @@ func (r *Reconciler) offerStatuses(in compile.Inputs, out compile.Result, servic
 			})
 		}
 	}
-	for i := range in.Gateways {
-		gw := &in.Gateways[i]
-		if desired, ok := out.Gateways[key(gw)]; ok {
-			programmed, svc := r.programmed(key(gw), out), services[key(gw)]
-			offer(w, "Gateway", gw, nil, func(gw *gwv1.Gateway) (*gwv1.Gateway, bool) {
-				return gatewayStatus(gw, desired, programmed, svc, now)
-			})
-		}
-	}
+	r.offerGatewayStatuses(in.Gateways, out, services, nil, now)
 	for i := range in.HTTPRoutes {
 		route := &in.HTTPRoutes[i]
 		desired := out.HTTPRoutes[key(route)]
@@ -77,6 +71,55 @@ func (r *Reconciler) offerStatuses(in compile.Inputs, out compile.Result, servic
 		}
 	}
 	w.endRound()
+}
+
+// offerGatewayStatuses offers the status of each of gateways out decided, with the
+// proxies' Programmed condition; with generations, only of the Gateways still at the
+// generation compiled.
+func (r *Reconciler) offerGatewayStatuses(gateways []gwv1.Gateway, out compile.Result, services map[types.NamespacedName]*corev1.Service, generations map[types.NamespacedName]int64, now metav1.Time) {
+	for i := range gateways {
+		gw := &gateways[i]
+		desired, ok := out.Gateways[key(gw)]
+		if !ok || generations != nil && generations[key(gw)] != gw.Generation {
+			continue
+		}
+		programmed, svc := r.programmed(key(gw), out), services[key(gw)]
+		offer(r.status, "Gateway", gw, nil, func(gw *gwv1.Gateway) (*gwv1.Gateway, bool) {
+			return gatewayStatus(gw, desired, programmed, svc, now)
+		})
+	}
+}
+
+// lastCompile is what reporting Programmed needs of the last reconciliation.
+type lastCompile struct {
+	out         compile.Result
+	services    map[types.NamespacedName]*corev1.Service
+	generations map[types.NamespacedName]int64
+}
+
+// remember keeps the compilation for reportProgrammed.
+func (r *Reconciler) remember(in compile.Inputs, out compile.Result, services map[types.NamespacedName]*corev1.Service) {
+	gens := make(map[types.NamespacedName]int64, len(in.Gateways))
+	for i := range in.Gateways {
+		gens[key(&in.Gateways[i])] = in.Gateways[i].Generation
+	}
+	r.last = &lastCompile{out: out, services: services, generations: gens}
+}
+
+// reportProgrammed offers the Gateways' statuses again from the last compilation, with
+// the proxies' acknowledgements as they are now. A Gateway changed since is left to the
+// reconciliation its change causes.
+func (r *Reconciler) reportProgrammed(ctx context.Context) error {
+	if r.last == nil {
+		return nil
+	}
+	var gateways gwv1.GatewayList
+	if err := r.cfg.Client.List(ctx, &gateways, client.UnsafeDisableDeepCopy); err != nil {
+		return fmt.Errorf("listing Gateways: %w", err)
+	}
+	now := metav1.NewTime(r.cfg.Clock.Now().Truncate(time.Second))
+	r.offerGatewayStatuses(gateways.Items, r.last.out, r.last.services, r.last.generations, now)
+	return nil
 }
 
 // policyDecision identifies a policy status the compiler handed out.

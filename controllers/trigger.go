@@ -9,9 +9,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 )
 
-// worldKey is the one work-queue key: the compiler is whole-world, so every event asks
-// for one recompilation and the queue collapses bursts into one.
+// worldKey is the work-queue key of every cache event: the compiler is whole-world, so
+// every event asks for one recompilation and the queue collapses bursts into one.
 var worldKey = reconcile.Request{NamespacedName: types.NamespacedName{Name: "claimgate"}}
+
+// programmedKey is the key of the proxies' events: only the Gateways' Programmed
+// condition follows them, from the last compilation.
+var programmedKey = reconcile.Request{NamespacedName: types.NamespacedName{Name: "claimgate-programmed"}}
 
 // Trigger is a source of reconciliations from outside the cache: the publish tracker
 // calls Notify when a proxy connects, disconnects, acknowledges or rejects a snapshot,
@@ -32,12 +36,12 @@ func (t *Trigger) Start(_ context.Context, q workqueue.TypedRateLimitingInterfac
 	return nil
 }
 
-// Notify asks for a reconciliation. Before the controller starts it does nothing: the
-// first reconciliation sees everything anyway.
+// Notify asks for the Gateways' Programmed condition to be reported again. Before the
+// controller starts it does nothing: the first reconciliation reports it anyway.
 func (t *Trigger) Notify() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.queue != nil {
-		t.queue.Add(worldKey)
+		t.queue.Add(programmedKey)
 	}
 }
