@@ -20,8 +20,11 @@ import (
 // ours.
 func (r *Reconciler) publish(out compile.Result) {
 	for gw, snap := range out.Snapshots {
-		if r.cfg.Store.Set(gw, snap) {
-			size := proto.Size(snap)
+		if encoded := out.Encoded[gw]; r.cfg.Store.SetEncoded(gw, snap, encoded) {
+			size := len(encoded)
+			if encoded == nil {
+				size = proto.Size(snap)
+			}
 			snapshotBytes.WithLabelValues(gw.String()).Set(float64(size))
 			r.cfg.Logger.Info("published snapshot", "namespace", gw.Namespace, "name", gw.Name,
 				"version", publish.ShortVersion(snap.GetVersion()), "bytes", size)

@@ -237,6 +237,6 @@ func (k *Compiler) rememberState(c *compiler) {
 		return
 	}
 	k.routeTable, k.rtoTable = routes, rtos
-	c.snapshots = maps.Clone(c.res.Snapshots)
+	c.snapshots, c.encoded = maps.Clone(c.res.Snapshots), maps.Clone(c.res.Encoded)
 	k.prev = c
 }

@@ -38,6 +38,7 @@ type compiler struct {
 	extRefBy   map[types.NamespacedName][]types.NamespacedName
 	// snapshots are the snapshots of the last compile, by Gateway.
 	snapshots map[types.NamespacedName]*snapshotv1.Snapshot
+	encoded   map[types.NamespacedName][]byte
 	// services are the upstreams made for Service backends, by upstream name.
 	services map[string]*snapshotv1.Upstream
 	// jwtCache shares the effective JWT authentication of equal option pairs.
@@ -117,7 +118,7 @@ func (k *Compiler) Compile(in Inputs) Result {
 	c.compileRoutes()
 	c.placeAttachments()
 	for _, gw := range c.gateways {
-		c.res.Snapshots[gw.key] = c.buildSnapshot(gw)
+		c.res.Snapshots[gw.key], c.res.Encoded[gw.key] = c.buildSnapshot(gw)
 		c.res.Gateways[gw.key] = gw.status()
 	}
 	c.writeRouteStatuses()

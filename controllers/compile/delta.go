@@ -226,7 +226,7 @@ func (k *Compiler) compileDelta(in *Inputs) (Result, bool) {
 	k.track(c, rtos.keys, d)
 	if len(d.replaced) > 0 || len(d.added) > 0 {
 		for _, gw := range c.relayout(d) {
-			c.snapshots[gw.key] = c.buildSnapshot(gw)
+			c.snapshots[gw.key], c.encoded[gw.key] = c.buildSnapshot(gw)
 		}
 	}
 	res := c.deltaResult(k, d)
@@ -461,7 +461,7 @@ func (c *compiler) deltaResult(k *Compiler, d *delta) Result {
 		c.res.Gateways[gw.key] = gw.status()
 	}
 	for key, snap := range c.snapshots {
-		c.res.Snapshots[key] = snap
+		c.res.Snapshots[key], c.res.Encoded[key] = snap, c.encoded[key]
 	}
 	for key := range d.routes {
 		if ir := c.routes[key]; ir != nil {
@@ -529,6 +529,7 @@ func samePolicyStatus(a, b gatewayv1.PolicyStatus) bool {
 func newResult(routes, rtos int) Result {
 	return Result{
 		Snapshots:          map[types.NamespacedName]*snapshotv1.Snapshot{},
+		Encoded:            map[types.NamespacedName][]byte{},
 		GatewayClasses:     map[string][]metav1.Condition{},
 		Gateways:           map[types.NamespacedName]gwv1.GatewayStatus{},
 		HTTPRoutes:         make(map[types.NamespacedName][]gwv1.RouteParentStatus, routes),

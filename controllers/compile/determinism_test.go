@@ -73,7 +73,8 @@ func shuffleCopy[T any](r *rand.Rand, in []T) []T {
 }
 
 // TestVersionMatchesContract checks that the compiler's version is the contract's
-// content hash (snapshotv1.ComputeVersion).
+// content hash (snapshotv1.ComputeVersion), and that the encoding it hands out decodes
+// to the snapshot, version included.
 func TestVersionMatchesContract(t *testing.T) {
 	res := Compile(generateInputs(50))
 	require.NotEmpty(t, res.Snapshots)
@@ -81,5 +82,8 @@ func TestVersionMatchesContract(t *testing.T) {
 		want, err := snapshotv1.ComputeVersion(snap)
 		require.NoError(t, err)
 		require.Equal(t, want, snap.Version, key.String())
+		var decoded snapshotv1.Snapshot
+		require.NoError(t, proto.Unmarshal(res.Encoded[key], &decoded), key.String())
+		require.True(t, proto.Equal(snap, &decoded), "the encoding of %s decodes to the snapshot", key)
 	}
 }

@@ -40,6 +40,9 @@ type Inputs struct {
 type Result struct {
 	// Snapshots are keyed by Gateway, with Version set.
 	Snapshots map[types.NamespacedName]*snapshotv1.Snapshot
+	// Encoded holds the protobuf encoding of each snapshot, version included, as sent
+	// to proxies (nil when it could not be encoded). Read-only.
+	Encoded map[types.NamespacedName][]byte
 
 	// GatewayClasses holds the conditions of each GatewayClass of our controllerName.
 	GatewayClasses map[string][]metav1.Condition

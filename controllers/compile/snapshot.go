@@ -61,9 +61,9 @@ type builtRoute struct {
 	encoded   []byte
 }
 
-// buildSnapshot assembles the snapshot of one Gateway from its served listeners and
-// sets its content-hash version.
-func (c *compiler) buildSnapshot(gw *gatewayIR) *snapshotv1.Snapshot {
+// buildSnapshot assembles the snapshot of one Gateway from its served listeners, sets
+// its content-hash version and returns it with its encoding.
+func (c *compiler) buildSnapshot(gw *gatewayIR) (*snapshotv1.Snapshot, []byte) {
 	snap := &snapshotv1.Snapshot{GatewayNamespace: gw.key.Namespace, GatewayName: gw.key.Name}
 	b := &snapshotBuilder{
 		upstreams: map[string]*snapshotv1.Upstream{},
@@ -85,11 +85,12 @@ func (c *compiler) buildSnapshot(gw *gatewayIR) *snapshotv1.Snapshot {
 	for _, k := range slices.Sorted(maps.Keys(b.providers)) {
 		snap.JwtProviders = append(snap.JwtProviders, b.providers[k])
 	}
-	if err := setVersionFromParts(snap, b.encoded); err != nil {
+	encoded, err := setVersionFromParts(snap, b.encoded, len(c.encoded[gw.key]))
+	if err != nil {
 		// Encoding messages built here cannot fail; an empty version makes every proxy NACK.
 		snap.Version = ""
 	}
-	return snap
+	return snap, encoded
 }
 
 func (c *compiler) buildListener(l *listenerIR, b *snapshotBuilder) *snapshotv1.Listener {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"io"
 
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
@@ -41,42 +42,59 @@ func encodeRoute(r *snapshotv1.Route) []byte {
 // does, but reuses the encoding of each route (routes[vh][i] is vh.Routes[i]) and
 // streams the encoding into the hash instead of building it: the encoding of a message
 // is its fields in field-number order, each set message field as tag, length and the
-// field's own encoding. A test checks that both give the same version.
-func setVersionFromParts(snap *snapshotv1.Snapshot, routes map[*snapshotv1.VirtualHost][][]byte) error {
+// field's own encoding. A test checks that both give the same version. It returns the
+// encoding of snap with its version, as sent to proxies; sizeHint is its expected size
+// (the previous encoding's, say).
+func setVersionFromParts(snap *snapshotv1.Snapshot, routes map[*snapshotv1.VirtualHost][][]byte, sizeHint int) ([]byte, error) {
 	snap.Version = ""
-	h := &hashWriter{h: sha256.New()}
+	// The version field (1) goes first, its room kept: a SHA-256 in hex.
+	const versionField = 1 + 1 + 2*sha256.Size
+	h := &hashWriter{h: sha256.New(), out: make([]byte, versionField, max(64<<10, sizeHint+sizeHint/16))}
 	h.string(2, snap.GatewayNamespace)
 	h.string(3, snap.GatewayName)
 	for _, l := range snap.Listeners {
 		if err := h.listener(l, routes); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	for _, u := range snap.Upstreams {
 		ub, err := deterministic.Marshal(u)
 		if err != nil {
-			return fmt.Errorf("encoding upstream %s: %w", u.Name, err)
+			return nil, fmt.Errorf("encoding upstream %s: %w", u.Name, err)
 		}
 		h.message(5, ub)
 	}
 	for _, p := range snap.JwtProviders {
 		pb, err := deterministic.Marshal(p)
 		if err != nil {
-			return fmt.Errorf("encoding JWT provider %s: %w", p.Id, err)
+			return nil, fmt.Errorf("encoding JWT provider %s: %w", p.Id, err)
 		}
 		h.message(6, pb)
 	}
 	snap.Version = hex.EncodeToString(h.h.Sum(nil))
-	return nil
+	head := protowire.AppendString(protowire.AppendTag(h.out[:0], 1, protowire.BytesType), snap.Version)
+	if len(head) != versionField {
+		return nil, fmt.Errorf("version field of %d bytes, want %d", len(head), versionField)
+	}
+	return h.out, nil
 }
 
-// hashWriter writes protobuf fields into a hash.
+// hashWriter writes protobuf fields into a hash and appends them to out.
 type hashWriter struct {
 	h   hash.Hash
 	buf []byte
+	out []byte
 }
 
-func (w *hashWriter) write(b []byte) { w.h.Write(b) }
+func (w *hashWriter) write(b []byte) {
+	w.h.Write(b)
+	w.out = append(w.out, b...)
+}
+
+func (w *hashWriter) writeString(s string) {
+	_, _ = io.WriteString(w.h, s)
+	w.out = append(w.out, s...)
+}
 
 // head writes a field's tag and, for a length-delimited field, its length.
 func (w *hashWriter) head(num protowire.Number, typ protowire.Type, length int) {
@@ -91,7 +109,7 @@ func (w *hashWriter) head(num protowire.Number, typ protowire.Type, length int) 
 func (w *hashWriter) string(num protowire.Number, s string) {
 	if s != "" {
 		w.head(num, protowire.BytesType, len(s))
-		w.h.Write([]byte(s))
+		w.writeString(s)
 	}
 }
 
@@ -139,7 +157,7 @@ func (w *hashWriter) listener(l *snapshotv1.Listener, routes map[*snapshotv1.Vir
 		w.string(1, vh.Name)
 		for _, d := range vh.Domains {
 			w.head(2, protowire.BytesType, len(d))
-			w.h.Write([]byte(d))
+			w.writeString(d)
 		}
 		for _, rb := range routeEncodings(vh, routes[vh]) {
 			w.message(3, rb)

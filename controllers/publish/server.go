@@ -79,6 +79,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, lis: lis, stopping: make(chan struct{})}
 	s.grpc = grpc.NewServer(
 		grpc.Creds(creds),
+		grpc.ForceServerCodecV2(newCodec()),
 		grpc.MaxRecvMsgSize(cfg.MaxMessageBytes),
 		grpc.MaxSendMsgSize(cfg.MaxMessageBytes),
 		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 10 * time.Second}),

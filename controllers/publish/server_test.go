@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 	"k8s.io/apimachinery/pkg/types"
 
 	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
@@ -231,4 +232,21 @@ func TestServerRequiresClientCertificate(t *testing.T) {
 			require.Equal(t, 0, h.tracker.Rollout(gwKey, "").Connected)
 		})
 	}
+}
+
+// TestStreamSendsTheGivenEncoding sets a snapshot with its encoding: the proxy receives
+// exactly that snapshot, version included, and the stream's own messages still decode.
+func TestStreamSendsTheGivenEncoding(t *testing.T) {
+	h := startServer(t, memoryBundle(t))
+	c := h.dial(t, nil)
+	s := snapshot(t, gwKey, "encoded")
+	encoded, err := proto.Marshal(s)
+	require.NoError(t, err)
+	require.True(t, h.store.SetEncoded(gwKey, s, encoded))
+	st := open(t, c, hello(gwKey, "proxy-a", ""))
+	got, err := recv(t, st, 5*time.Second)
+	require.NoError(t, err)
+	require.True(t, proto.Equal(s, got), "received %v", got)
+	require.NoError(t, st.Send(ack(s.GetVersion())))
+	require.Eventually(t, func() bool { return h.tracker.Rollout(gwKey, s.GetVersion()).Acked == 1 }, 5*time.Second, 10*time.Millisecond)
 }

@@ -16,9 +16,11 @@ type Store struct {
 	entries map[types.NamespacedName]*entry
 }
 
-// entry is one Gateway's snapshot and the channel closed when it is replaced.
+// entry is one Gateway's snapshot, its encoding (nil: encode it when sending) and the
+// channel closed when it is replaced.
 type entry struct {
 	snap    *snapshotv1.Snapshot
+	encoded []byte
 	changed chan struct{}
 }
 
@@ -30,13 +32,19 @@ func NewStore() *Store {
 // Set makes snap the current snapshot of gw. Snapshots must not be modified once set.
 // It reports whether the version changed; an equal version wakes nobody.
 func (s *Store) Set(gw types.NamespacedName, snap *snapshotv1.Snapshot) bool {
+	return s.SetEncoded(gw, snap, nil)
+}
+
+// SetEncoded is Set with snap's protobuf encoding (version included), which streams
+// send as it is; nil encodes snap when sending.
+func (s *Store) SetEncoded(gw types.NamespacedName, snap *snapshotv1.Snapshot, encoded []byte) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e := s.entry(gw)
 	if e.snap != nil && e.snap.GetVersion() == snap.GetVersion() {
 		return false
 	}
-	e.snap = snap
+	e.snap, e.encoded = snap, encoded
 	close(e.changed)
 	e.changed = make(chan struct{})
 	return true
@@ -51,7 +59,7 @@ func (s *Store) Delete(gw types.NamespacedName) {
 	if !ok || e.snap == nil {
 		return
 	}
-	e.snap = nil
+	e.snap, e.encoded = nil, nil
 	close(e.changed)
 	e.changed = make(chan struct{})
 }
@@ -68,10 +76,16 @@ func (s *Store) Get(gw types.NamespacedName) *snapshotv1.Snapshot {
 
 // Watch returns gw's current snapshot (nil when none) and a channel closed when it changes.
 func (s *Store) Watch(gw types.NamespacedName) (*snapshotv1.Snapshot, <-chan struct{}) {
+	snap, _, changed := s.watch(gw)
+	return snap, changed
+}
+
+// watch is Watch with the snapshot's encoding, nil when it was set without.
+func (s *Store) watch(gw types.NamespacedName) (*snapshotv1.Snapshot, []byte, <-chan struct{}) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e := s.entry(gw)
-	return e.snap, e.changed
+	return e.snap, e.encoded, e.changed
 }
 
 // Gateways returns the Gateways that have a snapshot, sorted.

@@ -56,9 +56,13 @@ func (s *Server) Stream(st snapshotv1.SnapshotService_StreamServer) error {
 // has, until the stream or the server ends.
 func (s *Server) send(st snapshotv1.SnapshotService_StreamServer, gw types.NamespacedName, has string, received <-chan error) error {
 	for {
-		snap, changed := s.cfg.Store.Watch(gw)
+		snap, encoded, changed := s.cfg.Store.watch(gw)
 		if snap != nil && snap.GetVersion() != has {
-			if err := st.Send(&snapshotv1.StreamResponse{Snapshot: snap}); err != nil {
+			var msg any = &snapshotv1.StreamResponse{Snapshot: snap}
+			if encoded != nil {
+				msg = newEncodedResponse(encoded)
+			}
+			if err := st.SendMsg(msg); err != nil {
 				return fmt.Errorf("sending snapshot %s of %s: %w", ShortVersion(snap.GetVersion()), gw, err)
 			}
 			snapshotsSent.WithLabelValues(gw.String()).Inc()
