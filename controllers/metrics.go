@@ -14,7 +14,7 @@ var (
 	}, []string{"result"})
 	reconcileDuration = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:    "claimgate_reconcile_duration_seconds",
-		Help:    "Duration of a reconciliation: gather, compile, publish, provision, and queueing the statuses to write.",
+		Help:    "Duration of a reconciliation: gather, compile, publish and provision (statuses are written in the background).",
 		Buckets: prometheus.ExponentialBuckets(0.001, 2, 16),
 	})
 	compileDuration = prometheus.NewHistogram(prometheus.HistogramOpts{

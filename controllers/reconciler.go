@@ -96,7 +96,7 @@ func New(cfg Config) (*Reconciler, error) {
 	return &Reconciler{
 		cfg: cfg, compiler: compile.NewCompiler(), referenced: map[types.NamespacedName]bool{},
 		provisioned: map[types.NamespacedName]bool{},
-		secrets:     newSecretCache(cfg.Client, cfg.APIReader),
+		secrets:     newSecretCache(cfg.APIReader),
 		status:      newStatusWriter(cfg.Client, cfg.APIReader, cfg.Logger.WithName("status")),
 	}, nil
 }
@@ -140,6 +140,9 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.cfg.Trigger != nil {
 		b = b.WatchesRawSource(r.cfg.Trigger)
 	}
+	// Secrets' metadata comes from the watch below, through the cache: the client
+	// would read it from the API server, as it reads Secrets.
+	r.secrets.meta = mgr.GetCache()
 	if err := mgr.Add(r.status); err != nil {
 		return fmt.Errorf("adding the status writer: %w", err)
 	}
@@ -187,12 +190,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (res 
 	r.publish(out)
 	provisionStart := r.cfg.Clock.Now()
 	services, err := r.provisionAll(ctx, in, out)
-	statusStart := r.cfg.Clock.Now()
-	r.offerStatuses(in, out, services)
+	r.status.plan(func() { r.offerStatuses(in, out, services) })
 	r.remember(in, out, services)
 	r.cfg.Logger.V(1).Info("reconciled", "compile", mode, "routes", len(in.HTTPRoutes),
 		"gather", compileStart.Sub(start), "compileTime", publishStart.Sub(compileStart),
-		"publish", provisionStart.Sub(publishStart), "provision", statusStart.Sub(provisionStart),
-		"statuses", r.cfg.Clock.Since(statusStart))
+		"publish", provisionStart.Sub(publishStart), "provision", r.cfg.Clock.Since(provisionStart))
 	return reconcile.Result{}, err
 }

@@ -16,30 +16,22 @@ import (
 // metadata comes from the metadata-only watch the reconciler sets up, and a Secret is
 // read again only when its resourceVersion there moved.
 type secretCache struct {
-	meta   client.Reader // the manager's client: Secrets' metadata from the informer
+	meta   client.Reader // the manager's cache: Secrets' metadata (nil: read every time)
 	reader client.Reader // the API server
 
 	mu    sync.Mutex
 	byKey map[types.NamespacedName]*corev1.Secret
 }
 
-func newSecretCache(meta, reader client.Reader) *secretCache {
-	return &secretCache{meta: meta, reader: reader, byKey: map[types.NamespacedName]*corev1.Secret{}}
+func newSecretCache(reader client.Reader) *secretCache {
+	return &secretCache{reader: reader, byKey: map[types.NamespacedName]*corev1.Secret{}}
 }
 
 // get returns the Secret key names, read-only, or an error (IsNotFound when it does not
 // exist).
 func (c *secretCache) get(ctx context.Context, key types.NamespacedName) (*corev1.Secret, error) {
-	pm := &metav1.PartialObjectMetadata{}
-	pm.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
-	// Not in the metadata cache may mean not there yet: ask the API server then.
-	if err := c.meta.Get(ctx, key, pm); err == nil {
-		c.mu.Lock()
-		s := c.byKey[key]
-		c.mu.Unlock()
-		if s != nil && s.ResourceVersion == pm.ResourceVersion {
-			return s, nil
-		}
+	if s := c.current(ctx, key); s != nil {
+		return s, nil
 	}
 	s := &corev1.Secret{}
 	err := c.reader.Get(ctx, key, s)
@@ -51,6 +43,26 @@ func (c *secretCache) get(ctx context.Context, key types.NamespacedName) (*corev
 	}
 	c.byKey[key] = s
 	return s, nil
+}
+
+// current returns the kept copy of key while the metadata cache shows the Secret at
+// the same resourceVersion, else nil. Not in the metadata cache may mean not seen yet:
+// the API server is asked then.
+func (c *secretCache) current(ctx context.Context, key types.NamespacedName) *corev1.Secret {
+	if c.meta == nil {
+		return nil
+	}
+	pm := &metav1.PartialObjectMetadata{}
+	pm.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
+	if err := c.meta.Get(ctx, key, pm); err != nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s := c.byKey[key]; s != nil && s.ResourceVersion == pm.ResourceVersion {
+		return s
+	}
+	return nil
 }
 
 // keep forgets the Secrets for which keep is false.

@@ -38,6 +38,10 @@ type statusWriter struct {
 	// offered by the current reconciliation; the others are objects gone.
 	settled map[statusKey]settledStatus
 	round   uint64
+	// nextPlan is the latest reconciliation's offers not started yet; planned wakes
+	// the planning goroutine.
+	nextPlan func()
+	planned  chan struct{}
 }
 
 // settledStatus is a decision known to be written at an object's resourceVersion.
@@ -73,6 +77,7 @@ func newStatusWriter(c client.Client, reader client.Reader, log logr.Logger) *st
 	return &statusWriter{
 		client: c, reader: reader, log: log,
 		pending: map[statusKey]*statusUpdate{}, settled: map[statusKey]settledStatus{},
+		planned: make(chan struct{}, 1),
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
 			workqueue.DefaultTypedControllerRateLimiter[statusKey](),
 			workqueue.TypedRateLimitingQueueConfig[statusKey]{Name: "claimgate_status"}),
@@ -152,7 +157,20 @@ func (w *statusWriter) endRound() {
 	w.round++
 }
 
-// Start runs the workers until ctx ends (manager.Runnable).
+// plan has offers, which offers the statuses one reconciliation decided, run on the
+// writer's planning goroutine: the reconciliation does not wait for thousands of
+// comparisons, and offers not started when a newer reconciliation plans are dropped.
+func (w *statusWriter) plan(offers func()) {
+	w.mu.Lock()
+	w.nextPlan = offers
+	w.mu.Unlock()
+	select {
+	case w.planned <- struct{}{}:
+	default:
+	}
+}
+
+// Start runs the planning goroutine and the workers until ctx ends (manager.Runnable).
 func (w *statusWriter) Start(ctx context.Context) error {
 	var wg sync.WaitGroup
 	for range statusWorkers {
@@ -161,6 +179,22 @@ func (w *statusWriter) Start(ctx context.Context) error {
 			}
 		})
 	}
+	wg.Go(func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-w.planned:
+			}
+			w.mu.Lock()
+			offers := w.nextPlan
+			w.nextPlan = nil
+			w.mu.Unlock()
+			if offers != nil {
+				offers()
+			}
+		}
+	})
 	<-ctx.Done()
 	w.queue.ShutDown()
 	wg.Wait()

@@ -20,8 +20,8 @@ type halfRate struct {
 	systemSet []string
 }
 
-// runHalfRate sends the same fixed rate to the backend directly and through claimgate,
-// alternating the systems in rounds.
+// runHalfRate sends the same fixed rate to the backend directly, through claimgate and
+// through HAProxy with the same checks, alternating the systems in rounds.
 func (f *fixture) runHalfRate(sat float64) halfRate {
 	h := halfRate{
 		rate: sat / 2, p50: map[string][]float64{}, p99: map[string][]float64{},
@@ -30,6 +30,10 @@ func (f *fixture) runHalfRate(sat float64) halfRate {
 	}
 	if h.rate <= 0 {
 		return h
+	}
+	// HAProxy at the same rate tells the machine's share of the tail from the proxy's.
+	if s := f.system(sysHAProxy); s != nil && s.unavailable == "" {
+		h.systemSet = append(h.systemSet, sysHAProxy)
 	}
 	for round := range f.cfg.Rounds {
 		for _, name := range h.systemSet {
