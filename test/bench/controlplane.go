@@ -16,6 +16,7 @@ type cpRow struct {
 	create, served time.Duration // creating the objects; creation start → last route served
 	apply          []float64     // seconds from the update to the first request seeing it
 	firstApply     float64       // the same for the first change after adding routes
+	settled        time.Duration // from then until the controller had no status left to write
 	write          []float64     // seconds from the update to the API server's answer
 	applyFailures  int
 	compileMean    float64 // seconds, over the compilations the toggles caused
@@ -120,9 +121,11 @@ func (c *cp) toggles(ctx context.Context, row *cpRow, n int, timeout time.Durati
 			time.Sleep(pollInterval)
 		}
 		if k == 0 {
-			// The first change after adding routes waits for the controller to finish
-			// the work the new objects caused; it is reported on its own.
+			// The first change after adding routes may wait for the controller's work on
+			// the new objects; it is reported on its own, and the next ones start when
+			// their statuses are written.
 			row.firstApply = time.Since(start).Seconds()
+			row.settled = c.waitStatusesWritten(ctx, timeout)
 		} else {
 			row.apply = append(row.apply, time.Since(start).Seconds())
 			row.write = append(row.write, written.Seconds())
@@ -144,6 +147,27 @@ func (c *cp) toggles(ctx context.Context, row *cpRow, n int, timeout time.Durati
 	if row.compiles = count1 - count0; row.compiles > 0 {
 		row.compileMean = (sum1 - sum0) / row.compiles
 	}
+}
+
+// waitStatusesWritten waits, up to timeout, until the controller has no status queued
+// or being written, three scrapes in a row, and returns how long that took (-1 when the
+// controller does not export its status queue).
+func (c *cp) waitStatusesWritten(ctx context.Context, timeout time.Duration) time.Duration {
+	start := time.Now()
+	for quiet := 0; quiet < 3 && time.Since(start) < timeout && ctx.Err() == nil; {
+		m, err := scrape("http://" + c.metricsAddr + "/metrics")
+		n, found := statusBacklog(m)
+		switch {
+		case err == nil && !found:
+			return -1
+		case err == nil && n == 0:
+			quiet++
+		default:
+			quiet = 0
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return time.Since(start)
 }
 
 // observe records the controller's memory and the snapshot's size.

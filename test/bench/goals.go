@@ -99,7 +99,7 @@ func (r *Results) notes(b *strings.Builder) {
 		"- HAProxy: `http_auth_bearer`, `jwt_verify(alg, pem)`, `exp` against `date`, `iss`, and "+
 		"`jwt_payload_query('$.llms.openai[0]')` (HAProxy 2.6 cannot search a JSON list, so it checks the first item).\n"+
 		"- CPU per 1,000 requests: utime+stime of the proxy process over the step; peak RSS: its VmHWM.\n"+
-		"- Apply → enforced: from the RouteOption update to the first response with the new status, polled every millisecond (one request, then a 1 ms pause); the API write is the read-modify-update of the RouteOption until the API server answers, retried on a conflict.\n"+
+		"- Apply → enforced: from the RouteOption update to the first response with the new status, polled every millisecond (one request, then a 1 ms pause); the API write is the read-modify-update of the RouteOption until the API server answers, retried on a conflict. The first change after adding routes is timed right after the last route is served; the repeated changes start once the controller has no status left to write (\"statuses written after\", from the first change; the controller's status work queue empty three scrapes in a row).\n"+
 		"- Compile: claimgate_compile_duration_seconds sum/count over the compilations the changes caused.\n"+
 		"- Run took %s.\n", r.Config.Warmup, r.Config.Step, r.Config.TokenPool, poolNote(r.Config.TokenPool), r.Elapsed.Round(1e9))
 }

@@ -42,3 +42,17 @@ func scrape(url string) (map[string]float64, error) {
 func compileTotals(m map[string]float64) (sum, count float64) {
 	return m["claimgate_compile_duration_seconds_sum"], m["claimgate_compile_duration_seconds_count"]
 }
+
+// statusBacklog is the number of statuses the controller has queued or is writing;
+// false when m has no metric of its status queue.
+func statusBacklog(m map[string]float64) (float64, bool) {
+	var n float64
+	found := false
+	for k, v := range m {
+		if strings.Contains(k, `name="claimgate_status"`) &&
+			(strings.HasPrefix(k, "workqueue_depth{") || strings.HasPrefix(k, "workqueue_unfinished_work_seconds{")) {
+			n, found = n+v, true
+		}
+	}
+	return n, found
+}

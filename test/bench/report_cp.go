@@ -17,16 +17,20 @@ func (r *Results) cpTable(b *strings.Builder) {
 		fmt.Fprintf(b, "Failed to start: %s\n\n", r.cpErr)
 		return
 	}
-	b.WriteString("| HTTPRoutes + RouteOptions | create | create → last route served | first change after adding routes | apply → enforced p50 | p99 (max) | of which the API write, p50 | changes | " +
+	b.WriteString("| HTTPRoutes + RouteOptions | create | create → last route served | first change after adding routes | statuses written after | apply → enforced p50 | p99 (max) | of which the API write, p50 | changes | " +
 		"compile (mean) | controller RSS / peak | snapshot | churn: bad / requests |\n")
-	b.WriteString("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	b.WriteString("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, c := range r.cp {
 		if c.err != "" {
-			fmt.Fprintf(b, "| %d | failed: %s | | | | | | | | | | |\n", c.routes, oneLine(c.err))
+			fmt.Fprintf(b, "| %d | failed: %s | | | | | | | | | | | |\n", c.routes, oneLine(c.err))
 			continue
 		}
-		fmt.Fprintf(b, "| %d | %.1f s | %.1f s | %s | %s | %s | %s | %d (%d failed) | %s | %.0f / %.0f MiB | %.0f KiB | %d / %d |\n",
-			c.routes, c.create.Seconds(), c.served.Seconds(), ms(c.firstApply), ms(median(c.apply)), ms(quantile(c.apply, 0.99)),
+		settled := "n/a"
+		if c.settled >= 0 {
+			settled = fmt.Sprintf("%.1f s", c.settled.Seconds())
+		}
+		fmt.Fprintf(b, "| %d | %.1f s | %.1f s | %s | %s | %s | %s | %s | %d (%d failed) | %s | %.0f / %.0f MiB | %.0f KiB | %d / %d |\n",
+			c.routes, c.create.Seconds(), c.served.Seconds(), ms(c.firstApply), settled, ms(median(c.apply)), ms(quantile(c.apply, 0.99)),
 			ms(median(c.write)), len(c.apply), c.applyFailures, ms(c.compileMean), float64(c.rssKiB)/1024, float64(c.hwmKiB)/1024,
 			c.snapshotBytes/1024, c.churnBad, c.churnRequests)
 	}
