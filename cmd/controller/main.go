@@ -23,6 +23,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/claimgate/claimgate/cmd/internal/memlimit"
 	"github.com/claimgate/claimgate/controllers"
 	"github.com/claimgate/claimgate/controllers/publish"
 	"github.com/claimgate/claimgate/controllers/scheme"
@@ -100,6 +101,11 @@ func main() {
 }
 
 func run(ctx context.Context, cfg *rest.Config, f flags, log logr.Logger) error {
+	if limit, err := memlimit.Set(); err != nil {
+		log.Error(err, "keeping the Go runtime's default memory limit")
+	} else if limit > 0 {
+		log.Info("Go memory limit from the container", "bytes", limit)
+	}
 	bundle, err := bootstrapCertificates(ctx, cfg, f, log)
 	if err != nil {
 		return err

@@ -24,6 +24,7 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/claimgate/claimgate/cmd/internal/memlimit"
 	"github.com/claimgate/claimgate/dataplane/authn"
 	"github.com/claimgate/claimgate/dataplane/proxy"
 	dpsync "github.com/claimgate/claimgate/dataplane/sync"
@@ -86,6 +87,11 @@ func run(f flags, log logr.Logger) error {
 	ports, err := parsePorts(f.listenPorts)
 	if err != nil {
 		return err
+	}
+	if limit, err := memlimit.Set(); err != nil {
+		log.Error(err, "keeping the Go runtime's default memory limit")
+	} else if limit > 0 {
+		log.Info("Go memory limit from the container", "bytes", limit)
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
