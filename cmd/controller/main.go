@@ -101,11 +101,7 @@ func main() {
 }
 
 func run(ctx context.Context, cfg *rest.Config, f flags, log logr.Logger) error {
-	if limit, err := memlimit.Set(); err != nil {
-		log.Error(err, "keeping the Go runtime's default memory limit")
-	} else if limit > 0 {
-		log.Info("Go memory limit from the container", "bytes", limit)
-	}
+	memlimit.Apply(log)
 	bundle, err := bootstrapCertificates(ctx, cfg, f, log)
 	if err != nil {
 		return err

@@ -88,11 +88,7 @@ func run(f flags, log logr.Logger) error {
 	if err != nil {
 		return err
 	}
-	if limit, err := memlimit.Set(); err != nil {
-		log.Error(err, "keeping the Go runtime's default memory limit")
-	} else if limit > 0 {
-		log.Info("Go memory limit from the container", "bytes", limit)
-	}
+	memlimit.Apply(log)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	auth := authn.New(authn.Config{Logger: log.WithName("authn"), Registerer: reg})

@@ -11,6 +11,8 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+
+	"github.com/go-logr/logr"
 )
 
 // cgroupFile is the cgroup v2 memory limit of the process's container.
@@ -19,6 +21,15 @@ const cgroupFile = "/sys/fs/cgroup/memory.max"
 // share is the part of the container's limit given to the Go runtime: the rest is for
 // what it does not count (stacks of threads, the binary, the kernel's buffers).
 const share = 0.9
+
+// Apply is Set, logging the limit given or why none was.
+func Apply(log logr.Logger) {
+	if limit, err := Set(); err != nil {
+		log.Error(err, "keeping the Go runtime's default memory limit")
+	} else if limit > 0 {
+		log.Info("Go memory limit from the container", "bytes", limit)
+	}
+}
 
 // Set gives the runtime 90% of the container's memory limit and returns it, unless
 // GOMEMLIMIT is set or the container has no limit (then 0).
