@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"time"
-	"unsafe"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -40,7 +39,7 @@ func (r *Reconciler) offerStatuses(in compile.Inputs, out compile.Result, servic
 	for i := range in.HTTPRoutes {
 		route := &in.HTTPRoutes[i]
 		desired := out.HTTPRoutes[key(route)]
-		offer(w, "HTTPRoute", route, unsafe.SliceData(desired), func(route *gwv1.HTTPRoute) (*gwv1.HTTPRoute, bool) {
+		offer(w, "HTTPRoute", route, identify(desired), func(route *gwv1.HTTPRoute) (*gwv1.HTTPRoute, bool) {
 			return routeStatus(route, desired, r.cfg.ControllerName, now)
 		})
 	}
@@ -54,7 +53,7 @@ func (r *Reconciler) offerStatuses(in compile.Inputs, out compile.Result, servic
 	}
 	for i := range in.RouteOptions {
 		if desired, ok := out.RouteOptions[key(&in.RouteOptions[i])]; ok {
-			decision := policyDecision{unsafe.SliceData(desired.Conditions), unsafe.SliceData(desired.Ancestors)}
+			decision := policyDecision{identify(desired.Conditions), identify(desired.Ancestors)}
 			offer(w, "RouteOption", &in.RouteOptions[i], decision, func(o *gatewayv1.RouteOption) (*gatewayv1.RouteOption, bool) {
 				next, changed := mergePolicyStatus(o.Status, desired, r.cfg.ControllerName, o.Generation, now)
 				return withStatus(o, next, func(o *gatewayv1.RouteOption) *gatewayv1.PolicyStatus { return &o.Status }, changed)
@@ -122,10 +121,25 @@ func (r *Reconciler) reportProgrammed(ctx context.Context) error {
 	return nil
 }
 
+// sliceID identifies a slice the compiler handed out: its first element and length
+// (the compiler never changes a slice once handed out, and copies a new decision into
+// new memory).
+type sliceID[T any] struct {
+	first *T
+	n     int
+}
+
+func identify[T any](s []T) sliceID[T] {
+	if len(s) == 0 {
+		return sliceID[T]{}
+	}
+	return sliceID[T]{&s[0], len(s)}
+}
+
 // policyDecision identifies a policy status the compiler handed out.
 type policyDecision struct {
-	conditions *metav1.Condition
-	ancestors  *gatewayv1.PolicyAncestorStatus
+	conditions sliceID[metav1.Condition]
+	ancestors  sliceID[gatewayv1.PolicyAncestorStatus]
 }
 
 // withStatus returns a copy of obj with status next when changed, else obj and false.
