@@ -65,6 +65,10 @@ func TestStatusWrites(t *testing.T) {
 	require.Equal(t, accepted.LastTransitionTime, meta.FindStatusCondition(again.Status.Conditions, "Accepted").LastTransitionTime)
 }
 
+// testWriter is the controller name the status writer tests write as: the controller
+// running in these tests keeps other controllers' entries.
+const testWriter gwv1.GatewayController = "example.com/status-writer-test"
+
 // TestStatusWriterMergesAfterConflict offers a route status computed from a stale copy
 // of the route, after another controller wrote its own entry: the write conflicts, is
 // merged again onto the fresh route, and both entries are kept.
@@ -93,7 +97,7 @@ func TestStatusWriterMergesAfterConflict(t *testing.T) {
 	w := controllers.NewStatusWriter(env.Client, env.Client)
 	done := make(chan error, 1)
 	go func() { done <- w.Start(ctx) }()
-	controllers.OfferRouteStatus(w, stale, []gwv1.RouteParentStatus{entry("claimgate.dev/gateway-controller", "ours")}, now)
+	controllers.OfferRouteStatus(w, stale, testWriter, []gwv1.RouteParentStatus{entry(testWriter, "ours")}, now)
 
 	require.Eventually(t, func() bool {
 		var got gwv1.HTTPRoute
@@ -102,8 +106,59 @@ func TestStatusWriterMergesAfterConflict(t *testing.T) {
 		for _, p := range got.Status.Parents {
 			msgs[p.ControllerName] = p.Conditions[0].Message
 		}
-		return len(got.Status.Parents) == 2 && msgs["example.com/other-controller"] == "theirs" && msgs["claimgate.dev/gateway-controller"] == "ours"
+		return len(got.Status.Parents) == 2 && msgs["example.com/other-controller"] == "theirs" && msgs[testWriter] == "ours"
 	}, wait, 50*time.Millisecond, "both controllers' entries")
+	cancel()
+	require.NoError(t, <-done)
+}
+
+// TestStatusWriterSkipsOnlySettledStatuses offers the same decision again: unchanged
+// since written, the route is not written again; once another writer changed its
+// status, the same decision is written again.
+func TestStatusWriterSkipsOnlySettledStatuses(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ns := newNamespace(t)
+	key := types.NamespacedName{Namespace: ns, Name: "settled"}
+	route := gwv1.HTTPRoute{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: key.Name},
+		Spec:       gwv1.HTTPRouteSpec{CommonRouteSpec: gwv1.CommonRouteSpec{ParentRefs: []gwv1.ParentReference{{Name: "not-a-gateway"}}}},
+	}
+	require.NoError(t, env.Client.Create(ctx, &route))
+	w := controllers.NewStatusWriter(env.Client, env.Client)
+	done := make(chan error, 1)
+	go func() { done <- w.Start(ctx) }()
+	now := metav1.NewTime(time.Now().Truncate(time.Second))
+	decision := []gwv1.RouteParentStatus{{
+		ParentRef: gwv1.ParentReference{Name: "not-a-gateway"}, ControllerName: testWriter,
+		Conditions: []metav1.Condition{{Type: "Accepted", Status: metav1.ConditionFalse, Reason: "NoMatchingParent", Message: "ours", LastTransitionTime: now, ObservedGeneration: 1}},
+	}}
+	get := func() *gwv1.HTTPRoute {
+		var got gwv1.HTTPRoute
+		require.NoError(t, env.Client.Get(ctx, key, &got))
+		return &got
+	}
+	written := func() *gwv1.HTTPRoute {
+		var got *gwv1.HTTPRoute
+		require.Eventually(t, func() bool {
+			got = get()
+			return len(got.Status.Parents) == 1 && got.Status.Parents[0].Conditions[0].Message == "ours"
+		}, wait, 20*time.Millisecond, "our status written")
+		return got
+	}
+
+	controllers.OfferRouteStatus(w, &route, testWriter, decision, now)
+	first := written()
+	controllers.OfferRouteStatus(w, first, testWriter, decision, now)
+	time.Sleep(300 * time.Millisecond)
+	require.Equal(t, first.ResourceVersion, get().ResourceVersion, "a settled status is not written again")
+
+	// Another writer changes our entry: the same decision is written again.
+	first.Status.Parents[0].Conditions[0].Message = "changed by hand"
+	require.NoError(t, env.Client.Status().Update(ctx, first))
+	controllers.OfferRouteStatus(w, first, testWriter, decision, now)
+	again := written()
+	require.NotEqual(t, first.ResourceVersion, again.ResourceVersion)
 	cancel()
 	require.NoError(t, <-done)
 }
