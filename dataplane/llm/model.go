@@ -38,11 +38,18 @@ func RewriteModel(r *http.Request, model string, limit int64) error {
 	if rewritten, ok := replaceModel(body, model); ok {
 		body = rewritten
 	}
+	SetBody(r, body)
+	return nil
+}
+
+// SetBody makes body, which r's sender no longer changes, r's body and length. A
+// NopCloser around a bytes.Reader is what the transport knows to be in memory: it then
+// writes the request's head and body in one write.
+func SetBody(r *http.Request, body []byte) {
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
 	r.Header.Set("Content-Length", strconv.Itoa(len(body)))
 	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-	return nil
 }
 
 func replaceModel(body []byte, model string) ([]byte, bool) {

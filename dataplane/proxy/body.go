@@ -1,22 +1,26 @@
 package proxy
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"net/http"
+
+	"github.com/claimgate/claimgate/dataplane/llm"
 )
 
 // prereadLimit is the largest request body, of declared length, read into memory before
 // it is forwarded. A prompt is usually a few kilobytes.
 const prereadLimit = 64 << 10
 
-// preread reads a body of declared length up to prereadLimit into memory. The transport
-// then writes the request's head and body in one write; for a body it cannot see into,
-// it flushes the head on its own first (one more system call and packet per request).
-// Larger bodies, and bodies of unknown length, are streamed as they arrive. It reports
-// whether the body is now in memory.
-func preread(r *http.Request) (bool, error) {
+// readBody reads into memory the body the upstream needs whole (to override its model)
+// or, when it has a declared length up to prereadLimit, to forward it in one write: for a
+// body it cannot see into, the transport flushes the request's head on its own first (one
+// more system call and packet per request). Larger bodies, and bodies of unknown length,
+// are streamed as they arrive. It reports whether the body is now in memory.
+func (s *Server) readBody(r *http.Request, up *upstream) (bool, error) {
+	if up.adapter != nil && up.adapter.Model() != "" {
+		return true, llm.RewriteModel(r, up.adapter.Model(), s.cfg.MaxBodyBytes)
+	}
 	if r.Body == nil || r.Body == http.NoBody || r.ContentLength <= 0 || r.ContentLength > prereadLimit {
 		return false, nil
 	}
@@ -27,8 +31,6 @@ func preread(r *http.Request) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("reading a request body of %d bytes: %w", r.ContentLength, err)
 	}
-	// A NopCloser around a bytes.Reader is what the transport knows to be in memory.
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	llm.SetBody(r, body)
 	return true, nil
 }

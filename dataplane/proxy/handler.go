@@ -140,26 +140,15 @@ func (s *Server) forward(rw *responseWriter, r *http.Request, rt *route) {
 		defer cancel()
 		r = r.WithContext(ctx)
 	}
-	inMemory := false
-	if up.adapter != nil && up.adapter.Model() != "" {
-		inMemory = true
-		if err := llm.RewriteModel(r, up.adapter.Model(), s.cfg.MaxBodyBytes); err != nil {
-			rw.decision = decisionBadRequest
-			if errors.Is(err, llm.ErrBodyTooLarge) {
-				writeText(rw, http.StatusRequestEntityTooLarge, "request body too large")
-				return
-			}
-			writeText(rw, http.StatusBadRequest, "cannot read request body")
+	inMemory, err := s.readBody(r, up)
+	if err != nil {
+		rw.decision = decisionBadRequest
+		if errors.Is(err, llm.ErrBodyTooLarge) {
+			writeText(rw, http.StatusRequestEntityTooLarge, "request body too large")
 			return
 		}
-	}
-	if !inMemory {
-		var err error
-		if inMemory, err = preread(r); err != nil {
-			rw.decision = decisionBadRequest
-			writeText(rw, http.StatusBadRequest, "cannot read request body")
-			return
-		}
+		writeText(rw, http.StatusBadRequest, "cannot read request body")
+		return
 	}
 	if !inMemory && r.ProtoMajor == 1 && r.Body != nil && r.Body != http.NoBody {
 		// The upstream may answer before the transport has finished with the request
