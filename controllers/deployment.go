@@ -51,7 +51,7 @@ func (r *Reconciler) podTemplate(gw *gwv1.Gateway, snap *snapshotv1.Snapshot, na
 			},
 			Volumes: []corev1.Volume{{
 				Name:         "snapshot-tls",
-				VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: name + "-tls"}},
+				VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: certificateSecret(gw).Name}},
 			}},
 			Containers: []corev1.Container{r.proxyContainer(gw, snap)},
 		},

@@ -2,6 +2,8 @@ package controllers_test
 
 import (
 	"context"
+	"crypto/x509"
+	"encoding/pem"
 	"testing"
 	"time"
 
@@ -156,4 +158,33 @@ func findMessage(conds []metav1.Condition, typ string) string {
 		}
 	}
 	return ""
+}
+
+// TestProxyCertificateIsRestored corrupts a provisioned proxy certificate: the controller
+// sees the Secret change, reads it again and issues a valid certificate.
+func TestProxyCertificateIsRestored(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	applyTutorial(t, ns, "00")
+	key := types.NamespacedName{Namespace: ns, Name: "claimgate-ai-gateway-tls"}
+	var s corev1.Secret
+	require.Eventually(t, func() bool { return env.Client.Get(ctx, key, &s) == nil }, wait, 50*time.Millisecond, "Secret %s", key)
+	out, err := env.Kubectl("-n", ns, "patch", "secret", key.Name, "--type=merge", "-p", `{"stringData":{"tls.crt":"not a certificate"}}`)
+	require.NoError(t, err, out)
+	require.Eventually(t, func() bool {
+		if env.Client.Get(ctx, key, &s) != nil {
+			return false
+		}
+		block, _ := pem.Decode(s.Data["tls.crt"])
+		if block == nil {
+			return false
+		}
+		cert, err := x509.ParseCertificate(block.Bytes)
+		roots := x509.NewCertPool()
+		if err != nil || !roots.AppendCertsFromPEM(s.Data["ca.crt"]) {
+			return false
+		}
+		_, err = cert.Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+		return err == nil
+	}, wait, 50*time.Millisecond, "a valid certificate is issued again")
 }

@@ -63,9 +63,12 @@ func (r *Reconciler) referencedSecrets(ctx context.Context, in compile.Inputs) (
 	}
 	r.mu.Lock()
 	r.referenced = referenced
-	provisioned := r.provisioned
 	r.mu.Unlock()
-	r.secrets.keep(func(k types.NamespacedName) bool { return referenced[k] || provisioned[k] })
+	certificates := make(map[types.NamespacedName]bool, len(in.Gateways))
+	for i := range in.Gateways {
+		certificates[certificateSecret(&in.Gateways[i])] = true
+	}
+	r.secrets.keep(func(k types.NamespacedName) bool { return referenced[k] || certificates[k] })
 	out := make([]corev1.Secret, 0, len(keys))
 	for _, key := range keys {
 		s, err := r.secrets.get(ctx, key)

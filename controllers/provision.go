@@ -94,7 +94,7 @@ func (r *Reconciler) provision(ctx context.Context, gw *gwv1.Gateway, snap *snap
 	name := proxyName(gw)
 	meta := func(n string) metav1.ObjectMeta { return metav1.ObjectMeta{Namespace: gw.Namespace, Name: n} }
 	sa := &corev1.ServiceAccount{ObjectMeta: meta(name)}
-	secret := &corev1.Secret{ObjectMeta: meta(name + "-tls")}
+	secret := &corev1.Secret{ObjectMeta: meta(certificateSecret(gw).Name)}
 	svc := &corev1.Service{ObjectMeta: meta(name)}
 	dep := &appsv1.Deployment{ObjectMeta: meta(name)}
 	type step struct {
@@ -102,7 +102,7 @@ func (r *Reconciler) provision(ctx context.Context, gw *gwv1.Gateway, snap *snap
 		mutate func() error
 	}
 	steps := []step{{sa, func() error { sa.AutomountServiceAccountToken = ptr.To(false); return nil }}}
-	if !r.certificateUpToDate(ctx, gw, key(secret)) {
+	if !r.certificateUpToDate(ctx, gw, certificateSecret(gw)) {
 		steps = append(steps, step{secret, func() error { return r.mutateSecret(secret, gw) }})
 	}
 	steps = append(steps, step{dep, func() error { r.mutateDeployment(dep, gw, snap, name); return nil }})
@@ -144,13 +144,15 @@ func (r *Reconciler) apply(ctx context.Context, gw *gwv1.Gateway, obj client.Obj
 	return nil
 }
 
+// certificateSecret names the Secret holding the proxy certificate of gw.
+func certificateSecret(gw *gwv1.Gateway) types.NamespacedName {
+	return types.NamespacedName{Namespace: gw.Namespace, Name: proxyName(gw) + "-tls"}
+}
+
 // certificateUpToDate reports whether the proxy certificate Secret key of gw exists,
 // is ours and holds a valid certificate, as read from the Secret cache: then it needs
 // no write, and no read from the API server.
 func (r *Reconciler) certificateUpToDate(ctx context.Context, gw *gwv1.Gateway, key types.NamespacedName) bool {
-	r.mu.Lock()
-	r.provisioned[key] = true
-	r.mu.Unlock()
 	s, err := r.secrets.get(ctx, key)
 	if err != nil || !metav1.IsControlledBy(s, gw) {
 		return false
@@ -160,6 +162,12 @@ func (r *Reconciler) certificateUpToDate(ctx context.Context, gw *gwv1.Gateway, 
 			return false
 		}
 	}
+	return r.certificateValid(s, gw)
+}
+
+// certificateValid reports whether s holds a certificate of gw, from the current CA,
+// not near its expiry.
+func (r *Reconciler) certificateValid(s *corev1.Secret, gw *gwv1.Gateway) bool {
 	iss := r.cfg.Proxy.Issuer
 	return bytes.Equal(s.Data["ca.crt"], iss.CA()) &&
 		iss.Valid(types.NamespacedName{Namespace: gw.Namespace, Name: gw.Name}, s.Data[corev1.TLSCertKey], s.Data[corev1.TLSPrivateKeyKey])
@@ -171,11 +179,11 @@ func (r *Reconciler) mutateSecret(s *corev1.Secret, gw *gwv1.Gateway) error {
 	if s.CreationTimestamp.IsZero() {
 		s.Type = corev1.SecretTypeTLS
 	}
-	iss, key := r.cfg.Proxy.Issuer, types.NamespacedName{Namespace: gw.Namespace, Name: gw.Name}
-	ca := iss.CA()
-	if bytes.Equal(s.Data["ca.crt"], ca) && iss.Valid(key, s.Data[corev1.TLSCertKey], s.Data[corev1.TLSPrivateKeyKey]) {
+	if r.certificateValid(s, gw) {
 		return nil
 	}
+	iss, key := r.cfg.Proxy.Issuer, types.NamespacedName{Namespace: gw.Namespace, Name: gw.Name}
+	ca := iss.CA()
 	cert, pk, err := iss.Issue(key)
 	if err != nil {
 		return err

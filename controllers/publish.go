@@ -53,9 +53,6 @@ func (r *Reconciler) provisionAll(ctx context.Context, in compile.Inputs, out co
 	}
 	sort.Slice(keys, func(i, j int) bool { return keys[i].String() < keys[j].String() })
 	services := map[types.NamespacedName]*corev1.Service{}
-	r.mu.Lock()
-	r.provisioned = map[types.NamespacedName]bool{} // filled again below
-	r.mu.Unlock()
 	var errs []error
 	for _, k := range keys {
 		gw, ok := byKey[k]

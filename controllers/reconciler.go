@@ -70,8 +70,6 @@ type Reconciler struct {
 	mu sync.Mutex
 	// referenced are the Secrets the last gather looked for; only their events matter.
 	referenced map[types.NamespacedName]bool
-	// provisioned are the proxies' certificate Secrets.
-	provisioned map[types.NamespacedName]bool
 }
 
 // New validates cfg.
@@ -95,9 +93,8 @@ func New(cfg Config) (*Reconciler, error) {
 	}
 	return &Reconciler{
 		cfg: cfg, compiler: compile.NewCompiler(), referenced: map[types.NamespacedName]bool{},
-		provisioned: map[types.NamespacedName]bool{},
-		secrets:     newSecretCache(cfg.APIReader),
-		status:      newStatusWriter(cfg.Client, cfg.APIReader, cfg.Logger.WithName("status")),
+		secrets: newSecretCache(cfg.APIReader),
+		status:  newStatusWriter(cfg.Client, cfg.APIReader, cfg.Logger.WithName("status")),
 	}, nil
 }
 
