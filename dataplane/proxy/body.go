@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/claimgate/claimgate/dataplane/llm"
 )
@@ -16,8 +17,13 @@ const prereadLimit = 64 << 10
 // or, when it has a declared length up to prereadLimit, to forward it in one write: for a
 // body it cannot see into, the transport flushes the request's head on its own first (one
 // more system call and packet per request). Larger bodies, and bodies of unknown length,
-// are streamed as they arrive. It reports whether the body is now in memory.
-func (s *Server) readBody(r *http.Request, up *upstream) (bool, error) {
+// are streamed as they arrive. A route's timeout bounds the reading (deadline, when not
+// zero). It reports whether the body is now in memory.
+func (s *Server) readBody(rw http.ResponseWriter, r *http.Request, up *upstream, deadline time.Time) (bool, error) {
+	if !deadline.IsZero() {
+		// The connection's next request gets its own deadline from the server.
+		_ = http.NewResponseController(rw).SetReadDeadline(deadline)
+	}
 	if up.adapter != nil && up.adapter.Model() != "" {
 		return true, llm.RewriteModel(r, up.adapter.Model(), s.cfg.MaxBodyBytes)
 	}

@@ -9,8 +9,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
 
 	"github.com/claimgate/claimgate/test/fakellm"
 )
@@ -77,6 +81,31 @@ func TestTruncatedRequestBody(t *testing.T) {
 	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
 	require.Equal(t, "cannot read request body", readAll(t, resp))
 	require.Equal(t, "text/plain", resp.Header.Get("Content-Type"))
+	_, reached := h.fake.Last()
+	require.False(t, reached, "the upstream must not be reached")
+}
+
+// TestSlowRequestBodyMeetsTheRouteTimeout declares a body and sends part of it, then
+// nothing: on a route with a timeout the proxy stops waiting at the timeout and answers
+// 408, without reaching the upstream.
+func TestSlowRequestBodyMeetsTheRouteTimeout(t *testing.T) {
+	h := newHarness(t, fakellm.Config{})
+	s := tutorial(t, h.port, h.fake.HostPort(), false, false)
+	s.Listeners[0].VirtualHosts[0].Routes[0].Timeouts = &snapshotv1.Timeouts{Request: durationpb.New(300 * time.Millisecond)}
+	h.apply(s, false)
+	h.fake.Reset()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(h.base, "http://"))
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = fmt.Fprintf(conn, "POST /openai HTTP/1.1\r\nHost: example.com\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"model\":")
+	require.NoError(t, err)
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(10*time.Second)))
+	start := time.Now()
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusRequestTimeout, resp.StatusCode)
+	require.Equal(t, "request body not received within the route timeout", readAll(t, resp))
+	require.Less(t, time.Since(start), 5*time.Second)
 	_, reached := h.fake.Last()
 	require.False(t, reached, "the upstream must not be reached")
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"os"
 	"path"
 	"strings"
 	"time"
@@ -140,14 +141,17 @@ func (s *Server) forward(rw *responseWriter, r *http.Request, rt *route) {
 		defer cancel()
 		r = r.WithContext(ctx)
 	}
-	inMemory, err := s.readBody(r, up)
+	inMemory, err := s.readBody(rw, r, up, rw.deadline)
 	if err != nil {
 		rw.decision = decisionBadRequest
-		if errors.Is(err, llm.ErrBodyTooLarge) {
+		switch {
+		case errors.Is(err, llm.ErrBodyTooLarge):
 			writeText(rw, http.StatusRequestEntityTooLarge, "request body too large")
-			return
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			writeText(rw, http.StatusRequestTimeout, "request body not received within the route timeout")
+		default:
+			writeText(rw, http.StatusBadRequest, "cannot read request body")
 		}
-		writeText(rw, http.StatusBadRequest, "cannot read request body")
 		return
 	}
 	if !inMemory && r.ProtoMajor == 1 && r.Body != nil && r.Body != http.NoBody {
