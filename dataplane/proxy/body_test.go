@@ -70,11 +70,7 @@ func TestTruncatedRequestBody(t *testing.T) {
 	h := newHarness(t, fakellm.Config{})
 	h.apply(tutorial(t, h.port, h.fake.HostPort(), false, false), false)
 	h.fake.Reset()
-	conn, err := net.Dial("tcp", strings.TrimPrefix(h.base, "http://"))
-	require.NoError(t, err)
-	defer conn.Close()
-	_, err = fmt.Fprintf(conn, "POST /openai HTTP/1.1\r\nHost: example.com\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"model\":")
-	require.NoError(t, err)
+	conn := sendPartialBody(t, h)
 	require.NoError(t, conn.(*net.TCPConn).CloseWrite())
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	require.NoError(t, err)
@@ -94,11 +90,7 @@ func TestSlowRequestBodyMeetsTheRouteTimeout(t *testing.T) {
 	s.Listeners[0].VirtualHosts[0].Routes[0].Timeouts = &snapshotv1.Timeouts{Request: durationpb.New(300 * time.Millisecond)}
 	h.apply(s, false)
 	h.fake.Reset()
-	conn, err := net.Dial("tcp", strings.TrimPrefix(h.base, "http://"))
-	require.NoError(t, err)
-	defer conn.Close()
-	_, err = fmt.Fprintf(conn, "POST /openai HTTP/1.1\r\nHost: example.com\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"model\":")
-	require.NoError(t, err)
+	conn := sendPartialBody(t, h)
 	require.NoError(t, conn.SetReadDeadline(time.Now().Add(10*time.Second)))
 	start := time.Now()
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
@@ -108,4 +100,16 @@ func TestSlowRequestBodyMeetsTheRouteTimeout(t *testing.T) {
 	require.Less(t, time.Since(start), 5*time.Second)
 	_, reached := h.fake.Last()
 	require.False(t, reached, "the upstream must not be reached")
+}
+
+// sendPartialBody opens a connection to the proxy and sends a POST to /openai declaring
+// a 100-byte body, of which it sends 9 bytes.
+func sendPartialBody(t *testing.T, h *harness) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(h.base, "http://"))
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close() })
+	_, err = fmt.Fprintf(conn, "POST /openai HTTP/1.1\r\nHost: example.com\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"model\":")
+	require.NoError(t, err)
+	return conn
 }
