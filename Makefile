@@ -24,12 +24,9 @@ help: ## Show this help.
 ##@ Development
 
 .PHONY: generate
-generate: protoc ## Generate deepcopy code and the snapshot contract's Go code.
+generate: protoc-plugins ## Generate deepcopy code and the snapshot contract's Go code.
 	$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths=./api/...
-	PATH="$(CURDIR)/bin/tools:$$PATH" protoc --proto_path=api/snapshot/v1 \
-		--go_out=api/snapshot/v1 --go_opt=paths=source_relative \
-		--go-grpc_out=api/snapshot/v1 --go-grpc_opt=paths=source_relative \
-		api/snapshot/v1/snapshot.proto
+	PATH="$(CURDIR)/bin/tools:$$PATH" $(TOOLS) buf generate api/snapshot/v1 --template hack/buf.gen.yaml
 
 .PHONY: manifests
 manifests: ## Generate CRDs and RBAC into config/ and the Helm chart.
@@ -42,10 +39,12 @@ manifests: ## Generate CRDs and RBAC into config/ and the Helm chart.
 	cp config/rbac/role.yaml charts/claimgate/files/role.yaml
 
 .PHONY: verify
-verify: generate manifests ## Fail when generated code or manifests are stale.
+verify: generate manifests ## Fail when generated code, manifests or go.mod files are stale.
 	@if [ -n "$$(git status --porcelain -- api config charts)" ]; then \
 		echo "generated files are stale; run 'make generate manifests' and commit:"; \
 		git status --porcelain -- api config charts; git diff --stat -- api config charts; exit 1; fi
+	@go mod tidy -diff || { echo "go.mod is not tidy; run 'go mod tidy' and commit"; exit 1; }
+	@cd hack/tools && go mod tidy -diff || { echo "hack/tools/go.mod is not tidy; run 'cd hack/tools && go mod tidy' and commit"; exit 1; }
 
 .PHONY: fmt
 fmt: ## Format the code (gofumpt, goimports).
@@ -102,9 +101,8 @@ tools: ## Build helm into bin/tools/ (the chart and end-to-end tests run it).
 	@mkdir -p bin/tools
 	GOBIN=$(CURDIR)/bin/tools go install -modfile=$(CURDIR)/hack/tools/go.mod helm.sh/helm/v3/cmd/helm
 
-.PHONY: protoc
-protoc: ## Install protoc and its Go plugins when missing.
-	@command -v protoc >/dev/null || hack/install-protoc.sh
+.PHONY: protoc-plugins
+protoc-plugins: ## Build the pinned protoc-gen-go and protoc-gen-go-grpc into bin/tools/ (buf runs them).
 	@mkdir -p bin/tools
 	@GOBIN=$(CURDIR)/bin/tools go install -modfile=$(CURDIR)/hack/tools/go.mod \
 		google.golang.org/protobuf/cmd/protoc-gen-go google.golang.org/grpc/cmd/protoc-gen-go-grpc
