@@ -60,6 +60,10 @@ lint: ## Run golangci-lint.
 test: k8s tools ## Run every test: unit, golden, envtest, feature and end-to-end.
 	go test $(GO_TEST_FLAGS) ./...
 
+.PHONY: test-race
+test-race: k8s ## Run the controller's and the proxy's tests under the race detector.
+	go test -race $(GO_TEST_FLAGS) ./controllers/... ./dataplane/...
+
 .PHONY: bench
 bench: build k8s ## Run the side-by-side benchmark (direct, claimgate, HAProxy; control plane); report in test/bench/results/.
 	go run ./test/bench/cmd/bench -bin bin -out test/bench/results $(BENCH_FLAGS)
