@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/claimgate/claimgate/test/fakellm"
+	"github.com/claimgate/claimgate/cmd/claimgate/demo/fakellm"
 	"github.com/claimgate/claimgate/test/stack"
 )
 

@@ -1,8 +1,20 @@
+// Package fakellm serves the demo's fake LLM backend (cmd/claimgate/demo/fakellm) on a
+// loopback port for tests, in the manner of httptest.Server: plain HTTP or HTTPS with
+// httptest's self-signed certificate, recording what the proxy forwarded.
 package fakellm
 
 import (
 	"net/http/httptest"
 	"net/url"
+
+	backend "github.com/claimgate/claimgate/cmd/claimgate/demo/fakellm"
+)
+
+// The backend's configuration and what it records, under the names the tests use.
+type (
+	Config  = backend.Config
+	Backend = backend.Backend
+	Request = backend.Request
 )
 
 // Server is a Backend listening on a loopback port, in the manner of httptest.Server.
@@ -13,7 +25,7 @@ type Server struct {
 
 // New returns an unstarted Server; call Start (or StartTLS) and then Close.
 func New(cfg Config) *Server {
-	b := NewBackend(cfg)
+	b := backend.NewBackend(cfg)
 	return &Server{Backend: b, srv: httptest.NewUnstartedServer(b)}
 }
 

@@ -23,7 +23,7 @@ import (
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
-	"github.com/claimgate/claimgate/test/fakellm"
+	"github.com/claimgate/claimgate/cmd/claimgate/demo/fakellm"
 	"github.com/claimgate/claimgate/test/testenv"
 )
 

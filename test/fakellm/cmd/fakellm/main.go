@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/claimgate/claimgate/test/fakellm"
+	"github.com/claimgate/claimgate/cmd/claimgate/demo/fakellm"
 )
 
 func main() {

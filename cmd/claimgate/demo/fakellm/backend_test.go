@@ -41,12 +41,12 @@ func TestBackend(t *testing.T) {
 		},
 		"unknown path": {method: "GET", path: "/nope", wantStatus: 404, wantType: "text/plain; charset=utf-8"},
 	}
-	s := New(Config{})
-	s.Start()
+	backend := NewBackend(Config{})
+	s := httptest.NewServer(backend)
 	defer s.Close()
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			req, err := http.NewRequest(tc.method, s.URL()+tc.path, strings.NewReader(tc.body))
+			req, err := http.NewRequest(tc.method, s.URL+tc.path, strings.NewReader(tc.body))
 			require.NoError(t, err)
 			req.Header.Set("Authorization", "Bearer sk-seen")
 			resp, err := http.DefaultClient.Do(req)
@@ -59,7 +59,7 @@ func TestBackend(t *testing.T) {
 			for _, w := range tc.wantBody {
 				require.Contains(t, string(b), w)
 			}
-			last, ok := s.Last()
+			last, ok := backend.Last()
 			require.True(t, ok)
 			require.Equal(t, tc.path, last.Path)
 			require.Equal(t, "Bearer sk-seen", last.Header.Get("Authorization"))
@@ -70,10 +70,9 @@ func TestBackend(t *testing.T) {
 
 func TestStreamGate(t *testing.T) {
 	gate := make(chan struct{})
-	s := New(Config{StreamGate: gate, StreamChunks: 2})
-	s.Start()
+	s := httptest.NewServer(NewBackend(Config{StreamGate: gate, StreamChunks: 2}))
 	defer s.Close()
-	resp, err := http.Post(s.URL()+"/v1/chat/completions", "application/json", strings.NewReader(`{"stream":true}`))
+	resp, err := http.Post(s.URL+"/v1/chat/completions", "application/json", strings.NewReader(`{"stream":true}`))
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	rd := bufio.NewReader(resp.Body)

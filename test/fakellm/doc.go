@@ -1,5 +1,0 @@
-// Package fakellm is a test helper that stands in for an LLM provider at the end of the
-// proxy's request path: an OpenAI-compatible backend (chat completions, streaming
-// server-sent events, models list) that records what it received, so tests can assert the
-// key and body the proxy forwarded. Upstreams reach it through customHost / endpoint.
-package fakellm
