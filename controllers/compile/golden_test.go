@@ -22,7 +22,8 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/*.out.yaml from the compiler's output")
 
 // TestGolden compiles each testdata/<case>.in.yaml and compares the snapshots and
-// statuses with testdata/<case>.out.yaml.
+// statuses with testdata/<case>.out.yaml, and requires the encodings handed to proxies
+// to be those snapshots.
 func TestGolden(t *testing.T) {
 	cases, err := filepath.Glob("testdata/*.in.yaml")
 	require.NoError(t, err)
@@ -31,7 +32,9 @@ func TestGolden(t *testing.T) {
 		name := strings.TrimSuffix(filepath.Base(in), ".in.yaml")
 		t.Run(name, func(t *testing.T) {
 			inputs := loadInputs(t, in)
-			got := renderResult(t, Compile(inputs))
+			res := Compile(inputs)
+			requireEncodedMatchesSnapshots(t, res)
+			got := renderResult(t, res)
 			out := strings.TrimSuffix(in, ".in.yaml") + ".out.yaml"
 			if *update {
 				require.NoError(t, os.WriteFile(out, got, 0o644))

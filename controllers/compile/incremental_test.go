@@ -126,8 +126,12 @@ func TestCompilerOnGoldenCases(t *testing.T) {
 	}
 }
 
+// requireSameResult requires a Compiler's result to be Compile's, snapshots compared
+// by their deterministic encoding, and each result's encodings to be its snapshots.
 func requireSameResult(t *testing.T, want, got Result) {
 	t.Helper()
+	requireEncodedMatchesSnapshots(t, want)
+	requireEncodedMatchesSnapshots(t, got)
 	require.Equal(t, marshalSnapshots(t, want), marshalSnapshots(t, got))
 	want.Snapshots, got.Snapshots = nil, nil
 	require.Equal(t, want, got)

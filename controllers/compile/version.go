@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"slices"
+	"unicode/utf8"
 
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
@@ -30,11 +32,14 @@ func setVersion(snap *snapshotv1.Snapshot) error {
 // deterministic is the encoding the version is computed over.
 var deterministic = proto.MarshalOptions{Deterministic: true}
 
-// encodeRoute is the deterministic encoding of one snapshot route. A route built here
-// always encodes, so an error leaves nil, which only makes the version wrong (the
-// equality test with setVersion would catch it).
+// encodeRoute is the deterministic encoding of one snapshot route, kept with the route.
+// A route that does not encode (a string that is not UTF-8) is kept as nil, and
+// setVersionFromParts encodes it again to report the error.
 func encodeRoute(r *snapshotv1.Route) []byte {
-	b, _ := deterministic.Marshal(r)
+	b, err := deterministic.Marshal(r)
+	if err != nil {
+		return nil // Marshal returns what it wrote before failing
+	}
 	return b
 }
 
@@ -42,9 +47,14 @@ func encodeRoute(r *snapshotv1.Route) []byte {
 // does, but reuses the encoding of each route (routes[vh][i] is vh.Routes[i]) and
 // streams the encoding into the hash instead of building it: the encoding of a message
 // is its fields in field-number order, each set message field as tag, length and the
-// field's own encoding. A test checks that both give the same version. It returns the
-// encoding of snap with its version, as sent to proxies; sizeHint is its expected size
-// (the previous encoding's, say).
+// field's own encoding. It returns the encoding of snap with its version, as sent to
+// proxies; sizeHint is its expected size (the previous encoding's, say).
+//
+// Snapshot, Listener and VirtualHost are written here field by field; the messages in
+// them (Upstream, JwtProvider, ListenerTLS, Route) are proto.Marshal's. A field added
+// to one of the three must be written here: TestHandEncodedFieldsAreListed and
+// TestHandEncoderWritesEachField fail until it is, and the tests of encoding_test.go
+// require the result to be byte for byte proto.Marshal's.
 func setVersionFromParts(snap *snapshotv1.Snapshot, routes map[*snapshotv1.VirtualHost][][]byte, sizeHint int) ([]byte, error) {
 	snap.Version = ""
 	// The version field (1) goes first, its room kept: a SHA-256 in hex.
@@ -71,6 +81,9 @@ func setVersionFromParts(snap *snapshotv1.Snapshot, routes map[*snapshotv1.Virtu
 		}
 		h.message(6, pb)
 	}
+	if h.err != nil {
+		return nil, fmt.Errorf("encoding snapshot of Gateway %s/%s: %w", snap.GatewayNamespace, snap.GatewayName, h.err)
+	}
 	snap.Version = hex.EncodeToString(h.h.Sum(nil))
 	head := protowire.AppendString(protowire.AppendTag(h.out[:0], 1, protowire.BytesType), snap.Version)
 	if len(head) != versionField {
@@ -79,11 +92,13 @@ func setVersionFromParts(snap *snapshotv1.Snapshot, routes map[*snapshotv1.Virtu
 	return h.out, nil
 }
 
-// hashWriter writes protobuf fields into a hash and appends them to out.
+// hashWriter writes protobuf fields into a hash and appends them to out. err is the
+// first string written that proto.Marshal would refuse.
 type hashWriter struct {
 	h   hash.Hash
 	buf []byte
 	out []byte
+	err error
 }
 
 func (w *hashWriter) write(b []byte) {
@@ -91,24 +106,27 @@ func (w *hashWriter) write(b []byte) {
 	w.out = append(w.out, b...)
 }
 
+// writeString writes the value of a string field, which must be UTF-8 as proto.Marshal
+// and the proxies' decoder require.
 func (w *hashWriter) writeString(s string) {
+	if w.err == nil && !utf8.ValidString(s) {
+		w.err = fmt.Errorf("string %q is not valid UTF-8", s)
+	}
 	_, _ = io.WriteString(w.h, s)
 	w.out = append(w.out, s...)
 }
 
-// head writes a field's tag and, for a length-delimited field, its length.
-func (w *hashWriter) head(num protowire.Number, typ protowire.Type, length int) {
-	w.buf = protowire.AppendTag(w.buf[:0], num, typ)
-	if typ == protowire.BytesType {
-		w.buf = protowire.AppendVarint(w.buf, uint64(length))
-	}
+// head writes the tag and length of a length-delimited field (string, bytes, message).
+func (w *hashWriter) head(num protowire.Number, length int) {
+	w.buf = protowire.AppendTag(w.buf[:0], num, protowire.BytesType)
+	w.buf = protowire.AppendVarint(w.buf, uint64(length))
 	w.write(w.buf)
 }
 
 // string writes a proto3 string field, omitted when empty.
 func (w *hashWriter) string(num protowire.Number, s string) {
 	if s != "" {
-		w.head(num, protowire.BytesType, len(s))
+		w.head(num, len(s))
 		w.writeString(s)
 	}
 }
@@ -123,7 +141,7 @@ func (w *hashWriter) varint(num protowire.Number, v uint64) {
 
 // message writes a set message field.
 func (w *hashWriter) message(num protowire.Number, msg []byte) {
-	w.head(num, protowire.BytesType, len(msg))
+	w.head(num, len(msg))
 	w.write(msg)
 }
 
@@ -139,12 +157,17 @@ func (w *hashWriter) listener(l *snapshotv1.Listener, routes map[*snapshotv1.Vir
 	if l.Tls != nil {
 		size += messageSize(5, len(tls))
 	}
+	vhRoutes := make([][][]byte, len(l.VirtualHosts))
 	vhSizes := make([]int, len(l.VirtualHosts))
 	for i, vh := range l.VirtualHosts {
-		vhSizes[i] = virtualHostSize(vh, routes[vh])
+		var err error
+		if vhRoutes[i], err = routeEncodings(vh, routes[vh]); err != nil {
+			return fmt.Errorf("encoding virtual host %q of listener %q: %w", vh.Name, l.Name, err)
+		}
+		vhSizes[i] = virtualHostSize(vh, vhRoutes[i])
 		size += messageSize(6, vhSizes[i])
 	}
-	w.head(4, protowire.BytesType, size)
+	w.head(4, size)
 	w.string(1, l.Name)
 	w.varint(2, uint64(l.Port))
 	w.varint(3, uint64(l.Protocol))
@@ -153,37 +176,51 @@ func (w *hashWriter) listener(l *snapshotv1.Listener, routes map[*snapshotv1.Vir
 		w.message(5, tls)
 	}
 	for i, vh := range l.VirtualHosts {
-		w.head(6, protowire.BytesType, vhSizes[i])
+		w.head(6, vhSizes[i])
 		w.string(1, vh.Name)
 		for _, d := range vh.Domains {
-			w.head(2, protowire.BytesType, len(d))
+			w.head(2, len(d))
 			w.writeString(d)
 		}
-		for _, rb := range routeEncodings(vh, routes[vh]) {
+		for _, rb := range vhRoutes[i] {
 			w.message(3, rb)
 		}
 	}
 	return nil
 }
 
-// routeEncodings returns the encoding of each route of vh, encoding the ones missing.
-func routeEncodings(vh *snapshotv1.VirtualHost, encoded [][]byte) [][]byte {
-	if len(encoded) == len(vh.Routes) {
-		return encoded
+// routeEncodings returns the encoding of each route of vh: the kept one (kept[i] is
+// vh.Routes[i]'s), or a new one when none was kept or keeping it failed.
+func routeEncodings(vh *snapshotv1.VirtualHost, kept [][]byte) ([][]byte, error) {
+	if len(kept) != len(vh.Routes) {
+		kept = nil
+	}
+	if kept != nil && slices.IndexFunc(kept, func(b []byte) bool { return b == nil }) < 0 {
+		return kept, nil
 	}
 	out := make([][]byte, len(vh.Routes))
 	for i, r := range vh.Routes {
-		out[i] = encodeRoute(r)
+		if kept != nil && kept[i] != nil {
+			out[i] = kept[i]
+			continue
+		}
+		b, err := deterministic.Marshal(r)
+		if err != nil {
+			return nil, fmt.Errorf("encoding route %q: %w", r.GetName(), err)
+		}
+		out[i] = b
 	}
-	return out
+	return out, nil
 }
 
-func virtualHostSize(vh *snapshotv1.VirtualHost, encoded [][]byte) int {
+// virtualHostSize is the size of vh's encoding, routes[i] being the encoding of its
+// route i.
+func virtualHostSize(vh *snapshotv1.VirtualHost, routes [][]byte) int {
 	size := stringSize(1, vh.Name)
 	for _, d := range vh.Domains {
 		size += messageSize(2, len(d))
 	}
-	for _, rb := range routeEncodings(vh, encoded) {
+	for _, rb := range routes {
 		size += messageSize(3, len(rb))
 	}
 	return size
