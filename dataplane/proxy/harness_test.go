@@ -90,6 +90,7 @@ func newHarness(t *testing.T, fakeCfg fakellm.Config) *harness {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	files := dpsync.NewFileSource(dpsync.FileConfig{Path: h.path, Applier: srv, Logger: logr.Discard(), Interval: 10 * time.Millisecond})
+	require.NoError(t, reg.Register(files))
 	var wg sync.WaitGroup
 	for _, run := range []func(context.Context) error{auth.Start, srv.Start, files.Start} {
 		wg.Add(1)
@@ -152,6 +153,13 @@ func (h *harness) writeFile(s *snapshotv1.Snapshot, asYAML bool) {
 		b, err = yaml.JSONToYAML(b)
 		require.NoError(h.t, err)
 	}
+	h.writeRaw(b)
+}
+
+// writeRaw replaces the snapshot file's content with b at once, so the file source never
+// reads a partly written file.
+func (h *harness) writeRaw(b []byte) {
+	h.t.Helper()
 	tmp := h.path + ".tmp"
 	require.NoError(h.t, os.WriteFile(tmp, b, 0o600))
 	require.NoError(h.t, os.Rename(tmp, h.path))

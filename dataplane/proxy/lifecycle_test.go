@@ -2,7 +2,6 @@ package proxy_test
 
 import (
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -133,10 +132,14 @@ func TestBadSnapshotKeepsTheLastGoodOne(t *testing.T) {
 		resp, body := h.do(http.MethodPost, "/openai", "", "{}")
 		require.Equal(t, http.StatusUnauthorized, resp.StatusCode, "%s: %s", name, body)
 	}
-	// A file that does not even decode is skipped as well.
-	require.NoError(t, os.WriteFile(h.path, []byte("{not json"), 0o600))
-	time.Sleep(50 * time.Millisecond)
+	// A file that does not even decode is skipped as well, once the file source has read it.
+	h.writeRaw([]byte("{not json"))
+	decoded := `claimgate_proxy_snapshot_file_errors_total{reason="decode"} 1`
+	require.Eventually(t, func() bool { return strings.Contains(h.metrics(), decoded) }, 5*time.Second, 10*time.Millisecond,
+		"the file source never read the undecodable file")
 	require.Equal(t, good.GetVersion(), h.srv.Version())
+	resp, body := h.do(http.MethodPost, "/openai", "", "{}")
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode, body)
 }
 
 func TestListenersFollowTheSnapshot(t *testing.T) {
