@@ -19,6 +19,10 @@ type Requirement struct {
 	// strip are the claimsToHeaders headers without append, removed from every request
 	// that passes, so a client can never supply them.
 	strip []string
+	// carriers are every place a provider that does not keep its token reads one from:
+	// all of them are removed from a request that passes (but where a provider that keeps
+	// its token found the one it verified), so no second token reaches the upstream.
+	carriers []carrier
 }
 
 type stage struct {
@@ -42,6 +46,9 @@ func (ps *Providers) Requirement(j *snapshotv1.JwtAuthentication) (*Requirement,
 				return nil, fmt.Errorf("jwt stage #%d (%s): %w", i, s.GetStage(), err)
 			}
 			st.providers = append(st.providers, p)
+			if !p.keepToken {
+				q.carriers = p.sources.addCarriers(q.carriers)
+			}
 			for _, c := range p.claimsToHeaders {
 				if !c.append && !seen[c.header] {
 					seen[c.header] = true
@@ -87,9 +94,9 @@ func (q *Requirement) Authenticate(r *http.Request) ([]authz.Token, *Failure) {
 			toks[i] = authz.Token{Provider: v.p.name, Claims: v.claims}
 		}
 	}
-	for _, v := range ok {
-		if !v.p.keepToken {
-			v.where.remove(r)
+	for _, c := range q.carriers {
+		if !keptBy(ok, c) {
+			c.remove(r)
 		}
 	}
 	for _, h := range q.strip {
@@ -99,6 +106,16 @@ func (q *Requirement) Authenticate(r *http.Request) ([]authz.Token, *Failure) {
 		v.p.copyClaims(r.Header, v.claims)
 	}
 	return toks, nil
+}
+
+// keptBy reports whether a verified token that its provider keeps was found at c.
+func keptBy(ok []verified, c carrier) bool {
+	for _, v := range ok {
+		if v.p.keepToken && v.where == c {
+			return true
+		}
+	}
+	return false
 }
 
 // attempt is one provider's failure on a token it found.

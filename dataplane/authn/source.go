@@ -3,6 +3,7 @@ package authn
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
@@ -102,10 +103,42 @@ func queryValue(raw, name string) string {
 	return ""
 }
 
+// addCarriers appends to cs each place s reads a token from that cs lacks.
+func (s *tokenSources) addCarriers(cs []carrier) []carrier {
+	add := func(c carrier) {
+		if !slices.Contains(cs, c) {
+			cs = append(cs, c)
+		}
+	}
+	for _, h := range s.headers {
+		add(carrier{header: h.name})
+	}
+	for _, p := range s.params {
+		add(carrier{param: p})
+	}
+	return cs
+}
+
+// hasParam reports whether the raw query names the parameter name, with any value.
+func hasParam(raw, name string) bool {
+	for raw != "" {
+		var part string
+		part, raw, _ = strings.Cut(raw, "&")
+		k, _, _ := strings.Cut(part, "=")
+		if key, err := url.QueryUnescape(k); err == nil && key == name {
+			return true
+		}
+	}
+	return false
+}
+
 // remove deletes the carrier from the request (keepToken false).
 func (c carrier) remove(r *http.Request) {
 	if c.header != "" {
 		r.Header.Del(c.header)
+		return
+	}
+	if r.URL == nil || !hasParam(r.URL.RawQuery, c.param) {
 		return
 	}
 	var kept []string
