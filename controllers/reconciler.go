@@ -51,8 +51,10 @@ type Config struct {
 	Logger logr.Logger
 }
 
-// Reconciler recompiles the whole world on every event: gather, compile, publish,
-// provision, report.
+// Reconciler reconciles the whole world on every event: it gathers every object,
+// compiles them (incrementally: its Compiler compiles again only what changed, see
+// compile/delta.go), publishes the snapshots, provisions the proxies and hands the
+// statuses to the status writer.
 type Reconciler struct {
 	cfg Config
 	// compiler remembers the previous compilation to recompile only what changed; the
@@ -120,7 +122,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	b := ctrl.NewControllerManagedBy(mgr).Named("claimgate").
 		WithOptions(controller.Options{MaxConcurrentReconciles: 1})
 	// Of the kinds with a status, only spec changes (a new generation), creations and
-	// deletions matter: our own status writes must not recompile the world again.
+	// deletions matter: our own status writes must not cause another reconciliation.
 	specOnly := builder.WithPredicates(predicate.GenerationChangedPredicate{})
 	for _, obj := range []client.Object{
 		&gwv1.GatewayClass{}, &gwv1.Gateway{}, &gwv1.HTTPRoute{}, &gwv1.ReferenceGrant{},
@@ -156,8 +158,8 @@ func (r *Reconciler) secretMatters(obj client.Object) bool {
 	return r.referenced[types.NamespacedName{Namespace: obj.GetNamespace(), Name: obj.GetName()}]
 }
 
-// Reconcile recompiles everything (the world key), or reports the Gateways'
-// Programmed condition again after proxies' events (the programmed key).
+// Reconcile reconciles the world (the world key), or reports the Gateways' Programmed
+// condition again after proxies' events (the programmed key).
 func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (res reconcile.Result, err error) {
 	if req == programmedKey {
 		return reconcile.Result{}, r.reportProgrammed(ctx)

@@ -14,8 +14,9 @@ import (
 // ControllerName is the GatewayClass controllerName claimgate owns.
 const ControllerName gwv1.GatewayController = "claimgate.dev/gateway-controller"
 
-// Inputs is everything the compiler reads: plain copies of the objects in the cache.
-// Order does not matter.
+// Inputs is everything the compiler reads. The reconciler passes the informer cache's
+// own objects (and the Secrets its Secret cache keeps), not copies: the compiler only
+// reads them, and a Compiler keeps them for its next call. Order does not matter.
 type Inputs struct {
 	// ControllerName selects the GatewayClasses (and so the Gateways) to compile.
 	ControllerName gwv1.GatewayController
