@@ -3,7 +3,9 @@ package controllers
 import (
 	"context"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -16,9 +18,10 @@ import (
 	"github.com/claimgate/claimgate/controllers/compile"
 )
 
-// gather lists every object the compiler reads. It is the only code that reads the cache.
-// Secrets are not cached: only the ones an Upstream or a listener references are read,
-// straight from the API server.
+// gather lists every object the compiler reads. It is the only code that reads the
+// cache. No informer holds Secrets: only the ones an Upstream or a listener references
+// are read, from the reconciler's Secret cache (secrets.go), which reads a Secret from
+// the API server again only when its resourceVersion moved.
 func (r *Reconciler) gather(ctx context.Context) (compile.Inputs, error) {
 	in := compile.Inputs{ControllerName: r.cfg.ControllerName}
 	var (
@@ -53,8 +56,9 @@ func (r *Reconciler) gather(ctx context.Context) (compile.Inputs, error) {
 	return in, nil
 }
 
-// referencedSecrets reads the Secrets named by Upstream authTokens and by listener
-// certificateRefs. A missing Secret is left out: the compiler reports it.
+// referencedSecrets gets the Secrets named by Upstream authTokens and by listener
+// certificateRefs from the Secret cache, which forgets the others (the proxies'
+// certificates apart). A missing Secret is left out: the compiler reports it.
 func (r *Reconciler) referencedSecrets(ctx context.Context, in compile.Inputs) ([]corev1.Secret, error) {
 	keys := secretRefs(in)
 	referenced := make(map[types.NamespacedName]bool, len(keys))
@@ -83,62 +87,19 @@ func (r *Reconciler) referencedSecrets(ctx context.Context, in compile.Inputs) (
 	return out, nil
 }
 
-// secretRefs returns the Secrets the inputs reference, sorted and without duplicates.
+// secretRefs returns the Secrets the inputs' Upstreams and Gateways reference (as the
+// compiler looks them up), sorted and without duplicates.
 func secretRefs(in compile.Inputs) []types.NamespacedName {
 	seen := map[types.NamespacedName]bool{}
 	for i := range in.Upstreams {
-		u := &in.Upstreams[i]
-		if ref := upstreamSecretRef(u); ref != nil {
-			ns := ref.Namespace
-			if ns == "" {
-				ns = u.Namespace
-			}
-			seen[types.NamespacedName{Namespace: ns, Name: ref.Name}] = true
+		for _, key := range compile.ReferencedSecrets(&in.Upstreams[i]) {
+			seen[key] = true
 		}
 	}
 	for i := range in.Gateways {
-		gw := &in.Gateways[i]
-		for _, l := range gw.Spec.Listeners {
-			if l.TLS == nil {
-				continue
-			}
-			for _, ref := range l.TLS.CertificateRefs {
-				if (ref.Group != nil && *ref.Group != "") || (ref.Kind != nil && *ref.Kind != "Secret") {
-					continue
-				}
-				ns := gw.Namespace
-				if ref.Namespace != nil {
-					ns = string(*ref.Namespace)
-				}
-				seen[types.NamespacedName{Namespace: ns, Name: string(ref.Name)}] = true
-			}
+		for _, key := range compile.ReferencedSecrets(&in.Gateways[i]) {
+			seen[key] = true
 		}
 	}
-	out := make([]types.NamespacedName, 0, len(seen))
-	for k := range seen {
-		out = append(out, k)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
-	return out
-}
-
-// upstreamSecretRef returns the Secret an AI Upstream's authToken names, or nil.
-func upstreamSecretRef(u *gloov1.Upstream) *gloov1.SecretRef {
-	ai := u.Spec.AI
-	if ai == nil {
-		return nil
-	}
-	switch {
-	case ai.OpenAI != nil:
-		return ai.OpenAI.AuthToken.SecretRef
-	case ai.Mistral != nil:
-		return ai.Mistral.AuthToken.SecretRef
-	case ai.Anthropic != nil:
-		return ai.Anthropic.AuthToken.SecretRef
-	case ai.AzureOpenAI != nil:
-		return ai.AzureOpenAI.AuthToken.SecretRef
-	case ai.Gemini != nil:
-		return ai.Gemini.AuthToken.SecretRef
-	}
-	return nil
+	return slices.SortedFunc(maps.Keys(seen), func(a, b types.NamespacedName) int { return strings.Compare(a.String(), b.String()) })
 }

@@ -6,7 +6,6 @@ import (
 	"slices"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
@@ -125,12 +124,9 @@ func (c *compiler) resolveListenerTLS(l *listenerIR) {
 // that they form a valid pair. Messages never contain the Secret's content.
 func (c *compiler) loadCertificate(gw *gwv1.Gateway, ref gwv1.SecretObjectReference) (*snapshotv1.Certificate, string, string) {
 	invalid := string(gwv1.ListenerReasonInvalidCertificateRef)
-	if (ref.Group != nil && *ref.Group != groupCore) || (ref.Kind != nil && *ref.Kind != kindSecret) {
+	key, ok := certificateSecret(gw, ref)
+	if !ok {
 		return nil, invalid, "only core Secrets are supported as certificates"
-	}
-	key := types.NamespacedName{Namespace: gw.Namespace, Name: string(ref.Name)}
-	if ref.Namespace != nil {
-		key.Namespace = string(*ref.Namespace)
 	}
 	if !c.idx.refAllowed(groupGateway, kindGateway, gw.Namespace, groupCore, kindSecret, key.Namespace, key.Name) {
 		return nil, string(gwv1.ListenerReasonRefNotPermitted),

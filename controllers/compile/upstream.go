@@ -122,22 +122,19 @@ func (c *compiler) resolveAuthToken(ir *upstreamIR, tok gloov1.SingleAuthToken) 
 		}
 		return key, false
 	case tok.SecretRef != nil:
-		return c.secretAuthToken(ir, tok.SecretRef), false
+		key, _ := authTokenSecret(us.Namespace, tok)
+		return c.secretAuthToken(ir, key), false
 	default:
 		ir.invalid.add(gatewayv1.ReasonInvalid, fmt.Sprintf("Upstream %s/%s: authToken sets none of inline, secretRef or passthrough; set one", us.Namespace, us.Name))
 		return "", false
 	}
 }
 
-// secretAuthToken reads the Authorization entry of the referenced Secret. A Secret in
+// secretAuthToken reads the Authorization entry of the Secret key. A Secret in
 // another namespace needs a ReferenceGrant from gloo.solo.io/Upstream: otherwise anyone
 // who can write an Upstream could send another namespace's key to a host of their choice.
-func (c *compiler) secretAuthToken(ir *upstreamIR, ref *gloov1.SecretRef) string {
+func (c *compiler) secretAuthToken(ir *upstreamIR, key types.NamespacedName) string {
 	us := ir.obj
-	key := types.NamespacedName{Namespace: ref.Namespace, Name: ref.Name}
-	if key.Namespace == "" {
-		key.Namespace = us.Namespace
-	}
 	if !c.idx.refAllowed(groupGloo, kindUpstream, us.Namespace, groupCore, kindSecret, key.Namespace, key.Name) {
 		ir.unresolved.add(gatewayv1.ReasonRefNotPermitted, fmt.Sprintf("authToken.secretRef Secret %s is in another namespace and no ReferenceGrant in %s allows Upstreams from %s to read it; add one or move the Secret", key, key.Namespace, us.Namespace))
 		return ""
