@@ -5,29 +5,33 @@ import (
 	"fmt"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
-	corev1 "k8s.io/api/core/v1"
-
 	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
 	gloov1 "github.com/claimgate/claimgate/api/gloo/v1"
 	"github.com/claimgate/claimgate/controllers/compile"
 )
 
+// noParents is the Decision for a route with no parent status of ours.
+var noParents = compile.RouteStatusDecision(nil)
+
 // offerStatuses hands the status writer every status the compiler decided (with
 // Programmed and addresses added to Gateways) that differs from what the object has.
-// The inputs are the cache's own objects: they are read, never modified; an object is
-// copied only when its status is to be written.
+// HTTPRoutes and RouteOptions are offered with the compiler's Decisions, which lets the
+// writer pass over the thousands already written without comparing them. The inputs
+// are the cache's own objects: they are read, never modified; an object is copied only
+// when its status is to be written.
 func (r *Reconciler) offerStatuses(in compile.Inputs, out compile.Result, services map[types.NamespacedName]*corev1.Service) {
 	now := metav1.NewTime(r.cfg.Clock.Now().Truncate(time.Second))
 	w := r.status
 	for i := range in.GatewayClasses {
 		if desired, ok := out.GatewayClasses[in.GatewayClasses[i].Name]; ok {
-			offer(w, "GatewayClass", &in.GatewayClasses[i], nil, func(gc *gwv1.GatewayClass) (*gwv1.GatewayClass, bool) {
+			offer(w, "GatewayClass", &in.GatewayClasses[i], compile.Decision{}, func(gc *gwv1.GatewayClass) (*gwv1.GatewayClass, bool) {
 				next := *gc.Status.DeepCopy()
 				next.Conditions = mergeConditions(gc.Status.Conditions, desired, gc.Generation, now)
 				changed := !equality.Semantic.DeepEqual(gc.Status, next)
@@ -39,13 +43,17 @@ func (r *Reconciler) offerStatuses(in compile.Inputs, out compile.Result, servic
 	for i := range in.HTTPRoutes {
 		route := &in.HTTPRoutes[i]
 		desired := out.HTTPRoutes[key(route)]
-		offer(w, "HTTPRoute", route, identify(desired), func(route *gwv1.HTTPRoute) (*gwv1.HTTPRoute, bool) {
+		decision, ok := out.HTTPRouteDecisions.Of(key(route))
+		if !ok {
+			decision = noParents
+		}
+		offer(w, "HTTPRoute", route, decision, func(route *gwv1.HTTPRoute) (*gwv1.HTTPRoute, bool) {
 			return routeStatus(route, desired, r.cfg.ControllerName, now)
 		})
 	}
 	for i := range in.VirtualHostOptions {
 		if desired, ok := out.VirtualHostOptions[key(&in.VirtualHostOptions[i])]; ok {
-			offer(w, "VirtualHostOption", &in.VirtualHostOptions[i], nil, func(o *gatewayv1.VirtualHostOption) (*gatewayv1.VirtualHostOption, bool) {
+			offer(w, "VirtualHostOption", &in.VirtualHostOptions[i], compile.Decision{}, func(o *gatewayv1.VirtualHostOption) (*gatewayv1.VirtualHostOption, bool) {
 				next, changed := mergePolicyStatus(o.Status, desired, r.cfg.ControllerName, o.Generation, now)
 				return withStatus(o, next, func(o *gatewayv1.VirtualHostOption) *gatewayv1.PolicyStatus { return &o.Status }, changed)
 			})
@@ -53,7 +61,7 @@ func (r *Reconciler) offerStatuses(in compile.Inputs, out compile.Result, servic
 	}
 	for i := range in.RouteOptions {
 		if desired, ok := out.RouteOptions[key(&in.RouteOptions[i])]; ok {
-			decision := policyDecision{identify(desired.Conditions), identify(desired.Ancestors)}
+			decision, _ := out.RouteOptionDecisions.Of(key(&in.RouteOptions[i]))
 			offer(w, "RouteOption", &in.RouteOptions[i], decision, func(o *gatewayv1.RouteOption) (*gatewayv1.RouteOption, bool) {
 				next, changed := mergePolicyStatus(o.Status, desired, r.cfg.ControllerName, o.Generation, now)
 				return withStatus(o, next, func(o *gatewayv1.RouteOption) *gatewayv1.PolicyStatus { return &o.Status }, changed)
@@ -62,7 +70,7 @@ func (r *Reconciler) offerStatuses(in compile.Inputs, out compile.Result, servic
 	}
 	for i := range in.Upstreams {
 		if desired, ok := out.Upstreams[key(&in.Upstreams[i])]; ok {
-			offer(w, "Upstream", &in.Upstreams[i], nil, func(u *gloov1.Upstream) (*gloov1.Upstream, bool) {
+			offer(w, "Upstream", &in.Upstreams[i], compile.Decision{}, func(u *gloov1.Upstream) (*gloov1.Upstream, bool) {
 				next := gloov1.UpstreamStatus{Conditions: mergeConditions(u.Status.Conditions, desired.Conditions, u.Generation, now)}
 				changed := !equality.Semantic.DeepEqual(u.Status, next)
 				return withStatus(u, next, func(o *gloov1.Upstream) *gloov1.UpstreamStatus { return &o.Status }, changed)
@@ -83,7 +91,7 @@ func (r *Reconciler) offerGatewayStatuses(gateways []gwv1.Gateway, out compile.R
 			continue
 		}
 		programmed, svc := r.programmed(key(gw), out), services[key(gw)]
-		offer(r.status, "Gateway", gw, nil, func(gw *gwv1.Gateway) (*gwv1.Gateway, bool) {
+		offer(r.status, "Gateway", gw, compile.Decision{}, func(gw *gwv1.Gateway) (*gwv1.Gateway, bool) {
 			return gatewayStatus(gw, desired, programmed, svc, now)
 		})
 	}
@@ -119,27 +127,6 @@ func (r *Reconciler) reportProgrammed(ctx context.Context) error {
 	now := metav1.NewTime(r.cfg.Clock.Now().Truncate(time.Second))
 	r.offerGatewayStatuses(gateways.Items, r.last.out, r.last.services, r.last.generations, now)
 	return nil
-}
-
-// sliceID identifies a slice the compiler handed out: its first element and length
-// (the compiler never changes a slice once handed out, and copies a new decision into
-// new memory).
-type sliceID[T any] struct {
-	first *T
-	n     int
-}
-
-func identify[T any](s []T) sliceID[T] {
-	if len(s) == 0 {
-		return sliceID[T]{}
-	}
-	return sliceID[T]{&s[0], len(s)}
-}
-
-// policyDecision identifies a policy status the compiler handed out.
-type policyDecision struct {
-	conditions sliceID[metav1.Condition]
-	ancestors  sliceID[gatewayv1.PolicyAncestorStatus]
 }
 
 // withStatus returns a copy of obj with status next when changed, else obj and false.

@@ -10,6 +10,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/workqueue"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/claimgate/claimgate/controllers/compile"
 )
 
 // statusWorkers is how many status writes are in flight at once.
@@ -32,10 +34,10 @@ type statusWriter struct {
 
 	mu      sync.Mutex
 	pending map[statusKey]*statusUpdate
-	// settled remembers, for the objects offered with a decision identity, the decision
-	// last found written and the object's resourceVersion then: while both hold, the
-	// object is passed over without merging its status again. round marks the entries
-	// offered by the current reconciliation; the others are objects gone.
+	// settled remembers, for the objects offered with a Decision, the decision last
+	// found written and the object's resourceVersion then: while both hold, the object
+	// is passed over without merging its status again. round marks the entries offered
+	// by the current reconciliation; the others are objects gone.
 	settled map[statusKey]settledStatus
 	round   uint64
 	// nextPlan is the latest reconciliation's offers not started yet; planned wakes
@@ -46,7 +48,7 @@ type statusWriter struct {
 
 // settledStatus is a decision known to be written at an object's resourceVersion.
 type settledStatus struct {
-	decision        any
+	decision        compile.Decision
 	resourceVersion string
 	round           uint64
 }
@@ -67,9 +69,9 @@ type statusUpdate struct {
 	next  client.Object
 	merge statusMerge
 	empty func() client.Object
-	// decision identifies the decision (nil: none), base is the resourceVersion of the
-	// object next was computed from.
-	decision any
+	// decision identifies the decision (zero: none), base is the resourceVersion of
+	// the object next was computed from.
+	decision compile.Decision
 	base     string
 }
 
@@ -86,12 +88,12 @@ func newStatusWriter(c client.Client, reader client.Reader, log logr.Logger) *st
 
 // offer queues the status merge decides for obj, a cache object it does not modify, when
 // it differs from obj's. A status still pending for the object is replaced. decision,
-// when not nil, identifies the decision (the compiler hands out the same status values
-// while a decision holds): an object whose status was already found or written with it,
-// and not changed since, is passed over without merging.
-func offer[T client.Object](w *statusWriter, kind string, obj T, decision any, merge func(T) (T, bool)) {
+// when not zero, identifies the decided status by its content (compile.Decision): an
+// object whose status was already found or written with it, and not changed since, is
+// passed over without merging.
+func offer[T client.Object](w *statusWriter, kind string, obj T, decision compile.Decision, merge func(T) (T, bool)) {
 	k, rv := statusKey{kind: kind, NamespacedName: key(obj)}, obj.GetResourceVersion()
-	if decision != nil && w.unchanged(k, decision, rv) {
+	if !decision.IsZero() && w.unchanged(k, decision, rv) {
 		return
 	}
 	next, changed := merge(obj)
@@ -121,7 +123,7 @@ func offer[T client.Object](w *statusWriter, kind string, obj T, decision any, m
 
 // unchanged reports whether decision is settled for k at rv, or pending from rv; it
 // marks k as offered in this round.
-func (w *statusWriter) unchanged(k statusKey, decision any, rv string) bool {
+func (w *statusWriter) unchanged(k statusKey, decision compile.Decision, rv string) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if s, ok := w.settled[k]; ok {
@@ -135,9 +137,9 @@ func (w *statusWriter) unchanged(k statusKey, decision any, rv string) bool {
 	return u != nil && u.decision == decision && u.base == rv
 }
 
-// settle records that k has decision written at rv (nothing for a nil decision).
-func (w *statusWriter) settle(k statusKey, decision any, rv string) {
-	if decision == nil {
+// settle records that k has decision written at rv (nothing for a zero decision).
+func (w *statusWriter) settle(k statusKey, decision compile.Decision, rv string) {
+	if decision.IsZero() {
 		return
 	}
 	w.mu.Lock()

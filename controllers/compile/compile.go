@@ -82,9 +82,11 @@ type Compiler struct {
 	routeTable *table[*gwv1.HTTPRoute]
 	rtoTable   *table[*gatewayv1.RouteOption]
 	// routeOut and rtoOut are the statuses handed out, which later results share
-	// while they are unchanged.
-	routeOut *handout[[]gwv1.RouteParentStatus]
-	rtoOut   *handout[gatewayv1.PolicyStatus]
+	// while they are unchanged; routeDecided and rtoDecided are their Decisions.
+	routeOut     *handout[[]gwv1.RouteParentStatus]
+	rtoOut       *handout[gatewayv1.PolicyStatus]
+	routeDecided Decisions
+	rtoDecided   Decisions
 }
 
 // NewCompiler returns a Compiler with nothing remembered.
@@ -125,8 +127,18 @@ func (k *Compiler) Compile(in Inputs) Result {
 	c.writePolicyStatuses()
 	if !k.oneShot {
 		k.remember(c)
+		k.rememberDecisions(c)
 	}
 	return c.res
+}
+
+// rememberDecisions keeps the Decisions of a full compile for the next, incremental
+// one, when it keeps the compile's state. They are read-only: no copy is needed.
+func (k *Compiler) rememberDecisions(c *compiler) {
+	k.routeDecided, k.rtoDecided = Decisions{}, Decisions{}
+	if k.prev == c {
+		k.routeDecided, k.rtoDecided = c.res.HTTPRouteDecisions, c.res.RouteOptionDecisions
+	}
 }
 
 func newCompiler(in *Inputs, k *Compiler) *compiler {

@@ -463,22 +463,30 @@ func (c *compiler) deltaResult(k *Compiler, d *delta) Result {
 	for key, snap := range c.snapshots {
 		c.res.Snapshots[key], c.res.Encoded[key] = snap, c.encoded[key]
 	}
+	routeDecided, rtoDecided := decisionEdit{d: k.routeDecided}, decisionEdit{d: k.rtoDecided}
 	for key := range d.routes {
 		if ir := c.routes[key]; ir != nil {
 			if ir.statuses == nil {
 				ir.statuses = c.routeStatus(ir)
 			}
 			k.routeOut.set(key, ir.statuses)
+			routeDecided.set(key, RouteStatusDecision(ir.statuses))
 		} else {
 			k.routeOut.remove(key)
+			routeDecided.remove(key)
 		}
 	}
 	for key := range d.rtos {
 		k.rtoOut.remove(key)
+		var st *gatewayv1.PolicyStatus
 		if o := c.idx.rtos[key]; o != nil {
-			if st := c.routeOptionStatus(o, c.extRefRoutesOf(c.rtos[key])); st != nil {
-				k.rtoOut.set(key, *st)
-			}
+			st = c.routeOptionStatus(o, c.extRefRoutesOf(c.rtos[key]))
+		}
+		if st != nil {
+			k.rtoOut.set(key, *st)
+			rtoDecided.set(key, PolicyStatusDecision(*st))
+		} else {
+			rtoDecided.remove(key)
 		}
 	}
 	if k.routeOut.worn() {
@@ -488,6 +496,8 @@ func (c *compiler) deltaResult(k *Compiler, d *delta) Result {
 		k.rtoOut = newRTOHandout(mirrors(k.rtoOut))
 	}
 	c.res.HTTPRoutes, c.res.RouteOptions = k.routeOut.result(), k.rtoOut.result()
+	k.routeDecided, k.rtoDecided = routeDecided.d, rtoDecided.d
+	c.res.HTTPRouteDecisions, c.res.RouteOptionDecisions = k.routeDecided, k.rtoDecided
 	return c.res
 }
 
@@ -536,6 +546,9 @@ func newResult(routes, rtos int) Result {
 		VirtualHostOptions: map[types.NamespacedName]gatewayv1.PolicyStatus{},
 		RouteOptions:       make(map[types.NamespacedName]gatewayv1.PolicyStatus, rtos),
 		Upstreams:          map[types.NamespacedName]gloov1.UpstreamStatus{},
+
+		HTTPRouteDecisions:   Decisions{make(map[types.NamespacedName]Decision, routes)},
+		RouteOptionDecisions: Decisions{make(map[types.NamespacedName]Decision, rtos)},
 	}
 }
 

@@ -125,3 +125,39 @@ func newRouteHandout(statuses map[types.NamespacedName][]gwv1.RouteParentStatus)
 func newRTOHandout(statuses map[types.NamespacedName]gatewayv1.PolicyStatus) *handout[gatewayv1.PolicyStatus] {
 	return newHandout(statuses, (*statusArenas).policyStatus, samePolicyStatus)
 }
+
+// decisionEdit changes Decisions that were handed out: the first change copies them,
+// and unchanged Decisions are handed out again as they are.
+type decisionEdit struct {
+	d      Decisions
+	copied bool
+}
+
+// set gives key the Decision d.
+func (e *decisionEdit) set(key types.NamespacedName, d Decision) {
+	if old, ok := e.d.m[key]; ok && old == d {
+		return
+	}
+	e.own()
+	e.d.m[key] = d
+}
+
+// remove takes key's Decision away.
+func (e *decisionEdit) remove(key types.NamespacedName) {
+	if _, ok := e.d.m[key]; !ok {
+		return
+	}
+	e.own()
+	delete(e.d.m, key)
+}
+
+// own copies the Decisions before their first change.
+func (e *decisionEdit) own() {
+	if !e.copied {
+		m := maps.Clone(e.d.m) // copies the table as it is, without hashing the keys again
+		if m == nil {
+			m = map[types.NamespacedName]Decision{}
+		}
+		e.d, e.copied = Decisions{m}, true
+	}
+}

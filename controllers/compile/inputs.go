@@ -56,4 +56,10 @@ type Result struct {
 	VirtualHostOptions map[types.NamespacedName]gatewayv1.PolicyStatus
 	RouteOptions       map[types.NamespacedName]gatewayv1.PolicyStatus
 	Upstreams          map[types.NamespacedName]gloov1.UpstreamStatus
+
+	// HTTPRouteDecisions and RouteOptionDecisions identify each status in HTTPRoutes
+	// and RouteOptions by its content (see Decision), so that a status writer can tell
+	// a decision it already wrote without comparing statuses.
+	HTTPRouteDecisions   Decisions
+	RouteOptionDecisions Decisions
 }

@@ -4,14 +4,16 @@ import (
 	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
 )
 
-// writePolicyStatuses writes the status of every option that concerns our Gateways:
-// options whose targets are all another controller's get no status from us.
+// writePolicyStatuses writes the status of every option that concerns our Gateways
+// (options whose targets are all another controller's get no status from us), and the
+// Decision of each RouteOption's.
 func (c *compiler) writePolicyStatuses() {
 	c.writeVHOStatuses()
 	extRefRoutes := c.extRefRoutes()
 	for _, o := range c.idx.sortedRTOs {
 		if st := c.routeOptionStatus(o, extRefRoutes[c.rtos[nsName(o)]]); st != nil {
 			c.res.RouteOptions[nsName(o)] = *st
+			c.res.RouteOptionDecisions.m[nsName(o)] = PolicyStatusDecision(*st)
 		}
 	}
 }

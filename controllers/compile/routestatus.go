@@ -8,7 +8,7 @@ import (
 // writeRouteStatuses writes, for every route with a parentRef to one of our Gateways,
 // one parent status per such parentRef: Accepted (per parent), ResolvedRefs (for the
 // whole route) and, when some rule fails closed for an unsupported value,
-// PartiallyInvalid.
+// PartiallyInvalid; and the Decision of each route's statuses.
 func (c *compiler) writeRouteStatuses() {
 	for _, r := range c.idx.sortedRoutes {
 		ir := c.routes[nsName(r)]
@@ -19,6 +19,7 @@ func (c *compiler) writeRouteStatuses() {
 			ir.statuses = c.routeStatus(ir)
 		}
 		c.res.HTTPRoutes[ir.key] = ir.statuses
+		c.res.HTTPRouteDecisions.m[ir.key] = RouteStatusDecision(ir.statuses)
 	}
 }
 
