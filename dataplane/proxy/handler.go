@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path"
-	"strings"
 	"time"
 
 	"github.com/claimgate/claimgate/dataplane/authz"
@@ -42,8 +40,7 @@ func (h *portHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rw := newResponseWriter(w)
 	t := h.s.table.Load()
-	normalizePath(r.URL)
-	path := r.URL.Path
+	path, pathErr := normalizePath(r.URL)
 	defer func() {
 		p := recover()
 		if p != nil {
@@ -55,6 +52,11 @@ func (h *portHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			panic(p) // http.ErrAbortHandler: net/http drops the connection
 		}
 	}()
+	if pathErr != nil {
+		rw.decision = decisionBadRequest
+		writeText(rw, http.StatusBadRequest, pathErr.Error())
+		return
+	}
 	if t == nil {
 		rw.decision = decisionNotReady
 		writeText(rw, http.StatusServiceUnavailable, "no configuration yet")
@@ -177,17 +179,22 @@ func subject(tokens []authz.Token) string {
 	return ""
 }
 
-// normalizePath removes "." and ".." segments before routing, as Gloo's default
-// normalize_path does, so "/public/../admin" is routed, authorized and forwarded as
-// "/admin". A trailing slash is kept.
-func normalizePath(u *url.URL) {
-	p := u.Path
-	if !strings.Contains(p, "/.") {
-		return
+// normalizePath puts u's path in the canonical form of canonicalPath before routing, so
+// routes, RBAC and the upstream all see one path; the query is left alone. It returns
+// the path the access log shows: the canonical one, or for a refused path (the error
+// says why) the path as received, still escaped.
+func normalizePath(u *url.URL) (string, error) {
+	if u.RawPath == "" && isCanonicalPlain(u.Path) {
+		return u.Path, nil // the common case: nothing to decode, nothing to change
 	}
-	clean := path.Clean("/" + p)
-	if strings.HasSuffix(p, "/") && clean != "/" {
-		clean += "/"
+	escaped := u.EscapedPath()
+	canonical, forwarded, err := canonicalPath(escaped)
+	if err != nil {
+		return escaped, err
 	}
-	u.Path, u.RawPath = clean, ""
+	u.Path, u.RawPath = canonical, ""
+	if forwarded != canonical {
+		u.RawPath = forwarded
+	}
+	return canonical, nil
 }
