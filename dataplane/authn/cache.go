@@ -8,7 +8,9 @@ import (
 // cacheKey identifies a verified token: the SHA-256 of the token, the fingerprint of the
 // provider configuration that verified it, and the generation of the key set it was
 // verified with. A changed provider (issuer, audiences, keys, skew...) or a refreshed
-// remote key set therefore never reuses an entry.
+// remote key set therefore never reuses an entry. Only a token in its one canonical
+// spelling is ever verified or looked up, so a respelling of a cached token never
+// reaches its entry.
 type cacheKey struct {
 	token    [32]byte
 	provider [16]byte

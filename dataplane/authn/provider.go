@@ -141,16 +141,14 @@ func (ps *Providers) lookup(id string) (*provider, error) {
 // it is still within exp/nbf, else fully, in Envoy's order: parse, exp/nbf, issuer,
 // audiences, key set, key selection and signature. memo decodes the token once for all
 // the providers of a stage.
+//
+// Only a token in its canonical spelling is looked up: the cache is keyed on the token's
+// bytes, and only tokens that parsed (so are canonical) are ever stored, so no other
+// spelling of a cached token can be answered from it.
 func (p *provider) authenticate(ctx context.Context, tok string, memo *parseMemo) (map[string]any, *Failure) {
-	sum := tokenHash(tok)
-	if set := p.currentSet(); set != nil {
-		key := cacheKey{token: sum, provider: p.fingerprint, gen: set.gen}
-		if e, ok := p.a.cache.get(key); ok {
-			if p.checkTime(e.exp, e.hasExp, e.nbf, e.hasNbf) == nil {
-				p.a.metrics.cacheHits.Inc()
-				return e.claims, nil
-			}
-			p.a.cache.remove(key)
+	if canonicalJWS(tok) {
+		if claims, ok := p.cached(tok); ok {
+			return claims, nil
 		}
 	}
 	p.a.metrics.cacheMisses.Inc()
@@ -168,14 +166,39 @@ func (p *provider) authenticate(ctx context.Context, tok string, memo *parseMemo
 	if f := verifySignature(set, t); f != nil {
 		return nil, f
 	}
-	p.a.cache.put(cacheKey{token: sum, provider: p.fingerprint, gen: set.gen},
+	p.a.cache.put(cacheKey{token: tokenHash(t.raw), provider: p.fingerprint, gen: set.gen},
 		cacheEntry{claims: t.claims, exp: t.exp, hasExp: t.hasExp, nbf: t.nbf, hasNbf: t.hasNbf})
 	return t.claims, nil
 }
 
+// cached returns the claims of tok when this configuration verified it with the current
+// key set and it is still within exp/nbf; an entry out of its time window is dropped.
+func (p *provider) cached(tok string) (map[string]any, bool) {
+	set := p.currentSet()
+	if set == nil {
+		return nil, false
+	}
+	key := cacheKey{token: tokenHash(tok), provider: p.fingerprint, gen: set.gen}
+	e, ok := p.a.cache.get(key)
+	if !ok {
+		return nil, false
+	}
+	if p.checkTime(e.exp, e.hasExp, e.nbf, e.hasNbf) != nil {
+		p.a.cache.remove(key)
+		return nil, false
+	}
+	p.a.metrics.cacheHits.Inc()
+	return e.claims, true
+}
+
 // tokenHash is the SHA-256 of tok, without copying it: the hot path of a cache hit.
 func tokenHash(tok string) [32]byte {
-	return sha256.Sum256(unsafe.Slice(unsafe.StringData(tok), len(tok))) //nolint:gosec // read-only view of an immutable string
+	return sha256.Sum256(readOnlyBytes(tok))
+}
+
+// readOnlyBytes views s as bytes without copying; the bytes must never be written.
+func readOnlyBytes(s string) []byte {
+	return unsafe.Slice(unsafe.StringData(s), len(s)) //nolint:gosec // read-only view of an immutable string
 }
 
 func (p *provider) currentSet() *keySet {
@@ -241,9 +264,14 @@ func (p *provider) keysFor(ctx context.Context, t *jwt) (*keySet, *Failure) {
 	return set, nil
 }
 
-// verifySignature tries every key that fits the token's alg and kid, each with jwx
-// against that one key and the token's alg.
+// verifySignature tries every key that fits the token's alg and kid, each with jwx's
+// verifier for the token's alg. The signature is checked over the token's own header and
+// payload segments, exactly as it spells them: nothing is decoded and encoded again.
 func verifySignature(set *keySet, t *jwt) *Failure {
+	v, ok := verifiers[t.alg]
+	if !ok {
+		return failNoKey
+	}
 	tried := false
 	for i := range set.keys {
 		k := &set.keys[i]
@@ -251,7 +279,7 @@ func verifySignature(set *keySet, t *jwt) *Failure {
 			continue
 		}
 		tried = true
-		if _, err := jws.Verify([]byte(t.raw), jws.WithKey(jwa.SignatureAlgorithm(t.alg), k.raw)); err == nil {
+		if v.Verify(readOnlyBytes(t.signed), t.sig, k.raw) == nil {
 			return nil
 		}
 	}
@@ -260,5 +288,19 @@ func verifySignature(set *keySet, t *jwt) *Failure {
 	}
 	return failBadSignature
 }
+
+// verifiers are jwx's signature verifiers for the accepted algorithms. They keep no
+// state, so one per algorithm serves every request.
+var verifiers = func() map[string]jws.Verifier {
+	m := make(map[string]jws.Verifier, len(algs))
+	for alg := range algs {
+		v, err := jws.NewVerifier(jwa.SignatureAlgorithm(alg))
+		if err != nil {
+			panic(fmt.Sprintf("jwx has no verifier for %s: %v", alg, err))
+		}
+		m[alg] = v
+	}
+	return m
+}()
 
 var errNoProviders = errors.New("stage has no providers")
