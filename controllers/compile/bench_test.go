@@ -3,10 +3,15 @@ package compile
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"strconv"
 	"syscall"
 	"testing"
 	"time"
+
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
 )
 
 // BenchmarkCompile is a full compile of n HTTPRoutes, each with its own RouteOption,
@@ -139,4 +144,96 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkCompileReuse compares, at each size, a Compiler that reuses the unchanged
+// routes and RouteOptions of its previous compile in a full compile (reuse=true) with
+// one that compiles them all again (reuse=false), for: a new Compiler's first compile
+// (full); one changed route (route, incremental); a changed Secret (secret, a full
+// compile); as many changed routes as an incremental compile takes (limit) and one
+// more (over, a full compile); routes and RouteOptions added, twice as many as an
+// incremental compile takes, and removed again (added, full compiles).
+func BenchmarkCompileReuse(b *testing.B) {
+	for _, n := range []int{100, 1000, 10000} {
+		for _, tc := range reuseCases(n) {
+			for _, on := range []bool{true, false} {
+				b.Run(fmt.Sprintf("case=%s/routes=%d/reuse=%t", tc.name, n, on), func(b *testing.B) {
+					prev := reuseAcrossCompiles
+					reuseAcrossCompiles = on
+					defer func() { reuseAcrossCompiles = prev }()
+					in := withVersions(generateInputs(n))
+					var change func(i int)
+					k := NewCompiler()
+					if tc.prepare != nil {
+						change = tc.prepare(&in)
+						k.Compile(in)
+					}
+					b.ReportAllocs()
+					i, deltas := 0, k.deltas
+					cpu := startCPU()
+					for b.Loop() {
+						if change == nil {
+							k = NewCompiler()
+						} else {
+							change(i)
+						}
+						i++
+						_ = k.Compile(in)
+					}
+					b.StopTimer()
+					cpu.report(b)
+					b.ReportMetric(float64(k.deltas-deltas)/float64(b.N), "incremental/op")
+				})
+			}
+		}
+	}
+}
+
+type reuseCase struct {
+	name string
+	// prepare returns what changes in before the i-th compile; nil: every compile is a
+	// new Compiler's.
+	prepare func(in *Inputs) func(i int)
+}
+
+func reuseCases(n int) []reuseCase {
+	limit := deltaLimit(&Inputs{HTTPRoutes: make([]gwv1.HTTPRoute, n), RouteOptions: make([]gatewayv1.RouteOption, n)})
+	changeRoutes := func(m int) func(in *Inputs) func(int) {
+		return func(in *Inputs) func(int) {
+			return func(i int) {
+				for j := range m {
+					r := &in.HTTPRoutes[j*n/m]
+					r.Spec.Rules[0].Matches[0].Path.Value = ptr(fmt.Sprintf("/%s/%d", r.Name, i%2))
+					r.ResourceVersion, r.Generation = strconv.Itoa(i+2), int64(i+2)
+				}
+			}
+		}
+	}
+	return []reuseCase{
+		{"full", nil},
+		{"route", changeRoutes(1)},
+		{"secret", func(in *Inputs) func(int) {
+			return func(i int) {
+				s := in.Secrets[0].DeepCopy()
+				s.Data["Authorization"] = []byte("Bearer sk-" + strconv.Itoa(i))
+				s.ResourceVersion = strconv.Itoa(i + 2)
+				in.Secrets[0] = *s
+			}
+		}},
+		{"limit", changeRoutes(limit)},
+		{"over", changeRoutes(limit + 1)},
+		{"added", func(in *Inputs) func(int) {
+			base, grown := *in, *in
+			more := withVersions(generateInputs(n + limit))
+			grown.HTTPRoutes = append(slices.Clip(base.HTTPRoutes), more.HTTPRoutes[n:]...)
+			grown.RouteOptions = append(slices.Clip(base.RouteOptions), more.RouteOptions[n:]...)
+			return func(i int) {
+				if i%2 == 0 {
+					*in = grown
+				} else {
+					*in = base
+				}
+			}
+		}},
+	}
 }

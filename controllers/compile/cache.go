@@ -13,6 +13,13 @@ import (
 	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
 )
 
+// reuseAcrossCompiles lets a full compile of a Compiler reuse the routes and
+// RouteOptions of its previous compile while the environment is unchanged: the full
+// compiles that follow a burst of more changes than an incremental compile takes
+// (deltaLimit). It is always true in the product; BenchmarkCompileReuse turns it off
+// to measure what the reuse saves and costs.
+var reuseAcrossCompiles = true
+
 // cachedRTO is a compiled RouteOption and the version it was compiled from.
 type cachedRTO struct {
 	version objectVersion
@@ -116,7 +123,7 @@ func environment(in *Inputs, x *index) string {
 // be versioned. A missing RouteOption is a zero version. When prev (the key of the
 // previous compile) is equal, prev itself is returned, without allocating.
 func (c *compiler) routeCacheKey(r *gwv1.HTTPRoute, prev []objectVersion) []objectVersion {
-	if c.env == "" {
+	if c.env == "" || !reuseAcrossCompiles {
 		return nil
 	}
 	var key []objectVersion
@@ -180,7 +187,7 @@ func (c *compiler) addRouteVersions(r *gwv1.HTTPRoute, add func(objectVersion)) 
 // same version.
 func (c *compiler) cachedRTO(o *gatewayv1.RouteOption) *rtoIR {
 	v, ok := versionOf(o)
-	if c.env == "" || !ok {
+	if c.env == "" || !ok || !reuseAcrossCompiles {
 		return c.compileRTO(o)
 	}
 	if e := c.cache.rtos[o.UID]; e != nil && e.version == v {
@@ -198,10 +205,13 @@ func (k *Compiler) remember(c *compiler) {
 	k.env = c.env
 	k.keys = c.keys
 	k.routes = c.routes
-	live := make(map[types.UID]*cachedRTO, len(c.rtos))
-	for _, o := range c.idx.sortedRTOs {
-		if e := k.rtos[o.UID]; e != nil && e.ir == c.rtos[nsName(o)] {
-			live[o.UID] = e
+	live := map[types.UID]*cachedRTO{}
+	if reuseAcrossCompiles {
+		live = make(map[types.UID]*cachedRTO, len(c.rtos))
+		for _, o := range c.idx.sortedRTOs {
+			if e := k.rtos[o.UID]; e != nil && e.ir == c.rtos[nsName(o)] {
+				live[o.UID] = e
+			}
 		}
 	}
 	k.rtos = live
