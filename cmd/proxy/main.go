@@ -38,6 +38,8 @@ type flags struct {
 	listenHost, listenPorts       string
 	accessLog                     bool
 	shutdownTimeout, drainDelay   time.Duration
+	bodyTimeout                   time.Duration
+	maxBufferedBodyBytes          int64
 }
 
 func parseFlags() flags {
@@ -59,6 +61,9 @@ func parseFlags() flags {
 	flag.BoolVar(&f.accessLog, "access-log", true, "write one JSON line per request to stdout")
 	flag.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 15*time.Second, "time in-flight requests get on shutdown")
 	flag.DurationVar(&f.drainDelay, "drain-delay", 0, "on SIGTERM, report not ready and keep serving this long before closing listeners")
+	flag.DurationVar(&f.bodyTimeout, "body-timeout", time.Minute, "longest time a request body may take to arrive")
+	flag.Int64Var(&f.maxBufferedBodyBytes, "max-buffered-body-bytes", 256<<20,
+		"bound on the memory all request bodies read into memory hold at once; past it such requests get 503")
 	flag.Parse()
 	return f
 }
@@ -95,6 +100,7 @@ func run(f flags, log logr.Logger) error {
 	cfg := proxy.Config{
 		Authenticator: auth, Logger: log.WithName("proxy"), Registerer: reg,
 		ListenHost: f.listenHost, InitialPorts: ports, ShutdownTimeout: f.shutdownTimeout,
+		BodyTimeout: f.bodyTimeout, MaxBufferedBodyBytes: f.maxBufferedBodyBytes,
 	}
 	if f.accessLog {
 		cfg.AccessLog = logr.FromSlogHandler(slog.NewJSONHandler(os.Stdout, nil)).WithName("access")
@@ -124,6 +130,9 @@ func newSource(f flags, srv *proxy.Server, reg prometheus.Registerer, log logr.L
 		return nil, errors.New("--config and --controller are exclusive")
 	case f.config != "":
 		fs := dpsync.NewFileSource(dpsync.FileConfig{Path: f.config, Applier: srv, Logger: log})
+		if err := reg.Register(fs); err != nil {
+			return nil, fmt.Errorf("registering the snapshot file metrics: %w", err)
+		}
 		return fs.Start, nil
 	case f.controller == "":
 		return nil, errors.New("one of --config or --controller is required")

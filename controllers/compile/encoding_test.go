@@ -75,7 +75,7 @@ var handEncoded = []struct {
 	},
 	{
 		msg:    (*snapshotv1.Listener)(nil).ProtoReflect().Descriptor(),
-		fields: []protoreflect.FieldNumber{1, 2, 3, 4, 5, 6},
+		fields: []protoreflect.FieldNumber{1, 2, 3, 4, 5, 6, 7},
 		place: func(m protoreflect.Message) *snapshotv1.Snapshot {
 			return &snapshotv1.Snapshot{Listeners: []*snapshotv1.Listener{m.Interface().(*snapshotv1.Listener)}}
 		},

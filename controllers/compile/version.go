@@ -153,7 +153,8 @@ func (w *hashWriter) listener(l *snapshotv1.Listener, routes map[*snapshotv1.Vir
 			return fmt.Errorf("encoding TLS of listener %s: %w", l.Name, err)
 		}
 	}
-	size := stringSize(1, l.Name) + varintSize(2, uint64(l.Port)) + varintSize(3, uint64(l.Protocol)) + stringSize(4, l.Hostname)
+	size := stringSize(1, l.Name) + varintSize(2, uint64(l.Port)) + varintSize(3, uint64(l.Protocol)) +
+		stringSize(4, l.Hostname) + varintSize(7, boolVarint(l.AllowHeadersWithUnderscores))
 	if l.Tls != nil {
 		size += messageSize(5, len(tls))
 	}
@@ -186,7 +187,16 @@ func (w *hashWriter) listener(l *snapshotv1.Listener, routes map[*snapshotv1.Vir
 			w.message(3, rb)
 		}
 	}
+	w.varint(7, boolVarint(l.AllowHeadersWithUnderscores))
 	return nil
+}
+
+// boolVarint is a bool field's varint: 1 for true, 0 (omitted) for false.
+func boolVarint(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // routeEncodings returns the encoding of each route of vh: the kept one (kept[i] is

@@ -117,6 +117,11 @@ func (a *Adapter) Rewrite(out *http.Request) {
 		if rest, ok := strings.CutPrefix(out.URL.Path, "/v1/"); ok {
 			out.URL.Path = a.geminiBase + "/" + rest
 			out.URL.RawPath = ""
+			if strings.Contains(rest, ";") {
+				// As the proxy forwards every path: ';' escaped, so the upstream cannot
+				// read a parameter that routing did not see.
+				out.URL.RawPath = strings.ReplaceAll((&url.URL{Path: out.URL.Path}).EscapedPath(), ";", "%3B")
+			}
 		}
 	}
 }

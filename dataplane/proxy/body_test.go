@@ -96,7 +96,7 @@ func TestSlowRequestBodyMeetsTheRouteTimeout(t *testing.T) {
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	require.NoError(t, err)
 	require.Equal(t, http.StatusRequestTimeout, resp.StatusCode)
-	require.Equal(t, "request body not received within the route timeout", readAll(t, resp))
+	require.Equal(t, "request body not received in time", readAll(t, resp))
 	require.Less(t, time.Since(start), 5*time.Second)
 	_, reached := h.fake.Last()
 	require.False(t, reached, "the upstream must not be reached")

@@ -3,6 +3,7 @@ package proxy
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
@@ -16,6 +17,9 @@ type table struct {
 	gateway   string
 	ports     map[uint32]*portTable
 	appliedAt time.Time
+	// claimHeaders are the canonical names of the headers the snapshot's claimsToHeaders
+	// write: a client's values for them are removed before routing.
+	claimHeaders map[string]struct{}
 }
 
 // portTable is everything served on one port: the virtual hosts of every listener on it.
@@ -24,6 +28,9 @@ type portTable struct {
 	protocol snapshotv1.Protocol
 	hosts    hostTable
 	certs    *certSet // HTTPS only
+	// allowUnderscores keeps client headers whose names contain '_'; by default they
+	// are dropped.
+	allowUnderscores bool
 }
 
 type vhost struct {
@@ -44,6 +51,9 @@ type route struct {
 	timeout  time.Duration
 	authn    *authn.Requirement
 	rbac     *authz.Policy
+	// websocket passes a client's WebSocket upgrade on to the upstream. Gloo takes
+	// WebSocket upgrades on every route.
+	websocket bool
 }
 
 type directResponse struct {
@@ -81,6 +91,7 @@ func (srv *Server) compile(s *snapshotv1.Snapshot) (*table, error) {
 	t := &table{
 		version: s.GetVersion(), gateway: s.GetGatewayNamespace() + "/" + s.GetGatewayName(),
 		ports: map[uint32]*portTable{}, appliedAt: srv.cfg.Now(),
+		claimHeaders: claimHeaders(s.GetJwtProviders()),
 	}
 	for _, l := range s.GetListeners() {
 		if err := c.addListener(t, l); err != nil {
@@ -88,6 +99,21 @@ func (srv *Server) compile(s *snapshotv1.Snapshot) (*table, error) {
 		}
 	}
 	return t, nil
+}
+
+// claimHeaders returns the canonical names of the headers providers' claimsToHeaders
+// write, nil when there are none.
+func claimHeaders(providers []*snapshotv1.JwtProvider) map[string]struct{} {
+	var names map[string]struct{}
+	for _, p := range providers {
+		for _, c := range p.GetClaimsToHeaders() {
+			if names == nil {
+				names = map[string]struct{}{}
+			}
+			names[http.CanonicalHeaderKey(c.GetHeader())] = struct{}{}
+		}
+	}
+	return names
 }
 
 func (c *compiler) addListener(t *table, l *snapshotv1.Listener) error {
@@ -99,11 +125,17 @@ func (c *compiler) addListener(t *table, l *snapshotv1.Listener) error {
 	}
 	pt, ok := t.ports[l.GetPort()]
 	if !ok {
-		pt = &portTable{port: l.GetPort(), protocol: l.GetProtocol(), hosts: newHostTable()}
+		pt = &portTable{
+			port: l.GetPort(), protocol: l.GetProtocol(), hosts: newHostTable(),
+			allowUnderscores: l.GetAllowHeadersWithUnderscores(),
+		}
 		t.ports[l.GetPort()] = pt
 	} else if pt.protocol != l.GetProtocol() {
 		return fmt.Errorf("protocol %s conflicts with %s on the same port", l.GetProtocol(), pt.protocol)
 	}
+	// Headers are cleaned before the listener is known: a port keeps underscores only
+	// when every listener on it allows them.
+	pt.allowUnderscores = pt.allowUnderscores && l.GetAllowHeadersWithUnderscores()
 	if l.GetProtocol() == snapshotv1.Protocol_HTTPS {
 		if err := pt.addCertificates(l.GetTls().GetCertificates()); err != nil {
 			return err
@@ -142,7 +174,7 @@ func listenerDomains(hostname string, domains []string) []string {
 }
 
 func (c *compiler) compileRoute(r *snapshotv1.Route) (*route, error) {
-	rt := &route{name: r.GetName()}
+	rt := &route{name: r.GetName(), websocket: !r.GetWebsocketDisabled()}
 	var err error
 	if rt.match, err = compileMatch(r.GetMatch()); err != nil {
 		return nil, fmt.Errorf("match: %w", err)

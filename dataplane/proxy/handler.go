@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"os"
 	"time"
 
 	"github.com/claimgate/claimgate/dataplane/authz"
@@ -23,8 +22,13 @@ const (
 	decisionRedirect      = "redirect"
 	decisionNoBackend     = "no_backend"
 	decisionBadRequest    = "bad_request"
+	decisionOverloaded    = "overloaded"
 	decisionUpstreamError = "upstream_error"
 )
+
+// lingerTimeout bounds how long the connection of a request answered without reading
+// its body is kept to receive the rest of it (net/http's own delay before closing).
+const lingerTimeout = 500 * time.Millisecond
 
 // Handler serves requests as if they had arrived on port: the listeners use it, and so
 // can an embedding server or a test.
@@ -39,6 +43,8 @@ type portHandler struct {
 func (h *portHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rw := newResponseWriter(w)
+	rw.bodyUnread = r.ProtoMajor == 1 && r.Body != nil && r.Body != http.NoBody
+	body := r.Body
 	t := h.s.table.Load()
 	path, pathErr := normalizePath(r.URL)
 	defer func() {
@@ -47,6 +53,15 @@ func (h *portHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			rw.aborted(r)
 		}
 		h.s.observe(rw, r, t, path, start)
+		// net/http decides how to close the connection from the body it gave.
+		r.Body = body
+		if rw.bodyUnread {
+			// Answered without reading the body (and with Connection: close): net/http
+			// reads what of the body is already on its way for a moment, so that
+			// closing does not reset the connection before the client reads the answer,
+			// but not for as long as a client trickling its body would like.
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(lingerTimeout))
+		}
 		rw.release()
 		if p != nil {
 			panic(p) // http.ErrAbortHandler: net/http drops the connection
@@ -62,19 +77,23 @@ func (h *portHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeText(rw, http.StatusServiceUnavailable, "no configuration yet")
 		return
 	}
-	rt := t.route(h.port, r)
+	pt := t.ports[h.port]
+	websocket := sanitizeHeaders(r.Header, pt != nil && pt.allowUnderscores, t.claimHeaders)
+	rt := pt.route(r)
 	if rt == nil {
 		rw.decision = decisionNoRoute
 		writeText(rw, http.StatusNotFound, "route not found")
 		return
 	}
 	rw.route = rt.name
+	if websocket && rt.websocket {
+		allowWebSocket(r.Header)
+	}
 	h.s.serveRoute(rw, r, rt, h.port)
 }
 
 // route returns the first route of the request's virtual host that matches, or nil.
-func (t *table) route(port uint32, r *http.Request) *route {
-	pt := t.ports[port]
+func (pt *portTable) route(r *http.Request) *route {
 	if pt == nil {
 		return nil
 	}
@@ -143,16 +162,20 @@ func (s *Server) forward(rw *responseWriter, r *http.Request, rt *route) {
 		defer cancel()
 		r = r.WithContext(ctx)
 	}
-	inMemory, err := s.readBody(rw, r, up, rw.deadline)
+	s.bodyDeadline(rw, r)
+	inMemory, reserved, err := s.readBody(r, up)
+	defer s.bodies.release(reserved)
 	if err != nil {
 		rw.decision = decisionBadRequest
 		switch {
+		case errors.Is(err, errBuffersFull):
+			rw.decision = decisionOverloaded
+			rw.Header().Set("Retry-After", "1")
+			writeText(rw, http.StatusServiceUnavailable, "proxy is busy: too many request bodies in memory")
 		case errors.Is(err, llm.ErrBodyTooLarge):
 			writeText(rw, http.StatusRequestEntityTooLarge, "request body too large")
-		case errors.Is(err, os.ErrDeadlineExceeded):
-			writeText(rw, http.StatusRequestTimeout, "request body not received within the route timeout")
 		default:
-			writeText(rw, http.StatusBadRequest, "cannot read request body")
+			writeBodyError(rw, err)
 		}
 		return
 	}
@@ -165,6 +188,7 @@ func (s *Server) forward(rw *responseWriter, r *http.Request, rt *route) {
 		}
 	}
 	rw.decision = decisionAllowed
+	rw.bodyUnread = false // the reverse proxy reads it, or has it in memory
 	rw.upstreamStart = time.Now()
 	up.proxy.ServeHTTP(rw, r)
 }

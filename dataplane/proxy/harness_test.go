@@ -68,7 +68,8 @@ func freePort(t testing.TB) uint32 {
 	return uint32(ln.Addr().(*net.TCPAddr).Port)
 }
 
-func newHarness(t *testing.T, fakeCfg fakellm.Config) *harness {
+// newHarness starts the proxy; opts adjust its configuration.
+func newHarness(t *testing.T, fakeCfg fakellm.Config, opts ...func(*proxy.Config)) *harness {
 	t.Helper()
 	h := &harness{t: t, path: filepath.Join(t.TempDir(), "snapshot.json"), port: freePort(t), access: &syncBuffer{}}
 	h.base = "http://127.0.0.1:" + strconv.Itoa(int(h.port))
@@ -78,11 +79,15 @@ func newHarness(t *testing.T, fakeCfg fakellm.Config) *harness {
 
 	reg := prometheus.NewRegistry()
 	auth := authn.New(authn.Config{Logger: logr.Discard(), Registerer: reg})
-	srv, err := proxy.New(proxy.Config{
+	cfg := proxy.Config{
 		Authenticator: auth, Logger: logr.Discard(), Registerer: reg, ListenHost: "127.0.0.1",
 		InitialPorts: []uint32{h.port}, ShutdownTimeout: time.Second,
 		AccessLog: logr.FromSlogHandler(slog.NewJSONHandler(h.access, nil)),
-	})
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	srv, err := proxy.New(cfg)
 	require.NoError(t, err)
 	h.srv = srv
 	h.admin = httptest.NewServer(srv.AdminHandler(reg))

@@ -120,7 +120,7 @@ func TestFirstMatchingRouteWins(t *testing.T) {
 			if tc.header[0] != "" {
 				r.Header.Set(tc.header[0], tc.header[1])
 			}
-			got := tbl.route(1, r)
+			got := tbl.ports[1].route(r)
 			if tc.want == "" {
 				require.Nil(t, got)
 				return
@@ -158,7 +158,7 @@ func TestListenersSharingAPort(t *testing.T) {
 		t.Run(host, func(t *testing.T) {
 			r := httptest.NewRequest(http.MethodGet, "/", nil)
 			r.Host = host
-			got := tbl.route(1, r)
+			got := tbl.ports[1].route(r)
 			require.NotNil(t, got)
 			require.Equal(t, want, got.name)
 		})
@@ -176,7 +176,7 @@ func TestNormalizePath(t *testing.T) {
 		"/a/%2e%2e/b":           "/b",
 		"/a/.well-known/x":      "/a/.well-known/x",
 		"/openai/..":            "/",
-		"/v1//chat/completions": "/v1//chat/completions",
+		"/v1//chat/completions": "/v1/chat/completions",
 	}
 	for in, want := range tests {
 		t.Run(in, func(t *testing.T) {

@@ -39,6 +39,13 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// MaxBodyBytes bounds a body read to override its model (default llm.MaxBodyBytes).
 	MaxBodyBytes int64
+	// MaxBufferedBodyBytes bounds the memory all request bodies read into memory hold
+	// at once (default 256 MiB); past it a request that needs its body in memory is
+	// answered 503 with Retry-After.
+	MaxBufferedBodyBytes int64
+	// BodyTimeout bounds the time a request body takes to arrive (default 60s; a
+	// route's timeout, when shorter, bounds it too).
+	BodyTimeout time.Duration
 }
 
 // Server is the proxy: it serves the listeners of its current snapshot.
@@ -47,6 +54,7 @@ type Server struct {
 	log     logr.Logger
 	table   atomic.Pointer[table]
 	metrics *metrics
+	bodies  bodyBudget // request bodies held in memory
 
 	mu        sync.Mutex // serializes Apply and guards listeners and closed
 	listeners map[uint32]*listener
@@ -72,7 +80,14 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = llm.MaxBodyBytes
 	}
+	if cfg.MaxBufferedBodyBytes <= 0 {
+		cfg.MaxBufferedBodyBytes = 256 << 20
+	}
+	if cfg.BodyTimeout <= 0 {
+		cfg.BodyTimeout = time.Minute
+	}
 	s := &Server{cfg: cfg, log: cfg.Logger, listeners: map[uint32]*listener{}}
+	s.bodies.limit = cfg.MaxBufferedBodyBytes
 	m, err := newMetrics(cfg.Registerer, s)
 	if err != nil {
 		return nil, err

@@ -15,6 +15,14 @@ import (
 // can name hosts) is logged, never sent to the client.
 func upstreamErrorHandler(name string, log logr.Logger) func(http.ResponseWriter, *http.Request, error) {
 	return func(w http.ResponseWriter, r *http.Request, err error) {
+		if bodyErr := clientBodyError(w); bodyErr != nil && r.Context().Err() == nil {
+			// The client's body broke off, not the upstream: a bad request.
+			if rw, ok := w.(*responseWriter); ok {
+				rw.decision, rw.reason = decisionBadRequest, "request_body"
+			}
+			writeBodyError(w, bodyErr)
+			return
+		}
 		status, body := classifyUpstreamError(r.Context(), err)
 		if rw, ok := w.(*responseWriter); ok {
 			rw.decision, rw.reason = decisionUpstreamError, http.StatusText(status)

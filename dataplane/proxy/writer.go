@@ -22,6 +22,12 @@ type responseWriter struct {
 	upstreamStart    time.Time
 	upstreamLatency  time.Duration
 	deadline         time.Time // of the route's timeout, when it has one
+	// bodyUnread is set while an HTTP/1 request's body has not been read nor handed to
+	// the reverse proxy: an answer then closes the connection instead of reading the
+	// body first, so a client cannot hold a refused request open by trickling its body.
+	bodyUnread bool
+	// body is the request's body as read from the client, once forwarding starts.
+	body *clientBody
 }
 
 var writers = sync.Pool{New: func() any { return &responseWriter{} }}
@@ -45,6 +51,9 @@ func (w *responseWriter) WriteHeader(code int) {
 	}
 	if code >= 200 || code == http.StatusSwitchingProtocols {
 		w.wroteHeader, w.status = true, code
+		if w.bodyUnread {
+			w.Header().Set("Connection", "close")
+		}
 		if !w.upstreamStart.IsZero() {
 			w.upstreamLatency = time.Since(w.upstreamStart)
 		}

@@ -911,9 +911,14 @@ type Listener struct {
 	// tls holds the certificates of an HTTPS listener.
 	Tls *ListenerTLS `protobuf:"bytes,5,opt,name=tls,proto3" json:"tls,omitempty"`
 	// virtual_hosts are the hosts this listener serves, most specific domain first.
-	VirtualHosts  []*VirtualHost `protobuf:"bytes,6,rep,name=virtual_hosts,json=virtualHosts,proto3" json:"virtual_hosts,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	VirtualHosts []*VirtualHost `protobuf:"bytes,6,rep,name=virtual_hosts,json=virtualHosts,proto3" json:"virtual_hosts,omitempty"`
+	// allow_headers_with_underscores keeps request headers whose names contain '_'
+	// (Envoy's headers_with_underscores_action ALLOW); by default the proxy drops them,
+	// since CGI, WSGI and Rails backends read X_User_Id as X-User-Id. Listeners sharing a
+	// port keep them only when all of them allow it.
+	AllowHeadersWithUnderscores bool `protobuf:"varint,7,opt,name=allow_headers_with_underscores,json=allowHeadersWithUnderscores,proto3" json:"allow_headers_with_underscores,omitempty"`
+	unknownFields               protoimpl.UnknownFields
+	sizeCache                   protoimpl.SizeCache
 }
 
 func (x *Listener) Reset() {
@@ -986,6 +991,13 @@ func (x *Listener) GetVirtualHosts() []*VirtualHost {
 		return x.VirtualHosts
 	}
 	return nil
+}
+
+func (x *Listener) GetAllowHeadersWithUnderscores() bool {
+	if x != nil {
+		return x.AllowHeadersWithUnderscores
+	}
+	return false
 }
 
 // ListenerTLS is the TLS configuration of an HTTPS listener.
@@ -1181,8 +1193,12 @@ type Route struct {
 	// direct_response, when set, answers every request of this route without forwarding it,
 	// after authentication and authorization.
 	DirectResponse *DirectResponse `protobuf:"bytes,8,opt,name=direct_response,json=directResponse,proto3" json:"direct_response,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// websocket_disabled refuses to pass WebSocket upgrades on to the upstream (Gloo's
+	// upgrades option); by default a route takes them, as Gloo does. Other upgrades (h2c)
+	// never reach an upstream.
+	WebsocketDisabled bool `protobuf:"varint,9,opt,name=websocket_disabled,json=websocketDisabled,proto3" json:"websocket_disabled,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *Route) Reset() {
@@ -1269,6 +1285,13 @@ func (x *Route) GetDirectResponse() *DirectResponse {
 		return x.DirectResponse
 	}
 	return nil
+}
+
+func (x *Route) GetWebsocketDisabled() bool {
+	if x != nil {
+		return x.WebsocketDisabled
+	}
+	return false
 }
 
 // PathMatch matches the request path.
@@ -2859,8 +2882,9 @@ type ClaimToHeader struct {
 	Claim string `protobuf:"bytes,1,opt,name=claim,proto3" json:"claim,omitempty"`
 	// header is the request header written.
 	Header string `protobuf:"bytes,2,opt,name=header,proto3" json:"header,omitempty"`
-	// append adds to a client-sent header of that name instead of replacing it. Without
-	// append, a client-sent header of that name is removed even when the claim is absent.
+	// append adds the claim to the values other providers wrote instead of replacing
+	// them. Either way the proxy removes client-sent values of the header (and of its
+	// spellings with '_' for '-') before routing, even when the claim is absent.
 	Append        bool `protobuf:"varint,3,opt,name=append,proto3" json:"append,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -3285,14 +3309,15 @@ const file_snapshot_proto_rawDesc = "" +
 	"\fgateway_name\x18\x03 \x01(\tR\vgatewayName\x12=\n" +
 	"\tlisteners\x18\x04 \x03(\v2\x1f.claimgate.snapshot.v1.ListenerR\tlisteners\x12=\n" +
 	"\tupstreams\x18\x05 \x03(\v2\x1f.claimgate.snapshot.v1.UpstreamR\tupstreams\x12G\n" +
-	"\rjwt_providers\x18\x06 \x03(\v2\".claimgate.snapshot.v1.JwtProviderR\fjwtProviders\"\x8a\x02\n" +
+	"\rjwt_providers\x18\x06 \x03(\v2\".claimgate.snapshot.v1.JwtProviderR\fjwtProviders\"\xcf\x02\n" +
 	"\bListener\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
 	"\x04port\x18\x02 \x01(\rR\x04port\x12;\n" +
 	"\bprotocol\x18\x03 \x01(\x0e2\x1f.claimgate.snapshot.v1.ProtocolR\bprotocol\x12\x1a\n" +
 	"\bhostname\x18\x04 \x01(\tR\bhostname\x124\n" +
 	"\x03tls\x18\x05 \x01(\v2\".claimgate.snapshot.v1.ListenerTLSR\x03tls\x12G\n" +
-	"\rvirtual_hosts\x18\x06 \x03(\v2\".claimgate.snapshot.v1.VirtualHostR\fvirtualHosts\"U\n" +
+	"\rvirtual_hosts\x18\x06 \x03(\v2\".claimgate.snapshot.v1.VirtualHostR\fvirtualHosts\x12C\n" +
+	"\x1eallow_headers_with_underscores\x18\a \x01(\bR\x1ballowHeadersWithUnderscores\"U\n" +
 	"\vListenerTLS\x12F\n" +
 	"\fcertificates\x18\x01 \x03(\v2\".claimgate.snapshot.v1.CertificateR\fcertificates\"^\n" +
 	"\vCertificate\x12'\n" +
@@ -3301,7 +3326,7 @@ const file_snapshot_proto_rawDesc = "" +
 	"\vVirtualHost\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\adomains\x18\x02 \x03(\tR\adomains\x124\n" +
-	"\x06routes\x18\x03 \x03(\v2\x1c.claimgate.snapshot.v1.RouteR\x06routes\"\xcb\x03\n" +
+	"\x06routes\x18\x03 \x03(\v2\x1c.claimgate.snapshot.v1.RouteR\x06routes\"\xfa\x03\n" +
 	"\x05Route\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x127\n" +
 	"\x05match\x18\x02 \x01(\v2!.claimgate.snapshot.v1.RouteMatchR\x05match\x127\n" +
@@ -3310,7 +3335,8 @@ const file_snapshot_proto_rawDesc = "" +
 	"\btimeouts\x18\x05 \x01(\v2\x1f.claimgate.snapshot.v1.TimeoutsR\btimeouts\x12:\n" +
 	"\x03jwt\x18\x06 \x01(\v2(.claimgate.snapshot.v1.JwtAuthenticationR\x03jwt\x12/\n" +
 	"\x04rbac\x18\a \x01(\v2\x1b.claimgate.snapshot.v1.RbacR\x04rbac\x12N\n" +
-	"\x0fdirect_response\x18\b \x01(\v2%.claimgate.snapshot.v1.DirectResponseR\x0edirectResponse\"[\n" +
+	"\x0fdirect_response\x18\b \x01(\v2%.claimgate.snapshot.v1.DirectResponseR\x0edirectResponse\x12-\n" +
+	"\x12websocket_disabled\x18\t \x01(\bR\x11websocketDisabled\"[\n" +
 	"\tPathMatch\x128\n" +
 	"\x04type\x18\x01 \x01(\x0e2$.claimgate.snapshot.v1.PathMatchTypeR\x04type\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value\"q\n" +
