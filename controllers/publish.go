@@ -5,11 +5,10 @@ import (
 	"errors"
 	"sort"
 
+	"google.golang.org/protobuf/proto"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
-
-	"google.golang.org/protobuf/proto"
 
 	"github.com/claimgate/claimgate/controllers/compile"
 	"github.com/claimgate/claimgate/controllers/publish"

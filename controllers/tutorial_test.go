@@ -137,6 +137,9 @@ func requireListener(t *testing.T, gw *gwv1.Gateway, name string, attached int32
 
 // requireProvisioned checks the proxy objects of gw: owned by it, the Service with the
 // wanted ports, the Deployment configured to reach the controller, and gw's address.
+// name is spelled out by the callers: the test asserts the naming too.
+//
+//nolint:unparam // one Gateway name today
 func requireProvisioned(t *testing.T, gw *gwv1.Gateway, name string, ports []corev1.ServicePort) {
 	t.Helper()
 	ctx := context.Background()

@@ -85,6 +85,7 @@ func generatedRoute(ns string, i int, base time.Time) gwv1.HTTPRoute {
 	}
 }
 
+//nolint:unparam // same shape as generatedRoute; benchmarks may use other namespaces
 func generatedRouteOption(ns string, i int, model string) gatewayv1.RouteOption {
 	name := fmt.Sprintf("route-%05d", i)
 	return gatewayv1.RouteOption{

@@ -3,6 +3,7 @@ package authz
 import (
 	"encoding/base64"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -128,7 +129,7 @@ func TestClaimsComeFromOneToken(t *testing.T) {
 		{Provider: "b", Claims: map[string]any{"team": "dev"}},
 	}
 	require.False(t, p.Allowed(split, "GET", "/"))
-	both := append(split, Token{Provider: "c", Claims: map[string]any{"sub": "alice", "team": "dev"}})
+	both := append(slices.Clone(split), Token{Provider: "c", Claims: map[string]any{"sub": "alice", "team": "dev"}})
 	require.True(t, p.Allowed(both, "GET", "/"))
 }
 

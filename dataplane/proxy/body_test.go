@@ -15,7 +15,6 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
-
 	"github.com/claimgate/claimgate/test/fakellm"
 )
 

@@ -182,16 +182,13 @@ func (h *harness) metrics() string {
 }
 
 // do sends a request to the proxy and returns the response with its body read.
-func (h *harness) do(method, path, token, body string, hdr ...string) (*http.Response, string) {
+func (h *harness) do(method, path, token, body string) (*http.Response, string) {
 	h.t.Helper()
 	req, err := http.NewRequest(method, h.base+path, strings.NewReader(body))
 	require.NoError(h.t, err)
 	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
 	}
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(h.t, err)

@@ -181,7 +181,8 @@ func TestNormalizePath(t *testing.T) {
 	for in, want := range tests {
 		t.Run(in, func(t *testing.T) {
 			r := httptest.NewRequest(http.MethodGet, in, nil)
-			normalizePath(r.URL)
+			_, err := normalizePath(r.URL)
+			require.NoError(t, err)
 			require.Equal(t, want, r.URL.Path)
 		})
 	}

@@ -14,7 +14,6 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
-
 	"github.com/claimgate/claimgate/test/fakellm"
 	"github.com/claimgate/claimgate/test/tokens"
 )

@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
-
 	"github.com/claimgate/claimgate/test/fakellm"
 )
 
