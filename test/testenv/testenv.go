@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -22,11 +21,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
+	"github.com/claimgate/claimgate/cmd/claimgate/demo/checkout"
 	"github.com/claimgate/claimgate/controllers/scheme"
 )
-
-// K8sVersion is the version of the kube-apiserver hack/build-k8s.sh builds.
-const K8sVersion = "v1.37.2"
 
 // Env is a running API server with the CRDs installed.
 type Env struct {
@@ -41,46 +38,15 @@ type Env struct {
 	dir string
 }
 
-// ModuleRoot returns the repository's root folder: found from this source file's path,
-// or, in a binary built with -trimpath, by walking up from the working directory to the
-// go.mod of this module.
-func ModuleRoot() string {
-	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
-		return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		return "."
-	}
-	for d := dir; ; d = filepath.Dir(d) {
-		if b, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil && strings.HasPrefix(string(b), "module github.com/claimgate/claimgate\n") {
-			return d
-		}
-		if filepath.Dir(d) == d {
-			return dir
-		}
-	}
-}
+// ModuleRoot returns the repository's root folder.
+func ModuleRoot() string { return checkout.Root() }
 
 // Assets returns the folder holding kube-apiserver and etcd: $KUBEBUILDER_ASSETS when
-// set, else bin/k8s/<K8sVersion> under the module root.
-func Assets() string {
-	if a := os.Getenv("KUBEBUILDER_ASSETS"); a != "" {
-		return a
-	}
-	return filepath.Join(ModuleRoot(), "bin", "k8s", K8sVersion)
-}
+// set, else bin/k8s/<version> under the module root.
+func Assets() string { return checkout.K8sBinaries() }
 
 // GatewayAPICRDDir returns the gateway-api module's standard-channel CRD folder.
-func GatewayAPICRDDir() (string, error) {
-	cmd := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "sigs.k8s.io/gateway-api")
-	cmd.Dir = ModuleRoot()
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("locating the sigs.k8s.io/gateway-api module: %w", err)
-	}
-	return filepath.Join(strings.TrimSpace(string(out)), "config", "crd", "standard"), nil
-}
+func GatewayAPICRDDir() (string, error) { return checkout.GatewayAPICRDDir(context.Background()) }
 
 // Start starts etcd and kube-apiserver and installs the CRDs. Call Stop when done.
 func Start() (*Env, error) {
