@@ -5,7 +5,8 @@
 //	claimgate demo down   stop what `demo up` started
 //
 // The demo runs a real kube-apiserver and etcd (bin/k8s), the controller and a proxy (bin/),
-// and a fake OpenAI-compatible LLM, as local processes, and applies config/samples.
+// and a fake OpenAI-compatible LLM, as local processes (cmd/claimgate/demo/stack), and
+// applies config/samples.
 package main
 
 import (

@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/claimgate/claimgate/test/stack"
+	"github.com/claimgate/claimgate/cmd/claimgate/demo/stack"
 )
 
 // run brings the demo up, prints how to use it, and tears it down on SIGINT or SIGTERM.

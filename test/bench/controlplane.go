@@ -7,7 +7,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/claimgate/claimgate/test/stack"
+	"github.com/claimgate/claimgate/cmd/claimgate/demo/stack"
 )
 
 // cpRow is one control-plane size.

@@ -12,7 +12,7 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/claimgate/claimgate/test/stack"
+	"github.com/claimgate/claimgate/cmd/claimgate/demo/stack"
 )
 
 // cp is the control-plane fixture: a local API server, the controller (started here so

@@ -11,7 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/util/retry"
 
-	"github.com/claimgate/claimgate/test/stack"
+	"github.com/claimgate/claimgate/cmd/claimgate/demo/stack"
 )
 
 var (

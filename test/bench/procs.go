@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/claimgate/claimgate/cmd/claimgate/demo/fakellm"
-	"github.com/claimgate/claimgate/test/stack"
+	"github.com/claimgate/claimgate/cmd/claimgate/demo/stack"
 )
 
 // proc is a child process the benchmark started, logging to a file.

@@ -15,7 +15,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/claimgate/claimgate/test/stack"
+	"github.com/claimgate/claimgate/cmd/claimgate/demo/stack"
 )
 
 // answer is what a client of the gateway sees.

@@ -5,12 +5,12 @@ import (
 	"path/filepath"
 	"sort"
 
-	"github.com/claimgate/claimgate/test/testenv"
+	"github.com/claimgate/claimgate/cmd/claimgate/demo/checkout"
 )
 
 // SamplesDir is config/samples: the tutorial's manifests, with the Upstream pointed at
 // the local fake LLM, and its tokens.
-func SamplesDir() string { return filepath.Join(testenv.ModuleRoot(), "config", "samples") }
+func SamplesDir() string { return filepath.Join(checkout.Root(), "config", "samples") }
 
 // Sample returns the path of one file of config/samples.
 func Sample(name string) string { return filepath.Join(SamplesDir(), name) }

@@ -1,7 +1,9 @@
-// Package stack runs claimgate locally, as processes on this machine: a real
-// kube-apiserver and etcd (test/testenv), the controller and a proxy for the tutorial's
-// Gateway (the real binaries, with the certificates the controller made), and a fake
-// OpenAI-compatible LLM. `claimgate demo` and the end-to-end tests are built on it.
+// Package stack runs claimgate locally, as processes on this machine: a real etcd and
+// kube-apiserver (built into bin/k8s by hack/build-k8s.sh, given certificates, a service
+// account key and the CRDs here), the controller and a proxy for the tutorial's Gateway
+// (the real binaries, with the certificates the controller made), and the fake
+// OpenAI-compatible LLM of cmd/claimgate/demo/fakellm. `claimgate demo` is built on it, and
+// so are the end-to-end tests (test/e2e) and the benchmark (test/bench).
 package stack
 
 import (
@@ -24,7 +26,6 @@ import (
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/claimgate/claimgate/cmd/claimgate/demo/fakellm"
-	"github.com/claimgate/claimgate/test/testenv"
 )
 
 // The tutorial's Gateway and the namespace the controller keeps its certificates in.
@@ -36,7 +37,8 @@ const (
 
 // Config says where the stack keeps its state and which addresses it uses.
 type Config struct {
-	// Dir holds the kubeconfig, the certificates, the logs and the env file.
+	// Dir holds the kubeconfig, the certificates, the API server's state (apiserver/),
+	// the logs and the env file.
 	Dir string
 	// Bin holds the controller and proxy binaries.
 	Bin string
@@ -68,7 +70,7 @@ func DefaultConfig(dir, bin string) Config {
 // Stack is a running local claimgate.
 type Stack struct {
 	Config
-	Env        *testenv.Env
+	Env        *APIServer
 	LLM        *fakellm.Backend
 	Controller *Process
 	Proxy      *Process
@@ -97,25 +99,23 @@ func StartAPI(ctx context.Context, cfg Config) (*Stack, error) {
 	}
 	// The API server's client logs nothing of interest here; the processes log to files.
 	ctrllog.SetLogger(logr.Discard())
-	env, err := testenv.Start()
+	s := &Stack{Config: cfg}
+	env, err := startAPIServer(ctx, apiServerPaths{
+		State:      filepath.Join(cfg.Dir, "apiserver"),
+		Logs:       filepath.Join(cfg.Dir, "logs"),
+		Kubeconfig: s.Kubeconfig(),
+	})
 	if err != nil {
 		return nil, err
 	}
-	s := &Stack{Config: cfg, Env: env}
-	if err := s.prepareAPI(ctx); err != nil {
+	s.Env = env
+	if err := s.createNamespaces(ctx); err != nil {
 		return nil, errors.Join(err, s.Stop())
 	}
 	return s, nil
 }
 
-func (s *Stack) prepareAPI(ctx context.Context) error {
-	kc, err := os.ReadFile(s.Env.Kubeconfig)
-	if err != nil {
-		return fmt.Errorf("reading the kubeconfig: %w", err)
-	}
-	if err := os.WriteFile(s.Kubeconfig(), kc, 0o600); err != nil {
-		return fmt.Errorf("writing %s: %w", s.Kubeconfig(), err)
-	}
+func (s *Stack) createNamespaces(ctx context.Context) error {
 	for _, ns := range []string{ControllerNamespace, GatewayNamespace} {
 		err := s.Env.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})
 		if err != nil && !apierrors.IsAlreadyExists(err) {
@@ -127,14 +127,14 @@ func (s *Stack) prepareAPI(ctx context.Context) error {
 
 // StartLocal starts the fake LLM and the controller.
 func (s *Stack) StartLocal(ctx context.Context) error {
-	if err := s.startLLM(); err != nil {
+	if err := s.startLLM(ctx); err != nil {
 		return err
 	}
 	return s.StartController(ctx)
 }
 
-func (s *Stack) startLLM() error {
-	ln, err := net.Listen("tcp", s.FakeLLMAddr)
+func (s *Stack) startLLM(ctx context.Context) error {
+	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", s.FakeLLMAddr)
 	if err != nil {
 		return fmt.Errorf("listening for the fake LLM on %s: %w", s.FakeLLMAddr, err)
 	}
@@ -173,7 +173,7 @@ func (s *Stack) StartController(ctx context.Context) error {
 		return err
 	}
 	s.Controller = p
-	return s.waitFor(ctx, p, "the controller to be ready", func() bool {
+	return waitUntil(ctx, 0, p, "the controller to be ready", func() bool {
 		_, err := os.Stat(filepath.Join(s.CertDir(), "client.key"))
 		return err == nil && httpOK("http://"+s.ControllerProbeAddr+"/readyz")
 	})
@@ -207,7 +207,7 @@ func (s *Stack) ProxyReady() bool { return httpOK("http://" + s.ProxyAdminAddr +
 // WaitProgrammed waits until the tutorial's Gateway is Programmed: its current snapshot
 // was acknowledged by the proxies.
 func (s *Stack) WaitProgrammed(ctx context.Context) error {
-	return s.waitFor(ctx, s.Proxy, "Gateway "+GatewayNamespace+"/"+GatewayName+" to be Programmed", func() bool {
+	return waitUntil(ctx, 0, s.Proxy, "Gateway "+GatewayNamespace+"/"+GatewayName+" to be Programmed", func() bool {
 		var gw gwv1.Gateway
 		key := client.ObjectKey{Namespace: GatewayNamespace, Name: GatewayName}
 		if err := s.Env.Client.Get(ctx, key, &gw); err != nil {
@@ -218,8 +218,13 @@ func (s *Stack) WaitProgrammed(ctx context.Context) error {
 	})
 }
 
-// waitFor polls ok until it holds, ctx ends, or p exits.
-func (s *Stack) waitFor(ctx context.Context, p *Process, what string, ok func() bool) error {
+// waitUntil polls ok until it holds, ctx ends, timeout passes (when not 0), or p exits.
+func waitUntil(ctx context.Context, timeout time.Duration, p *Process, what string, ok func() bool) error {
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -228,8 +233,7 @@ func (s *Stack) waitFor(ctx context.Context, p *Process, what string, ok func() 
 		}
 		if p != nil {
 			if exited, err := p.Exited(); exited {
-				return fmt.Errorf("waiting for %s: the %s exited (%w); see %s", what, p.Name, err,
-					filepath.Join(s.Dir, "logs", p.Name+".log"))
+				return fmt.Errorf("waiting for %s: the %s exited (%w); see %s", what, p.Name, err, p.LogPath)
 			}
 		}
 		select {
@@ -240,7 +244,7 @@ func (s *Stack) waitFor(ctx context.Context, p *Process, what string, ok func() 
 	}
 }
 
-// Stop stops the proxy, the controller, the fake LLM and the API server.
+// Stop stops the proxy, the controller, the fake LLM and the API server and etcd.
 func (s *Stack) Stop() error {
 	if s.Proxy != nil {
 		s.Proxy.Stop(10 * time.Second)
@@ -253,14 +257,4 @@ func (s *Stack) Stop() error {
 		err = s.llmServer.Close()
 	}
 	return errors.Join(err, s.Env.Stop())
-}
-
-func httpOK(url string) bool {
-	c := http.Client{Timeout: time.Second}
-	resp, err := c.Get(url) //nolint:noctx // a local health probe with a timeout
-	if err != nil {
-		return false
-	}
-	_ = resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
 }
