@@ -10,12 +10,14 @@ import (
 	backend "github.com/claimgate/claimgate/cmd/claimgate/demo/fakellm"
 )
 
-// The backend's configuration and what it records, under the names the tests use.
-type (
-	Config  = backend.Config
-	Backend = backend.Backend
-	Request = backend.Request
-)
+// Config tunes the backend; the zero value is usable.
+type Config = backend.Config
+
+// Backend is the fake provider's http.Handler.
+type Backend = backend.Backend
+
+// Request is one request as the backend received it.
+type Request = backend.Request
 
 // Server is a Backend listening on a loopback port, in the manner of httptest.Server.
 type Server struct {

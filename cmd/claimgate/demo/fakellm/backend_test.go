@@ -46,7 +46,7 @@ func TestBackend(t *testing.T) {
 	defer s.Close()
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			req, err := http.NewRequest(tc.method, s.URL+tc.path, strings.NewReader(tc.body))
+			req, err := http.NewRequestWithContext(t.Context(), tc.method, s.URL+tc.path, strings.NewReader(tc.body))
 			require.NoError(t, err)
 			req.Header.Set("Authorization", "Bearer sk-seen")
 			resp, err := http.DefaultClient.Do(req)
@@ -72,7 +72,10 @@ func TestStreamGate(t *testing.T) {
 	gate := make(chan struct{})
 	s := httptest.NewServer(NewBackend(Config{StreamGate: gate, StreamChunks: 2}))
 	defer s.Close()
-	resp, err := http.Post(s.URL+"/v1/chat/completions", "application/json", strings.NewReader(`{"stream":true}`))
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, s.URL+"/v1/chat/completions",
+		strings.NewReader(`{"stream":true}`))
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	rd := bufio.NewReader(resp.Body)
@@ -89,7 +92,7 @@ func TestStreamGate(t *testing.T) {
 func TestKeepBoundsRecording(t *testing.T) {
 	b := NewBackend(Config{Keep: 2})
 	for range 3 {
-		b.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/v1/models", nil))
+		b.ServeHTTP(httptest.NewRecorder(), httptest.NewRequestWithContext(t.Context(), "GET", "/v1/models", nil))
 	}
 	require.Len(t, b.Requests(), 2)
 	b.Reset()
