@@ -273,6 +273,18 @@ func (c *rawConn) requireClosed() {
 	require.ErrorIs(c.t, err, io.EOF, "the proxy kept the connection open")
 }
 
+// forward sends a raw request that the backend must answer (200), and returns the
+// request as the backend received it.
+func (hp *hardenedProxy) forward(req string) rawRequest {
+	hp.t.Helper()
+	c := hp.dialRaw()
+	c.send(req)
+	resp, body := c.read()
+	require.Equal(hp.t, http.StatusOK, resp.StatusCode, body)
+	require.Equal(hp.t, "ok", body)
+	return hp.only()
+}
+
 // only returns the single request the backend received.
 func (hp *hardenedProxy) only() rawRequest {
 	hp.t.Helper()
@@ -286,11 +298,7 @@ func (hp *hardenedProxy) only() rawRequest {
 func TestConnectionCannotRemovePolicyHeaders(t *testing.T) {
 	hp := newHardenedProxy(t)
 	for _, conn := range []string{"X-User-Id, X-Team, X-Route", "x-user-id,x-team ,x-route", "keep-alive, X-USER-ID", "close, X-Team"} {
-		c := hp.dialRaw()
-		c.send("GET /public HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer " + hp.alice + "\r\nConnection: " + conn + "\r\n\r\n")
-		resp, body := c.read()
-		require.Equal(t, http.StatusOK, resp.StatusCode, body)
-		got := hp.only()
+		got := hp.forward("GET /public HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer " + hp.alice + "\r\nConnection: " + conn + "\r\n\r\n")
 		require.Equal(t, []string{"alice"}, got.header("X-User-Id"), conn)
 		require.Equal(t, []string{"dev"}, got.header("X-Team"), conn)
 		require.Equal(t, []string{"public"}, got.header("X-Route"), conn)
@@ -303,12 +311,8 @@ func TestConnectionCannotRemovePolicyHeaders(t *testing.T) {
 // header's.
 func TestUnderscoreHeadersAreDropped(t *testing.T) {
 	hp := newHardenedProxy(t)
-	c := hp.dialRaw()
-	c.send("GET /public HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer " + hp.alice +
+	got := hp.forward("GET /public HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer " + hp.alice +
 		"\r\nX_User_Id: admin\r\nx_team: platform\r\nX_Custom: 1\r\n\r\n")
-	resp, body := c.read()
-	require.Equal(t, http.StatusOK, resp.StatusCode, body)
-	got := hp.only()
 	for _, name := range got.names() {
 		require.NotContains(t, name, "_", "header %s reached the upstream", name)
 	}
@@ -317,11 +321,7 @@ func TestUnderscoreHeadersAreDropped(t *testing.T) {
 	s := hardened(t, hp.port, hp.backend, hp.key)
 	s.Listeners[0].AllowHeadersWithUnderscores = true
 	hp.apply(s, false)
-	c = hp.dialRaw()
-	c.send("GET /public HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer " + hp.alice + "\r\nX_User_Id: admin\r\nX_Custom: 1\r\n\r\n")
-	resp, body = c.read()
-	require.Equal(t, http.StatusOK, resp.StatusCode, body)
-	got = hp.only()
+	got = hp.forward("GET /public HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer " + hp.alice + "\r\nX_User_Id: admin\r\nX_Custom: 1\r\n\r\n")
 	// Go's server spells names it reads canonically: X_Custom arrives as X_custom.
 	require.Equal(t, "1", got.firstHeader("X_Custom"), "the listener allows underscores")
 	require.Empty(t, got.firstHeader("X_User_Id"), "a claim header's underscore spelling is never allowed")
@@ -345,13 +345,8 @@ func TestClientCannotChooseAClaimRoute(t *testing.T) {
 // request, so no HTTP/2 connection opens behind the checks.
 func TestNoH2CUpgrade(t *testing.T) {
 	hp := newHardenedProxy(t)
-	c := hp.dialRaw()
-	c.send("GET /public HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer " + hp.alice +
+	got := hp.forward("GET /public HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer " + hp.alice +
 		"\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n")
-	resp, body := c.read()
-	require.Equal(t, http.StatusOK, resp.StatusCode, body)
-	require.Equal(t, "ok", body)
-	got := hp.only()
 	require.Empty(t, got.firstHeader("Upgrade"))
 	require.Empty(t, got.firstHeader("HTTP2-Settings"))
 	require.Empty(t, got.firstHeader("Connection"))
@@ -383,11 +378,7 @@ func TestWebSocketOnlyWhereAllowed(t *testing.T) {
 func TestEveryTokenCarrierRemoved(t *testing.T) {
 	hp := newHardenedProxy(t)
 	other := hp.key.Mint(t, map[string]any{"iss": "solo.io", "sub": "bob"})
-	c := hp.dialRaw()
-	c.send("GET /public/x?a=1&access_token=" + other + "&b=2 HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer " + hp.alice + "\r\n\r\n")
-	resp, body := c.read()
-	require.Equal(t, http.StatusOK, resp.StatusCode, body)
-	got := hp.only()
+	got := hp.forward("GET /public/x?a=1&access_token=" + other + "&b=2 HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer " + hp.alice + "\r\n\r\n")
 	require.Equal(t, "GET /public/x?a=1&b=2 HTTP/1.1", got.requestLine())
 	require.Empty(t, got.firstHeader("Authorization"))
 	require.NotContains(t, got.head, other)
