@@ -30,7 +30,7 @@ type rtoAttachment struct {
 type vhostOptions struct{ jwt, rbac *vhoAttachment }
 
 // routeOptions are the merged RouteOptions of a rule.
-type routeOptions struct{ jwt, rbac *rtoAttachment }
+type routeOptions struct{ jwt, rbac, upgrades *rtoAttachment }
 
 // attachVirtualHostOptions resolves the targetRefs of every VirtualHostOption, then
 // orders and merges the options of each listener.
@@ -237,7 +237,14 @@ func (c *compiler) mergeRouteOptions(ir *routeIR, rule *ruleIR) {
 				shadowed = append(shadowed, fmt.Sprintf("rbac is set by RouteOption %s, which %s", nsName(rule.options.rbac.opt.obj), rtoWhy(rule.options.rbac, a)))
 			}
 		}
-		ir.contribution(a.opt).record(countSet(a.opt.hasJwt, a.opt.hasRbac), where, shadowed)
+		if a.opt.hasUpgrades {
+			if rule.options.upgrades == nil {
+				rule.options.upgrades = a
+			} else {
+				shadowed = append(shadowed, fmt.Sprintf("upgrades is set by RouteOption %s, which %s", nsName(rule.options.upgrades.opt.obj), rtoWhy(rule.options.upgrades, a)))
+			}
+		}
+		ir.contribution(a.opt).record(countSet(a.opt.hasJwt, a.opt.hasRbac, a.opt.hasUpgrades), where, shadowed)
 	}
 }
 

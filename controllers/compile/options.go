@@ -33,6 +33,9 @@ type rtoIR struct {
 	// replace replaces a stage of the virtual host (jwtProvidersStaged).
 	replace [2]*jwtStageIR
 	rbac    *snapshotv1.Rbac
+	// hasUpgrades is set by options.upgrades; websocketDisabled is what it says.
+	hasUpgrades       bool
+	websocketDisabled bool
 	// status is the last status computed for the option and statusSources what it was
 	// computed from; a Compiler reuses it while they stay the same.
 	status        *gatewayv1.PolicyStatus
@@ -119,6 +122,14 @@ func (c *compiler) compileRTO(o *gatewayv1.RouteOption) *rtoIR {
 		var probs problems
 		ir.rbac, probs = compileRbac(opts.Rbac)
 		state.invalid = append(state.invalid, probs...)
+	}
+	if len(opts.Upgrades) > 0 {
+		ir.hasUpgrades = true
+		for _, u := range opts.Upgrades {
+			if u.Websocket != nil && u.Websocket.Enabled != nil {
+				ir.websocketDisabled = !*u.Websocket.Enabled // the last one wins, as in Envoy
+			}
+		}
 	}
 	ir.invalid, ir.unresolved = state.invalid, state.unresolved
 	return ir

@@ -258,6 +258,9 @@ func (c *compiler) buildRoute(l *listenerIR, f flatRoute) *builtRoute {
 	case l.options.rbac != nil:
 		r.Rbac = l.options.rbac.opt.rbac
 	}
+	if u := rule.options.upgrades; u != nil {
+		r.WebsocketDisabled = u.opt.websocketDisabled
+	}
 	return &builtRoute{proto: r, upstreams: rule.upstreams, providers: eff.providers}
 }
 

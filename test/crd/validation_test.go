@@ -173,6 +173,10 @@ func TestInvalidObjectsRejected(t *testing.T) {
 			doc:        usHeader + "  ai: {openai: {authToken: {inline: sk-1}, customHost: {host: llm.local, port: 70000}}}\n",
 			wantErrors: []string{"spec.ai.openai.customHost.port", "should be less than or equal to 65535"},
 		},
+		"upgrade without a protocol": {
+			doc:        rtoHeader + "  options: {upgrades: [{}]}\n",
+			wantErrors: []string{"spec.options.upgrades[0].websocket", "Required value"},
+		},
 		"static host port zero": {
 			doc:        usHeader + "  static: {hosts: [{addr: 10.0.0.1, port: 0}]}\n",
 			wantErrors: []string{"spec.static.hosts[0].port", "should be greater than or equal to 1"},

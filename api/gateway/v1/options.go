@@ -34,6 +34,27 @@ type RouteOptions struct {
 	// rbac is claim authorization; it replaces the virtual host's for the route.
 	// +optional
 	Rbac *Rbac `json:"rbac,omitempty"`
+	// upgrades are the protocol upgrades the route takes. WebSocket upgrades are taken
+	// by default; `{websocket: {enabled: false}}` refuses them (the request reaches the
+	// upstream without its Upgrade header). An h2c upgrade never reaches an upstream.
+	// +optional
+	// +kubebuilder:validation:MaxItems=8
+	Upgrades []ProtocolUpgradeConfig `json:"upgrades,omitempty"`
+}
+
+// ProtocolUpgradeConfig configures one protocol upgrade.
+type ProtocolUpgradeConfig struct {
+	// websocket configures WebSocket upgrades.
+	// +required
+	Websocket *ProtocolUpgradeSpec `json:"websocket"`
+}
+
+// ProtocolUpgradeSpec says whether an upgrade is taken.
+type ProtocolUpgradeSpec struct {
+	// enabled takes the upgrade (true, the default) or refuses it (false).
+	// +optional
+	// +nullable
+	Enabled *bool `json:"enabled,omitempty"`
 }
 
 // VirtualHostOptionSpec attaches options to Gateways or listeners.
