@@ -82,6 +82,12 @@ func (c *cp) grow(ctx context.Context, row *cpRow, have, n int, alice string, ti
 // waitRoute waits until the i-th bench route answers 200 to alice.
 func (c *cp) waitRoute(ctx context.Context, i int, alice string, timeout time.Duration) error {
 	t := Target{URL: c.gatewayURL + benchPath(i), Body: requestBody, Token: fixed(alice), Want: http.StatusOK}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("waiting for %s: %w", benchPath(i), err)
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		timeout = min(timeout, time.Until(dl))
+	}
 	if timeout <= 0 {
 		return fmt.Errorf("no time left to wait for %s", benchPath(i))
 	}
