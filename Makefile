@@ -52,7 +52,7 @@ fmt: ## Format the code (gofumpt, goimports).
 
 .PHONY: lint
 lint: ## Run golangci-lint.
-	$(TOOLS) golangci-lint run ./...
+	$(TOOLS) golangci-lint run --allow-parallel-runners ./...
 
 ##@ Test
 
