@@ -50,16 +50,32 @@ func TestStatusWrites(t *testing.T) {
 	route.Status.Parents = append(route.Status.Parents, other)
 	require.NoError(t, env.Client.Status().Update(ctx, &route))
 
-	// A changed Secret compiles everything again: the route keeps the other
-	// controller's entry, and the Upstream, whose status does not change, is not written.
-	out, err := env.Kubectl("-n", ns, "label", "httproute", "openai", "team=llm")
+	// A changed Secret compiles everything again, and a changed route spec (a new
+	// generation) makes the route's status change: the write keeps the other
+	// controller's entry, and the Upstream, whose status does not change, is not written
+	// in the same pass.
+	out, err := env.Kubectl("-n", ns, "patch", "secret", "openai-secret", "--type=merge", "-p", `{"stringData":{"Authorization":"Bearer sk-2"}}`)
 	require.NoError(t, err, out)
-	out, err = env.Kubectl("-n", ns, "patch", "secret", "openai-secret", "--type=merge", "-p", `{"stringData":{"Authorization":"Bearer sk-2"}}`)
+	out, err = env.Kubectl("-n", ns, "patch", "httproute", "openai", "--type=json",
+		"-p", `[{"op":"add","path":"/spec/rules/0/timeouts","value":{"request":"30s"}}]`)
 	require.NoError(t, err, out)
 	require.Eventually(t, func() bool {
 		s := store.Get(types.NamespacedName{Namespace: ns, Name: "ai-gateway"})
 		return s != nil && s.GetUpstreams()[0].GetLlm().GetAuthToken() == "sk-2"
 	}, wait, 50*time.Millisecond)
+	require.Eventually(t, func() bool {
+		var r gwv1.HTTPRoute
+		if env.Client.Get(ctx, routeKey, &r) != nil {
+			return false
+		}
+		for _, p := range r.Status.Parents {
+			c := meta.FindStatusCondition(p.Conditions, "Accepted")
+			if p.ControllerName == "claimgate.dev/gateway-controller" && c != nil && c.ObservedGeneration == r.Generation {
+				return r.Generation > route.Generation
+			}
+		}
+		return false
+	}, wait, 50*time.Millisecond, "the route's status for its new generation was never written")
 
 	require.NoError(t, env.Client.Get(ctx, routeKey, &route))
 	require.Len(t, route.Status.Parents, 2, "our entry and the other controller's")
