@@ -3,7 +3,6 @@ package controllers_test
 import (
 	"context"
 	"crypto/x509"
-	"encoding/pem"
 	"testing"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/claimgate/claimgate/controllers/publish"
+	"github.com/claimgate/claimgate/test/tokens"
 )
 
 // TestTutorial applies the access-control tutorial as written (namespace gloo-system)
@@ -106,15 +106,6 @@ func metricValue(t *testing.T, name string, labels map[string]string) float64 {
 	return 0
 }
 
-func parseCert(t *testing.T, b []byte) *x509.Certificate {
-	t.Helper()
-	block, _ := pem.Decode(b)
-	require.NotNil(t, block)
-	c, err := x509.ParseCertificate(block.Bytes)
-	require.NoError(t, err)
-	return c
-}
-
 func findReason(conds []metav1.Condition, typ string) string {
 	for _, c := range conds {
 		if c.Type == typ {
@@ -163,7 +154,7 @@ func requireProvisioned(t *testing.T, gw *gwv1.Gateway, name string, ports []cor
 	require.NoError(t, env.Client.Get(ctx, key, &sa))
 	var secret corev1.Secret
 	require.NoError(t, env.Client.Get(ctx, types.NamespacedName{Namespace: gw.Namespace, Name: name + "-tls"}, &secret))
-	cert := parseCert(t, secret.Data["tls.crt"])
+	cert := tokens.ParseCertificate(t, secret.Data["tls.crt"])
 	require.Len(t, cert.URIs, 1)
 	require.Equal(t, "spiffe://claimgate.dev/ns/"+gw.Namespace+"/gateway/"+gw.Name, cert.URIs[0].String(), "the proxy certificate names its Gateway")
 	roots := x509.NewCertPool()

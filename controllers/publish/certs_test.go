@@ -3,7 +3,6 @@ package publish
 import (
 	"context"
 	"crypto/x509"
-	"encoding/pem"
 	"os"
 	"path/filepath"
 	"sync"
@@ -14,6 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/claimgate/claimgate/test/tokens"
 )
 
 func certConfig(t *testing.T, ns string, extra ...string) CertConfig {
@@ -22,15 +23,6 @@ func certConfig(t *testing.T, ns string, extra ...string) CertConfig {
 		CASecret: "snapshot-ca", ServerSecret: "snapshot-server", ClientSecret: "snapshot-client",
 		ExtraSANs: extra, Logger: testr.New(t),
 	}
-}
-
-func parseCert(t *testing.T, b []byte) *x509.Certificate {
-	t.Helper()
-	block, _ := pem.Decode(b)
-	require.NotNil(t, block)
-	c, err := x509.ParseCertificate(block.Bytes)
-	require.NoError(t, err)
-	return c
 }
 
 func TestEnsureCertificatesCreatesThenReuses(t *testing.T) {
@@ -44,12 +36,12 @@ func TestEnsureCertificatesCreatesThenReuses(t *testing.T) {
 		require.Equal(t, corev1.SecretTypeTLS, s.Type, name)
 		require.Equal(t, first.CA, s.Data[CAKey], "%s carries the CA", name)
 	}
-	server := parseCert(t, first.ServerCert)
+	server := tokens.ParseCertificate(t, first.ServerCert)
 	require.Contains(t, server.DNSNames, "claimgate-controller."+ns+".svc")
 	require.Contains(t, server.DNSNames, "localhost")
 	require.Equal(t, "127.0.0.1", server.IPAddresses[0].String())
 	require.Equal(t, "ECDSA", server.PublicKeyAlgorithm.String())
-	require.Equal(t, []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}, parseCert(t, first.ClientCert).ExtKeyUsage)
+	require.Equal(t, []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}, tokens.ParseCertificate(t, first.ClientCert).ExtKeyUsage)
 
 	again, err := EnsureCertificates(ctx, certConfig(t, ns))
 	require.NoError(t, err)
@@ -59,7 +51,7 @@ func TestEnsureCertificatesCreatesThenReuses(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, first.CA, withSAN.CA, "a new SAN keeps the CA")
 	require.Equal(t, first.ClientCert, withSAN.ClientCert, "a new SAN keeps the client certificate proxies mount")
-	require.Contains(t, parseCert(t, withSAN.ServerCert).DNSNames, "controller.example.com")
+	require.Contains(t, tokens.ParseCertificate(t, withSAN.ServerCert).DNSNames, "controller.example.com")
 }
 
 func TestEnsureCertificatesReplacesABrokenCA(t *testing.T) {
@@ -78,7 +70,7 @@ func TestEnsureCertificatesReplacesABrokenCA(t *testing.T) {
 	roots := x509.NewCertPool()
 	require.True(t, roots.AppendCertsFromPEM(second.CA))
 	for name, pemCert := range map[string][]byte{"server": second.ServerCert, "client": second.ClientCert} {
-		_, err := parseCert(t, pemCert).Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+		_, err := tokens.ParseCertificate(t, pemCert).Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
 		require.NoError(t, err, "the %s certificate is reissued by the new CA", name)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"testing"
 
 	"github.com/lestrrat-go/jwx/v2/jwk"
+	"github.com/stretchr/testify/require"
 )
 
 // Key is a signing key with the algorithm it signs with and an optional kid.
@@ -257,4 +258,14 @@ func mustJSON(tb testing.TB, v any) string {
 		tb.Fatal(err)
 	}
 	return string(b)
+}
+
+// ParseCertificate decodes the first PEM block of b as an X.509 certificate.
+func ParseCertificate(tb testing.TB, b []byte) *x509.Certificate {
+	tb.Helper()
+	block, _ := pem.Decode(b)
+	require.NotNil(tb, block, "no PEM block")
+	c, err := x509.ParseCertificate(block.Bytes)
+	require.NoError(tb, err)
+	return c
 }

@@ -3,13 +3,14 @@ package stack
 import (
 	"crypto/ecdsa"
 	"crypto/x509"
-	"encoding/pem"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 	"k8s.io/client-go/util/keyutil"
+
+	"github.com/claimgate/claimgate/test/tokens"
 )
 
 func TestPKI(t *testing.T) {
@@ -30,7 +31,7 @@ func TestPKI(t *testing.T) {
 
 	certPEM, keyPEM, err := p.issue(clientTemplate("admin", "system:masters"))
 	require.NoError(t, err)
-	client := parseCert(t, certPEM)
+	client := tokens.ParseCertificate(t, certPEM)
 	_, err = client.Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
 	require.NoError(t, err)
 	require.Equal(t, "admin", client.Subject.CommonName)
@@ -57,14 +58,5 @@ func readCert(t *testing.T, path string) *x509.Certificate {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
-	return parseCert(t, b)
-}
-
-func parseCert(t *testing.T, b []byte) *x509.Certificate {
-	t.Helper()
-	block, _ := pem.Decode(b)
-	require.NotNil(t, block)
-	c, err := x509.ParseCertificate(block.Bytes)
-	require.NoError(t, err)
-	return c
+	return tokens.ParseCertificate(t, b)
 }
