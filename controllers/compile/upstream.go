@@ -102,7 +102,11 @@ func (c *compiler) compileAI(ir *upstreamIR, ai *gloov1.AIUpstream) *snapshotv1.
 func (c *compiler) llm(ir *upstreamIR, p snapshotv1.LlmProvider, tok gloov1.SingleAuthToken, host *gloov1.CustomHost, model, apiVersion string) *snapshotv1.LlmUpstream {
 	llm := &snapshotv1.LlmUpstream{Provider: p, Model: model, ApiVersion: apiVersion}
 	if host != nil {
-		llm.Endpoint = &snapshotv1.Endpoint{Host: host.Host, Port: uint32(host.Port), Tls: host.Port == 443}
+		port := host.Port
+		if port == 0 {
+			port = 443 // Gloo's default for a custom host
+		}
+		llm.Endpoint = &snapshotv1.Endpoint{Host: host.Host, Port: uint32(port), Tls: port == 443}
 	}
 	llm.AuthToken, llm.Passthrough = c.resolveAuthToken(ir, tok)
 	return llm

@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
+	gloov1 "github.com/claimgate/claimgate/api/gloo/v1"
 	"github.com/claimgate/claimgate/test/testenv"
 	"github.com/claimgate/claimgate/test/tokens"
 )
@@ -95,6 +96,41 @@ spec:
 		require.NoError(t, err)
 		require.Equal(t, "true", v, "claim %s", k)
 	}
+}
+
+// TestGlooShapesApply: options written as Gloo's manifests write them apply: a
+// customHost without a port (a local OpenAI-compatible model behind TLS on 443) and a
+// RouteOption refusing WebSocket upgrades.
+func TestGlooShapesApply(t *testing.T) {
+	ns := newNamespace(t)
+	for _, doc := range []string{`
+apiVersion: gloo.solo.io/v1
+kind: Upstream
+metadata: {name: local-llm}
+spec:
+  ai:
+    openai:
+      authToken: {inline: sk-local}
+      customHost: {host: llm.internal}
+`, `
+apiVersion: gateway.solo.io/v1
+kind: RouteOption
+metadata: {name: no-websocket}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: openai}]
+  options:
+    upgrades:
+    - websocket: {enabled: false}
+`} {
+		require.NoError(t, env.Client.Create(context.Background(), decode(t, ns, doc)))
+	}
+	var us gloov1.Upstream
+	require.NoError(t, env.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "local-llm"}, &us))
+	require.Equal(t, "llm.internal", us.Spec.AI.OpenAI.CustomHost.Host)
+	require.Zero(t, us.Spec.AI.OpenAI.CustomHost.Port)
+	var rto gatewayv1.RouteOption
+	require.NoError(t, env.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "no-websocket"}, &rto))
+	require.False(t, *rto.Spec.Options.Upgrades[0].Websocket.Enabled)
 }
 
 func newNamespace(t *testing.T) string { return env.Namespace(t) }

@@ -163,11 +163,11 @@ type CustomHost struct {
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
 	Host string `json:"host"`
-	// port is the TCP port; TLS is used when it is 443.
-	// +required
+	// port is the TCP port; TLS is used when it is 443. Absent means 443, as in Gloo.
+	// +optional
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=65535
-	Port int32 `json:"port"`
+	Port int32 `json:"port,omitempty"`
 }
 
 // StaticUpstream is a plain list of hosts.
