@@ -198,14 +198,14 @@ func TestSecretRefs(t *testing.T) {
 	up := func(ns, name string, ai gloov1.AIUpstream) gloov1.Upstream {
 		return gloov1.Upstream{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Spec: gloov1.UpstreamSpec{AI: &ai}}
 	}
-	ref := func(name, ns string) gloov1.SingleAuthToken {
-		return gloov1.SingleAuthToken{SecretRef: &gloov1.SecretRef{Name: name, Namespace: ns}}
+	ref := func(name, ns string) *gloov1.SingleAuthToken {
+		return &gloov1.SingleAuthToken{SecretRef: &gloov1.SecretRef{Name: name, Namespace: ns}}
 	}
 	in := compile.Inputs{
 		Upstreams: []gloov1.Upstream{
 			up("a", "openai", gloov1.AIUpstream{OpenAI: &gloov1.OpenAI{AuthToken: ref("key", "")}}),
 			up("a", "anthropic", gloov1.AIUpstream{Anthropic: &gloov1.Anthropic{AuthToken: ref("key", "b")}}),
-			up("a", "gemini", gloov1.AIUpstream{Gemini: &gloov1.Gemini{AuthToken: gloov1.SingleAuthToken{Inline: ptr.To("k")}}}),
+			up("a", "gemini", gloov1.AIUpstream{Gemini: &gloov1.Gemini{AuthToken: &gloov1.SingleAuthToken{Inline: ptr.To("k")}}}),
 			up("a", "again", gloov1.AIUpstream{Mistral: &gloov1.Mistral{AuthToken: ref("key", "a")}}),
 		},
 		Gateways: []gwv1.Gateway{{

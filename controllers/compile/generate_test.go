@@ -44,7 +44,7 @@ func generateInputs(n int) Inputs {
 		Secrets: []corev1.Secret{{ObjectMeta: metav1.ObjectMeta{Name: "openai-secret", Namespace: ns}, Data: map[string][]byte{"Authorization": []byte("Bearer sk-test")}}},
 		Upstreams: []gloov1.Upstream{{
 			ObjectMeta: metav1.ObjectMeta{Name: "openai", Namespace: ns, Generation: 1},
-			Spec:       gloov1.UpstreamSpec{AI: &gloov1.AIUpstream{OpenAI: &gloov1.OpenAI{AuthToken: gloov1.SingleAuthToken{SecretRef: &gloov1.SecretRef{Name: "openai-secret"}}}}},
+			Spec:       gloov1.UpstreamSpec{AI: &gloov1.AIUpstream{OpenAI: &gloov1.OpenAI{AuthToken: &gloov1.SingleAuthToken{SecretRef: &gloov1.SecretRef{Name: "openai-secret"}}}}},
 		}},
 		VirtualHostOptions: []gatewayv1.VirtualHostOption{{
 			ObjectMeta: metav1.ObjectMeta{Name: "jwt-provider", Namespace: ns, Generation: 1},

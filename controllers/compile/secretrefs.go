@@ -44,15 +44,15 @@ func aiAuthToken(ai *gloov1.AIUpstream) *gloov1.SingleAuthToken {
 	case ai == nil:
 		return nil
 	case ai.OpenAI != nil:
-		return &ai.OpenAI.AuthToken
+		return ai.OpenAI.AuthToken
 	case ai.Mistral != nil:
-		return &ai.Mistral.AuthToken
+		return ai.Mistral.AuthToken
 	case ai.Anthropic != nil:
-		return &ai.Anthropic.AuthToken
+		return ai.Anthropic.AuthToken
 	case ai.AzureOpenAI != nil:
-		return &ai.AzureOpenAI.AuthToken
+		return ai.AzureOpenAI.AuthToken
 	case ai.Gemini != nil:
-		return &ai.Gemini.AuthToken
+		return ai.Gemini.AuthToken
 	}
 	return nil
 }

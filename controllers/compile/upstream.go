@@ -99,7 +99,7 @@ func (c *compiler) compileAI(ir *upstreamIR, ai *gloov1.AIUpstream) *snapshotv1.
 	}
 }
 
-func (c *compiler) llm(ir *upstreamIR, p snapshotv1.LlmProvider, tok gloov1.SingleAuthToken, host *gloov1.CustomHost, model, apiVersion string) *snapshotv1.LlmUpstream {
+func (c *compiler) llm(ir *upstreamIR, p snapshotv1.LlmProvider, tok *gloov1.SingleAuthToken, host *gloov1.CustomHost, model, apiVersion string) *snapshotv1.LlmUpstream {
 	llm := &snapshotv1.LlmUpstream{Provider: p, Model: model, ApiVersion: apiVersion}
 	if host != nil {
 		port := host.Port
@@ -108,7 +108,9 @@ func (c *compiler) llm(ir *upstreamIR, p snapshotv1.LlmProvider, tok gloov1.Sing
 		}
 		llm.Endpoint = &snapshotv1.Endpoint{Host: host.Host, Port: uint32(port), Tls: port == 443}
 	}
-	llm.AuthToken, llm.Passthrough = c.resolveAuthToken(ir, tok)
+	if tok != nil { // without authToken no key is injected
+		llm.AuthToken, llm.Passthrough = c.resolveAuthToken(ir, *tok)
+	}
 	return llm
 }
 

@@ -83,6 +83,15 @@ func TestAdapterRewrite(t *testing.T) {
 			wantHost:    "127.0.0.1",
 			wantHeaders: map[string]string{"Authorization": "Bearer k"},
 		},
+		"no key: nothing injected, the client's Authorization removed": {
+			up: &snapshotv1.LlmUpstream{
+				Provider: snapshotv1.LlmProvider_OPENAI,
+				Endpoint: &snapshotv1.Endpoint{Host: "127.0.0.1", Port: 11434},
+			},
+			wantURL:    "http://127.0.0.1:11434/v1/chat/completions",
+			wantHost:   "127.0.0.1",
+			wantAbsent: []string{"Authorization"},
+		},
 		"passthrough keeps the client's Authorization": {
 			up:          &snapshotv1.LlmUpstream{Provider: snapshotv1.LlmProvider_OPENAI, Passthrough: true, AuthToken: "ignored"},
 			wantURL:     "https://api.openai.com:443/v1/chat/completions",

@@ -99,7 +99,8 @@ spec:
 }
 
 // TestGlooShapesApply: options written as Gloo's manifests write them apply: a
-// customHost without a port (a local OpenAI-compatible model behind TLS on 443) and a
+// customHost without a port nor an authToken (a local OpenAI-compatible model behind
+// TLS on 443, needing no key) and a
 // RouteOption refusing WebSocket upgrades.
 func TestGlooShapesApply(t *testing.T) {
 	ns := newNamespace(t)
@@ -110,7 +111,6 @@ metadata: {name: local-llm}
 spec:
   ai:
     openai:
-      authToken: {inline: sk-local}
       customHost: {host: llm.internal}
 `, `
 apiVersion: gateway.solo.io/v1
@@ -128,6 +128,7 @@ spec:
 	require.NoError(t, env.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "local-llm"}, &us))
 	require.Equal(t, "llm.internal", us.Spec.AI.OpenAI.CustomHost.Host)
 	require.Zero(t, us.Spec.AI.OpenAI.CustomHost.Port)
+	require.Nil(t, us.Spec.AI.OpenAI.AuthToken)
 	var rto gatewayv1.RouteOption
 	require.NoError(t, env.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "no-websocket"}, &rto))
 	require.False(t, *rto.Spec.Options.Upgrades[0].Websocket.Enabled)

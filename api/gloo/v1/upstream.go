@@ -39,9 +39,10 @@ type AIUpstream struct {
 
 // OpenAI is the OpenAI provider.
 type OpenAI struct {
-	// authToken is the provider key.
-	// +required
-	AuthToken SingleAuthToken `json:"authToken"`
+	// authToken is the provider key. Without it no key is injected (a local model that
+	// needs none, say) and the client's Authorization is still removed.
+	// +optional
+	AuthToken *SingleAuthToken `json:"authToken,omitempty"`
 	// customHost, when set, replaces the provider's endpoint.
 	// +optional
 	CustomHost *CustomHost `json:"customHost,omitempty"`
@@ -53,9 +54,10 @@ type OpenAI struct {
 
 // Mistral is the Mistral AI provider.
 type Mistral struct {
-	// authToken is the provider key.
-	// +required
-	AuthToken SingleAuthToken `json:"authToken"`
+	// authToken is the provider key. Without it no key is injected (a local model that
+	// needs none, say) and the client's Authorization is still removed.
+	// +optional
+	AuthToken *SingleAuthToken `json:"authToken,omitempty"`
 	// customHost, when set, replaces the provider's endpoint.
 	// +optional
 	CustomHost *CustomHost `json:"customHost,omitempty"`
@@ -67,9 +69,10 @@ type Mistral struct {
 
 // Anthropic is the Anthropic provider.
 type Anthropic struct {
-	// authToken is the provider key.
-	// +required
-	AuthToken SingleAuthToken `json:"authToken"`
+	// authToken is the provider key. Without it no key is injected (a local model that
+	// needs none, say) and the client's Authorization is still removed.
+	// +optional
+	AuthToken *SingleAuthToken `json:"authToken,omitempty"`
 	// customHost, when set, replaces the provider's endpoint.
 	// +optional
 	CustomHost *CustomHost `json:"customHost,omitempty"`
@@ -85,9 +88,10 @@ type Anthropic struct {
 
 // AzureOpenAI is the Azure OpenAI provider.
 type AzureOpenAI struct {
-	// authToken is the provider key.
-	// +required
-	AuthToken SingleAuthToken `json:"authToken"`
+	// authToken is the provider key. Without it no key is injected (a local model that
+	// needs none, say) and the client's Authorization is still removed.
+	// +optional
+	AuthToken *SingleAuthToken `json:"authToken,omitempty"`
 	// endpoint is the resource's host, for example my-resource.openai.azure.com.
 	// +required
 	// +kubebuilder:validation:MinLength=1
@@ -107,9 +111,10 @@ type AzureOpenAI struct {
 
 // Gemini is the Google Gemini provider.
 type Gemini struct {
-	// authToken is the provider key.
-	// +required
-	AuthToken SingleAuthToken `json:"authToken"`
+	// authToken is the provider key. Without it no key is injected (a local model that
+	// needs none, say) and the client's Authorization is still removed.
+	// +optional
+	AuthToken *SingleAuthToken `json:"authToken,omitempty"`
 	// model is the model requests go to.
 	// +required
 	// +kubebuilder:validation:MinLength=1
