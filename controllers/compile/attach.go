@@ -58,6 +58,10 @@ func (c *compiler) attachVHOTarget(opt *vhoIR, t gatewayv1.GatewayTargetReferenc
 	ref := gwv1.ParentReference{Group: ptr(gwv1.Group(groupGateway)), Kind: ptr(gwv1.Kind(kindGateway)), Namespace: ptr(gwv1.Namespace(ns)), Name: gwv1.ObjectName(t.Name), SectionName: t.SectionName}
 	what := func() string { return fmt.Sprintf("targetRef %s %s", t.Kind, key) }
 	switch {
+	case t.Group == groupGatewayX && t.Kind == kindXListenerSet:
+		ref.Group, ref.Kind = ptr(gwv1.Group(groupGatewayX)), ptr(gwv1.Kind(kindXListenerSet))
+		opt.state.ancestor(ref).problems.add(gatewayv1.ReasonInvalid, fmt.Sprintf("%s: claimgate does not support XListenerSet targets; target the Gateway (with sectionName for one listener)", what()))
+		return
 	case (t.Group != "" && t.Group != groupGateway) || t.Kind != kindGateway:
 		opt.state.ancestor(ref).problems.add(gatewayv1.ReasonInvalid, fmt.Sprintf("%s: a VirtualHostOption can only target a gateway.networking.k8s.io Gateway", what()))
 		return

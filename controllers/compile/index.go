@@ -15,10 +15,11 @@ import (
 
 // API groups and kinds the compiler resolves references to.
 const (
-	groupGateway = "gateway.networking.k8s.io"
-	groupSolo    = "gateway.solo.io"
-	groupGloo    = "gloo.solo.io"
-	groupCore    = ""
+	groupGateway  = "gateway.networking.k8s.io"
+	groupGatewayX = "gateway.networking.x-k8s.io"
+	groupSolo     = "gateway.solo.io"
+	groupGloo     = "gloo.solo.io"
+	groupCore     = ""
 
 	kindGateway           = "Gateway"
 	kindHTTPRoute         = "HTTPRoute"
@@ -27,6 +28,7 @@ const (
 	kindUpstream          = "Upstream"
 	kindRouteOption       = "RouteOption"
 	kindVirtualHostOption = "VirtualHostOption"
+	kindXListenerSet      = "XListenerSet"
 )
 
 // index holds every input object by key, built once per Compile. Each kind also keeps

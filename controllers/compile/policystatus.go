@@ -137,7 +137,11 @@ func (p *policyState) accepted() problems {
 		return p.invalid
 	}
 	if len(p.ancestors) == 0 {
-		return problems{{reason: gatewayv1.ReasonTargetNotFound, message: fmt.Sprintf("the %s applies to nothing: it has no targetRefs and no ExtensionRef filter of an HTTPRoute names it; add a targetRef", p.kind)}}
+		why := "it has no targetRefs and no ExtensionRef filter of an HTTPRoute names it; add a targetRef"
+		if p.kind == kindVirtualHostOption {
+			why = "it has no targetRefs (a Gloo Edge style option attaches to nothing here); add a targetRef to a Gateway"
+		}
+		return problems{{reason: gatewayv1.ReasonTargetNotFound, message: fmt.Sprintf("the %s applies to nothing: %s", p.kind, why)}}
 	}
 	var out problems
 	for _, a := range p.ancestors {

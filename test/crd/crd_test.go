@@ -100,8 +100,9 @@ spec:
 
 // TestGlooShapesApply: options written as Gloo's manifests write them apply: a
 // customHost without a port nor an authToken (a local OpenAI-compatible model behind
-// TLS on 443, needing no key) and a
-// RouteOption refusing WebSocket upgrades.
+// TLS on 443, needing no key), a RouteOption refusing WebSocket upgrades, a
+// VirtualHostOption targeting an XListenerSet and one without targetRefs (their status
+// says why they change nothing).
 func TestGlooShapesApply(t *testing.T) {
 	ns := newNamespace(t)
 	for _, doc := range []string{`
@@ -121,6 +122,19 @@ spec:
   options:
     upgrades:
     - websocket: {enabled: false}
+`, `
+apiVersion: gateway.solo.io/v1
+kind: VirtualHostOption
+metadata: {name: listener-set}
+spec:
+  targetRefs: [{group: gateway.networking.x-k8s.io, kind: XListenerSet, name: team-a}]
+  options: {rbac: {policies: {}}}
+`, `
+apiVersion: gateway.solo.io/v1
+kind: VirtualHostOption
+metadata: {name: edge-style}
+spec:
+  options: {rbac: {policies: {}}}
 `} {
 		require.NoError(t, env.Client.Create(context.Background(), decode(t, ns, doc)))
 	}

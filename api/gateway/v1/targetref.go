@@ -5,14 +5,16 @@ import gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 // GatewayTargetReference names the Gateway (and optionally one of its listeners) a
 // VirtualHostOption applies to.
 type GatewayTargetReference struct {
-	// group is the target's API group; only gateway.networking.k8s.io is supported.
+	// group is the target's API group: gateway.networking.k8s.io, or
+	// gateway.networking.x-k8s.io for an XListenerSet.
 	// +optional
 	// +kubebuilder:default=gateway.networking.k8s.io
-	// +kubebuilder:validation:Enum=gateway.networking.k8s.io
+	// +kubebuilder:validation:Enum=gateway.networking.k8s.io;gateway.networking.x-k8s.io
 	Group string `json:"group,omitempty"`
-	// kind is the target's kind; a VirtualHostOption can only target a Gateway.
+	// kind is the target's kind: a Gateway, or an XListenerSet, which Gloo accepts and
+	// claimgate does not support yet (the option's status says so).
 	// +required
-	// +kubebuilder:validation:Enum=Gateway
+	// +kubebuilder:validation:Enum=Gateway;XListenerSet
 	Kind string `json:"kind"`
 	// name is the Gateway's name.
 	// +required
