@@ -100,7 +100,7 @@ func (c *compiler) compileProvider(o optionRef, id, name string, p *gatewayv1.Jw
 		TokenSource:      tokenSource(p.TokenSource),
 	}
 	if p.ClockSkewSeconds != nil {
-		out.ClockSkewSeconds = *p.ClockSkewSeconds
+		out.ClockSkewSeconds = uint32(*p.ClockSkewSeconds) // 0-4294967295 by the schema
 	}
 	for _, ch := range p.ClaimsToHeaders {
 		out.ClaimsToHeaders = append(out.ClaimsToHeaders, &snapshotv1.ClaimToHeader{Claim: ch.Claim, Header: ch.Header, Append: ch.Append})

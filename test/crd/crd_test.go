@@ -101,7 +101,8 @@ spec:
 // TestGlooShapesApply: options written as Gloo's manifests write them apply: a
 // customHost without a port nor an authToken (a local OpenAI-compatible model behind
 // TLS on 443, needing no key), a RouteOption refusing WebSocket upgrades, a
-// VirtualHostOption targeting an XListenerSet and one without targetRefs (their status
+// VirtualHostOption targeting an XListenerSet (with a day of clock skew, which Gloo
+// allows) and one without targetRefs (their status
 // says why they change nothing).
 func TestGlooShapesApply(t *testing.T) {
 	ns := newNamespace(t)
@@ -128,7 +129,10 @@ kind: VirtualHostOption
 metadata: {name: listener-set}
 spec:
   targetRefs: [{group: gateway.networking.x-k8s.io, kind: XListenerSet, name: team-a}]
-  options: {rbac: {policies: {}}}
+  options:
+    jwt:
+      providers:
+        p: {jwks: {local: {key: "-----BEGIN PUBLIC KEY-----"}}, clockSkewSeconds: 86400}
 `, `
 apiVersion: gateway.solo.io/v1
 kind: VirtualHostOption

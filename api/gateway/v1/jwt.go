@@ -97,11 +97,12 @@ type JwtProvider struct {
 	// +optional
 	// +kubebuilder:validation:MaxItems=32
 	ClaimsToHeaders []ClaimToHeader `json:"claimsToHeaders,omitempty"`
-	// clockSkewSeconds is the leeway for exp and nbf; 60 when unset.
+	// clockSkewSeconds is the leeway for exp and nbf; 60 when unset. Any uint32 applies,
+	// as in Gloo; a large skew keeps expired tokens valid that much longer.
 	// +optional
 	// +kubebuilder:validation:Minimum=0
-	// +kubebuilder:validation:Maximum=3600
-	ClockSkewSeconds *uint32 `json:"clockSkewSeconds,omitempty"`
+	// +kubebuilder:validation:Maximum=4294967295
+	ClockSkewSeconds *int64 `json:"clockSkewSeconds,omitempty"`
 }
 
 // Jwks is a provider's key set: exactly one of local or remote.

@@ -165,7 +165,7 @@ func (in *JwtProvider) DeepCopyInto(out *JwtProvider) {
 	}
 	if in.ClockSkewSeconds != nil {
 		in, out := &in.ClockSkewSeconds, &out.ClockSkewSeconds
-		*out = new(uint32)
+		*out = new(int64)
 		**out = **in
 	}
 }
