@@ -86,13 +86,20 @@ func (c *compiler) compileAI(ir *upstreamIR, ai *gloov1.AIUpstream) *snapshotv1.
 		return c.llm(ir, snapshotv1.LlmProvider_ANTHROPIC, ai.Anthropic.AuthToken, ai.Anthropic.CustomHost, ai.Anthropic.Model, version)
 	case ai.AzureOpenAI != nil:
 		az := ai.AzureOpenAI
-		host := &gloov1.CustomHost{Host: az.Endpoint, Port: 443}
+		host := az.CustomHost
+		if host == nil {
+			host = &gloov1.CustomHost{Host: az.Endpoint, Port: 443}
+		}
+		if host.Host == "" {
+			ir.invalid.add(gatewayv1.ReasonInvalid, fmt.Sprintf("Upstream %s/%s: azureOpenai sets neither endpoint nor customHost; set one", ir.obj.Namespace, ir.obj.Name))
+			return nil
+		}
 		llm := c.llm(ir, snapshotv1.LlmProvider_AZURE_OPENAI, az.AuthToken, host, "", az.APIVersion)
 		llm.DeploymentName = az.DeploymentName
 		return llm
 	case ai.Gemini != nil:
 		g := ai.Gemini
-		return c.llm(ir, snapshotv1.LlmProvider_GEMINI, g.AuthToken, nil, g.Model, g.APIVersion)
+		return c.llm(ir, snapshotv1.LlmProvider_GEMINI, g.AuthToken, g.CustomHost, g.Model, g.APIVersion)
 	default:
 		ir.invalid.add(gatewayv1.ReasonInvalid, fmt.Sprintf("Upstream %s/%s: spec.ai names no provider; set one of openai, mistral, anthropic, azureOpenai or gemini", ir.obj.Namespace, ir.obj.Name))
 		return nil

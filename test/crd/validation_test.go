@@ -173,6 +173,10 @@ func TestInvalidObjectsRejected(t *testing.T) {
 			doc:        usHeader + "  ai: {openai: {authToken: {inline: sk-1}, customHost: {host: llm.local, port: 70000}}}\n",
 			wantErrors: []string{"spec.ai.openai.customHost.port", "should be less than or equal to 65535"},
 		},
+		"azureOpenai without endpoint or customHost": {
+			doc:        usHeader + "  ai: {azureOpenai: {deploymentName: d, apiVersion: v}}\n",
+			wantErrors: []string{"spec.ai.azureOpenai", "azureOpenai: set endpoint or customHost"},
+		},
 		"upgrade without a protocol": {
 			doc:        rtoHeader + "  options: {upgrades: [{}]}\n",
 			wantErrors: []string{"spec.options.upgrades[0].websocket", "Required value"},

@@ -87,16 +87,21 @@ type Anthropic struct {
 }
 
 // AzureOpenAI is the Azure OpenAI provider.
+// +kubebuilder:validation:XValidation:rule="has(self.endpoint) || has(self.customHost)",message="azureOpenai: set endpoint or customHost"
 type AzureOpenAI struct {
 	// authToken is the provider key. Without it no key is injected (a local model that
 	// needs none, say) and the client's Authorization is still removed.
 	// +optional
 	AuthToken *SingleAuthToken `json:"authToken,omitempty"`
-	// endpoint is the resource's host, for example my-resource.openai.azure.com.
-	// +required
+	// endpoint is the resource's host, for example my-resource.openai.azure.com,
+	// reached over TLS on 443.
+	// +optional
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
-	Endpoint string `json:"endpoint"`
+	Endpoint string `json:"endpoint,omitempty"`
+	// customHost, when set, replaces the endpoint (a proxy or a private endpoint).
+	// +optional
+	CustomHost *CustomHost `json:"customHost,omitempty"`
 	// deploymentName is the model deployment requests go to.
 	// +required
 	// +kubebuilder:validation:MinLength=1
@@ -120,6 +125,9 @@ type Gemini struct {
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=256
 	Model string `json:"model"`
+	// customHost, when set, replaces Gemini's endpoint (generativelanguage.googleapis.com).
+	// +optional
+	CustomHost *CustomHost `json:"customHost,omitempty"`
 	// apiVersion is the API version in the path, for example v1beta.
 	// +required
 	// +kubebuilder:validation:MinLength=1
