@@ -114,6 +114,15 @@ func (c *compiler) llm(ir *upstreamIR, p snapshotv1.LlmProvider, tok *gloov1.Sin
 			port = 443 // Gloo's default for a custom host
 		}
 		llm.Endpoint = &snapshotv1.Endpoint{Host: host.Host, Port: uint32(port), Tls: port == 443}
+		if host.Hostname != nil && *host.Hostname != "" {
+			llm.HostHeader = *host.Hostname
+			if llm.Endpoint.Tls {
+				llm.Endpoint.Sni = *host.Hostname
+			}
+		}
+		if po := host.PathOverride; po != nil {
+			llm.FullPath, llm.BasePath = po.FullPath, strings.TrimSuffix(po.BasePath, "/")
+		}
 	}
 	if tok != nil { // without authToken no key is injected
 		llm.AuthToken, llm.Passthrough = c.resolveAuthToken(ir, *tok)

@@ -22,6 +22,40 @@ type Adapter struct {
 	azurePath   string // /openai/deployments/<deployment>/chat/completions
 	azureQuery  string // api-version=<v>
 	geminiBase  string // /<api version>/openai: Gemini's OpenAI-compatible API
+	overrides
+}
+
+// overrides are a custom host's changes to every request: its Host header and its path.
+type overrides struct {
+	hostHeader          string
+	fullPath, fullQuery string // fullPath set: the path and query sent
+	basePath, baseRaw   string // basePath set: prepended to the path (baseRaw escaped)
+}
+
+func compileOverrides(u *snapshotv1.LlmUpstream) overrides {
+	o := overrides{hostHeader: u.GetHostHeader()}
+	if fp := u.GetFullPath(); fp != "" {
+		o.fullPath, o.fullQuery, _ = strings.Cut(fp, "?")
+	} else if bp := strings.TrimSuffix(u.GetBasePath(), "/"); bp != "" {
+		o.basePath, o.baseRaw = bp, (&url.URL{Path: bp}).EscapedPath()
+	}
+	return o
+}
+
+// apply sets the Host header and the path of out.
+func (o *overrides) apply(out *http.Request) {
+	if o.hostHeader != "" {
+		out.Host = o.hostHeader
+	}
+	switch {
+	case o.fullPath != "":
+		out.URL.Path, out.URL.RawPath, out.URL.RawQuery = o.fullPath, "", o.fullQuery
+	case o.basePath != "":
+		out.URL.Path = o.basePath + out.URL.Path
+		if out.URL.RawPath != "" {
+			out.URL.RawPath = o.baseRaw + out.URL.RawPath
+		}
+	}
 }
 
 // Compile validates u and precompiles it. Errors never contain the key.
@@ -43,7 +77,7 @@ func Compile(u *snapshotv1.LlmUpstream) (*Adapter, error) {
 	}
 	a := &Adapter{
 		prov: prov, endpoint: e, passthrough: u.GetPassthrough(),
-		model: u.GetModel(), apiVersion: u.GetApiVersion(),
+		model: u.GetModel(), apiVersion: u.GetApiVersion(), overrides: compileOverrides(u),
 	}
 	if !a.passthrough && u.GetAuthToken() != "" {
 		a.keyValue = u.GetAuthToken()
@@ -124,4 +158,5 @@ func (a *Adapter) Rewrite(out *http.Request) {
 			}
 		}
 	}
+	a.apply(out)
 }

@@ -92,6 +92,25 @@ func TestAdapterRewrite(t *testing.T) {
 			wantHost:   "127.0.0.1",
 			wantAbsent: []string{"Authorization"},
 		},
+		"custom host name and full path": {
+			up: &snapshotv1.LlmUpstream{
+				Provider: snapshotv1.LlmProvider_OPENAI, AuthToken: "k", HostHeader: "llm.example.com",
+				Endpoint: &snapshotv1.Endpoint{Host: "10.0.0.7", Port: 443, Tls: true, Sni: "llm.example.com"},
+				FullPath: "/proxy/chat?tenant=a",
+			},
+			path:     "/v1/chat/completions?client=1",
+			wantURL:  "https://10.0.0.7:443/proxy/chat?tenant=a",
+			wantHost: "llm.example.com",
+		},
+		"base path": {
+			up: &snapshotv1.LlmUpstream{
+				Provider: snapshotv1.LlmProvider_OPENAI, AuthToken: "k", BasePath: "/openai/",
+				Endpoint: &snapshotv1.Endpoint{Host: "10.0.0.7", Port: 8080},
+			},
+			path:     "/v1/embeddings?x=1",
+			wantURL:  "http://10.0.0.7:8080/openai/v1/embeddings?x=1",
+			wantHost: "10.0.0.7",
+		},
 		"passthrough keeps the client's Authorization": {
 			up:          &snapshotv1.LlmUpstream{Provider: snapshotv1.LlmProvider_OPENAI, Passthrough: true, AuthToken: "ignored"},
 			wantURL:     "https://api.openai.com:443/v1/chat/completions",

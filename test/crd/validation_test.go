@@ -177,6 +177,10 @@ func TestInvalidObjectsRejected(t *testing.T) {
 			doc:        usHeader + "  ai: {azureOpenai: {deploymentName: d, apiVersion: v}}\n",
 			wantErrors: []string{"spec.ai.azureOpenai", "azureOpenai: set endpoint or customHost"},
 		},
+		"pathOverride with fullPath and basePath": {
+			doc:        usHeader + "  ai: {openai: {customHost: {host: h, pathOverride: {fullPath: /a, basePath: /b}}}}\n",
+			wantErrors: []string{"spec.ai.openai.customHost.pathOverride", "set one of fullPath or basePath"},
+		},
 		"upgrade without a protocol": {
 			doc:        rtoHeader + "  options: {upgrades: [{}]}\n",
 			wantErrors: []string{"spec.options.upgrades[0].websocket", "Required value"},

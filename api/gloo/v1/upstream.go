@@ -181,6 +181,32 @@ type CustomHost struct {
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=65535
 	Port int32 `json:"port,omitempty"`
+	// hostname, when set, is the Host header and the TLS server name sent instead of
+	// host.
+	// +optional
+	// +nullable
+	// +kubebuilder:validation:MaxLength=253
+	Hostname *string `json:"hostname,omitempty"`
+	// pathOverride changes the path requests are sent to.
+	// +optional
+	PathOverride *PathOverride `json:"pathOverride,omitempty"`
+}
+
+// PathOverride changes the path requests go to: one of fullPath or basePath.
+// +kubebuilder:validation:XValidation:rule="!(has(self.fullPath) && has(self.basePath))",message="pathOverride: set one of fullPath or basePath"
+type PathOverride struct {
+	// fullPath replaces the path and query of every request; a query it holds is sent,
+	// the client's is dropped.
+	// +optional
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:Pattern=`^/`
+	FullPath string `json:"fullPath,omitempty"`
+	// basePath is prepended to the path of every request (/openai makes /v1/chat/completions
+	// /openai/v1/chat/completions).
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^/`
+	BasePath string `json:"basePath,omitempty"`
 }
 
 // StaticUpstream is a plain list of hosts.

@@ -2196,8 +2196,16 @@ type LlmUpstream struct {
 	ApiVersion string `protobuf:"bytes,6,opt,name=api_version,json=apiVersion,proto3" json:"api_version,omitempty"`
 	// deployment_name is the Azure OpenAI deployment requests go to.
 	DeploymentName string `protobuf:"bytes,7,opt,name=deployment_name,json=deploymentName,proto3" json:"deployment_name,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// host_header, when set, is the Host header sent (Gloo's customHost.hostname; the
+	// endpoint's sni carries it for TLS). Empty means the endpoint's host.
+	HostHeader string `protobuf:"bytes,8,opt,name=host_header,json=hostHeader,proto3" json:"host_header,omitempty"`
+	// full_path, when set, replaces the path and query of every request (with the query
+	// it holds, if any; the client's query is dropped).
+	FullPath string `protobuf:"bytes,9,opt,name=full_path,json=fullPath,proto3" json:"full_path,omitempty"`
+	// base_path, when set, is prepended to the path of every request.
+	BasePath      string `protobuf:"bytes,10,opt,name=base_path,json=basePath,proto3" json:"base_path,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *LlmUpstream) Reset() {
@@ -2275,6 +2283,27 @@ func (x *LlmUpstream) GetApiVersion() string {
 func (x *LlmUpstream) GetDeploymentName() string {
 	if x != nil {
 		return x.DeploymentName
+	}
+	return ""
+}
+
+func (x *LlmUpstream) GetHostHeader() string {
+	if x != nil {
+		return x.HostHeader
+	}
+	return ""
+}
+
+func (x *LlmUpstream) GetFullPath() string {
+	if x != nil {
+		return x.FullPath
+	}
+	return ""
+}
+
+func (x *LlmUpstream) GetBasePath() string {
+	if x != nil {
+		return x.BasePath
 	}
 	return ""
 }
@@ -3392,7 +3421,7 @@ const file_snapshot_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x126\n" +
 	"\x03llm\x18\x02 \x01(\v2\".claimgate.snapshot.v1.LlmUpstreamH\x00R\x03llm\x12?\n" +
 	"\x06static\x18\x03 \x01(\v2%.claimgate.snapshot.v1.StaticUpstreamH\x00R\x06staticB\x06\n" +
-	"\x04kind\"\xab\x02\n" +
+	"\x04kind\"\x86\x03\n" +
 	"\vLlmUpstream\x12>\n" +
 	"\bprovider\x18\x01 \x01(\x0e2\".claimgate.snapshot.v1.LlmProviderR\bprovider\x12\x1d\n" +
 	"\n" +
@@ -3402,7 +3431,12 @@ const file_snapshot_proto_rawDesc = "" +
 	"\x05model\x18\x05 \x01(\tR\x05model\x12\x1f\n" +
 	"\vapi_version\x18\x06 \x01(\tR\n" +
 	"apiVersion\x12'\n" +
-	"\x0fdeployment_name\x18\a \x01(\tR\x0edeploymentName\"m\n" +
+	"\x0fdeployment_name\x18\a \x01(\tR\x0edeploymentName\x12\x1f\n" +
+	"\vhost_header\x18\b \x01(\tR\n" +
+	"hostHeader\x12\x1b\n" +
+	"\tfull_path\x18\t \x01(\tR\bfullPath\x12\x1b\n" +
+	"\tbase_path\x18\n" +
+	" \x01(\tR\bbasePath\"m\n" +
 	"\bEndpoint\x12\x12\n" +
 	"\x04host\x18\x01 \x01(\tR\x04host\x12\x12\n" +
 	"\x04port\x18\x02 \x01(\rR\x04port\x12\x10\n" +
