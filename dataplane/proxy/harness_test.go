@@ -71,11 +71,13 @@ func freePort(t testing.TB) uint32 {
 // newHarness starts the proxy; opts adjust its configuration.
 func newHarness(t *testing.T, fakeCfg fakellm.Config, opts ...func(*proxy.Config)) *harness {
 	t.Helper()
-	h := &harness{t: t, path: filepath.Join(t.TempDir(), "snapshot.json"), port: freePort(t), access: &syncBuffer{}}
+	// The fake starts before the proxy's port is chosen: a listener opened in between
+	// could take the port freePort just gave back.
+	fake := fakellm.New(fakeCfg)
+	fake.Start()
+	t.Cleanup(fake.Close)
+	h := &harness{t: t, path: filepath.Join(t.TempDir(), "snapshot.json"), port: freePort(t), access: &syncBuffer{}, fake: fake}
 	h.base = "http://127.0.0.1:" + strconv.Itoa(int(h.port))
-	h.fake = fakellm.New(fakeCfg)
-	h.fake.Start()
-	t.Cleanup(h.fake.Close)
 
 	reg := prometheus.NewRegistry()
 	auth := authn.New(authn.Config{Logger: logr.Discard(), Registerer: reg})
@@ -104,10 +106,13 @@ func newHarness(t *testing.T, fakeCfg fakellm.Config, opts ...func(*proxy.Config
 	t.Cleanup(func() { cancel(); wg.Wait() })
 	require.Eventually(t, func() bool {
 		resp, err := http.Get(h.base + "/")
-		if err == nil {
-			resp.Body.Close()
+		if err != nil {
+			return false
 		}
-		return err == nil
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		// The proxy itself, not whatever else may hold the port.
+		return resp.StatusCode == http.StatusServiceUnavailable && string(b) == "no configuration yet"
 	}, 5*time.Second, 10*time.Millisecond, "initial port never opened")
 	return h
 }
