@@ -2,8 +2,10 @@ package compile
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
@@ -65,8 +67,14 @@ func (c *compiler) compileUpstream(us *gloov1.Upstream) *upstreamIR {
 		if len(ir.invalid) == 0 {
 			ir.proto = &snapshotv1.Upstream{Name: name, Kind: &snapshotv1.Upstream_Static{Static: st}}
 		}
+	case us.Spec.Kube != nil:
+		if ep := c.compileKube(ir, us.Spec.Kube); ep != nil {
+			ir.proto = &snapshotv1.Upstream{Name: name, Kind: &snapshotv1.Upstream_Static{Static: &snapshotv1.StaticUpstream{
+				Endpoints: []*snapshotv1.Endpoint{ep},
+			}}}
+		}
 	default:
-		ir.invalid.add(gatewayv1.ReasonInvalid, fmt.Sprintf("Upstream %s/%s sets neither spec.ai nor spec.static; set exactly one", us.Namespace, us.Name))
+		ir.invalid.add(gatewayv1.ReasonInvalid, fmt.Sprintf("Upstream %s/%s sets none of spec.ai, spec.static or spec.kube; set exactly one", us.Namespace, us.Name))
 	}
 	return ir
 }
@@ -195,4 +203,30 @@ func staticEndpoint(st *gloov1.StaticUpstream, h gloov1.Host) *snapshotv1.Endpoi
 		tls = *st.UseTLS
 	}
 	return &snapshotv1.Endpoint{Host: h.Addr, Port: uint32(h.Port), Tls: tls, Sni: h.SniAddr}
+}
+
+// compileKube resolves a kube Upstream to its Service's cluster DNS name and port. A
+// Service in another namespace needs a ReferenceGrant: otherwise anyone who can write an
+// Upstream could send traffic, and the provider keys routes inject, to any Service.
+func (c *compiler) compileKube(ir *upstreamIR, k *gloov1.KubeUpstream) *snapshotv1.Endpoint {
+	us := ir.obj
+	key := types.NamespacedName{Namespace: k.ServiceNamespace, Name: k.ServiceName}
+	if key.Namespace == "" {
+		key.Namespace = us.Namespace
+	}
+	what := fmt.Sprintf("kube Service %s", key)
+	if key.Namespace != us.Namespace && !c.idx.refAllowed(groupGloo, kindUpstream, us.Namespace, groupCore, kindService, key.Namespace, key.Name) {
+		ir.unresolved.add(gatewayv1.ReasonRefNotPermitted, fmt.Sprintf("%s is in another namespace and no ReferenceGrant in %s allows Upstreams from %s to reference it; add one", what, key.Namespace, us.Namespace))
+		return nil
+	}
+	svc, ok := c.idx.services[key]
+	if !ok {
+		ir.unresolved.add(gatewayv1.ReasonRefNotFound, what+" not found; create it or fix serviceName")
+		return nil
+	}
+	if !slices.ContainsFunc(svc.Spec.Ports, func(p corev1.ServicePort) bool { return p.Port == k.ServicePort }) {
+		ir.unresolved.add(gatewayv1.ReasonRefNotFound, fmt.Sprintf("%s has no port %d; fix servicePort", what, k.ServicePort))
+		return nil
+	}
+	return &snapshotv1.Endpoint{Host: key.Name + "." + key.Namespace + ".svc.cluster.local", Port: uint32(k.ServicePort)}
 }

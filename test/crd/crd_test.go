@@ -100,7 +100,7 @@ spec:
 
 // TestGlooShapesApply: options written as Gloo's manifests write them apply: a
 // customHost without a port nor an authToken (a local OpenAI-compatible model behind
-// TLS on 443, needing no key), a RouteOption refusing WebSocket upgrades, a
+// TLS on 443, needing no key), a kube Upstream, a RouteOption refusing WebSocket upgrades, a
 // VirtualHostOption targeting an XListenerSet (with a day of clock skew, which Gloo
 // allows) and one without targetRefs (their status
 // says why they change nothing).
@@ -133,6 +133,12 @@ spec:
     jwt:
       providers:
         p: {jwks: {local: {key: "-----BEGIN PUBLIC KEY-----"}}, clockSkewSeconds: 86400}
+`, `
+apiVersion: gloo.solo.io/v1
+kind: Upstream
+metadata: {name: vllm}
+spec:
+  kube: {serviceName: vllm, serviceNamespace: models, servicePort: 8000}
 `, `
 apiVersion: gateway.solo.io/v1
 kind: VirtualHostOption

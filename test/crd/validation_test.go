@@ -137,7 +137,7 @@ func TestInvalidObjectsRejected(t *testing.T) {
 		},
 		"Upstream with neither ai nor static": {
 			doc:        usHeader + "  {}\n",
-			wantErrors: []string{"spec: set exactly one of ai or static"},
+			wantErrors: []string{"spec: set exactly one of ai, static or kube"},
 		},
 		"authToken with two sources": {
 			doc: usHeader + `

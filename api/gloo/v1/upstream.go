@@ -5,8 +5,9 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
-// UpstreamSpec is an LLM provider or a list of hosts: exactly one of ai or static.
-// +kubebuilder:validation:XValidation:rule="has(self.ai) != has(self.static)",message="spec: set exactly one of ai or static"
+// UpstreamSpec is an LLM provider, a list of hosts or a Kubernetes Service: exactly one
+// of ai, static or kube.
+// +kubebuilder:validation:XValidation:rule="[has(self.ai), has(self.static), has(self.kube)].filter(x, x).size() == 1",message="spec: set exactly one of ai, static or kube"
 type UpstreamSpec struct {
 	// ai is an LLM provider.
 	// +optional
@@ -14,6 +15,28 @@ type UpstreamSpec struct {
 	// static is a list of hosts.
 	// +optional
 	Static *StaticUpstream `json:"static,omitempty"`
+	// kube is a port of a Kubernetes Service, reached by its cluster DNS name.
+	// +optional
+	Kube *KubeUpstream `json:"kube,omitempty"`
+}
+
+// KubeUpstream names a Service port. A Service in another namespace needs a
+// ReferenceGrant there from gloo.solo.io/Upstream.
+type KubeUpstream struct {
+	// serviceName is the Service's name.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	ServiceName string `json:"serviceName"`
+	// serviceNamespace is the Service's namespace; the Upstream's when unset.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	ServiceNamespace string `json:"serviceNamespace,omitempty"`
+	// servicePort is the Service port (its port, not its targetPort).
+	// +required
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	ServicePort int32 `json:"servicePort"`
 }
 
 // AIUpstream is one LLM provider.
