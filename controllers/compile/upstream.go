@@ -202,7 +202,11 @@ func staticEndpoint(st *gloov1.StaticUpstream, h gloov1.Host) *snapshotv1.Endpoi
 	if st.UseTLS != nil {
 		tls = *st.UseTLS
 	}
-	return &snapshotv1.Endpoint{Host: h.Addr, Port: uint32(h.Port), Tls: tls, Sni: h.SniAddr}
+	ep := &snapshotv1.Endpoint{Host: h.Addr, Port: uint32(h.Port), Tls: tls, Sni: h.SniAddr}
+	if h.LoadBalancingWeight != nil {
+		ep.LoadBalancingWeight = uint32(*h.LoadBalancingWeight) // 0-4294967295 by the schema
+	}
+	return ep
 }
 
 // compileKube resolves a kube Upstream to its Service's cluster DNS name and port. A

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httputil"
+	"slices"
 	"sync/atomic"
 
 	"github.com/go-logr/logr"
@@ -19,8 +20,12 @@ type upstream struct {
 	name      string
 	adapter   *llm.Adapter   // set for an LLM provider
 	endpoints []llm.Endpoint // set for a static upstream, used in turn
-	next      atomic.Uint64
-	proxy     *httputil.ReverseProxy
+	// cumulative are the running sums of the endpoints' weights divided by their
+	// greatest common divisor, nil when every endpoint weighs the same: endpoint i takes
+	// the turns from cumulative[i-1] to cumulative[i] of every cycle.
+	cumulative []uint64
+	next       atomic.Uint64
+	proxy      *httputil.ReverseProxy
 }
 
 func compileUpstream(u *snapshotv1.Upstream, tr *llm.Transports, log logr.Logger) (*upstream, error) {
@@ -46,6 +51,7 @@ func compileUpstream(u *snapshotv1.Upstream, tr *llm.Transports, log logr.Logger
 		if len(up.endpoints) == 0 {
 			return nil, fmt.Errorf("upstream %s: static upstream has no endpoint", u.GetName())
 		}
+		up.cumulative = cumulativeWeights(k.Static.GetEndpoints())
 		rt = hosts
 	default:
 		return nil, fmt.Errorf("upstream %s: neither llm nor static", u.GetName())
@@ -72,10 +78,55 @@ func (u *upstream) rewrite(pr *httputil.ProxyRequest) {
 	}
 	ep := u.endpoints[0]
 	if len(u.endpoints) > 1 {
-		ep = u.endpoints[(u.next.Add(1)-1)%uint64(len(u.endpoints))]
+		ep = u.endpoints[u.turn()]
 	}
 	pr.Out.URL.Scheme, pr.Out.URL.Host = ep.Scheme, ep.HostPort
 	pr.SetXForwarded()
+}
+
+// turn is the index of the endpoint whose turn it is.
+func (u *upstream) turn() int {
+	n := u.next.Add(1) - 1
+	if u.cumulative == nil {
+		return int(n % uint64(len(u.endpoints)))
+	}
+	pos := n % u.cumulative[len(u.cumulative)-1]
+	i, _ := slices.BinarySearchFunc(u.cumulative, pos, func(c, p uint64) int {
+		if c > p {
+			return 1
+		}
+		return -1
+	})
+	return i
+}
+
+// cumulativeWeights returns the running sums of the endpoints' weights (0 counts as 1)
+// divided by their greatest common divisor, or nil when they are all equal.
+func cumulativeWeights(eps []*snapshotv1.Endpoint) []uint64 {
+	weights := make([]uint64, len(eps))
+	var g uint64
+	equal := true
+	for i, e := range eps {
+		weights[i] = max(uint64(e.GetLoadBalancingWeight()), 1)
+		equal = equal && weights[i] == weights[0]
+		g = gcd(g, weights[i])
+	}
+	if equal {
+		return nil
+	}
+	var sum uint64
+	for i, w := range weights {
+		sum += w / g
+		weights[i] = sum
+	}
+	return weights
+}
+
+func gcd(a, b uint64) uint64 {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
 }
 
 // hostTransports sends each request through the transport of its endpoint.

@@ -260,6 +260,13 @@ type Host struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=253
 	SniAddr string `json:"sniAddr,omitempty"`
+	// loadBalancingWeight is the host's share of the requests, relative to the other
+	// hosts'; 1 when unset or 0.
+	// +optional
+	// +nullable
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=4294967295
+	LoadBalancingWeight *int64 `json:"loadBalancingWeight,omitempty"`
 }
 
 // UpstreamStatus is what the controller made of an Upstream.

@@ -2320,9 +2320,12 @@ type Endpoint struct {
 	// sni is the TLS server name; empty means host.
 	Sni string `protobuf:"bytes,4,opt,name=sni,proto3" json:"sni,omitempty"`
 	// ca_pem, when set, replaces the system roots when verifying the endpoint's certificate.
-	CaPem         []byte `protobuf:"bytes,5,opt,name=ca_pem,json=caPem,proto3" json:"ca_pem,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	CaPem []byte `protobuf:"bytes,5,opt,name=ca_pem,json=caPem,proto3" json:"ca_pem,omitempty"`
+	// load_balancing_weight is the endpoint's share of a static upstream's requests (Gloo's
+	// loadBalancingWeight); 0 means 1.
+	LoadBalancingWeight uint32 `protobuf:"varint,6,opt,name=load_balancing_weight,json=loadBalancingWeight,proto3" json:"load_balancing_weight,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *Endpoint) Reset() {
@@ -2388,6 +2391,13 @@ func (x *Endpoint) GetCaPem() []byte {
 		return x.CaPem
 	}
 	return nil
+}
+
+func (x *Endpoint) GetLoadBalancingWeight() uint32 {
+	if x != nil {
+		return x.LoadBalancingWeight
+	}
+	return 0
 }
 
 // StaticUpstream is a plain list of hosts, used in turn.
@@ -3436,13 +3446,14 @@ const file_snapshot_proto_rawDesc = "" +
 	"hostHeader\x12\x1b\n" +
 	"\tfull_path\x18\t \x01(\tR\bfullPath\x12\x1b\n" +
 	"\tbase_path\x18\n" +
-	" \x01(\tR\bbasePath\"m\n" +
+	" \x01(\tR\bbasePath\"\xa1\x01\n" +
 	"\bEndpoint\x12\x12\n" +
 	"\x04host\x18\x01 \x01(\tR\x04host\x12\x12\n" +
 	"\x04port\x18\x02 \x01(\rR\x04port\x12\x10\n" +
 	"\x03tls\x18\x03 \x01(\bR\x03tls\x12\x10\n" +
 	"\x03sni\x18\x04 \x01(\tR\x03sni\x12\x15\n" +
-	"\x06ca_pem\x18\x05 \x01(\fR\x05caPem\"O\n" +
+	"\x06ca_pem\x18\x05 \x01(\fR\x05caPem\x122\n" +
+	"\x15load_balancing_weight\x18\x06 \x01(\rR\x13loadBalancingWeight\"O\n" +
 	"\x0eStaticUpstream\x12=\n" +
 	"\tendpoints\x18\x01 \x03(\v2\x1f.claimgate.snapshot.v1.EndpointR\tendpoints\"L\n" +
 	"\x11JwtAuthentication\x127\n" +
