@@ -29,7 +29,7 @@ type Adapter struct {
 type overrides struct {
 	hostHeader          string
 	fullPath, fullQuery string // fullPath set: the path and query sent
-	basePath, baseRaw   string // basePath set: prepended to the path (baseRaw escaped)
+	basePath            string // set: prepended to the path
 }
 
 func compileOverrides(u *snapshotv1.LlmUpstream) overrides {
@@ -37,7 +37,7 @@ func compileOverrides(u *snapshotv1.LlmUpstream) overrides {
 	if fp := u.GetFullPath(); fp != "" {
 		o.fullPath, o.fullQuery, _ = strings.Cut(fp, "?")
 	} else if bp := strings.TrimSuffix(u.GetBasePath(), "/"); bp != "" {
-		o.basePath, o.baseRaw = bp, (&url.URL{Path: bp}).EscapedPath()
+		o.basePath = bp
 	}
 	return o
 }
@@ -51,10 +51,7 @@ func (o *overrides) apply(out *http.Request) {
 	case o.fullPath != "":
 		out.URL.Path, out.URL.RawPath, out.URL.RawQuery = o.fullPath, "", o.fullQuery
 	case o.basePath != "":
-		out.URL.Path = o.basePath + out.URL.Path
-		if out.URL.RawPath != "" {
-			out.URL.RawPath = o.baseRaw + out.URL.RawPath
-		}
+		out.URL.Path, out.URL.RawPath = o.basePath+out.URL.Path, ""
 	}
 }
 
@@ -151,11 +148,6 @@ func (a *Adapter) Rewrite(out *http.Request) {
 		if rest, ok := strings.CutPrefix(out.URL.Path, "/v1/"); ok {
 			out.URL.Path = a.geminiBase + "/" + rest
 			out.URL.RawPath = ""
-			if strings.Contains(rest, ";") {
-				// As the proxy forwards every path: ';' escaped, so the upstream cannot
-				// read a parameter that routing did not see.
-				out.URL.RawPath = strings.ReplaceAll((&url.URL{Path: out.URL.Path}).EscapedPath(), ";", "%3B")
-			}
 		}
 	}
 	a.apply(out)

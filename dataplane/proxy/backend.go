@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httputil"
+	"net/url"
 	"slices"
 	"sync/atomic"
 
@@ -74,14 +75,31 @@ func compileUpstream(u *snapshotv1.Upstream, tr *llm.Transports, log logr.Logger
 func (u *upstream) rewrite(pr *httputil.ProxyRequest) {
 	if u.adapter != nil {
 		u.adapter.Rewrite(pr.Out)
+	} else {
+		ep := u.endpoints[0]
+		if len(u.endpoints) > 1 {
+			ep = u.endpoints[u.turn()]
+		}
+		pr.Out.URL.Scheme, pr.Out.URL.Host = ep.Scheme, ep.HostPort
+		pr.SetXForwarded()
+	}
+	escapeOutgoingPath(pr.Out.URL)
+}
+
+// escapeOutgoingPath escapes the path that leaves for the upstream as the canonical path
+// is forwarded (';' as %3B), whatever rewrote it on the way (a route's URL rewrite, a
+// provider's path, a custom host's path override), so an upstream never reads a
+// parameter that routing did not see.
+func escapeOutgoingPath(u *url.URL) {
+	if isCanonicalPlain(u.Path) {
+		u.RawPath = ""
 		return
 	}
-	ep := u.endpoints[0]
-	if len(u.endpoints) > 1 {
-		ep = u.endpoints[u.turn()]
+	if raw := escapeForwarded(u.Path, u.RawPath); raw != u.Path {
+		u.RawPath = raw
+	} else {
+		u.RawPath = ""
 	}
-	pr.Out.URL.Scheme, pr.Out.URL.Host = ep.Scheme, ep.HostPort
-	pr.SetXForwarded()
 }
 
 // turn is the index of the endpoint whose turn it is.

@@ -93,10 +93,8 @@ func (u *urlRewrite) apply(r *http.Request) {
 		r.Host = u.hostname
 	}
 	if u.path != nil {
-		// The rewritten path is forwarded escaped as the canonical path is (';' as %3B), so
-		// the client's part of it means to the upstream what it meant to routing.
-		r.URL.Path = u.path.rewrite(r.URL.Path)
-		r.URL.RawPath = escapeForwarded(r.URL.Path, "")
+		// The reverse proxy escapes it as it leaves (escapeOutgoingPath).
+		r.URL.Path, r.URL.RawPath = u.path.rewrite(r.URL.Path), ""
 	}
 }
 

@@ -158,7 +158,8 @@ func (b *rawBackend) port() uint32 { return uint32(b.ln.Addr().(*net.TCPAddr).Po
 // hardened is a snapshot in front of the raw backend: "/admin" needs a token whose team
 // claim is "platform"; "/public" needs any valid token, copies sub and team into
 // X-User-Id and X-Team and sets X-Route by a header filter; "/ws" is like "/public" with
-// WebSocket upgrades disabled; a route selected by the header X-Team: platform answers
+// WebSocket upgrades disabled; "/rewrite" is open and rewrites its prefix to "/v2"; a
+// route selected by the header X-Team: platform answers
 // "platform route" directly; "/" is open.
 func hardened(t *testing.T, port uint32, backend *rawBackend, key *tokens.Key) *snapshotv1.Snapshot {
 	t.Helper()
@@ -185,6 +186,10 @@ func hardened(t *testing.T, port uint32, backend *rawBackend, key *tokens.Key) *
 	}}}}
 	ws := route("ws", "/ws", true)
 	ws.WebsocketDisabled = true
+	rewrite := route("rewrite", "/rewrite", false)
+	rewrite.Filters = []*snapshotv1.Filter{{Kind: &snapshotv1.Filter_UrlRewrite{UrlRewrite: &snapshotv1.URLRewrite{
+		Path: &snapshotv1.PathModifier{Type: snapshotv1.PathModifierType_REPLACE_PREFIX_MATCH, Value: "/v2"},
+	}}}}
 	byTeam := &snapshotv1.Route{
 		Name: "by-team",
 		Match: &snapshotv1.RouteMatch{
@@ -199,7 +204,7 @@ func hardened(t *testing.T, port uint32, backend *rawBackend, key *tokens.Key) *
 			Name: "http", Port: port, Protocol: snapshotv1.Protocol_HTTP,
 			VirtualHosts: []*snapshotv1.VirtualHost{{
 				Name: "http~*", Domains: []string{"*"},
-				Routes: []*snapshotv1.Route{admin, public, ws, byTeam, route("open", "/", false)},
+				Routes: []*snapshotv1.Route{admin, public, ws, rewrite, byTeam, route("open", "/", false)},
 			}},
 		}},
 		JwtProviders: []*snapshotv1.JwtProvider{{
@@ -532,4 +537,19 @@ func TestRawClientSeesCanonicalAnswers(t *testing.T) {
 	got := hp.only()
 	require.Equal(t, "abc", got.body)
 	require.True(t, bytes.Contains([]byte(got.head), []byte("X-Mixed-Case: v")), got.head)
+}
+
+// TestRewrittenPathIsForwardedEscaped: a path a route rewrites leaves escaped as the
+// canonical path does, so the client's ';' is not a parameter delimiter upstream.
+func TestRewrittenPathIsForwardedEscaped(t *testing.T) {
+	hp := newHardenedProxy(t)
+	for path, want := range map[string]string{
+		"/rewrite/a;b":       "GET /v2/a%3Bb HTTP/1.1",
+		"/rewrite/a%3Bb?q":   "GET /v2/a%3Bb?q HTTP/1.1",
+		"/rewrite/caf%C3%A9": "GET /v2/caf%C3%A9 HTTP/1.1",
+		"/open/a;b":          "GET /open/a%3Bb HTTP/1.1",
+	} {
+		got := hp.forward("GET " + path + " HTTP/1.1\r\nHost: gw\r\n\r\n")
+		require.Equal(t, want, got.requestLine(), path)
+	}
 }
