@@ -1197,8 +1197,37 @@ type Route struct {
 	// upgrades option); by default a route takes them, as Gloo does. Other upgrades (h2c)
 	// never reach an upstream.
 	WebsocketDisabled bool `protobuf:"varint,9,opt,name=websocket_disabled,json=websocketDisabled,proto3" json:"websocket_disabled,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// retry retries a failed attempt (Gloo's retries). Absent: no retry.
+	Retry *RetryPolicy `protobuf:"bytes,10,opt,name=retry,proto3" json:"retry,omitempty"`
+	// idle_timeout ends a request when no byte has gone either way for that long (Gloo's
+	// idleTimeout): 408 before the answer has started, the stream cut after. Absent or
+	// zero: no bound.
+	IdleTimeout *durationpb.Duration `protobuf:"bytes,11,opt,name=idle_timeout,json=idleTimeout,proto3" json:"idle_timeout,omitempty"`
+	// max_stream_duration ends a request that has lasted that long, however active (Gloo's
+	// maxStreamDuration.maxStreamDuration): 408 before the answer has started, the stream
+	// cut after. Absent or zero: no bound.
+	MaxStreamDuration *durationpb.Duration `protobuf:"bytes,12,opt,name=max_stream_duration,json=maxStreamDuration,proto3" json:"max_stream_duration,omitempty"`
+	// fault injects delays and aborts, after authorization and before forwarding (Gloo's
+	// faults).
+	Fault *FaultInjection `protobuf:"bytes,13,opt,name=fault,proto3" json:"fault,omitempty"`
+	// cors answers CORS preflights and adds the CORS headers to cross-origin answers
+	// (Gloo's cors, the route's replacing the virtual host's).
+	Cors *CorsPolicy `protobuf:"bytes,14,opt,name=cors,proto3" json:"cors,omitempty"`
+	// header_manipulation adds and removes request and response headers (Gloo's
+	// headerManipulation): the route's and the virtual host's, in the order they apply.
+	HeaderManipulation *HeaderManipulation `protobuf:"bytes,15,opt,name=header_manipulation,json=headerManipulation,proto3" json:"header_manipulation,omitempty"`
+	// upstream_rewrite rewrites the path and host of the request sent to the upstream
+	// (Gloo's prefixRewrite, regexRewrite, hostRewrite, autoHostRewrite), after the
+	// route's filters.
+	UpstreamRewrite *UpstreamRewrite `protobuf:"bytes,16,opt,name=upstream_rewrite,json=upstreamRewrite,proto3" json:"upstream_rewrite,omitempty"`
+	// include_request_attempt_count sends x-envoy-attempt-count (1 for the first attempt)
+	// to the upstream (Gloo's includeRequestAttemptCount).
+	IncludeRequestAttemptCount bool `protobuf:"varint,17,opt,name=include_request_attempt_count,json=includeRequestAttemptCount,proto3" json:"include_request_attempt_count,omitempty"`
+	// include_attempt_count_in_response sends x-envoy-attempt-count (the attempts made) to
+	// the client (Gloo's includeAttemptCountInResponse).
+	IncludeAttemptCountInResponse bool `protobuf:"varint,18,opt,name=include_attempt_count_in_response,json=includeAttemptCountInResponse,proto3" json:"include_attempt_count_in_response,omitempty"`
+	unknownFields                 protoimpl.UnknownFields
+	sizeCache                     protoimpl.SizeCache
 }
 
 func (x *Route) Reset() {
@@ -1294,6 +1323,701 @@ func (x *Route) GetWebsocketDisabled() bool {
 	return false
 }
 
+func (x *Route) GetRetry() *RetryPolicy {
+	if x != nil {
+		return x.Retry
+	}
+	return nil
+}
+
+func (x *Route) GetIdleTimeout() *durationpb.Duration {
+	if x != nil {
+		return x.IdleTimeout
+	}
+	return nil
+}
+
+func (x *Route) GetMaxStreamDuration() *durationpb.Duration {
+	if x != nil {
+		return x.MaxStreamDuration
+	}
+	return nil
+}
+
+func (x *Route) GetFault() *FaultInjection {
+	if x != nil {
+		return x.Fault
+	}
+	return nil
+}
+
+func (x *Route) GetCors() *CorsPolicy {
+	if x != nil {
+		return x.Cors
+	}
+	return nil
+}
+
+func (x *Route) GetHeaderManipulation() *HeaderManipulation {
+	if x != nil {
+		return x.HeaderManipulation
+	}
+	return nil
+}
+
+func (x *Route) GetUpstreamRewrite() *UpstreamRewrite {
+	if x != nil {
+		return x.UpstreamRewrite
+	}
+	return nil
+}
+
+func (x *Route) GetIncludeRequestAttemptCount() bool {
+	if x != nil {
+		return x.IncludeRequestAttemptCount
+	}
+	return false
+}
+
+func (x *Route) GetIncludeAttemptCountInResponse() bool {
+	if x != nil {
+		return x.IncludeAttemptCountInResponse
+	}
+	return false
+}
+
+// RetryPolicy is Gloo's retries: Envoy's router retry policy. A request is retried only
+// while its body can be sent again whole (never once the body was streamed) and never
+// once any byte of the answer has reached the client.
+type RetryPolicy struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// retry_on are the conditions that retry an attempt, Envoy's x-envoy-retry-on names:
+	// "5xx", "gateway-error", "reset", "connect-failure", "retriable-4xx",
+	// "refused-stream", "retriable-status-codes". Any other name is invalid.
+	RetryOn []string `protobuf:"bytes,1,rep,name=retry_on,json=retryOn,proto3" json:"retry_on,omitempty"`
+	// num_retries is the number of retries after the first attempt (Gloo's default: 1).
+	NumRetries uint32 `protobuf:"varint,2,opt,name=num_retries,json=numRetries,proto3" json:"num_retries,omitempty"`
+	// base_interval is the base of the jittered exponential back-off between attempts
+	// (Envoy's default: 25ms).
+	BaseInterval *durationpb.Duration `protobuf:"bytes,3,opt,name=base_interval,json=baseInterval,proto3" json:"base_interval,omitempty"`
+	// max_interval bounds the back-off (Envoy's default: 10 times base_interval).
+	MaxInterval *durationpb.Duration `protobuf:"bytes,4,opt,name=max_interval,json=maxInterval,proto3" json:"max_interval,omitempty"`
+	// retriable_status_codes retry an answer with one of these statuses, in addition to
+	// what retry_on says.
+	RetriableStatusCodes []uint32 `protobuf:"varint,5,rep,packed,name=retriable_status_codes,json=retriableStatusCodes,proto3" json:"retriable_status_codes,omitempty"`
+	// previous_priorities makes a retry go to the next priority of a failover pool
+	// (Gloo's previousPriorities).
+	PreviousPriorities bool `protobuf:"varint,6,opt,name=previous_priorities,json=previousPriorities,proto3" json:"previous_priorities,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *RetryPolicy) Reset() {
+	*x = RetryPolicy{}
+	mi := &file_snapshot_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetryPolicy) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetryPolicy) ProtoMessage() {}
+
+func (x *RetryPolicy) ProtoReflect() protoreflect.Message {
+	mi := &file_snapshot_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetryPolicy.ProtoReflect.Descriptor instead.
+func (*RetryPolicy) Descriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *RetryPolicy) GetRetryOn() []string {
+	if x != nil {
+		return x.RetryOn
+	}
+	return nil
+}
+
+func (x *RetryPolicy) GetNumRetries() uint32 {
+	if x != nil {
+		return x.NumRetries
+	}
+	return 0
+}
+
+func (x *RetryPolicy) GetBaseInterval() *durationpb.Duration {
+	if x != nil {
+		return x.BaseInterval
+	}
+	return nil
+}
+
+func (x *RetryPolicy) GetMaxInterval() *durationpb.Duration {
+	if x != nil {
+		return x.MaxInterval
+	}
+	return nil
+}
+
+func (x *RetryPolicy) GetRetriableStatusCodes() []uint32 {
+	if x != nil {
+		return x.RetriableStatusCodes
+	}
+	return nil
+}
+
+func (x *RetryPolicy) GetPreviousPriorities() bool {
+	if x != nil {
+		return x.PreviousPriorities
+	}
+	return false
+}
+
+// FaultInjection is Gloo's faults: a delay, then an abort, each for a share of requests.
+type FaultInjection struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// delay holds requests before they are forwarded.
+	Delay *FaultDelay `protobuf:"bytes,1,opt,name=delay,proto3" json:"delay,omitempty"`
+	// abort answers requests itself.
+	Abort         *FaultAbort `protobuf:"bytes,2,opt,name=abort,proto3" json:"abort,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FaultInjection) Reset() {
+	*x = FaultInjection{}
+	mi := &file_snapshot_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FaultInjection) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FaultInjection) ProtoMessage() {}
+
+func (x *FaultInjection) ProtoReflect() protoreflect.Message {
+	mi := &file_snapshot_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FaultInjection.ProtoReflect.Descriptor instead.
+func (*FaultInjection) Descriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *FaultInjection) GetDelay() *FaultDelay {
+	if x != nil {
+		return x.Delay
+	}
+	return nil
+}
+
+func (x *FaultInjection) GetAbort() *FaultAbort {
+	if x != nil {
+		return x.Abort
+	}
+	return nil
+}
+
+// FaultDelay delays a share of requests.
+type FaultDelay struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// fixed_delay is how long a request is held.
+	FixedDelay *durationpb.Duration `protobuf:"bytes,1,opt,name=fixed_delay,json=fixedDelay,proto3" json:"fixed_delay,omitempty"`
+	// percentage is the share of requests delayed, 0-100.
+	Percentage    float64 `protobuf:"fixed64,2,opt,name=percentage,proto3" json:"percentage,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FaultDelay) Reset() {
+	*x = FaultDelay{}
+	mi := &file_snapshot_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FaultDelay) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FaultDelay) ProtoMessage() {}
+
+func (x *FaultDelay) ProtoReflect() protoreflect.Message {
+	mi := &file_snapshot_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FaultDelay.ProtoReflect.Descriptor instead.
+func (*FaultDelay) Descriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *FaultDelay) GetFixedDelay() *durationpb.Duration {
+	if x != nil {
+		return x.FixedDelay
+	}
+	return nil
+}
+
+func (x *FaultDelay) GetPercentage() float64 {
+	if x != nil {
+		return x.Percentage
+	}
+	return 0
+}
+
+// FaultAbort answers a share of requests with a status instead of forwarding them.
+type FaultAbort struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// http_status is the status answered (200-599).
+	HttpStatus uint32 `protobuf:"varint,1,opt,name=http_status,json=httpStatus,proto3" json:"http_status,omitempty"`
+	// percentage is the share of requests aborted, 0-100.
+	Percentage    float64 `protobuf:"fixed64,2,opt,name=percentage,proto3" json:"percentage,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FaultAbort) Reset() {
+	*x = FaultAbort{}
+	mi := &file_snapshot_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FaultAbort) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FaultAbort) ProtoMessage() {}
+
+func (x *FaultAbort) ProtoReflect() protoreflect.Message {
+	mi := &file_snapshot_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FaultAbort.ProtoReflect.Descriptor instead.
+func (*FaultAbort) Descriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *FaultAbort) GetHttpStatus() uint32 {
+	if x != nil {
+		return x.HttpStatus
+	}
+	return 0
+}
+
+func (x *FaultAbort) GetPercentage() float64 {
+	if x != nil {
+		return x.Percentage
+	}
+	return 0
+}
+
+// CorsPolicy is Gloo's cors.
+type CorsPolicy struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// allow_origin are origins allowed, matched exactly ("*" is every origin).
+	AllowOrigin []string `protobuf:"bytes,1,rep,name=allow_origin,json=allowOrigin,proto3" json:"allow_origin,omitempty"`
+	// allow_origin_regex are RE2 expressions an allowed origin matches whole.
+	AllowOriginRegex []string `protobuf:"bytes,2,rep,name=allow_origin_regex,json=allowOriginRegex,proto3" json:"allow_origin_regex,omitempty"`
+	// allow_methods is the access-control-allow-methods value, joined with ",".
+	AllowMethods []string `protobuf:"bytes,3,rep,name=allow_methods,json=allowMethods,proto3" json:"allow_methods,omitempty"`
+	// allow_headers is the access-control-allow-headers value, joined with ",".
+	AllowHeaders []string `protobuf:"bytes,4,rep,name=allow_headers,json=allowHeaders,proto3" json:"allow_headers,omitempty"`
+	// expose_headers is the access-control-expose-headers value, joined with ",".
+	ExposeHeaders []string `protobuf:"bytes,5,rep,name=expose_headers,json=exposeHeaders,proto3" json:"expose_headers,omitempty"`
+	// max_age is the access-control-max-age value (seconds, as written).
+	MaxAge string `protobuf:"bytes,6,opt,name=max_age,json=maxAge,proto3" json:"max_age,omitempty"`
+	// allow_credentials sends access-control-allow-credentials: true.
+	AllowCredentials bool `protobuf:"varint,7,opt,name=allow_credentials,json=allowCredentials,proto3" json:"allow_credentials,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *CorsPolicy) Reset() {
+	*x = CorsPolicy{}
+	mi := &file_snapshot_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CorsPolicy) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CorsPolicy) ProtoMessage() {}
+
+func (x *CorsPolicy) ProtoReflect() protoreflect.Message {
+	mi := &file_snapshot_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CorsPolicy.ProtoReflect.Descriptor instead.
+func (*CorsPolicy) Descriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *CorsPolicy) GetAllowOrigin() []string {
+	if x != nil {
+		return x.AllowOrigin
+	}
+	return nil
+}
+
+func (x *CorsPolicy) GetAllowOriginRegex() []string {
+	if x != nil {
+		return x.AllowOriginRegex
+	}
+	return nil
+}
+
+func (x *CorsPolicy) GetAllowMethods() []string {
+	if x != nil {
+		return x.AllowMethods
+	}
+	return nil
+}
+
+func (x *CorsPolicy) GetAllowHeaders() []string {
+	if x != nil {
+		return x.AllowHeaders
+	}
+	return nil
+}
+
+func (x *CorsPolicy) GetExposeHeaders() []string {
+	if x != nil {
+		return x.ExposeHeaders
+	}
+	return nil
+}
+
+func (x *CorsPolicy) GetMaxAge() string {
+	if x != nil {
+		return x.MaxAge
+	}
+	return ""
+}
+
+func (x *CorsPolicy) GetAllowCredentials() bool {
+	if x != nil {
+		return x.AllowCredentials
+	}
+	return false
+}
+
+// HeaderManipulation is Gloo's headerManipulation. For each direction the removals run
+// first, then the additions in order.
+type HeaderManipulation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// request_headers_to_add are added to the request sent upstream.
+	RequestHeadersToAdd []*HeaderValueOption `protobuf:"bytes,1,rep,name=request_headers_to_add,json=requestHeadersToAdd,proto3" json:"request_headers_to_add,omitempty"`
+	// request_headers_to_remove are removed from the request sent upstream.
+	RequestHeadersToRemove []string `protobuf:"bytes,2,rep,name=request_headers_to_remove,json=requestHeadersToRemove,proto3" json:"request_headers_to_remove,omitempty"`
+	// response_headers_to_add are added to the answer sent to the client.
+	ResponseHeadersToAdd []*HeaderValueOption `protobuf:"bytes,3,rep,name=response_headers_to_add,json=responseHeadersToAdd,proto3" json:"response_headers_to_add,omitempty"`
+	// response_headers_to_remove are removed from the answer sent to the client.
+	ResponseHeadersToRemove []string `protobuf:"bytes,4,rep,name=response_headers_to_remove,json=responseHeadersToRemove,proto3" json:"response_headers_to_remove,omitempty"`
+	unknownFields           protoimpl.UnknownFields
+	sizeCache               protoimpl.SizeCache
+}
+
+func (x *HeaderManipulation) Reset() {
+	*x = HeaderManipulation{}
+	mi := &file_snapshot_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HeaderManipulation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HeaderManipulation) ProtoMessage() {}
+
+func (x *HeaderManipulation) ProtoReflect() protoreflect.Message {
+	mi := &file_snapshot_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HeaderManipulation.ProtoReflect.Descriptor instead.
+func (*HeaderManipulation) Descriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *HeaderManipulation) GetRequestHeadersToAdd() []*HeaderValueOption {
+	if x != nil {
+		return x.RequestHeadersToAdd
+	}
+	return nil
+}
+
+func (x *HeaderManipulation) GetRequestHeadersToRemove() []string {
+	if x != nil {
+		return x.RequestHeadersToRemove
+	}
+	return nil
+}
+
+func (x *HeaderManipulation) GetResponseHeadersToAdd() []*HeaderValueOption {
+	if x != nil {
+		return x.ResponseHeadersToAdd
+	}
+	return nil
+}
+
+func (x *HeaderManipulation) GetResponseHeadersToRemove() []string {
+	if x != nil {
+		return x.ResponseHeadersToRemove
+	}
+	return nil
+}
+
+// HeaderValueOption is a header to add.
+type HeaderValueOption struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// name is the header name.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// value is the header value, literal.
+	Value string `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
+	// append adds the value to the header's values; false replaces them (Gloo's append,
+	// true by default: the controller writes the effective value).
+	Append        bool `protobuf:"varint,3,opt,name=append,proto3" json:"append,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HeaderValueOption) Reset() {
+	*x = HeaderValueOption{}
+	mi := &file_snapshot_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HeaderValueOption) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HeaderValueOption) ProtoMessage() {}
+
+func (x *HeaderValueOption) ProtoReflect() protoreflect.Message {
+	mi := &file_snapshot_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HeaderValueOption.ProtoReflect.Descriptor instead.
+func (*HeaderValueOption) Descriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *HeaderValueOption) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *HeaderValueOption) GetValue() string {
+	if x != nil {
+		return x.Value
+	}
+	return ""
+}
+
+func (x *HeaderValueOption) GetAppend() bool {
+	if x != nil {
+		return x.Append
+	}
+	return false
+}
+
+// UpstreamRewrite rewrites what the upstream receives.
+type UpstreamRewrite struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// prefix, when set, replaces the part of the path the route's match matched (Envoy's
+	// prefix_rewrite: a plain string prefix for PATH_PREFIX, the whole path for EXACT).
+	Prefix *string `protobuf:"bytes,1,opt,name=prefix,proto3,oneof" json:"prefix,omitempty"`
+	// regex, when set, rewrites the path with an RE2 expression.
+	Regex *RegexRewrite `protobuf:"bytes,2,opt,name=regex,proto3" json:"regex,omitempty"`
+	// host, when set, replaces the Host header.
+	Host string `protobuf:"bytes,3,opt,name=host,proto3" json:"host,omitempty"`
+	// auto_host replaces the Host header with the host of the endpoint chosen.
+	AutoHost      bool `protobuf:"varint,4,opt,name=auto_host,json=autoHost,proto3" json:"auto_host,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpstreamRewrite) Reset() {
+	*x = UpstreamRewrite{}
+	mi := &file_snapshot_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpstreamRewrite) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpstreamRewrite) ProtoMessage() {}
+
+func (x *UpstreamRewrite) ProtoReflect() protoreflect.Message {
+	mi := &file_snapshot_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpstreamRewrite.ProtoReflect.Descriptor instead.
+func (*UpstreamRewrite) Descriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *UpstreamRewrite) GetPrefix() string {
+	if x != nil && x.Prefix != nil {
+		return *x.Prefix
+	}
+	return ""
+}
+
+func (x *UpstreamRewrite) GetRegex() *RegexRewrite {
+	if x != nil {
+		return x.Regex
+	}
+	return nil
+}
+
+func (x *UpstreamRewrite) GetHost() string {
+	if x != nil {
+		return x.Host
+	}
+	return ""
+}
+
+func (x *UpstreamRewrite) GetAutoHost() bool {
+	if x != nil {
+		return x.AutoHost
+	}
+	return false
+}
+
+// RegexRewrite replaces every match of pattern in the path with substitution (Envoy's
+// regex_rewrite; \1 and the like name capture groups).
+type RegexRewrite struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// pattern is an RE2 expression.
+	Pattern string `protobuf:"bytes,1,opt,name=pattern,proto3" json:"pattern,omitempty"`
+	// substitution replaces each match.
+	Substitution  string `protobuf:"bytes,2,opt,name=substitution,proto3" json:"substitution,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RegexRewrite) Reset() {
+	*x = RegexRewrite{}
+	mi := &file_snapshot_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RegexRewrite) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RegexRewrite) ProtoMessage() {}
+
+func (x *RegexRewrite) ProtoReflect() protoreflect.Message {
+	mi := &file_snapshot_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RegexRewrite.ProtoReflect.Descriptor instead.
+func (*RegexRewrite) Descriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *RegexRewrite) GetPattern() string {
+	if x != nil {
+		return x.Pattern
+	}
+	return ""
+}
+
+func (x *RegexRewrite) GetSubstitution() string {
+	if x != nil {
+		return x.Substitution
+	}
+	return ""
+}
+
 // PathMatch matches the request path.
 type PathMatch struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1307,7 +2031,7 @@ type PathMatch struct {
 
 func (x *PathMatch) Reset() {
 	*x = PathMatch{}
-	mi := &file_snapshot_proto_msgTypes[11]
+	mi := &file_snapshot_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1319,7 +2043,7 @@ func (x *PathMatch) String() string {
 func (*PathMatch) ProtoMessage() {}
 
 func (x *PathMatch) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[11]
+	mi := &file_snapshot_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1332,7 +2056,7 @@ func (x *PathMatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PathMatch.ProtoReflect.Descriptor instead.
 func (*PathMatch) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{11}
+	return file_snapshot_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *PathMatch) GetType() PathMatchType {
@@ -1364,7 +2088,7 @@ type ValueMatch struct {
 
 func (x *ValueMatch) Reset() {
 	*x = ValueMatch{}
-	mi := &file_snapshot_proto_msgTypes[12]
+	mi := &file_snapshot_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1376,7 +2100,7 @@ func (x *ValueMatch) String() string {
 func (*ValueMatch) ProtoMessage() {}
 
 func (x *ValueMatch) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[12]
+	mi := &file_snapshot_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1389,7 +2113,7 @@ func (x *ValueMatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValueMatch.ProtoReflect.Descriptor instead.
 func (*ValueMatch) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{12}
+	return file_snapshot_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ValueMatch) GetName() string {
@@ -1430,7 +2154,7 @@ type RouteMatch struct {
 
 func (x *RouteMatch) Reset() {
 	*x = RouteMatch{}
-	mi := &file_snapshot_proto_msgTypes[13]
+	mi := &file_snapshot_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1442,7 +2166,7 @@ func (x *RouteMatch) String() string {
 func (*RouteMatch) ProtoMessage() {}
 
 func (x *RouteMatch) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[13]
+	mi := &file_snapshot_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1455,7 +2179,7 @@ func (x *RouteMatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteMatch.ProtoReflect.Descriptor instead.
 func (*RouteMatch) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{13}
+	return file_snapshot_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *RouteMatch) GetPath() *PathMatch {
@@ -1502,7 +2226,7 @@ type Filter struct {
 
 func (x *Filter) Reset() {
 	*x = Filter{}
-	mi := &file_snapshot_proto_msgTypes[14]
+	mi := &file_snapshot_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1514,7 +2238,7 @@ func (x *Filter) String() string {
 func (*Filter) ProtoMessage() {}
 
 func (x *Filter) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[14]
+	mi := &file_snapshot_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1527,7 +2251,7 @@ func (x *Filter) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Filter.ProtoReflect.Descriptor instead.
 func (*Filter) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{14}
+	return file_snapshot_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *Filter) GetKind() isFilter_Kind {
@@ -1618,7 +2342,7 @@ type Header struct {
 
 func (x *Header) Reset() {
 	*x = Header{}
-	mi := &file_snapshot_proto_msgTypes[15]
+	mi := &file_snapshot_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1630,7 +2354,7 @@ func (x *Header) String() string {
 func (*Header) ProtoMessage() {}
 
 func (x *Header) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[15]
+	mi := &file_snapshot_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1643,7 +2367,7 @@ func (x *Header) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Header.ProtoReflect.Descriptor instead.
 func (*Header) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{15}
+	return file_snapshot_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *Header) GetName() string {
@@ -1675,7 +2399,7 @@ type HeaderModifier struct {
 
 func (x *HeaderModifier) Reset() {
 	*x = HeaderModifier{}
-	mi := &file_snapshot_proto_msgTypes[16]
+	mi := &file_snapshot_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1687,7 +2411,7 @@ func (x *HeaderModifier) String() string {
 func (*HeaderModifier) ProtoMessage() {}
 
 func (x *HeaderModifier) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[16]
+	mi := &file_snapshot_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1700,7 +2424,7 @@ func (x *HeaderModifier) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeaderModifier.ProtoReflect.Descriptor instead.
 func (*HeaderModifier) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{16}
+	return file_snapshot_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *HeaderModifier) GetSet() []*Header {
@@ -1737,7 +2461,7 @@ type PathModifier struct {
 
 func (x *PathModifier) Reset() {
 	*x = PathModifier{}
-	mi := &file_snapshot_proto_msgTypes[17]
+	mi := &file_snapshot_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1749,7 +2473,7 @@ func (x *PathModifier) String() string {
 func (*PathModifier) ProtoMessage() {}
 
 func (x *PathModifier) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[17]
+	mi := &file_snapshot_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1762,7 +2486,7 @@ func (x *PathModifier) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PathModifier.ProtoReflect.Descriptor instead.
 func (*PathModifier) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{17}
+	return file_snapshot_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *PathModifier) GetType() PathModifierType {
@@ -1792,7 +2516,7 @@ type URLRewrite struct {
 
 func (x *URLRewrite) Reset() {
 	*x = URLRewrite{}
-	mi := &file_snapshot_proto_msgTypes[18]
+	mi := &file_snapshot_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1804,7 +2528,7 @@ func (x *URLRewrite) String() string {
 func (*URLRewrite) ProtoMessage() {}
 
 func (x *URLRewrite) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[18]
+	mi := &file_snapshot_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1817,7 +2541,7 @@ func (x *URLRewrite) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use URLRewrite.ProtoReflect.Descriptor instead.
 func (*URLRewrite) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{18}
+	return file_snapshot_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *URLRewrite) GetHostname() string {
@@ -1853,7 +2577,7 @@ type RequestRedirect struct {
 
 func (x *RequestRedirect) Reset() {
 	*x = RequestRedirect{}
-	mi := &file_snapshot_proto_msgTypes[19]
+	mi := &file_snapshot_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1865,7 +2589,7 @@ func (x *RequestRedirect) String() string {
 func (*RequestRedirect) ProtoMessage() {}
 
 func (x *RequestRedirect) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[19]
+	mi := &file_snapshot_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1878,7 +2602,7 @@ func (x *RequestRedirect) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestRedirect.ProtoReflect.Descriptor instead.
 func (*RequestRedirect) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{19}
+	return file_snapshot_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *RequestRedirect) GetScheme() string {
@@ -1929,7 +2653,7 @@ type WeightedBackend struct {
 
 func (x *WeightedBackend) Reset() {
 	*x = WeightedBackend{}
-	mi := &file_snapshot_proto_msgTypes[20]
+	mi := &file_snapshot_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1941,7 +2665,7 @@ func (x *WeightedBackend) String() string {
 func (*WeightedBackend) ProtoMessage() {}
 
 func (x *WeightedBackend) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[20]
+	mi := &file_snapshot_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1954,7 +2678,7 @@ func (x *WeightedBackend) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WeightedBackend.ProtoReflect.Descriptor instead.
 func (*WeightedBackend) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{20}
+	return file_snapshot_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *WeightedBackend) GetUpstream() string {
@@ -1985,7 +2709,7 @@ type Timeouts struct {
 
 func (x *Timeouts) Reset() {
 	*x = Timeouts{}
-	mi := &file_snapshot_proto_msgTypes[21]
+	mi := &file_snapshot_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1997,7 +2721,7 @@ func (x *Timeouts) String() string {
 func (*Timeouts) ProtoMessage() {}
 
 func (x *Timeouts) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[21]
+	mi := &file_snapshot_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2010,7 +2734,7 @@ func (x *Timeouts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Timeouts.ProtoReflect.Descriptor instead.
 func (*Timeouts) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{21}
+	return file_snapshot_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *Timeouts) GetRequest() *durationpb.Duration {
@@ -2040,7 +2764,7 @@ type DirectResponse struct {
 
 func (x *DirectResponse) Reset() {
 	*x = DirectResponse{}
-	mi := &file_snapshot_proto_msgTypes[22]
+	mi := &file_snapshot_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2052,7 +2776,7 @@ func (x *DirectResponse) String() string {
 func (*DirectResponse) ProtoMessage() {}
 
 func (x *DirectResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[22]
+	mi := &file_snapshot_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2065,7 +2789,7 @@ func (x *DirectResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DirectResponse.ProtoReflect.Descriptor instead.
 func (*DirectResponse) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{22}
+	return file_snapshot_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *DirectResponse) GetStatus() uint32 {
@@ -2099,7 +2823,7 @@ type Upstream struct {
 
 func (x *Upstream) Reset() {
 	*x = Upstream{}
-	mi := &file_snapshot_proto_msgTypes[23]
+	mi := &file_snapshot_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2111,7 +2835,7 @@ func (x *Upstream) String() string {
 func (*Upstream) ProtoMessage() {}
 
 func (x *Upstream) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[23]
+	mi := &file_snapshot_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2124,7 +2848,7 @@ func (x *Upstream) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Upstream.ProtoReflect.Descriptor instead.
 func (*Upstream) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{23}
+	return file_snapshot_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *Upstream) GetName() string {
@@ -2210,7 +2934,7 @@ type LlmUpstream struct {
 
 func (x *LlmUpstream) Reset() {
 	*x = LlmUpstream{}
-	mi := &file_snapshot_proto_msgTypes[24]
+	mi := &file_snapshot_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2222,7 +2946,7 @@ func (x *LlmUpstream) String() string {
 func (*LlmUpstream) ProtoMessage() {}
 
 func (x *LlmUpstream) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[24]
+	mi := &file_snapshot_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2235,7 +2959,7 @@ func (x *LlmUpstream) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LlmUpstream.ProtoReflect.Descriptor instead.
 func (*LlmUpstream) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{24}
+	return file_snapshot_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *LlmUpstream) GetProvider() LlmProvider {
@@ -2324,13 +3048,27 @@ type Endpoint struct {
 	// load_balancing_weight is the endpoint's share of a static upstream's requests (Gloo's
 	// loadBalancingWeight); 0 means 1.
 	LoadBalancingWeight uint32 `protobuf:"varint,6,opt,name=load_balancing_weight,json=loadBalancingWeight,proto3" json:"load_balancing_weight,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// client_certificate_pem and client_private_key_pem, when set, are the certificate
+	// the proxy presents to the endpoint (Gloo's sslConfig secretRef). The key is secret.
+	ClientCertificatePem []byte `protobuf:"bytes,7,opt,name=client_certificate_pem,json=clientCertificatePem,proto3" json:"client_certificate_pem,omitempty"`
+	ClientPrivateKeyPem  []byte `protobuf:"bytes,8,opt,name=client_private_key_pem,json=clientPrivateKeyPem,proto3" json:"client_private_key_pem,omitempty"`
+	// verify_subject_alt_names, when set, are the names one of which the endpoint's
+	// certificate must carry (Gloo's sslConfig.verifySubjectAltName), instead of its sni.
+	VerifySubjectAltNames []string `protobuf:"bytes,9,rep,name=verify_subject_alt_names,json=verifySubjectAltNames,proto3" json:"verify_subject_alt_names,omitempty"`
+	// alpn_protocols, when set, are offered in the TLS handshake (Gloo's
+	// sslConfig.alpnProtocols); the proxy speaks HTTP/1.1 unless "h2" is among them.
+	AlpnProtocols []string `protobuf:"bytes,10,rep,name=alpn_protocols,json=alpnProtocols,proto3" json:"alpn_protocols,omitempty"`
+	// min_tls_version and max_tls_version bound the TLS version ("1.2", "1.3"; empty: the
+	// proxy's defaults).
+	MinTlsVersion string `protobuf:"bytes,11,opt,name=min_tls_version,json=minTlsVersion,proto3" json:"min_tls_version,omitempty"`
+	MaxTlsVersion string `protobuf:"bytes,12,opt,name=max_tls_version,json=maxTlsVersion,proto3" json:"max_tls_version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Endpoint) Reset() {
 	*x = Endpoint{}
-	mi := &file_snapshot_proto_msgTypes[25]
+	mi := &file_snapshot_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2342,7 +3080,7 @@ func (x *Endpoint) String() string {
 func (*Endpoint) ProtoMessage() {}
 
 func (x *Endpoint) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[25]
+	mi := &file_snapshot_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2355,7 +3093,7 @@ func (x *Endpoint) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Endpoint.ProtoReflect.Descriptor instead.
 func (*Endpoint) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{25}
+	return file_snapshot_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *Endpoint) GetHost() string {
@@ -2400,6 +3138,48 @@ func (x *Endpoint) GetLoadBalancingWeight() uint32 {
 	return 0
 }
 
+func (x *Endpoint) GetClientCertificatePem() []byte {
+	if x != nil {
+		return x.ClientCertificatePem
+	}
+	return nil
+}
+
+func (x *Endpoint) GetClientPrivateKeyPem() []byte {
+	if x != nil {
+		return x.ClientPrivateKeyPem
+	}
+	return nil
+}
+
+func (x *Endpoint) GetVerifySubjectAltNames() []string {
+	if x != nil {
+		return x.VerifySubjectAltNames
+	}
+	return nil
+}
+
+func (x *Endpoint) GetAlpnProtocols() []string {
+	if x != nil {
+		return x.AlpnProtocols
+	}
+	return nil
+}
+
+func (x *Endpoint) GetMinTlsVersion() string {
+	if x != nil {
+		return x.MinTlsVersion
+	}
+	return ""
+}
+
+func (x *Endpoint) GetMaxTlsVersion() string {
+	if x != nil {
+		return x.MaxTlsVersion
+	}
+	return ""
+}
+
 // StaticUpstream is a plain list of hosts, used in turn.
 type StaticUpstream struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2411,7 +3191,7 @@ type StaticUpstream struct {
 
 func (x *StaticUpstream) Reset() {
 	*x = StaticUpstream{}
-	mi := &file_snapshot_proto_msgTypes[26]
+	mi := &file_snapshot_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2423,7 +3203,7 @@ func (x *StaticUpstream) String() string {
 func (*StaticUpstream) ProtoMessage() {}
 
 func (x *StaticUpstream) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[26]
+	mi := &file_snapshot_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2436,7 +3216,7 @@ func (x *StaticUpstream) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StaticUpstream.ProtoReflect.Descriptor instead.
 func (*StaticUpstream) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{26}
+	return file_snapshot_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *StaticUpstream) GetEndpoints() []*Endpoint {
@@ -2458,7 +3238,7 @@ type JwtAuthentication struct {
 
 func (x *JwtAuthentication) Reset() {
 	*x = JwtAuthentication{}
-	mi := &file_snapshot_proto_msgTypes[27]
+	mi := &file_snapshot_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2470,7 +3250,7 @@ func (x *JwtAuthentication) String() string {
 func (*JwtAuthentication) ProtoMessage() {}
 
 func (x *JwtAuthentication) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[27]
+	mi := &file_snapshot_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2483,7 +3263,7 @@ func (x *JwtAuthentication) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JwtAuthentication.ProtoReflect.Descriptor instead.
 func (*JwtAuthentication) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{27}
+	return file_snapshot_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *JwtAuthentication) GetStages() []*JwtStage {
@@ -2508,7 +3288,7 @@ type JwtStage struct {
 
 func (x *JwtStage) Reset() {
 	*x = JwtStage{}
-	mi := &file_snapshot_proto_msgTypes[28]
+	mi := &file_snapshot_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2520,7 +3300,7 @@ func (x *JwtStage) String() string {
 func (*JwtStage) ProtoMessage() {}
 
 func (x *JwtStage) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[28]
+	mi := &file_snapshot_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2533,7 +3313,7 @@ func (x *JwtStage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JwtStage.ProtoReflect.Descriptor instead.
 func (*JwtStage) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{28}
+	return file_snapshot_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *JwtStage) GetStage() JwtStageName {
@@ -2596,7 +3376,7 @@ type JwtProvider struct {
 
 func (x *JwtProvider) Reset() {
 	*x = JwtProvider{}
-	mi := &file_snapshot_proto_msgTypes[29]
+	mi := &file_snapshot_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2608,7 +3388,7 @@ func (x *JwtProvider) String() string {
 func (*JwtProvider) ProtoMessage() {}
 
 func (x *JwtProvider) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[29]
+	mi := &file_snapshot_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2621,7 +3401,7 @@ func (x *JwtProvider) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JwtProvider.ProtoReflect.Descriptor instead.
 func (*JwtProvider) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{29}
+	return file_snapshot_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *JwtProvider) GetId() string {
@@ -2748,7 +3528,7 @@ type RemoteJwks struct {
 
 func (x *RemoteJwks) Reset() {
 	*x = RemoteJwks{}
-	mi := &file_snapshot_proto_msgTypes[30]
+	mi := &file_snapshot_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2760,7 +3540,7 @@ func (x *RemoteJwks) String() string {
 func (*RemoteJwks) ProtoMessage() {}
 
 func (x *RemoteJwks) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[30]
+	mi := &file_snapshot_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2773,7 +3553,7 @@ func (x *RemoteJwks) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RemoteJwks.ProtoReflect.Descriptor instead.
 func (*RemoteJwks) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{30}
+	return file_snapshot_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *RemoteJwks) GetUrl() string {
@@ -2817,7 +3597,7 @@ type TokenSource struct {
 
 func (x *TokenSource) Reset() {
 	*x = TokenSource{}
-	mi := &file_snapshot_proto_msgTypes[31]
+	mi := &file_snapshot_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2829,7 +3609,7 @@ func (x *TokenSource) String() string {
 func (*TokenSource) ProtoMessage() {}
 
 func (x *TokenSource) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[31]
+	mi := &file_snapshot_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2842,7 +3622,7 @@ func (x *TokenSource) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TokenSource.ProtoReflect.Descriptor instead.
 func (*TokenSource) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{31}
+	return file_snapshot_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *TokenSource) GetHeaders() []*HeaderSource {
@@ -2872,7 +3652,7 @@ type HeaderSource struct {
 
 func (x *HeaderSource) Reset() {
 	*x = HeaderSource{}
-	mi := &file_snapshot_proto_msgTypes[32]
+	mi := &file_snapshot_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2884,7 +3664,7 @@ func (x *HeaderSource) String() string {
 func (*HeaderSource) ProtoMessage() {}
 
 func (x *HeaderSource) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[32]
+	mi := &file_snapshot_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2897,7 +3677,7 @@ func (x *HeaderSource) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeaderSource.ProtoReflect.Descriptor instead.
 func (*HeaderSource) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{32}
+	return file_snapshot_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *HeaderSource) GetHeader() string {
@@ -2931,7 +3711,7 @@ type ClaimToHeader struct {
 
 func (x *ClaimToHeader) Reset() {
 	*x = ClaimToHeader{}
-	mi := &file_snapshot_proto_msgTypes[33]
+	mi := &file_snapshot_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2943,7 +3723,7 @@ func (x *ClaimToHeader) String() string {
 func (*ClaimToHeader) ProtoMessage() {}
 
 func (x *ClaimToHeader) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[33]
+	mi := &file_snapshot_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2956,7 +3736,7 @@ func (x *ClaimToHeader) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClaimToHeader.ProtoReflect.Descriptor instead.
 func (*ClaimToHeader) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{33}
+	return file_snapshot_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ClaimToHeader) GetClaim() string {
@@ -2992,7 +3772,7 @@ type Rbac struct {
 
 func (x *Rbac) Reset() {
 	*x = Rbac{}
-	mi := &file_snapshot_proto_msgTypes[34]
+	mi := &file_snapshot_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3004,7 +3784,7 @@ func (x *Rbac) String() string {
 func (*Rbac) ProtoMessage() {}
 
 func (x *Rbac) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[34]
+	mi := &file_snapshot_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3017,7 +3797,7 @@ func (x *Rbac) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Rbac.ProtoReflect.Descriptor instead.
 func (*Rbac) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{34}
+	return file_snapshot_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *Rbac) GetPolicies() []*RbacPolicy {
@@ -3044,7 +3824,7 @@ type RbacPolicy struct {
 
 func (x *RbacPolicy) Reset() {
 	*x = RbacPolicy{}
-	mi := &file_snapshot_proto_msgTypes[35]
+	mi := &file_snapshot_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3056,7 +3836,7 @@ func (x *RbacPolicy) String() string {
 func (*RbacPolicy) ProtoMessage() {}
 
 func (x *RbacPolicy) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[35]
+	mi := &file_snapshot_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3069,7 +3849,7 @@ func (x *RbacPolicy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RbacPolicy.ProtoReflect.Descriptor instead.
 func (*RbacPolicy) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{35}
+	return file_snapshot_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *RbacPolicy) GetName() string {
@@ -3111,7 +3891,7 @@ type Principal struct {
 
 func (x *Principal) Reset() {
 	*x = Principal{}
-	mi := &file_snapshot_proto_msgTypes[36]
+	mi := &file_snapshot_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3123,7 +3903,7 @@ func (x *Principal) String() string {
 func (*Principal) ProtoMessage() {}
 
 func (x *Principal) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[36]
+	mi := &file_snapshot_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3136,7 +3916,7 @@ func (x *Principal) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Principal.ProtoReflect.Descriptor instead.
 func (*Principal) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{36}
+	return file_snapshot_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *Principal) GetJwtPrincipal() *JwtPrincipal {
@@ -3161,7 +3941,7 @@ type JwtPrincipal struct {
 
 func (x *JwtPrincipal) Reset() {
 	*x = JwtPrincipal{}
-	mi := &file_snapshot_proto_msgTypes[37]
+	mi := &file_snapshot_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3173,7 +3953,7 @@ func (x *JwtPrincipal) String() string {
 func (*JwtPrincipal) ProtoMessage() {}
 
 func (x *JwtPrincipal) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[37]
+	mi := &file_snapshot_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3186,7 +3966,7 @@ func (x *JwtPrincipal) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JwtPrincipal.ProtoReflect.Descriptor instead.
 func (*JwtPrincipal) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{37}
+	return file_snapshot_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *JwtPrincipal) GetClaims() []*Claim {
@@ -3223,7 +4003,7 @@ type Claim struct {
 
 func (x *Claim) Reset() {
 	*x = Claim{}
-	mi := &file_snapshot_proto_msgTypes[38]
+	mi := &file_snapshot_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3235,7 +4015,7 @@ func (x *Claim) String() string {
 func (*Claim) ProtoMessage() {}
 
 func (x *Claim) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[38]
+	mi := &file_snapshot_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3248,7 +4028,7 @@ func (x *Claim) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Claim.ProtoReflect.Descriptor instead.
 func (*Claim) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{38}
+	return file_snapshot_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *Claim) GetKey() string {
@@ -3278,7 +4058,7 @@ type Permissions struct {
 
 func (x *Permissions) Reset() {
 	*x = Permissions{}
-	mi := &file_snapshot_proto_msgTypes[39]
+	mi := &file_snapshot_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3290,7 +4070,7 @@ func (x *Permissions) String() string {
 func (*Permissions) ProtoMessage() {}
 
 func (x *Permissions) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[39]
+	mi := &file_snapshot_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3303,7 +4083,7 @@ func (x *Permissions) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Permissions.ProtoReflect.Descriptor instead.
 func (*Permissions) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{39}
+	return file_snapshot_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *Permissions) GetPathPrefix() string {
@@ -3365,7 +4145,7 @@ const file_snapshot_proto_rawDesc = "" +
 	"\vVirtualHost\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\adomains\x18\x02 \x03(\tR\adomains\x124\n" +
-	"\x06routes\x18\x03 \x03(\v2\x1c.claimgate.snapshot.v1.RouteR\x06routes\"\xfa\x03\n" +
+	"\x06routes\x18\x03 \x03(\v2\x1c.claimgate.snapshot.v1.RouteR\x06routes\"\xed\b\n" +
 	"\x05Route\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x127\n" +
 	"\x05match\x18\x02 \x01(\v2!.claimgate.snapshot.v1.RouteMatchR\x05match\x127\n" +
@@ -3375,7 +4155,69 @@ const file_snapshot_proto_rawDesc = "" +
 	"\x03jwt\x18\x06 \x01(\v2(.claimgate.snapshot.v1.JwtAuthenticationR\x03jwt\x12/\n" +
 	"\x04rbac\x18\a \x01(\v2\x1b.claimgate.snapshot.v1.RbacR\x04rbac\x12N\n" +
 	"\x0fdirect_response\x18\b \x01(\v2%.claimgate.snapshot.v1.DirectResponseR\x0edirectResponse\x12-\n" +
-	"\x12websocket_disabled\x18\t \x01(\bR\x11websocketDisabled\"[\n" +
+	"\x12websocket_disabled\x18\t \x01(\bR\x11websocketDisabled\x128\n" +
+	"\x05retry\x18\n" +
+	" \x01(\v2\".claimgate.snapshot.v1.RetryPolicyR\x05retry\x12<\n" +
+	"\fidle_timeout\x18\v \x01(\v2\x19.google.protobuf.DurationR\vidleTimeout\x12I\n" +
+	"\x13max_stream_duration\x18\f \x01(\v2\x19.google.protobuf.DurationR\x11maxStreamDuration\x12;\n" +
+	"\x05fault\x18\r \x01(\v2%.claimgate.snapshot.v1.FaultInjectionR\x05fault\x125\n" +
+	"\x04cors\x18\x0e \x01(\v2!.claimgate.snapshot.v1.CorsPolicyR\x04cors\x12Z\n" +
+	"\x13header_manipulation\x18\x0f \x01(\v2).claimgate.snapshot.v1.HeaderManipulationR\x12headerManipulation\x12Q\n" +
+	"\x10upstream_rewrite\x18\x10 \x01(\v2&.claimgate.snapshot.v1.UpstreamRewriteR\x0fupstreamRewrite\x12A\n" +
+	"\x1dinclude_request_attempt_count\x18\x11 \x01(\bR\x1aincludeRequestAttemptCount\x12H\n" +
+	"!include_attempt_count_in_response\x18\x12 \x01(\bR\x1dincludeAttemptCountInResponse\"\xae\x02\n" +
+	"\vRetryPolicy\x12\x19\n" +
+	"\bretry_on\x18\x01 \x03(\tR\aretryOn\x12\x1f\n" +
+	"\vnum_retries\x18\x02 \x01(\rR\n" +
+	"numRetries\x12>\n" +
+	"\rbase_interval\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\fbaseInterval\x12<\n" +
+	"\fmax_interval\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\vmaxInterval\x124\n" +
+	"\x16retriable_status_codes\x18\x05 \x03(\rR\x14retriableStatusCodes\x12/\n" +
+	"\x13previous_priorities\x18\x06 \x01(\bR\x12previousPriorities\"\x82\x01\n" +
+	"\x0eFaultInjection\x127\n" +
+	"\x05delay\x18\x01 \x01(\v2!.claimgate.snapshot.v1.FaultDelayR\x05delay\x127\n" +
+	"\x05abort\x18\x02 \x01(\v2!.claimgate.snapshot.v1.FaultAbortR\x05abort\"h\n" +
+	"\n" +
+	"FaultDelay\x12:\n" +
+	"\vfixed_delay\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\n" +
+	"fixedDelay\x12\x1e\n" +
+	"\n" +
+	"percentage\x18\x02 \x01(\x01R\n" +
+	"percentage\"M\n" +
+	"\n" +
+	"FaultAbort\x12\x1f\n" +
+	"\vhttp_status\x18\x01 \x01(\rR\n" +
+	"httpStatus\x12\x1e\n" +
+	"\n" +
+	"percentage\x18\x02 \x01(\x01R\n" +
+	"percentage\"\x94\x02\n" +
+	"\n" +
+	"CorsPolicy\x12!\n" +
+	"\fallow_origin\x18\x01 \x03(\tR\vallowOrigin\x12,\n" +
+	"\x12allow_origin_regex\x18\x02 \x03(\tR\x10allowOriginRegex\x12#\n" +
+	"\rallow_methods\x18\x03 \x03(\tR\fallowMethods\x12#\n" +
+	"\rallow_headers\x18\x04 \x03(\tR\fallowHeaders\x12%\n" +
+	"\x0eexpose_headers\x18\x05 \x03(\tR\rexposeHeaders\x12\x17\n" +
+	"\amax_age\x18\x06 \x01(\tR\x06maxAge\x12+\n" +
+	"\x11allow_credentials\x18\a \x01(\bR\x10allowCredentials\"\xcc\x02\n" +
+	"\x12HeaderManipulation\x12]\n" +
+	"\x16request_headers_to_add\x18\x01 \x03(\v2(.claimgate.snapshot.v1.HeaderValueOptionR\x13requestHeadersToAdd\x129\n" +
+	"\x19request_headers_to_remove\x18\x02 \x03(\tR\x16requestHeadersToRemove\x12_\n" +
+	"\x17response_headers_to_add\x18\x03 \x03(\v2(.claimgate.snapshot.v1.HeaderValueOptionR\x14responseHeadersToAdd\x12;\n" +
+	"\x1aresponse_headers_to_remove\x18\x04 \x03(\tR\x17responseHeadersToRemove\"U\n" +
+	"\x11HeaderValueOption\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value\x12\x16\n" +
+	"\x06append\x18\x03 \x01(\bR\x06append\"\xa5\x01\n" +
+	"\x0fUpstreamRewrite\x12\x1b\n" +
+	"\x06prefix\x18\x01 \x01(\tH\x00R\x06prefix\x88\x01\x01\x129\n" +
+	"\x05regex\x18\x02 \x01(\v2#.claimgate.snapshot.v1.RegexRewriteR\x05regex\x12\x12\n" +
+	"\x04host\x18\x03 \x01(\tR\x04host\x12\x1b\n" +
+	"\tauto_host\x18\x04 \x01(\bR\bautoHostB\t\n" +
+	"\a_prefix\"L\n" +
+	"\fRegexRewrite\x12\x18\n" +
+	"\apattern\x18\x01 \x01(\tR\apattern\x12\"\n" +
+	"\fsubstitution\x18\x02 \x01(\tR\fsubstitution\"[\n" +
 	"\tPathMatch\x128\n" +
 	"\x04type\x18\x01 \x01(\x0e2$.claimgate.snapshot.v1.PathMatchTypeR\x04type\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value\"q\n" +
@@ -3446,14 +4288,21 @@ const file_snapshot_proto_rawDesc = "" +
 	"hostHeader\x12\x1b\n" +
 	"\tfull_path\x18\t \x01(\tR\bfullPath\x12\x1b\n" +
 	"\tbase_path\x18\n" +
-	" \x01(\tR\bbasePath\"\xa1\x01\n" +
+	" \x01(\tR\bbasePath\"\xbc\x03\n" +
 	"\bEndpoint\x12\x12\n" +
 	"\x04host\x18\x01 \x01(\tR\x04host\x12\x12\n" +
 	"\x04port\x18\x02 \x01(\rR\x04port\x12\x10\n" +
 	"\x03tls\x18\x03 \x01(\bR\x03tls\x12\x10\n" +
 	"\x03sni\x18\x04 \x01(\tR\x03sni\x12\x15\n" +
 	"\x06ca_pem\x18\x05 \x01(\fR\x05caPem\x122\n" +
-	"\x15load_balancing_weight\x18\x06 \x01(\rR\x13loadBalancingWeight\"O\n" +
+	"\x15load_balancing_weight\x18\x06 \x01(\rR\x13loadBalancingWeight\x124\n" +
+	"\x16client_certificate_pem\x18\a \x01(\fR\x14clientCertificatePem\x123\n" +
+	"\x16client_private_key_pem\x18\b \x01(\fR\x13clientPrivateKeyPem\x127\n" +
+	"\x18verify_subject_alt_names\x18\t \x03(\tR\x15verifySubjectAltNames\x12%\n" +
+	"\x0ealpn_protocols\x18\n" +
+	" \x03(\tR\ralpnProtocols\x12&\n" +
+	"\x0fmin_tls_version\x18\v \x01(\tR\rminTlsVersion\x12&\n" +
+	"\x0fmax_tls_version\x18\f \x01(\tR\rmaxTlsVersion\"O\n" +
 	"\x0eStaticUpstream\x12=\n" +
 	"\tendpoints\x18\x01 \x03(\v2\x1f.claimgate.snapshot.v1.EndpointR\tendpoints\"L\n" +
 	"\x11JwtAuthentication\x127\n" +
@@ -3571,7 +4420,7 @@ func file_snapshot_proto_rawDescGZIP() []byte {
 }
 
 var file_snapshot_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
-var file_snapshot_proto_msgTypes = make([]protoimpl.MessageInfo, 40)
+var file_snapshot_proto_msgTypes = make([]protoimpl.MessageInfo, 49)
 var file_snapshot_proto_goTypes = []any{
 	(Protocol)(0),               // 0: claimgate.snapshot.v1.Protocol
 	(PathMatchType)(0),          // 1: claimgate.snapshot.v1.PathMatchType
@@ -3592,36 +4441,45 @@ var file_snapshot_proto_goTypes = []any{
 	(*Certificate)(nil),         // 16: claimgate.snapshot.v1.Certificate
 	(*VirtualHost)(nil),         // 17: claimgate.snapshot.v1.VirtualHost
 	(*Route)(nil),               // 18: claimgate.snapshot.v1.Route
-	(*PathMatch)(nil),           // 19: claimgate.snapshot.v1.PathMatch
-	(*ValueMatch)(nil),          // 20: claimgate.snapshot.v1.ValueMatch
-	(*RouteMatch)(nil),          // 21: claimgate.snapshot.v1.RouteMatch
-	(*Filter)(nil),              // 22: claimgate.snapshot.v1.Filter
-	(*Header)(nil),              // 23: claimgate.snapshot.v1.Header
-	(*HeaderModifier)(nil),      // 24: claimgate.snapshot.v1.HeaderModifier
-	(*PathModifier)(nil),        // 25: claimgate.snapshot.v1.PathModifier
-	(*URLRewrite)(nil),          // 26: claimgate.snapshot.v1.URLRewrite
-	(*RequestRedirect)(nil),     // 27: claimgate.snapshot.v1.RequestRedirect
-	(*WeightedBackend)(nil),     // 28: claimgate.snapshot.v1.WeightedBackend
-	(*Timeouts)(nil),            // 29: claimgate.snapshot.v1.Timeouts
-	(*DirectResponse)(nil),      // 30: claimgate.snapshot.v1.DirectResponse
-	(*Upstream)(nil),            // 31: claimgate.snapshot.v1.Upstream
-	(*LlmUpstream)(nil),         // 32: claimgate.snapshot.v1.LlmUpstream
-	(*Endpoint)(nil),            // 33: claimgate.snapshot.v1.Endpoint
-	(*StaticUpstream)(nil),      // 34: claimgate.snapshot.v1.StaticUpstream
-	(*JwtAuthentication)(nil),   // 35: claimgate.snapshot.v1.JwtAuthentication
-	(*JwtStage)(nil),            // 36: claimgate.snapshot.v1.JwtStage
-	(*JwtProvider)(nil),         // 37: claimgate.snapshot.v1.JwtProvider
-	(*RemoteJwks)(nil),          // 38: claimgate.snapshot.v1.RemoteJwks
-	(*TokenSource)(nil),         // 39: claimgate.snapshot.v1.TokenSource
-	(*HeaderSource)(nil),        // 40: claimgate.snapshot.v1.HeaderSource
-	(*ClaimToHeader)(nil),       // 41: claimgate.snapshot.v1.ClaimToHeader
-	(*Rbac)(nil),                // 42: claimgate.snapshot.v1.Rbac
-	(*RbacPolicy)(nil),          // 43: claimgate.snapshot.v1.RbacPolicy
-	(*Principal)(nil),           // 44: claimgate.snapshot.v1.Principal
-	(*JwtPrincipal)(nil),        // 45: claimgate.snapshot.v1.JwtPrincipal
-	(*Claim)(nil),               // 46: claimgate.snapshot.v1.Claim
-	(*Permissions)(nil),         // 47: claimgate.snapshot.v1.Permissions
-	(*durationpb.Duration)(nil), // 48: google.protobuf.Duration
+	(*RetryPolicy)(nil),         // 19: claimgate.snapshot.v1.RetryPolicy
+	(*FaultInjection)(nil),      // 20: claimgate.snapshot.v1.FaultInjection
+	(*FaultDelay)(nil),          // 21: claimgate.snapshot.v1.FaultDelay
+	(*FaultAbort)(nil),          // 22: claimgate.snapshot.v1.FaultAbort
+	(*CorsPolicy)(nil),          // 23: claimgate.snapshot.v1.CorsPolicy
+	(*HeaderManipulation)(nil),  // 24: claimgate.snapshot.v1.HeaderManipulation
+	(*HeaderValueOption)(nil),   // 25: claimgate.snapshot.v1.HeaderValueOption
+	(*UpstreamRewrite)(nil),     // 26: claimgate.snapshot.v1.UpstreamRewrite
+	(*RegexRewrite)(nil),        // 27: claimgate.snapshot.v1.RegexRewrite
+	(*PathMatch)(nil),           // 28: claimgate.snapshot.v1.PathMatch
+	(*ValueMatch)(nil),          // 29: claimgate.snapshot.v1.ValueMatch
+	(*RouteMatch)(nil),          // 30: claimgate.snapshot.v1.RouteMatch
+	(*Filter)(nil),              // 31: claimgate.snapshot.v1.Filter
+	(*Header)(nil),              // 32: claimgate.snapshot.v1.Header
+	(*HeaderModifier)(nil),      // 33: claimgate.snapshot.v1.HeaderModifier
+	(*PathModifier)(nil),        // 34: claimgate.snapshot.v1.PathModifier
+	(*URLRewrite)(nil),          // 35: claimgate.snapshot.v1.URLRewrite
+	(*RequestRedirect)(nil),     // 36: claimgate.snapshot.v1.RequestRedirect
+	(*WeightedBackend)(nil),     // 37: claimgate.snapshot.v1.WeightedBackend
+	(*Timeouts)(nil),            // 38: claimgate.snapshot.v1.Timeouts
+	(*DirectResponse)(nil),      // 39: claimgate.snapshot.v1.DirectResponse
+	(*Upstream)(nil),            // 40: claimgate.snapshot.v1.Upstream
+	(*LlmUpstream)(nil),         // 41: claimgate.snapshot.v1.LlmUpstream
+	(*Endpoint)(nil),            // 42: claimgate.snapshot.v1.Endpoint
+	(*StaticUpstream)(nil),      // 43: claimgate.snapshot.v1.StaticUpstream
+	(*JwtAuthentication)(nil),   // 44: claimgate.snapshot.v1.JwtAuthentication
+	(*JwtStage)(nil),            // 45: claimgate.snapshot.v1.JwtStage
+	(*JwtProvider)(nil),         // 46: claimgate.snapshot.v1.JwtProvider
+	(*RemoteJwks)(nil),          // 47: claimgate.snapshot.v1.RemoteJwks
+	(*TokenSource)(nil),         // 48: claimgate.snapshot.v1.TokenSource
+	(*HeaderSource)(nil),        // 49: claimgate.snapshot.v1.HeaderSource
+	(*ClaimToHeader)(nil),       // 50: claimgate.snapshot.v1.ClaimToHeader
+	(*Rbac)(nil),                // 51: claimgate.snapshot.v1.Rbac
+	(*RbacPolicy)(nil),          // 52: claimgate.snapshot.v1.RbacPolicy
+	(*Principal)(nil),           // 53: claimgate.snapshot.v1.Principal
+	(*JwtPrincipal)(nil),        // 54: claimgate.snapshot.v1.JwtPrincipal
+	(*Claim)(nil),               // 55: claimgate.snapshot.v1.Claim
+	(*Permissions)(nil),         // 56: claimgate.snapshot.v1.Permissions
+	(*durationpb.Duration)(nil), // 57: google.protobuf.Duration
 }
 var file_snapshot_proto_depIdxs = []int32{
 	9,  // 0: claimgate.snapshot.v1.StreamRequest.hello:type_name -> claimgate.snapshot.v1.Hello
@@ -3629,63 +4487,78 @@ var file_snapshot_proto_depIdxs = []int32{
 	11, // 2: claimgate.snapshot.v1.StreamRequest.nack:type_name -> claimgate.snapshot.v1.Nack
 	13, // 3: claimgate.snapshot.v1.StreamResponse.snapshot:type_name -> claimgate.snapshot.v1.Snapshot
 	14, // 4: claimgate.snapshot.v1.Snapshot.listeners:type_name -> claimgate.snapshot.v1.Listener
-	31, // 5: claimgate.snapshot.v1.Snapshot.upstreams:type_name -> claimgate.snapshot.v1.Upstream
-	37, // 6: claimgate.snapshot.v1.Snapshot.jwt_providers:type_name -> claimgate.snapshot.v1.JwtProvider
+	40, // 5: claimgate.snapshot.v1.Snapshot.upstreams:type_name -> claimgate.snapshot.v1.Upstream
+	46, // 6: claimgate.snapshot.v1.Snapshot.jwt_providers:type_name -> claimgate.snapshot.v1.JwtProvider
 	0,  // 7: claimgate.snapshot.v1.Listener.protocol:type_name -> claimgate.snapshot.v1.Protocol
 	15, // 8: claimgate.snapshot.v1.Listener.tls:type_name -> claimgate.snapshot.v1.ListenerTLS
 	17, // 9: claimgate.snapshot.v1.Listener.virtual_hosts:type_name -> claimgate.snapshot.v1.VirtualHost
 	16, // 10: claimgate.snapshot.v1.ListenerTLS.certificates:type_name -> claimgate.snapshot.v1.Certificate
 	18, // 11: claimgate.snapshot.v1.VirtualHost.routes:type_name -> claimgate.snapshot.v1.Route
-	21, // 12: claimgate.snapshot.v1.Route.match:type_name -> claimgate.snapshot.v1.RouteMatch
-	22, // 13: claimgate.snapshot.v1.Route.filters:type_name -> claimgate.snapshot.v1.Filter
-	28, // 14: claimgate.snapshot.v1.Route.backends:type_name -> claimgate.snapshot.v1.WeightedBackend
-	29, // 15: claimgate.snapshot.v1.Route.timeouts:type_name -> claimgate.snapshot.v1.Timeouts
-	35, // 16: claimgate.snapshot.v1.Route.jwt:type_name -> claimgate.snapshot.v1.JwtAuthentication
-	42, // 17: claimgate.snapshot.v1.Route.rbac:type_name -> claimgate.snapshot.v1.Rbac
-	30, // 18: claimgate.snapshot.v1.Route.direct_response:type_name -> claimgate.snapshot.v1.DirectResponse
-	1,  // 19: claimgate.snapshot.v1.PathMatch.type:type_name -> claimgate.snapshot.v1.PathMatchType
-	2,  // 20: claimgate.snapshot.v1.ValueMatch.type:type_name -> claimgate.snapshot.v1.ValueMatchType
-	19, // 21: claimgate.snapshot.v1.RouteMatch.path:type_name -> claimgate.snapshot.v1.PathMatch
-	20, // 22: claimgate.snapshot.v1.RouteMatch.headers:type_name -> claimgate.snapshot.v1.ValueMatch
-	20, // 23: claimgate.snapshot.v1.RouteMatch.query_params:type_name -> claimgate.snapshot.v1.ValueMatch
-	24, // 24: claimgate.snapshot.v1.Filter.request_headers:type_name -> claimgate.snapshot.v1.HeaderModifier
-	24, // 25: claimgate.snapshot.v1.Filter.response_headers:type_name -> claimgate.snapshot.v1.HeaderModifier
-	26, // 26: claimgate.snapshot.v1.Filter.url_rewrite:type_name -> claimgate.snapshot.v1.URLRewrite
-	27, // 27: claimgate.snapshot.v1.Filter.request_redirect:type_name -> claimgate.snapshot.v1.RequestRedirect
-	23, // 28: claimgate.snapshot.v1.HeaderModifier.set:type_name -> claimgate.snapshot.v1.Header
-	23, // 29: claimgate.snapshot.v1.HeaderModifier.add:type_name -> claimgate.snapshot.v1.Header
-	3,  // 30: claimgate.snapshot.v1.PathModifier.type:type_name -> claimgate.snapshot.v1.PathModifierType
-	25, // 31: claimgate.snapshot.v1.URLRewrite.path:type_name -> claimgate.snapshot.v1.PathModifier
-	25, // 32: claimgate.snapshot.v1.RequestRedirect.path:type_name -> claimgate.snapshot.v1.PathModifier
-	48, // 33: claimgate.snapshot.v1.Timeouts.request:type_name -> google.protobuf.Duration
-	48, // 34: claimgate.snapshot.v1.Timeouts.backend_request:type_name -> google.protobuf.Duration
-	32, // 35: claimgate.snapshot.v1.Upstream.llm:type_name -> claimgate.snapshot.v1.LlmUpstream
-	34, // 36: claimgate.snapshot.v1.Upstream.static:type_name -> claimgate.snapshot.v1.StaticUpstream
-	4,  // 37: claimgate.snapshot.v1.LlmUpstream.provider:type_name -> claimgate.snapshot.v1.LlmProvider
-	33, // 38: claimgate.snapshot.v1.LlmUpstream.endpoint:type_name -> claimgate.snapshot.v1.Endpoint
-	33, // 39: claimgate.snapshot.v1.StaticUpstream.endpoints:type_name -> claimgate.snapshot.v1.Endpoint
-	36, // 40: claimgate.snapshot.v1.JwtAuthentication.stages:type_name -> claimgate.snapshot.v1.JwtStage
-	5,  // 41: claimgate.snapshot.v1.JwtStage.stage:type_name -> claimgate.snapshot.v1.JwtStageName
-	6,  // 42: claimgate.snapshot.v1.JwtStage.validation_policy:type_name -> claimgate.snapshot.v1.ValidationPolicy
-	38, // 43: claimgate.snapshot.v1.JwtProvider.remote_jwks:type_name -> claimgate.snapshot.v1.RemoteJwks
-	39, // 44: claimgate.snapshot.v1.JwtProvider.token_source:type_name -> claimgate.snapshot.v1.TokenSource
-	41, // 45: claimgate.snapshot.v1.JwtProvider.claims_to_headers:type_name -> claimgate.snapshot.v1.ClaimToHeader
-	33, // 46: claimgate.snapshot.v1.RemoteJwks.endpoint:type_name -> claimgate.snapshot.v1.Endpoint
-	48, // 47: claimgate.snapshot.v1.RemoteJwks.cache_duration:type_name -> google.protobuf.Duration
-	40, // 48: claimgate.snapshot.v1.TokenSource.headers:type_name -> claimgate.snapshot.v1.HeaderSource
-	43, // 49: claimgate.snapshot.v1.Rbac.policies:type_name -> claimgate.snapshot.v1.RbacPolicy
-	44, // 50: claimgate.snapshot.v1.RbacPolicy.principals:type_name -> claimgate.snapshot.v1.Principal
-	47, // 51: claimgate.snapshot.v1.RbacPolicy.permissions:type_name -> claimgate.snapshot.v1.Permissions
-	45, // 52: claimgate.snapshot.v1.Principal.jwt_principal:type_name -> claimgate.snapshot.v1.JwtPrincipal
-	46, // 53: claimgate.snapshot.v1.JwtPrincipal.claims:type_name -> claimgate.snapshot.v1.Claim
-	7,  // 54: claimgate.snapshot.v1.JwtPrincipal.matcher:type_name -> claimgate.snapshot.v1.ClaimMatcher
-	8,  // 55: claimgate.snapshot.v1.SnapshotService.Stream:input_type -> claimgate.snapshot.v1.StreamRequest
-	12, // 56: claimgate.snapshot.v1.SnapshotService.Stream:output_type -> claimgate.snapshot.v1.StreamResponse
-	56, // [56:57] is the sub-list for method output_type
-	55, // [55:56] is the sub-list for method input_type
-	55, // [55:55] is the sub-list for extension type_name
-	55, // [55:55] is the sub-list for extension extendee
-	0,  // [0:55] is the sub-list for field type_name
+	30, // 12: claimgate.snapshot.v1.Route.match:type_name -> claimgate.snapshot.v1.RouteMatch
+	31, // 13: claimgate.snapshot.v1.Route.filters:type_name -> claimgate.snapshot.v1.Filter
+	37, // 14: claimgate.snapshot.v1.Route.backends:type_name -> claimgate.snapshot.v1.WeightedBackend
+	38, // 15: claimgate.snapshot.v1.Route.timeouts:type_name -> claimgate.snapshot.v1.Timeouts
+	44, // 16: claimgate.snapshot.v1.Route.jwt:type_name -> claimgate.snapshot.v1.JwtAuthentication
+	51, // 17: claimgate.snapshot.v1.Route.rbac:type_name -> claimgate.snapshot.v1.Rbac
+	39, // 18: claimgate.snapshot.v1.Route.direct_response:type_name -> claimgate.snapshot.v1.DirectResponse
+	19, // 19: claimgate.snapshot.v1.Route.retry:type_name -> claimgate.snapshot.v1.RetryPolicy
+	57, // 20: claimgate.snapshot.v1.Route.idle_timeout:type_name -> google.protobuf.Duration
+	57, // 21: claimgate.snapshot.v1.Route.max_stream_duration:type_name -> google.protobuf.Duration
+	20, // 22: claimgate.snapshot.v1.Route.fault:type_name -> claimgate.snapshot.v1.FaultInjection
+	23, // 23: claimgate.snapshot.v1.Route.cors:type_name -> claimgate.snapshot.v1.CorsPolicy
+	24, // 24: claimgate.snapshot.v1.Route.header_manipulation:type_name -> claimgate.snapshot.v1.HeaderManipulation
+	26, // 25: claimgate.snapshot.v1.Route.upstream_rewrite:type_name -> claimgate.snapshot.v1.UpstreamRewrite
+	57, // 26: claimgate.snapshot.v1.RetryPolicy.base_interval:type_name -> google.protobuf.Duration
+	57, // 27: claimgate.snapshot.v1.RetryPolicy.max_interval:type_name -> google.protobuf.Duration
+	21, // 28: claimgate.snapshot.v1.FaultInjection.delay:type_name -> claimgate.snapshot.v1.FaultDelay
+	22, // 29: claimgate.snapshot.v1.FaultInjection.abort:type_name -> claimgate.snapshot.v1.FaultAbort
+	57, // 30: claimgate.snapshot.v1.FaultDelay.fixed_delay:type_name -> google.protobuf.Duration
+	25, // 31: claimgate.snapshot.v1.HeaderManipulation.request_headers_to_add:type_name -> claimgate.snapshot.v1.HeaderValueOption
+	25, // 32: claimgate.snapshot.v1.HeaderManipulation.response_headers_to_add:type_name -> claimgate.snapshot.v1.HeaderValueOption
+	27, // 33: claimgate.snapshot.v1.UpstreamRewrite.regex:type_name -> claimgate.snapshot.v1.RegexRewrite
+	1,  // 34: claimgate.snapshot.v1.PathMatch.type:type_name -> claimgate.snapshot.v1.PathMatchType
+	2,  // 35: claimgate.snapshot.v1.ValueMatch.type:type_name -> claimgate.snapshot.v1.ValueMatchType
+	28, // 36: claimgate.snapshot.v1.RouteMatch.path:type_name -> claimgate.snapshot.v1.PathMatch
+	29, // 37: claimgate.snapshot.v1.RouteMatch.headers:type_name -> claimgate.snapshot.v1.ValueMatch
+	29, // 38: claimgate.snapshot.v1.RouteMatch.query_params:type_name -> claimgate.snapshot.v1.ValueMatch
+	33, // 39: claimgate.snapshot.v1.Filter.request_headers:type_name -> claimgate.snapshot.v1.HeaderModifier
+	33, // 40: claimgate.snapshot.v1.Filter.response_headers:type_name -> claimgate.snapshot.v1.HeaderModifier
+	35, // 41: claimgate.snapshot.v1.Filter.url_rewrite:type_name -> claimgate.snapshot.v1.URLRewrite
+	36, // 42: claimgate.snapshot.v1.Filter.request_redirect:type_name -> claimgate.snapshot.v1.RequestRedirect
+	32, // 43: claimgate.snapshot.v1.HeaderModifier.set:type_name -> claimgate.snapshot.v1.Header
+	32, // 44: claimgate.snapshot.v1.HeaderModifier.add:type_name -> claimgate.snapshot.v1.Header
+	3,  // 45: claimgate.snapshot.v1.PathModifier.type:type_name -> claimgate.snapshot.v1.PathModifierType
+	34, // 46: claimgate.snapshot.v1.URLRewrite.path:type_name -> claimgate.snapshot.v1.PathModifier
+	34, // 47: claimgate.snapshot.v1.RequestRedirect.path:type_name -> claimgate.snapshot.v1.PathModifier
+	57, // 48: claimgate.snapshot.v1.Timeouts.request:type_name -> google.protobuf.Duration
+	57, // 49: claimgate.snapshot.v1.Timeouts.backend_request:type_name -> google.protobuf.Duration
+	41, // 50: claimgate.snapshot.v1.Upstream.llm:type_name -> claimgate.snapshot.v1.LlmUpstream
+	43, // 51: claimgate.snapshot.v1.Upstream.static:type_name -> claimgate.snapshot.v1.StaticUpstream
+	4,  // 52: claimgate.snapshot.v1.LlmUpstream.provider:type_name -> claimgate.snapshot.v1.LlmProvider
+	42, // 53: claimgate.snapshot.v1.LlmUpstream.endpoint:type_name -> claimgate.snapshot.v1.Endpoint
+	42, // 54: claimgate.snapshot.v1.StaticUpstream.endpoints:type_name -> claimgate.snapshot.v1.Endpoint
+	45, // 55: claimgate.snapshot.v1.JwtAuthentication.stages:type_name -> claimgate.snapshot.v1.JwtStage
+	5,  // 56: claimgate.snapshot.v1.JwtStage.stage:type_name -> claimgate.snapshot.v1.JwtStageName
+	6,  // 57: claimgate.snapshot.v1.JwtStage.validation_policy:type_name -> claimgate.snapshot.v1.ValidationPolicy
+	47, // 58: claimgate.snapshot.v1.JwtProvider.remote_jwks:type_name -> claimgate.snapshot.v1.RemoteJwks
+	48, // 59: claimgate.snapshot.v1.JwtProvider.token_source:type_name -> claimgate.snapshot.v1.TokenSource
+	50, // 60: claimgate.snapshot.v1.JwtProvider.claims_to_headers:type_name -> claimgate.snapshot.v1.ClaimToHeader
+	42, // 61: claimgate.snapshot.v1.RemoteJwks.endpoint:type_name -> claimgate.snapshot.v1.Endpoint
+	57, // 62: claimgate.snapshot.v1.RemoteJwks.cache_duration:type_name -> google.protobuf.Duration
+	49, // 63: claimgate.snapshot.v1.TokenSource.headers:type_name -> claimgate.snapshot.v1.HeaderSource
+	52, // 64: claimgate.snapshot.v1.Rbac.policies:type_name -> claimgate.snapshot.v1.RbacPolicy
+	53, // 65: claimgate.snapshot.v1.RbacPolicy.principals:type_name -> claimgate.snapshot.v1.Principal
+	56, // 66: claimgate.snapshot.v1.RbacPolicy.permissions:type_name -> claimgate.snapshot.v1.Permissions
+	54, // 67: claimgate.snapshot.v1.Principal.jwt_principal:type_name -> claimgate.snapshot.v1.JwtPrincipal
+	55, // 68: claimgate.snapshot.v1.JwtPrincipal.claims:type_name -> claimgate.snapshot.v1.Claim
+	7,  // 69: claimgate.snapshot.v1.JwtPrincipal.matcher:type_name -> claimgate.snapshot.v1.ClaimMatcher
+	8,  // 70: claimgate.snapshot.v1.SnapshotService.Stream:input_type -> claimgate.snapshot.v1.StreamRequest
+	12, // 71: claimgate.snapshot.v1.SnapshotService.Stream:output_type -> claimgate.snapshot.v1.StreamResponse
+	71, // [71:72] is the sub-list for method output_type
+	70, // [70:71] is the sub-list for method input_type
+	70, // [70:70] is the sub-list for extension type_name
+	70, // [70:70] is the sub-list for extension extendee
+	0,  // [0:70] is the sub-list for field type_name
 }
 
 func init() { file_snapshot_proto_init() }
@@ -3698,17 +4571,18 @@ func file_snapshot_proto_init() {
 		(*StreamRequest_Ack)(nil),
 		(*StreamRequest_Nack)(nil),
 	}
-	file_snapshot_proto_msgTypes[14].OneofWrappers = []any{
+	file_snapshot_proto_msgTypes[18].OneofWrappers = []any{}
+	file_snapshot_proto_msgTypes[23].OneofWrappers = []any{
 		(*Filter_RequestHeaders)(nil),
 		(*Filter_ResponseHeaders)(nil),
 		(*Filter_UrlRewrite)(nil),
 		(*Filter_RequestRedirect)(nil),
 	}
-	file_snapshot_proto_msgTypes[23].OneofWrappers = []any{
+	file_snapshot_proto_msgTypes[32].OneofWrappers = []any{
 		(*Upstream_Llm)(nil),
 		(*Upstream_Static)(nil),
 	}
-	file_snapshot_proto_msgTypes[29].OneofWrappers = []any{
+	file_snapshot_proto_msgTypes[38].OneofWrappers = []any{
 		(*JwtProvider_LocalJwks)(nil),
 		(*JwtProvider_RemoteJwks)(nil),
 	}
@@ -3718,7 +4592,7 @@ func file_snapshot_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_snapshot_proto_rawDesc), len(file_snapshot_proto_rawDesc)),
 			NumEnums:      8,
-			NumMessages:   40,
+			NumMessages:   49,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
