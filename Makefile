@@ -30,7 +30,7 @@ generate: protoc-plugins ## Generate deepcopy code and the snapshot contract's G
 
 .PHONY: manifests
 manifests: ## Generate CRDs and RBAC into config/ and the Helm chart.
-	$(CONTROLLER_GEN) crd paths=./api/... output:crd:artifacts:config=config/crd
+	$(CONTROLLER_GEN) crd:allowDangerousTypes=true paths=./api/... output:crd:artifacts:config=config/crd
 	$(CONTROLLER_GEN) rbac:roleName=claimgate-controller paths=./controllers/... output:rbac:artifacts:config=config/rbac
 	mkdir -p charts/claimgate/crds
 	rm -f charts/claimgate/crds/*.yaml

@@ -94,7 +94,7 @@ func TestInvalidObjectsRejected(t *testing.T) {
       providers:
         p: {jwks: ` + localKey + `}
 `,
-			wantErrors: []string{`spec.options.jwt.validationPolicy: Unsupported value: "ALLOW_ANYTHING"`},
+			wantErrors: []string{`spec.options.jwt.validationPolicy: Invalid value: "ALLOW_ANYTHING"`, "must be REQUIRE_VALID, ALLOW_MISSING or ALLOW_MISSING_OR_FAILED (or 0, 1, 2)"},
 		},
 		"unknown matcher": {
 			doc: rtoHeader + `
@@ -105,7 +105,7 @@ func TestInvalidObjectsRejected(t *testing.T) {
           principals:
           - jwtPrincipal: {claims: {team: dev}, matcher: CONTAINS}
 `,
-			wantErrors: []string{`spec.options.rbac.policies.viewer.principals[0].jwtPrincipal.matcher: Unsupported value: "CONTAINS"`},
+			wantErrors: []string{`spec.options.rbac.policies[viewer].principals[0].jwtPrincipal.matcher: Invalid value: "CONTAINS"`, "must be EXACT_STRING, BOOLEAN, LIST_CONTAINS or REGEX_MATCH (or 0-3)"},
 		},
 		"VirtualHostOption with jwt and jwtStaged": {
 			doc: vhoHeader + gatewayTarget + `
@@ -129,15 +129,15 @@ func TestInvalidObjectsRejected(t *testing.T) {
     openai: {authToken: {inline: sk-1}}
     mistral: {authToken: {inline: sk-2}}
 `,
-			wantErrors: []string{"spec.ai", "set exactly one provider of openai, mistral, anthropic, azureOpenai or gemini"},
+			wantErrors: []string{"spec.ai", "set exactly one of openai, mistral, anthropic, azureOpenai, gemini, vertexAi, bedrock or multi"},
 		},
 		"Upstream with an empty ai": {
 			doc:        usHeader + "  ai: {}\n",
-			wantErrors: []string{"spec.ai", "set exactly one provider"},
+			wantErrors: []string{"spec.ai", "ai: set exactly one of"},
 		},
 		"Upstream with neither ai nor static": {
 			doc:        usHeader + "  {}\n",
-			wantErrors: []string{"spec: set exactly one of ai, static or kube"},
+			wantErrors: []string{"spec: set exactly one of ai, static, kube, aws, awsEc2, azure, consul, gcp or pipe"},
 		},
 		"authToken with two sources": {
 			doc: usHeader + `
@@ -183,7 +183,7 @@ func TestInvalidObjectsRejected(t *testing.T) {
 		},
 		"upgrade without a protocol": {
 			doc:        rtoHeader + "  options: {upgrades: [{}]}\n",
-			wantErrors: []string{"spec.options.upgrades[0].websocket", "Required value"},
+			wantErrors: []string{"spec.options.upgrades[0]", "set exactly one of websocket, connect or connectTerminate"},
 		},
 		"static host port zero": {
 			doc:        usHeader + "  static: {hosts: [{addr: 10.0.0.1, port: 0}]}\n",

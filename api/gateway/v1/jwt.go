@@ -2,8 +2,11 @@ package v1
 
 import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-// ValidationPolicy is what a JWT stage does with a missing or failed token.
-// +kubebuilder:validation:Enum=REQUIRE_VALID;ALLOW_MISSING;ALLOW_MISSING_OR_FAILED
+// ValidationPolicy is what a JWT stage does with a missing or failed token, by name or
+// by number (0, 1, 2).
+// +kubebuilder:validation:XIntOrString
+// +kubebuilder:validation:MaxLength=32
+// +kubebuilder:validation:XValidation:rule="type(self) == int ? self >= 0 && self <= 2 : self in ['REQUIRE_VALID', 'ALLOW_MISSING', 'ALLOW_MISSING_OR_FAILED']",message="validationPolicy: must be REQUIRE_VALID, ALLOW_MISSING or ALLOW_MISSING_OR_FAILED (or 0, 1, 2)"
 type ValidationPolicy string
 
 // The validation policies.
@@ -103,6 +106,12 @@ type JwtProvider struct {
 	// +kubebuilder:validation:Minimum=0
 	// +kubebuilder:validation:Maximum=4294967295
 	ClockSkewSeconds *int64 `json:"clockSkewSeconds,omitempty"`
+	// attachFailedStatusToMetadata is Gloo's dynamic-metadata key for a failed
+	// verification. claimgate has no dynamic metadata: the policy's status says it is
+	// ignored.
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	AttachFailedStatusToMetadata string `json:"attachFailedStatusToMetadata,omitempty"`
 }
 
 // Jwks is a provider's key set: exactly one of local or remote.

@@ -1,11 +1,13 @@
 package v1
 
 import (
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
-// VirtualHostOptions are the options a VirtualHostOption sets on a virtual host.
+// VirtualHostOptions are the options a VirtualHostOption sets on a virtual host: every
+// option of Gloo's, typed where claimgate implements it.
 // +kubebuilder:validation:XValidation:rule="!(has(self.jwt) && has(self.jwtStaged))",message="options: set at most one of jwt or jwtStaged"
 type VirtualHostOptions struct {
 	// jwt is JWT authentication (the after-ext-auth stage).
@@ -17,10 +19,167 @@ type VirtualHostOptions struct {
 	// rbac is claim authorization.
 	// +optional
 	Rbac *Rbac `json:"rbac,omitempty"`
+	// cors answers CORS preflights and adds CORS headers to cross-origin answers.
+	// +optional
+	Cors *CorsPolicy `json:"cors,omitempty"`
+	// corsPolicyMergeSettings says how a route's cors combines with this one.
+	// +optional
+	CorsPolicyMergeSettings *CorsPolicyMergeSettings `json:"corsPolicyMergeSettings,omitempty"`
+	// headerManipulation adds and removes request and response headers; a route's
+	// applies first, then this one.
+	// +optional
+	HeaderManipulation *HeaderManipulation `json:"headerManipulation,omitempty"`
+	// retries retries failed attempts on every route without retries of its own.
+	// +optional
+	Retries *RetryPolicy `json:"retries,omitempty"`
+	// includeRequestAttemptCount sends x-envoy-attempt-count to the upstream.
+	// +optional
+	// +nullable
+	IncludeRequestAttemptCount *bool `json:"includeRequestAttemptCount,omitempty"`
+	// includeAttemptCountInResponse sends x-envoy-attempt-count to the client.
+	// +optional
+	// +nullable
+	IncludeAttemptCountInResponse *bool `json:"includeAttemptCountInResponse,omitempty"`
+	// bufferPerRoute is Gloo's bufferPerRoute option (request buffering). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	BufferPerRoute *apiextensionsv1.JSON `json:"bufferPerRoute,omitempty"`
+	// csrf is Gloo's csrf option (CSRF protection). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	Csrf *apiextensionsv1.JSON `json:"csrf,omitempty"`
+	// dlp is Gloo's dlp option (data loss prevention). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	Dlp *apiextensionsv1.JSON `json:"dlp,omitempty"`
+	// extauth is Gloo's extauth option (external authorization). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	Extauth *apiextensionsv1.JSON `json:"extauth,omitempty"`
+	// extensions is Gloo's extensions option (Gloo plugin extensions). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	Extensions *apiextensionsv1.JSON `json:"extensions,omitempty"`
+	// extProc is Gloo's extProc option (external processing). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	ExtProc *apiextensionsv1.JSON `json:"extProc,omitempty"`
+	// extProcEarly is Gloo's extProcEarly option (external processing, early stage). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	ExtProcEarly *apiextensionsv1.JSON `json:"extProcEarly,omitempty"`
+	// extProcLate is Gloo's extProcLate option (external processing, late stage). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	ExtProcLate *apiextensionsv1.JSON `json:"extProcLate,omitempty"`
+	// ratelimit is Gloo's ratelimit option (inline rate limits). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	Ratelimit *apiextensionsv1.JSON `json:"ratelimit,omitempty"`
+	// ratelimitBasic is Gloo's ratelimitBasic option (basic rate limits). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	RatelimitBasic *apiextensionsv1.JSON `json:"ratelimitBasic,omitempty"`
+	// rateLimitConfigs is Gloo's rateLimitConfigs option (RateLimitConfig references). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	RateLimitConfigs *apiextensionsv1.JSON `json:"rateLimitConfigs,omitempty"`
+	// ratelimitEarly is Gloo's ratelimitEarly option (inline rate limits, before authentication). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	RatelimitEarly *apiextensionsv1.JSON `json:"ratelimitEarly,omitempty"`
+	// rateLimitEarlyConfigs is Gloo's rateLimitEarlyConfigs option (RateLimitConfig references, before authentication). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	RateLimitEarlyConfigs *apiextensionsv1.JSON `json:"rateLimitEarlyConfigs,omitempty"`
+	// ratelimitRegular is Gloo's ratelimitRegular option (inline rate limits, after authorization). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	RatelimitRegular *apiextensionsv1.JSON `json:"ratelimitRegular,omitempty"`
+	// rateLimitRegularConfigs is Gloo's rateLimitRegularConfigs option (RateLimitConfig references, after authorization). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	RateLimitRegularConfigs *apiextensionsv1.JSON `json:"rateLimitRegularConfigs,omitempty"`
+	// stagedTransformations is Gloo's stagedTransformations option (staged transformations). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	StagedTransformations *apiextensionsv1.JSON `json:"stagedTransformations,omitempty"`
+	// stats is Gloo's stats option (virtual cluster statistics). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	Stats *apiextensionsv1.JSON `json:"stats,omitempty"`
+	// transformations is Gloo's transformations option (transformations). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	Transformations *apiextensionsv1.JSON `json:"transformations,omitempty"`
+	// waf is Gloo's waf option (web application firewall). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	Waf *apiextensionsv1.JSON `json:"waf,omitempty"`
 }
 
-// RouteOptions are the options a RouteOption sets on the rules of a route.
+// RouteOptions are the options a RouteOption sets on the rules of a route: every option
+// of Gloo's, typed where claimgate implements it.
 // +kubebuilder:validation:XValidation:rule="[has(self.jwt), has(self.jwtStaged), has(self.jwtProvidersStaged)].filter(x, x).size() <= 1",message="options: set at most one of jwt, jwtStaged or jwtProvidersStaged"
+// +kubebuilder:validation:XValidation:rule="[has(self.hostRewrite), has(self.autoHostRewrite), has(self.hostRewriteHeader), has(self.hostRewritePathRegex)].filter(x, x).size() <= 1",message="options: set at most one of hostRewrite, autoHostRewrite, hostRewriteHeader or hostRewritePathRegex"
+// +kubebuilder:validation:XValidation:rule="!(has(self.prefixRewrite) && has(self.regexRewrite))",message="options: set at most one of prefixRewrite or regexRewrite"
 type RouteOptions struct {
 	// jwt changes the virtual host's JWT authentication for the route.
 	// +optional
@@ -40,13 +199,235 @@ type RouteOptions struct {
 	// +optional
 	// +kubebuilder:validation:MaxItems=8
 	Upgrades []ProtocolUpgradeConfig `json:"upgrades,omitempty"`
+	// timeout bounds the whole request, every retry included.
+	// +optional
+	Timeout *Duration `json:"timeout,omitempty"`
+	// idleTimeout ends a request when no byte has gone either way for that long.
+	// +optional
+	IdleTimeout *Duration `json:"idleTimeout,omitempty"`
+	// maxStreamDuration ends a request that has lasted that long.
+	// +optional
+	MaxStreamDuration *MaxStreamDuration `json:"maxStreamDuration,omitempty"`
+	// retries retries failed attempts; it replaces the virtual host's.
+	// +optional
+	Retries *RetryPolicy `json:"retries,omitempty"`
+	// faults injects delays and aborts, for testing failover.
+	// +optional
+	Faults *RouteFaults `json:"faults,omitempty"`
+	// prefixRewrite replaces the path prefix the route matched.
+	// +optional
+	// +nullable
+	// +kubebuilder:validation:MaxLength=1024
+	PrefixRewrite *string `json:"prefixRewrite,omitempty"`
+	// regexRewrite rewrites the path with a regular expression.
+	// +optional
+	RegexRewrite *RegexMatchAndSubstitute `json:"regexRewrite,omitempty"`
+	// hostRewrite replaces the Host header sent upstream.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	HostRewrite string `json:"hostRewrite,omitempty"`
+	// autoHostRewrite sends the chosen endpoint's host as the Host header.
+	// +optional
+	// +nullable
+	AutoHostRewrite *bool `json:"autoHostRewrite,omitempty"`
+	// hostRewriteHeader takes the Host header from another request header. claimgate
+	// does not implement it: the option's status names it.
+	// +optional
+	// +nullable
+	// +kubebuilder:validation:MaxLength=256
+	HostRewriteHeader *string `json:"hostRewriteHeader,omitempty"`
+	// hostRewritePathRegex takes the Host header from the path. claimgate does not
+	// implement it: the option's status names it.
+	// +optional
+	HostRewritePathRegex *RegexMatchAndSubstitute `json:"hostRewritePathRegex,omitempty"`
+	// appendXForwardedHost adds the original Host to x-forwarded-host when the host is
+	// rewritten. claimgate does not implement it: the option's status names it.
+	// +optional
+	// +nullable
+	AppendXForwardedHost *bool `json:"appendXForwardedHost,omitempty"`
+	// headerManipulation adds and removes request and response headers; it applies
+	// before the virtual host's.
+	// +optional
+	HeaderManipulation *HeaderManipulation `json:"headerManipulation,omitempty"`
+	// cors answers CORS preflights and adds CORS headers; it replaces the virtual host's.
+	// +optional
+	Cors *CorsPolicy `json:"cors,omitempty"`
+	// ai is Gloo's ai option (AI prompt guards, enrichment, defaults and semantic cache). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	AI *apiextensionsv1.JSON `json:"ai,omitempty"`
+	// bufferPerRoute is Gloo's bufferPerRoute option (request buffering). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	BufferPerRoute *apiextensionsv1.JSON `json:"bufferPerRoute,omitempty"`
+	// csrf is Gloo's csrf option (CSRF protection). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	Csrf *apiextensionsv1.JSON `json:"csrf,omitempty"`
+	// dlp is Gloo's dlp option (data loss prevention). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	Dlp *apiextensionsv1.JSON `json:"dlp,omitempty"`
+	// envoyMetadata is Gloo's envoyMetadata option (route metadata). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	EnvoyMetadata *apiextensionsv1.JSON `json:"envoyMetadata,omitempty"`
+	// extauth is Gloo's extauth option (external authorization). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	Extauth *apiextensionsv1.JSON `json:"extauth,omitempty"`
+	// extensions is Gloo's extensions option (Gloo plugin extensions). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	Extensions *apiextensionsv1.JSON `json:"extensions,omitempty"`
+	// extProc is Gloo's extProc option (external processing). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	ExtProc *apiextensionsv1.JSON `json:"extProc,omitempty"`
+	// extProcEarly is Gloo's extProcEarly option (external processing, early stage). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	ExtProcEarly *apiextensionsv1.JSON `json:"extProcEarly,omitempty"`
+	// extProcLate is Gloo's extProcLate option (external processing, late stage). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	ExtProcLate *apiextensionsv1.JSON `json:"extProcLate,omitempty"`
+	// lbHash is Gloo's lbHash option (hash-based load balancing). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	LbHash *apiextensionsv1.JSON `json:"lbHash,omitempty"`
+	// ratelimit is Gloo's ratelimit option (inline rate limits). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	Ratelimit *apiextensionsv1.JSON `json:"ratelimit,omitempty"`
+	// ratelimitBasic is Gloo's ratelimitBasic option (basic rate limits). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	RatelimitBasic *apiextensionsv1.JSON `json:"ratelimitBasic,omitempty"`
+	// rateLimitConfigs is Gloo's rateLimitConfigs option (RateLimitConfig references). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	RateLimitConfigs *apiextensionsv1.JSON `json:"rateLimitConfigs,omitempty"`
+	// ratelimitEarly is Gloo's ratelimitEarly option (inline rate limits, before authentication). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	RatelimitEarly *apiextensionsv1.JSON `json:"ratelimitEarly,omitempty"`
+	// rateLimitEarlyConfigs is Gloo's rateLimitEarlyConfigs option (RateLimitConfig references, before authentication). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	RateLimitEarlyConfigs *apiextensionsv1.JSON `json:"rateLimitEarlyConfigs,omitempty"`
+	// ratelimitRegular is Gloo's ratelimitRegular option (inline rate limits, after authorization). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	RatelimitRegular *apiextensionsv1.JSON `json:"ratelimitRegular,omitempty"`
+	// rateLimitRegularConfigs is Gloo's rateLimitRegularConfigs option (RateLimitConfig references, after authorization). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	RateLimitRegularConfigs *apiextensionsv1.JSON `json:"rateLimitRegularConfigs,omitempty"`
+	// shadowing is Gloo's shadowing option (request mirroring). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	Shadowing *apiextensionsv1.JSON `json:"shadowing,omitempty"`
+	// stagedTransformations is Gloo's stagedTransformations option (staged transformations). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	StagedTransformations *apiextensionsv1.JSON `json:"stagedTransformations,omitempty"`
+	// tracing is Gloo's tracing option (tracing). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	Tracing *apiextensionsv1.JSON `json:"tracing,omitempty"`
+	// transformations is Gloo's transformations option (transformations). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	Transformations *apiextensionsv1.JSON `json:"transformations,omitempty"`
+	// waf is Gloo's waf option (web application firewall). claimgate does not implement it: it
+	// is kept as written and the option's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	Waf *apiextensionsv1.JSON `json:"waf,omitempty"`
 }
 
 // ProtocolUpgradeConfig configures one protocol upgrade.
+// +kubebuilder:validation:XValidation:rule="[has(self.websocket), has(self.connect), has(self.connectTerminate)].filter(x, x).size() == 1",message="upgrades: set exactly one of websocket, connect or connectTerminate"
 type ProtocolUpgradeConfig struct {
 	// websocket configures WebSocket upgrades.
-	// +required
-	Websocket *ProtocolUpgradeSpec `json:"websocket"`
+	// +optional
+	Websocket *ProtocolUpgradeSpec `json:"websocket,omitempty"`
+	// connect configures HTTP CONNECT. claimgate never passes CONNECT on: the option's
+	// status says so when it is enabled.
+	// +optional
+	Connect *ProtocolUpgradeSpec `json:"connect,omitempty"`
+	// connectTerminate configures CONNECT terminated at the proxy; as connect.
+	// +optional
+	ConnectTerminate *ProtocolUpgradeSpec `json:"connectTerminate,omitempty"`
 }
 
 // ProtocolUpgradeSpec says whether an upgrade is taken.
@@ -66,6 +447,13 @@ type VirtualHostOptionSpec struct {
 	// options are the settings applied.
 	// +optional
 	Options VirtualHostOptions `json:"options,omitempty"`
+	// namespacedStatuses is where Gloo Edge wrote statuses; claimgate reports in status
+	// and ignores it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	NamespacedStatuses *apiextensionsv1.JSON `json:"namespacedStatuses,omitempty"`
 }
 
 // RouteOptionSpec attaches options to HTTPRoutes.
@@ -78,6 +466,13 @@ type RouteOptionSpec struct {
 	// options are the settings applied.
 	// +optional
 	Options RouteOptions `json:"options,omitempty"`
+	// namespacedStatuses is where Gloo Edge wrote statuses; claimgate reports in status
+	// and ignores it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	NamespacedStatuses *apiextensionsv1.JSON `json:"namespacedStatuses,omitempty"`
 }
 
 // +kubebuilder:object:root=true
@@ -85,6 +480,7 @@ type RouteOptionSpec struct {
 // +kubebuilder:resource:shortName=vho,categories=claimgate;gloo-gateway
 // +kubebuilder:metadata:labels="gateway.networking.k8s.io/policy=Direct"
 // +kubebuilder:printcolumn:name="Accepted",type=string,JSONPath=`.status.conditions[?(@.type=="Accepted")].status`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Accepted")].reason`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 
 // VirtualHostOption sets JWT authentication and claim authorization on the virtual hosts
@@ -115,6 +511,7 @@ type VirtualHostOptionList struct {
 // +kubebuilder:resource:shortName=rto,categories=claimgate;gloo-gateway
 // +kubebuilder:metadata:labels="gateway.networking.k8s.io/policy=Direct"
 // +kubebuilder:printcolumn:name="Accepted",type=string,JSONPath=`.status.conditions[?(@.type=="Accepted")].status`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Accepted")].reason`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 
 // RouteOption changes JWT authentication and sets claim authorization on the rules of an

@@ -8,8 +8,11 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 )
 
-// ClaimMatcher is how a claim is compared with its expected value.
-// +kubebuilder:validation:Enum=EXACT_STRING;BOOLEAN;LIST_CONTAINS;REGEX_MATCH
+// ClaimMatcher is how a claim is compared with its expected value, by name or by number
+// (0-3).
+// +kubebuilder:validation:XIntOrString
+// +kubebuilder:validation:MaxLength=32
+// +kubebuilder:validation:XValidation:rule="type(self) == int ? self >= 0 && self <= 3 : self in ['EXACT_STRING', 'BOOLEAN', 'LIST_CONTAINS', 'REGEX_MATCH']",message="matcher: must be EXACT_STRING, BOOLEAN, LIST_CONTAINS or REGEX_MATCH (or 0-3)"
 type ClaimMatcher string
 
 // The claim matchers.

@@ -1,13 +1,15 @@
 package v1
 
 import (
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
-// UpstreamSpec is an LLM provider, a list of hosts or a Kubernetes Service: exactly one
-// of ai, static or kube.
-// +kubebuilder:validation:XValidation:rule="[has(self.ai), has(self.static), has(self.kube)].filter(x, x).size() == 1",message="spec: set exactly one of ai, static or kube"
+// UpstreamSpec is an LLM provider, a list of hosts or a Kubernetes Service (or one of
+// the kinds of Gloo's that claimgate does not implement): exactly one kind.
+// +kubebuilder:validation:XValidation:rule="[has(self.ai), has(self.static), has(self.kube), has(self.aws), has(self.awsEc2), has(self.azure), has(self.consul), has(self.gcp), has(self.pipe)].filter(x, x).size() == 1",message="spec: set exactly one of ai, static, kube, aws, awsEc2, azure, consul, gcp or pipe"
 type UpstreamSpec struct {
 	// ai is an LLM provider.
 	// +optional
@@ -18,6 +20,185 @@ type UpstreamSpec struct {
 	// kube is a port of a Kubernetes Service, reached by its cluster DNS name.
 	// +optional
 	Kube *KubeUpstream `json:"kube,omitempty"`
+	// aws is Gloo's aws (AWS Lambda functions). claimgate does not implement it: it is kept
+	// as written and the Upstream's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	AWS *apiextensionsv1.JSON `json:"aws,omitempty"`
+	// awsEc2 is Gloo's awsEc2 (AWS EC2 instances). claimgate does not implement it: it is kept
+	// as written and the Upstream's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	AwsEc2 *apiextensionsv1.JSON `json:"awsEc2,omitempty"`
+	// azure is Gloo's azure (Azure Functions). claimgate does not implement it: it is kept
+	// as written and the Upstream's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	Azure *apiextensionsv1.JSON `json:"azure,omitempty"`
+	// consul is Gloo's consul (Consul services). claimgate does not implement it: it is kept
+	// as written and the Upstream's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	Consul *apiextensionsv1.JSON `json:"consul,omitempty"`
+	// gcp is Gloo's gcp (Google Cloud Run and Functions). claimgate does not implement it: it is kept
+	// as written and the Upstream's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	GCP *apiextensionsv1.JSON `json:"gcp,omitempty"`
+	// pipe is Gloo's pipe (a Unix domain socket). claimgate does not implement it: it is kept
+	// as written and the Upstream's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	Pipe *apiextensionsv1.JSON `json:"pipe,omitempty"`
+	// disableIstioAutoMtls is Gloo's Istio setting; ignored, and the status says so.
+	// +optional
+	// +nullable
+	DisableIstioAutoMtls *bool `json:"disableIstioAutoMtls,omitempty"`
+	// dnsRefreshRate is how often Envoy resolves the hosts; ignored (the proxy resolves
+	// at each new connection), and the status says so.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	DNSRefreshRate string `json:"dnsRefreshRate,omitempty"`
+	// httpProxyHostname tunnels through an HTTP CONNECT proxy; ignored, and the status
+	// says so.
+	// +optional
+	// +nullable
+	// +kubebuilder:validation:MaxLength=253
+	HTTPProxyHostname *string `json:"httpProxyHostname,omitempty"`
+	// ignoreHealthOnHostRemoval is Envoy's health setting; ignored, and the status says so.
+	// +optional
+	// +nullable
+	IgnoreHealthOnHostRemoval *bool `json:"ignoreHealthOnHostRemoval,omitempty"`
+	// initialConnectionWindowSize is an HTTP/2 setting; ignored, and the status says so.
+	// +optional
+	// +nullable
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=4294967295
+	InitialConnectionWindowSize *int64 `json:"initialConnectionWindowSize,omitempty"`
+	// initialStreamWindowSize is an HTTP/2 setting; ignored, and the status says so.
+	// +optional
+	// +nullable
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=4294967295
+	InitialStreamWindowSize *int64 `json:"initialStreamWindowSize,omitempty"`
+	// maxConcurrentStreams is an HTTP/2 setting; ignored, and the status says so.
+	// +optional
+	// +nullable
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=4294967295
+	MaxConcurrentStreams *int64 `json:"maxConcurrentStreams,omitempty"`
+	// overrideStreamErrorOnInvalidHttpMessage is an HTTP/2 setting; ignored, and the
+	// status says so.
+	// +optional
+	// +nullable
+	OverrideStreamErrorOnInvalidHTTPMessage *bool `json:"overrideStreamErrorOnInvalidHttpMessage,omitempty"`
+	// protocolSelection is USE_CONFIGURED_PROTOCOL (0) or USE_DOWNSTREAM_PROTOCOL (1);
+	// ignored, and the status says so.
+	// +optional
+	ProtocolSelection *intstr.IntOrString `json:"protocolSelection,omitempty"`
+	// proxyProtocolVersion sends a PROXY protocol header; ignored, and the status says so.
+	// +optional
+	// +nullable
+	// +kubebuilder:validation:MaxLength=8
+	ProxyProtocolVersion *string `json:"proxyProtocolVersion,omitempty"`
+	// respectDnsTtl is Envoy's DNS setting; ignored, and the status says so.
+	// +optional
+	// +nullable
+	RespectDNSTTL *bool `json:"respectDnsTtl,omitempty"`
+	// useHttp2 speaks HTTP/2 to the upstream. The proxy speaks HTTP/2 to a TLS upstream
+	// that offers it in ALPN; otherwise this is ignored, and the status says so.
+	// +optional
+	// +nullable
+	UseHTTP2 *bool `json:"useHttp2,omitempty"`
+	// sslConfig is the TLS the proxy speaks to a static upstream: server name,
+	// verification (CA, subject alternative names) and client certificate.
+	// +optional
+	SslConfig *UpstreamSslConfig `json:"sslConfig,omitempty"`
+	// circuitBreakers is Gloo's circuitBreakers (connection and request limits). claimgate does not implement it: it is kept
+	// as written and the Upstream's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	CircuitBreakers *apiextensionsv1.JSON `json:"circuitBreakers,omitempty"`
+	// connectionConfig is Gloo's connectionConfig (connection settings). claimgate does not implement it: it is kept
+	// as written and the Upstream's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	ConnectionConfig *apiextensionsv1.JSON `json:"connectionConfig,omitempty"`
+	// discoveryMetadata is Gloo's discoveryMetadata (discovery labels). claimgate does not implement it: it is kept
+	// as written and the Upstream's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	DiscoveryMetadata *apiextensionsv1.JSON `json:"discoveryMetadata,omitempty"`
+	// failover is Gloo's failover (failover endpoints). claimgate does not implement it: it is kept
+	// as written and the Upstream's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	Failover *apiextensionsv1.JSON `json:"failover,omitempty"`
+	// healthChecks is Gloo's healthChecks (active health checks). claimgate does not implement it: it is kept
+	// as written and the Upstream's status names it.
+	// +optional
+	// +kubebuilder:validation:MaxItems=64
+	HealthChecks []OpaqueObject `json:"healthChecks,omitempty"`
+	// httpConnectHeaders is Gloo's httpConnectHeaders (HTTP CONNECT tunnel headers). claimgate does not implement it: it is kept
+	// as written and the Upstream's status names it.
+	// +optional
+	// +kubebuilder:validation:MaxItems=64
+	HTTPConnectHeaders []OpaqueObject `json:"httpConnectHeaders,omitempty"`
+	// httpConnectSslConfig is Gloo's httpConnectSslConfig (HTTP CONNECT tunnel TLS). claimgate does not implement it: it is kept
+	// as written and the Upstream's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	HTTPConnectSslConfig *apiextensionsv1.JSON `json:"httpConnectSslConfig,omitempty"`
+	// loadBalancerConfig is Gloo's loadBalancerConfig (load-balancing algorithm). claimgate does not implement it: it is kept
+	// as written and the Upstream's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	LoadBalancerConfig *apiextensionsv1.JSON `json:"loadBalancerConfig,omitempty"`
+	// namespacedStatuses is Gloo's namespacedStatuses (where Gloo Edge wrote statuses). claimgate does not implement it: it is kept
+	// as written and the Upstream's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	NamespacedStatuses *apiextensionsv1.JSON `json:"namespacedStatuses,omitempty"`
+	// outlierDetection is Gloo's outlierDetection (passive health checks). claimgate does not implement it: it is kept
+	// as written and the Upstream's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	OutlierDetection *apiextensionsv1.JSON `json:"outlierDetection,omitempty"`
+	// preconnectPolicy is Gloo's preconnectPolicy (connections opened ahead). claimgate does not implement it: it is kept
+	// as written and the Upstream's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	PreconnectPolicy *apiextensionsv1.JSON `json:"preconnectPolicy,omitempty"`
 }
 
 // KubeUpstream names a Service port. A Service in another namespace needs a
@@ -37,10 +218,29 @@ type KubeUpstream struct {
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=65535
 	ServicePort int32 `json:"servicePort"`
+	// selector selects the Service's pods in Gloo; claimgate reaches the Service by its
+	// name, so it is ignored and the status says so.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=64
+	Selector map[string]string `json:"selector,omitempty"`
+	// serviceSpec is Gloo's serviceSpec (gRPC and REST function discovery). claimgate does not implement it: it is kept
+	// as written and the Upstream's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	ServiceSpec *apiextensionsv1.JSON `json:"serviceSpec,omitempty"`
+	// subsetSpec is Gloo's subsetSpec (subset load balancing). claimgate does not implement it: it is kept
+	// as written and the Upstream's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	SubsetSpec *apiextensionsv1.JSON `json:"subsetSpec,omitempty"`
 }
 
 // AIUpstream is one LLM provider.
-// +kubebuilder:validation:XValidation:rule="[has(self.openai), has(self.mistral), has(self.anthropic), has(self.azureOpenai), has(self.gemini)].filter(x, x).size() == 1",message="ai: set exactly one provider of openai, mistral, anthropic, azureOpenai or gemini"
+// +kubebuilder:validation:XValidation:rule="[has(self.openai), has(self.mistral), has(self.anthropic), has(self.azureOpenai), has(self.gemini), has(self.vertexAi), has(self.bedrock), has(self.multi)].filter(x, x).size() == 1",message="ai: set exactly one of openai, mistral, anthropic, azureOpenai, gemini, vertexAi, bedrock or multi"
 type AIUpstream struct {
 	// openai is OpenAI (api.openai.com); the key goes in Authorization: Bearer.
 	// +optional
@@ -58,6 +258,27 @@ type AIUpstream struct {
 	// x-goog-api-key.
 	// +optional
 	Gemini *Gemini `json:"gemini,omitempty"`
+	// vertexAi is Gloo's vertexAi (Google Vertex AI). claimgate does not implement it: it is kept
+	// as written and the Upstream's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	VertexAI *apiextensionsv1.JSON `json:"vertexAi,omitempty"`
+	// bedrock is Gloo's bedrock (AWS Bedrock). claimgate does not implement it: it is kept
+	// as written and the Upstream's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	Bedrock *apiextensionsv1.JSON `json:"bedrock,omitempty"`
+	// multi is Gloo's multi (a failover pool of providers by priority). claimgate does not implement it: it is kept
+	// as written and the Upstream's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	Multi *apiextensionsv1.JSON `json:"multi,omitempty"`
 }
 
 // OpenAI is the OpenAI provider.
@@ -242,6 +463,18 @@ type StaticUpstream struct {
 	// useTls makes the proxy speak HTTPS to the hosts, verifying their certificates.
 	// +optional
 	UseTLS *bool `json:"useTls,omitempty"`
+	// autoSniRewrite sends each host's addr (or sniAddr) as the TLS server name when
+	// the upstream has no sslConfig.sni; true when unset, as in Gloo.
+	// +optional
+	// +nullable
+	AutoSniRewrite *bool `json:"autoSniRewrite,omitempty"`
+	// serviceSpec is Gloo's serviceSpec (gRPC and REST function discovery). claimgate does not implement it: it is kept
+	// as written and the Upstream's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	ServiceSpec *apiextensionsv1.JSON `json:"serviceSpec,omitempty"`
 }
 
 // Host is one host of a static upstream.
@@ -267,6 +500,20 @@ type Host struct {
 	// +kubebuilder:validation:Minimum=0
 	// +kubebuilder:validation:Maximum=4294967295
 	LoadBalancingWeight *int64 `json:"loadBalancingWeight,omitempty"`
+	// healthCheckConfig is Gloo's healthCheckConfig (per-host health check path). claimgate does not implement it: it is kept
+	// as written and the Upstream's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	HealthCheckConfig *apiextensionsv1.JSON `json:"healthCheckConfig,omitempty"`
+	// metadata is Gloo's metadata (per-host Envoy metadata). claimgate does not implement it: it is kept
+	// as written and the Upstream's status names it.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	Metadata *apiextensionsv1.JSON `json:"metadata,omitempty"`
 }
 
 // UpstreamStatus is what the controller made of an Upstream.
@@ -283,6 +530,7 @@ type UpstreamStatus struct {
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=us,categories=claimgate;gloo-gateway
 // +kubebuilder:printcolumn:name="Accepted",type=string,JSONPath=`.status.conditions[?(@.type=="Accepted")].status`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Accepted")].reason`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 
 // Upstream is a backend HTTPRoutes can send traffic to: an LLM provider with its key, or
@@ -312,4 +560,12 @@ func addKnownTypes(s *runtime.Scheme) error {
 	s.AddKnownTypes(GroupVersion, &Upstream{}, &UpstreamList{})
 	metav1.AddToGroupVersion(s, GroupVersion)
 	return nil
+}
+
+// OpaqueObject is an object of Gloo's that claimgate keeps as written without reading it.
+// +kubebuilder:pruning:PreserveUnknownFields
+// +kubebuilder:validation:Schemaless
+// +kubebuilder:validation:Type=object
+type OpaqueObject struct {
+	apiextensionsv1.JSON `json:",inline"`
 }
