@@ -25,12 +25,29 @@ type rtoAttachment struct {
 	extRef bool
 }
 
-// vhostOptions are the merged VirtualHostOptions of a listener: the option each
-// top-level field comes from.
-type vhostOptions struct{ jwt, rbac *vhoAttachment }
+// vhostOptions are the merged VirtualHostOptions of a listener: per merge group of
+// vhostFields, the option it comes from.
+type vhostOptions struct{ win []*vhoAttachment }
 
-// routeOptions are the merged RouteOptions of a rule.
-type routeOptions struct{ jwt, rbac, upgrades *rtoAttachment }
+// get is the option group g comes from, or nil.
+func (o *vhostOptions) get(g int) *vhoAttachment {
+	if o.win == nil {
+		return nil
+	}
+	return o.win[g]
+}
+
+// routeOptions are the merged RouteOptions of a rule: per merge group of routeFields,
+// the option it comes from.
+type routeOptions struct{ win []*rtoAttachment }
+
+// get is the option group g comes from, or nil.
+func (o *routeOptions) get(g int) *rtoAttachment {
+	if o.win == nil {
+		return nil
+	}
+	return o.win[g]
+}
 
 // attachVirtualHostOptions resolves the targetRefs of every VirtualHostOption, then
 // orders and merges the options of each listener.
@@ -106,23 +123,23 @@ func mergeVirtualHostOptions(l *listenerIR) {
 	})
 	l.vhos = firstOfEach(l.vhos)
 	where := func() string { return fmt.Sprintf("on listener %s of Gateway %s", l.spec.Name, l.gw.key) }
+	l.options.win = make([]*vhoAttachment, vhostFields.groups)
 	for _, a := range l.vhos {
 		var shadowed []string
-		if a.opt.hasJwt {
-			if l.options.jwt == nil {
-				l.options.jwt = a
-			} else {
-				shadowed = append(shadowed, fmt.Sprintf("jwt is set by VirtualHostOption %s, which %s", nsName(l.options.jwt.opt.obj), vhoWhy(l.options.jwt, a)))
+		set := 0
+		for g, has := range a.opt.survey.sets {
+			switch {
+			case !has:
+				continue
+			case l.options.win[g] == nil:
+				l.options.win[g] = a
+			default:
+				w := l.options.win[g]
+				shadowed = append(shadowed, fmt.Sprintf("%s is set by VirtualHostOption %s, which %s", vhostFields.groupNames[g], nsName(w.opt.obj), vhoWhy(w, a)))
 			}
+			set++
 		}
-		if a.opt.hasRbac {
-			if l.options.rbac == nil {
-				l.options.rbac = a
-			} else {
-				shadowed = append(shadowed, fmt.Sprintf("rbac is set by VirtualHostOption %s, which %s", nsName(l.options.rbac.opt.obj), vhoWhy(l.options.rbac, a)))
-			}
-		}
-		a.anc.record(countSet(a.opt.hasJwt, a.opt.hasRbac), where, shadowed)
+		a.anc.record(set, where, shadowed)
 	}
 }
 
@@ -225,30 +242,25 @@ func (c *compiler) mergeRouteOptions(ir *routeIR, rule *ruleIR) {
 		}
 	}
 	where := func() string { return fmt.Sprintf("on rule %d of HTTPRoute %s", rule.index, ir.key) }
+	if len(list) > 0 {
+		rule.options.win = make([]*rtoAttachment, routeFields.groups)
+	}
 	for _, a := range list {
 		var shadowed []string
-		if a.opt.hasJwt {
-			if rule.options.jwt == nil {
-				rule.options.jwt = a
-			} else {
-				shadowed = append(shadowed, fmt.Sprintf("jwt is set by RouteOption %s, which %s", nsName(rule.options.jwt.opt.obj), rtoWhy(rule.options.jwt, a)))
+		set := 0
+		for g, has := range a.opt.survey.sets {
+			switch {
+			case !has:
+				continue
+			case rule.options.win[g] == nil:
+				rule.options.win[g] = a
+			default:
+				w := rule.options.win[g]
+				shadowed = append(shadowed, fmt.Sprintf("%s is set by RouteOption %s, which %s", routeFields.groupNames[g], nsName(w.opt.obj), rtoWhy(w, a)))
 			}
+			set++
 		}
-		if a.opt.hasRbac {
-			if rule.options.rbac == nil {
-				rule.options.rbac = a
-			} else {
-				shadowed = append(shadowed, fmt.Sprintf("rbac is set by RouteOption %s, which %s", nsName(rule.options.rbac.opt.obj), rtoWhy(rule.options.rbac, a)))
-			}
-		}
-		if a.opt.hasUpgrades {
-			if rule.options.upgrades == nil {
-				rule.options.upgrades = a
-			} else {
-				shadowed = append(shadowed, fmt.Sprintf("upgrades is set by RouteOption %s, which %s", nsName(rule.options.upgrades.opt.obj), rtoWhy(rule.options.upgrades, a)))
-			}
-		}
-		ir.contribution(a.opt).record(countSet(a.opt.hasJwt, a.opt.hasRbac, a.opt.hasUpgrades), where, shadowed)
+		ir.contribution(a.opt).record(set, where, shadowed)
 	}
 }
 

@@ -532,7 +532,7 @@ func sameParentStatuses(a, b []gwv1.RouteParentStatus) bool {
 func samePolicyStatus(a, b gatewayv1.PolicyStatus) bool {
 	return slices.Equal(a.Conditions, b.Conditions) && slices.EqualFunc(a.Ancestors, b.Ancestors, func(x, y gatewayv1.PolicyAncestorStatus) bool {
 		return x.AncestorRef == y.AncestorRef && x.ControllerName == y.ControllerName && slices.Equal(x.Conditions, y.Conditions)
-	})
+	}) && slices.Equal(a.Options, b.Options)
 }
 
 // newResult is an empty result sized for the routes and RouteOptions.

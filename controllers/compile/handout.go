@@ -34,6 +34,7 @@ type statusArenas struct {
 	conds     arena[metav1.Condition]
 	parents   arena[gwv1.RouteParentStatus]
 	ancestors arena[gatewayv1.PolicyAncestorStatus]
+	options   arena[gatewayv1.OptionStatus]
 }
 
 func (a *statusArenas) parentStatuses(in []gwv1.RouteParentStatus) []gwv1.RouteParentStatus {
@@ -45,7 +46,7 @@ func (a *statusArenas) parentStatuses(in []gwv1.RouteParentStatus) []gwv1.RouteP
 }
 
 func (a *statusArenas) policyStatus(in gatewayv1.PolicyStatus) gatewayv1.PolicyStatus {
-	out := gatewayv1.PolicyStatus{Conditions: a.conds.clone(in.Conditions), Ancestors: a.ancestors.clone(in.Ancestors)}
+	out := gatewayv1.PolicyStatus{Conditions: a.conds.clone(in.Conditions), Ancestors: a.ancestors.clone(in.Ancestors), Options: a.options.clone(in.Options)}
 	for i := range out.Ancestors {
 		out.Ancestors[i].Conditions = a.conds.clone(out.Ancestors[i].Conditions)
 	}

@@ -1,6 +1,9 @@
 package compile
 
 import (
+	"maps"
+	"slices"
+
 	"k8s.io/apimachinery/pkg/types"
 
 	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
@@ -18,6 +21,10 @@ type vhoIR struct {
 	stages [2]*jwtStageIR
 	// rbac is nil when rbac.disable is set.
 	rbac *snapshotv1.Rbac
+	// survey is what claimgate does with each option; features the compiled options
+	// beyond jwt and rbac.
+	survey   *optionSurvey
+	features *routeFeatures
 }
 
 // rtoIR is a compiled RouteOption. It depends only on the RouteOption and on the
@@ -36,6 +43,10 @@ type rtoIR struct {
 	// hasUpgrades is set by options.upgrades; websocketDisabled is what it says.
 	hasUpgrades       bool
 	websocketDisabled bool
+	// survey is what claimgate does with each option; features the compiled options
+	// beyond jwt, rbac and upgrades.
+	survey   *optionSurvey
+	features *routeFeatures
 	// status is the last status computed for the option and statusSources what it was
 	// computed from; a Compiler reuses it while they stay the same.
 	status        *gatewayv1.PolicyStatus
@@ -75,6 +86,17 @@ func (c *compiler) compileVHO(o *gatewayv1.VirtualHostOption) *vhoIR {
 		ir.rbac, probs = compileRbac(opts.Rbac)
 		ir.state.invalid = append(ir.state.invalid, probs...)
 	}
+	ir.survey = surveyOptions(vhostFields, vhostOptionClasses, opts, kindVirtualHostOption)
+	ir.features = compileVHostFeatures(optionCompiler{survey: ir.survey, state: ir.state}, opts)
+	surveyJwt(ir.survey, "options.jwt", opts.Jwt)
+	if st := opts.JwtStaged; st != nil {
+		surveyJwt(ir.survey, "options.jwtStaged.beforeExtAuth", st.BeforeExtAuth)
+		surveyJwt(ir.survey, "options.jwtStaged.afterExtAuth", st.AfterExtAuth)
+	}
+	if o.Spec.NamespacedStatuses != nil {
+		ir.survey.ignore("namespacedStatuses", "claimgate reports in status; it changes nothing")
+	}
+	ir.state.adoptSurvey(ir.survey)
 	return ir
 }
 
@@ -131,6 +153,28 @@ func (c *compiler) compileRTO(o *gatewayv1.RouteOption) *rtoIR {
 			}
 		}
 	}
+	ir.survey = surveyOptions(routeFields, routeOptionClasses, opts, kindRouteOption)
+	ir.features = compileRouteFeatures(optionCompiler{survey: ir.survey, state: state}, opts)
+	if ps := opts.JwtProvidersStaged; ps != nil {
+		surveyJwt(ir.survey, "options.jwtProvidersStaged.beforeExtAuth", ps.BeforeExtAuth)
+		surveyJwt(ir.survey, "options.jwtProvidersStaged.afterExtAuth", ps.AfterExtAuth)
+	}
+	if o.Spec.NamespacedStatuses != nil {
+		ir.survey.ignore("namespacedStatuses", "claimgate reports in status; it changes nothing")
+	}
+	state.adoptSurvey(ir.survey)
 	ir.invalid, ir.unresolved = state.invalid, state.unresolved
 	return ir
+}
+
+// surveyJwt notes the JWT provider fields claimgate ignores, in the stage at path.
+func surveyJwt(s *optionSurvey, path string, st *gatewayv1.JwtVhostExtension) {
+	if st == nil {
+		return
+	}
+	for _, name := range slices.Sorted(maps.Keys(st.Providers)) {
+		if st.Providers[name].AttachFailedStatusToMetadata != "" {
+			s.ignore(path+".providers."+name+".attachFailedStatusToMetadata", "claimgate has no dynamic metadata; it changes nothing")
+		}
+	}
 }

@@ -96,6 +96,7 @@ func (c *compiler) routeOptionState(o *gatewayv1.RouteOption, extRefs []*routeIR
 	opt := c.rtos[nsName(o)]
 	st := newPolicyState(kindRouteOption, o)
 	st.invalid, st.unresolved = opt.invalid, opt.unresolved
+	st.options, st.ignoredNote = opt.survey.status, opt.survey.ignoredNote()
 	for _, t := range o.Spec.TargetRefs {
 		key, prob := resolveRTOTarget(c.idx, o, t)
 		switch r := c.routes[key]; {

@@ -24,6 +24,16 @@ type policyState struct {
 	invalid problems
 	// unresolved are references that could not be resolved.
 	unresolved problems
+	// options are the status of each option the object sets; ignoredNote names the
+	// ignored ones for the Accepted condition.
+	options     []gatewayv1.OptionStatus
+	ignoredNote string
+}
+
+// adoptSurvey takes what the survey of the object's options found.
+func (p *policyState) adoptSurvey(s *optionSurvey) {
+	p.invalid = append(p.invalid, s.unsupported...)
+	p.options, p.ignoredNote = s.status, s.ignoredNote()
 }
 
 // ancestorState is the option at one target.
@@ -104,6 +114,7 @@ func (p *policyState) status(controller gwv1.GatewayController) gatewayv1.Policy
 		p.accepted().condition(gatewayv1.ConditionAccepted, gatewayv1.ReasonAccepted, p.acceptedMessage(), gen),
 		p.unresolved.condition(gatewayv1.ConditionResolvedRefs, gatewayv1.ReasonResolvedRefs, "every reference was resolved", gen),
 	}
+	st.Options = p.options
 	return st
 }
 
@@ -168,6 +179,9 @@ func (p *policyState) acceptedMessage() string {
 	}
 	if len(notes) > 0 {
 		msg += "; but " + strings.Join(notes, "; ")
+	}
+	if p.ignoredNote != "" {
+		msg += "; " + p.ignoredNote
 	}
 	return msg
 }

@@ -250,16 +250,20 @@ func (c *compiler) buildRoute(l *listenerIR, f flatRoute) *builtRoute {
 		Timeouts:       rule.timeouts,
 		DirectResponse: rule.deny,
 	}
-	eff := c.effectiveJwt(l.options.jwt, rule.options.jwt)
+	eff := c.effectiveJwt(l.options.get(vJwt), rule.options.get(rJwt))
 	r.Jwt = eff.auth
-	switch {
-	case rule.options.rbac != nil:
-		r.Rbac = rule.options.rbac.opt.rbac
-	case l.options.rbac != nil:
-		r.Rbac = l.options.rbac.opt.rbac
+	switch rb, vb := rule.options.get(rRbac), l.options.get(vRbac); {
+	case rb != nil:
+		r.Rbac = rb.opt.rbac
+	case vb != nil:
+		r.Rbac = vb.opt.rbac
 	}
-	if u := rule.options.upgrades; u != nil {
+	if u := rule.options.get(rUpgrades); u != nil {
 		r.WebsocketDisabled = u.opt.websocketDisabled
+	}
+	applyFeatures(r, &l.options, &rule.options)
+	if r.DirectResponse == nil {
+		r.DirectResponse = closingResponse(&l.options, &rule.options)
 	}
 	return &builtRoute{proto: r, upstreams: rule.upstreams, providers: eff.providers}
 }

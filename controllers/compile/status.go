@@ -121,6 +121,10 @@ func PolicyStatusDecision(st gatewayv1.PolicyStatus) Decision {
 		b = appendString(b, string(a.ControllerName))
 		b = appendConditions(b, a.Conditions)
 	}
+	b = binary.AppendUvarint(b, uint64(len(st.Options)))
+	for _, o := range st.Options {
+		b = appendString(appendString(appendString(b, o.Name), string(o.Outcome)), o.Message)
+	}
 	return decisionOf(b)
 }
 

@@ -5,6 +5,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
 )
 
 // UpstreamSpec is an LLM provider, a list of hosts or a Kubernetes Service (or one of
@@ -524,6 +526,13 @@ type UpstreamStatus struct {
 	// +listMapKey=type
 	// +kubebuilder:validation:MaxItems=8
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
+	// options lists every field of spec the Upstream sets beyond its kind that
+	// claimgate does not honor, and what it does instead.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=64
+	Options []gatewayv1.OptionStatus `json:"options,omitempty"`
 }
 
 // +kubebuilder:object:root=true

@@ -21,6 +21,7 @@ limitations under the License.
 package v1
 
 import (
+	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -774,6 +775,11 @@ func (in *UpstreamStatus) DeepCopyInto(out *UpstreamStatus) {
 		for i := range *in {
 			(*in)[i].DeepCopyInto(&(*out)[i])
 		}
+	}
+	if in.Options != nil {
+		in, out := &in.Options, &out.Options
+		*out = make([]gatewayv1.OptionStatus, len(*in))
+		copy(*out, *in)
 	}
 }
 
