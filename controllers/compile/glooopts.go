@@ -54,7 +54,7 @@ var routeOptionClasses = withClasses(sharedOptionClasses, map[string]optionClass
 	"jwtProvidersStaged": honored, "upgrades": honored, "timeout": honored,
 	"idleTimeout": honored, "maxStreamDuration": honored, "faults": honored,
 	"prefixRewrite": honored, "regexRewrite": honored, "hostRewrite": honored,
-	"autoHostRewrite": honored,
+	"autoHostRewrite":   honored,
 	"hostRewriteHeader": ignored, "hostRewritePathRegex": ignored, "appendXForwardedHost": ignored,
 	"envoyMetadata": ignored, "lbHash": ignored, "shadowing": ignored, "tracing": ignored,
 	"ai": refused,
@@ -75,7 +75,7 @@ func withClasses(base, more map[string]optionClass) map[string]optionClass {
 // options field by field, and these are one choice in Gloo's API (a oneof).
 var sameGroup = map[string]string{
 	"jwtStaged": "jwt", "jwtProvidersStaged": "jwt",
-	"regexRewrite": "prefixRewrite",
+	"regexRewrite":    "prefixRewrite",
 	"autoHostRewrite": "hostRewrite", "hostRewriteHeader": "hostRewrite", "hostRewritePathRegex": "hostRewrite",
 	"ratelimit": "rateLimitConfigs", "ratelimitEarly": "rateLimitEarlyConfigs", "ratelimitRegular": "rateLimitRegularConfigs",
 }
