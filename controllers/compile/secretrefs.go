@@ -9,17 +9,22 @@ import (
 
 // ReferencedSecrets names the Secrets obj refers to, which the compiler looks up in
 // Inputs.Secrets when it compiles obj: for an Upstream, the Secret its AI provider's
-// authToken names; for a Gateway, those its listeners' certificateRefs name (core
+// authToken names and the one its sslConfig.secretRef names; for a Gateway, those its listeners' certificateRefs name (core
 // Secrets only), in spec order. Whether obj may read them (ReferenceGrants) is decided
 // in the compile. Other objects refer to no Secret.
 func ReferencedSecrets(obj any) []types.NamespacedName {
 	switch o := obj.(type) {
 	case *gloov1.Upstream:
+		var out []types.NamespacedName
 		if tok := aiAuthToken(o.Spec.AI); tok != nil {
 			if key, ok := authTokenSecret(o.Namespace, *tok); ok {
-				return []types.NamespacedName{key}
+				out = append(out, key)
 			}
 		}
+		if key, ok := sslSecretKey(o); ok {
+			out = append(out, key)
+		}
+		return out
 	case *gwv1.Gateway:
 		var out []types.NamespacedName
 		for _, l := range o.Spec.Listeners {

@@ -25,6 +25,8 @@ type upstreamIR struct {
 	proto      *snapshotv1.Upstream
 	invalid    problems
 	unresolved problems
+	// options are the fields claimgate ignores or refuses, for the status.
+	options []gatewayv1.OptionStatus
 }
 
 // usable reports whether routes may send traffic to the Upstream.
@@ -47,28 +49,51 @@ func (c *compiler) compileUpstreams() {
 // upstreamStatus is the status of a compiled Upstream.
 func upstreamStatus(us *gloov1.Upstream, ir *upstreamIR) gloov1.UpstreamStatus {
 	gen := us.Generation
+	accepted := "the Upstream is valid"
+	var ignoredNames []string
+	for _, o := range ir.options {
+		if o.Outcome == gatewayv1.OptionIgnored {
+			ignoredNames = append(ignoredNames, o.Name)
+		}
+	}
+	if len(ignoredNames) > 0 {
+		accepted += "; ignored, as claimgate does not implement them: " + strings.Join(ignoredNames, ", ")
+	}
 	return gloov1.UpstreamStatus{Conditions: []metav1.Condition{
-		ir.invalid.condition(gatewayv1.ConditionAccepted, gatewayv1.ReasonAccepted, "the Upstream is valid", gen),
+		ir.invalid.condition(gatewayv1.ConditionAccepted, gatewayv1.ReasonAccepted, accepted, gen),
 		ir.unresolved.condition(gatewayv1.ConditionResolvedRefs, gatewayv1.ReasonResolvedRefs, "every reference was resolved", gen),
-	}}
+	}, Options: ir.options}
 }
 
 func (c *compiler) compileUpstream(us *gloov1.Upstream) *upstreamIR {
 	ir := &upstreamIR{obj: us}
 	name := "upstream:" + us.Namespace + "/" + us.Name
+	surveyUpstream(ir)
 	switch {
+	case len(ir.invalid) > 0: // a kind claimgate lacks
 	case us.Spec.AI != nil:
 		llm := c.compileAI(ir, us.Spec.AI)
+		switch {
+		case llm != nil && llm.Endpoint != nil:
+			c.applySslConfig(ir, []*snapshotv1.Endpoint{llm.Endpoint})
+		case us.Spec.SslConfig != nil:
+			ir.ignore("spec.sslConfig", "the provider's public endpoint is verified against the system roots; sslConfig applies to a customHost")
+		}
 		if llm != nil && len(ir.invalid) == 0 && len(ir.unresolved) == 0 {
 			ir.proto = &snapshotv1.Upstream{Name: name, Kind: &snapshotv1.Upstream_Llm{Llm: llm}}
 		}
 	case us.Spec.Static != nil:
 		st := compileStatic(ir, us.Spec.Static)
-		if len(ir.invalid) == 0 {
+		c.applySslConfig(ir, st.Endpoints)
+		if len(ir.invalid) == 0 && len(ir.unresolved) == 0 {
 			ir.proto = &snapshotv1.Upstream{Name: name, Kind: &snapshotv1.Upstream_Static{Static: st}}
 		}
 	case us.Spec.Kube != nil:
-		if ep := c.compileKube(ir, us.Spec.Kube); ep != nil {
+		ep := c.compileKube(ir, us.Spec.Kube)
+		if ep != nil {
+			c.applySslConfig(ir, []*snapshotv1.Endpoint{ep})
+		}
+		if ep != nil && len(ir.invalid) == 0 && len(ir.unresolved) == 0 {
 			ir.proto = &snapshotv1.Upstream{Name: name, Kind: &snapshotv1.Upstream_Static{Static: &snapshotv1.StaticUpstream{
 				Endpoints: []*snapshotv1.Endpoint{ep},
 			}}}
