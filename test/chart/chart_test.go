@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
@@ -92,12 +93,54 @@ func TestInstallUninstall(t *testing.T) {
 	require.Equal(t, gwv1.GatewayController("claimgate.dev/gateway-controller"), gc.Spec.ControllerName)
 	role := objects[1].(*rbacv1.ClusterRole)
 	require.NotEmpty(t, role.Rules, "the ClusterRole carries the generated rules")
+	requireApplyWarnings(t, env)
 
 	helm(t, env.Kubeconfig, "uninstall", "claimgate", "--namespace", ns)
 	for _, obj := range installedObjects(ns) {
 		err := env.Client.Get(ctx, client.ObjectKeyFromObject(obj), obj)
 		require.True(t, apierrors.IsNotFound(err), "%T %s still exists after uninstall (err %v)", obj, obj.GetName(), err)
 	}
+}
+
+// requireApplyWarnings applies options claimgate does not implement and requires
+// kubectl to print the chart's admission policy warnings while the objects still apply.
+func requireApplyWarnings(t *testing.T, env *testenv.Env) {
+	t.Helper()
+	manifest := filepath.Join(t.TempDir(), "options.yaml")
+	require.NoError(t, os.WriteFile(manifest, []byte(`apiVersion: gateway.solo.io/v1
+kind: RouteOption
+metadata: {name: warned, namespace: default}
+spec:
+  options:
+    extauth: {configRef: {name: auth, namespace: gloo-system}}
+    tracing: {routeDescriptor: chat}
+    timeout: 30s
+---
+apiVersion: gloo.solo.io/v1
+kind: Upstream
+metadata: {name: warned, namespace: default}
+spec:
+  aws: {region: us-east-1}
+`), 0o600))
+	// The API server starts enforcing a new policy binding within a few seconds.
+	var out string
+	require.Eventually(t, func() bool {
+		var err error
+		out, err = env.Kubectl("apply", "-f", manifest)
+		require.NoError(t, err)
+		if !strings.Contains(out, "options.extauth") {
+			_, _ = env.Kubectl("delete", "-f", manifest)
+			return false
+		}
+		return true
+	}, 30*time.Second, 250*time.Millisecond, "no admission warning in kubectl's output:\n%s", out)
+	require.Contains(t, out, "options.extauth: claimgate does not implement it, and it admits or refuses traffic")
+	require.Contains(t, out, "options.tracing: claimgate does not implement it; it changes nothing")
+	require.Contains(t, out, "spec.aws: claimgate does not implement Upstreams of AWS Lambda functions")
+	require.NotContains(t, out, "options.timeout", "an implemented option gets no warning")
+	require.Contains(t, out, "Warning: Validation failed for ValidatingAdmissionPolicy 'claimgate-routeoption-options'")
+	require.Contains(t, out, "routeoption.gateway.solo.io/warned created")
+	require.Contains(t, out, "upstream.gloo.solo.io/warned created")
 }
 
 func installedObjects(ns string) []client.Object {

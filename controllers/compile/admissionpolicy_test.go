@@ -1,0 +1,140 @@
+package compile
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	gloov1 "github.com/claimgate/claimgate/api/gloo/v1"
+)
+
+// admissionPolicyPath is the chart's ValidatingAdmissionPolicy that warns, at kubectl
+// apply, about every option claimgate does not implement. It is written from the
+// compiler's own classification, so the two cannot drift apart:
+// go test ./controllers/compile -update rewrites it.
+var admissionPolicyPath = filepath.Join("..", "..", "charts", "claimgate", "templates", "admissionpolicy.yaml")
+
+// TestAdmissionPolicyMatchesCompiler checks the chart's policy against the compiler's
+// classification of options.
+func TestAdmissionPolicyMatchesCompiler(t *testing.T) {
+	want := admissionPolicy()
+	if *update {
+		require.NoError(t, os.WriteFile(admissionPolicyPath, []byte(want), 0o600))
+	}
+	got, err := os.ReadFile(admissionPolicyPath)
+	require.NoError(t, err)
+	require.Equal(t, want, string(got), "the chart's admission policy is stale: run go test ./controllers/compile -update")
+}
+
+// TestEveryOptionIsClassified fails when an options struct gains a field the compiler
+// does not classify: a new field must be honored, ignored or refused on purpose.
+func TestEveryOptionIsClassified(t *testing.T) {
+	for kind, f := range map[string]struct {
+		fields  *optionFields
+		classes map[string]optionClass
+	}{"VirtualHostOption": {vhostFields, vhostOptionClasses}, "RouteOption": {routeFields, routeOptionClasses}} {
+		for _, name := range f.fields.names {
+			_, ok := f.classes[name]
+			require.True(t, ok, "%s options.%s is not classified", kind, name)
+		}
+		require.Len(t, f.classes, len(f.fields.names), "%s classifies an option it does not have", kind)
+	}
+}
+
+type warning struct{ path, message string }
+
+func admissionPolicy() string {
+	var b strings.Builder
+	b.WriteString(`{{- /* Written by go test ./controllers/compile -update from the compiler's classification of options. */ -}}
+{{- if .Values.admissionPolicy.enabled }}
+`)
+	writePolicy(&b, "virtualhostoption", "gateway.solo.io", "virtualhostoptions", optionWarnings(vhostFields, vhostOptionClasses, "VirtualHostOption"))
+	writePolicy(&b, "routeoption", "gateway.solo.io", "routeoptions", optionWarnings(routeFields, routeOptionClasses, "RouteOption"))
+	writePolicy(&b, "upstream", "gloo.solo.io", "upstreams", upstreamWarnings())
+	b.WriteString("{{- end }}\n")
+	return b.String()
+}
+
+func optionWarnings(fields *optionFields, classes map[string]optionClass, kind string) []warning {
+	var out []warning
+	for _, name := range fields.names {
+		switch classes[name] {
+		case ignored:
+			out = append(out, warning{"spec.options." + name, "options." + name + ": claimgate does not implement it; it changes nothing"})
+		case refused:
+			out = append(out, warning{"spec.options." + name, fmt.Sprintf("options.%s: claimgate does not implement it, and it admits or refuses traffic: the routes this %s applies to answer 500 until it is removed", name, kind)})
+		}
+	}
+	return out
+}
+
+func upstreamWarnings() []warning {
+	var out []warning
+	t := reflect.TypeFor[gloov1.UpstreamSpec]()
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		switch what, kind := unsupportedKinds[name]; {
+		case honoredUpstreamFields[name]:
+		case kind:
+			out = append(out, warning{"spec." + name, fmt.Sprintf("spec.%s: claimgate does not implement Upstreams of %s; routes to this Upstream answer 500", name, what)})
+		default:
+			out = append(out, warning{"spec." + name, "spec." + name + ": claimgate does not implement it; it changes nothing"})
+		}
+	}
+	for _, name := range []string{"vertexAi", "bedrock", "multi"} {
+		out = append(out, warning{"spec.ai." + name, "spec.ai." + name + ": claimgate does not implement it yet; routes to this Upstream answer 500"})
+	}
+	for _, name := range []string{"sslFiles", "sds"} {
+		out = append(out, warning{"spec.sslConfig." + name, "spec.sslConfig." + name + ": a claimgate proxy reads no certificate files nor secret discovery; name a Secret in sslConfig.secretRef; the Upstream is refused"})
+	}
+	return out
+}
+
+func writePolicy(b *strings.Builder, name, group, resource string, warnings []warning) {
+	fmt.Fprintf(b, `---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: {{ include "claimgate.fullname" . }}-%[1]s-options
+  labels:
+    {{- include "claimgate.labels" . | nindent 4 }}
+spec:
+  failurePolicy: Ignore
+  matchConstraints:
+    resourceRules:
+    - apiGroups: [%[2]s]
+      apiVersions: [v1]
+      operations: [CREATE, UPDATE]
+      resources: [%[3]s]
+  validations:
+`, name, group, resource)
+	for _, w := range warnings {
+		fmt.Fprintf(b, "  - expression: %q\n    message: %q\n", hasNot(w.path), w.message)
+	}
+	fmt.Fprintf(b, `---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: {{ include "claimgate.fullname" . }}-%[1]s-options
+  labels:
+    {{- include "claimgate.labels" . | nindent 4 }}
+spec:
+  policyName: {{ include "claimgate.fullname" . }}-%[1]s-options
+  validationActions: [Warn]
+`, name)
+}
+
+// hasNot is a CEL expression that holds when the field at path (spec.a.b) is unset.
+func hasNot(path string) string {
+	parts := strings.Split(path, ".")
+	var conds []string
+	for i := 1; i < len(parts); i++ {
+		conds = append(conds, "!has(object."+strings.Join(parts[:i+1], ".")+")")
+	}
+	return strings.Join(conds, " || ")
+}
