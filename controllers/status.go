@@ -71,7 +71,7 @@ func (r *Reconciler) offerStatuses(in compile.Inputs, out compile.Result, servic
 	for i := range in.Upstreams {
 		if desired, ok := out.Upstreams[key(&in.Upstreams[i])]; ok {
 			offer(w, "Upstream", &in.Upstreams[i], compile.Decision{}, func(u *gloov1.Upstream) (*gloov1.Upstream, bool) {
-				next := gloov1.UpstreamStatus{Conditions: mergeConditions(u.Status.Conditions, desired.Conditions, u.Generation, now)}
+				next := gloov1.UpstreamStatus{Conditions: mergeConditions(u.Status.Conditions, desired.Conditions, u.Generation, now), Options: desired.Options}
 				changed := !equality.Semantic.DeepEqual(u.Status, next)
 				return withStatus(u, next, func(o *gloov1.Upstream) *gloov1.UpstreamStatus { return &o.Status }, changed)
 			})
@@ -146,7 +146,7 @@ func withStatus[T interface {
 // writes, own (other controllers' ancestors are kept). It returns the new status and
 // whether it differs from old, which it does not modify.
 func mergePolicyStatus(old, desired gatewayv1.PolicyStatus, own gwv1.GatewayController, gen int64, now metav1.Time) (gatewayv1.PolicyStatus, bool) {
-	next := gatewayv1.PolicyStatus{Conditions: mergeConditions(old.Conditions, desired.Conditions, gen, now)}
+	next := gatewayv1.PolicyStatus{Conditions: mergeConditions(old.Conditions, desired.Conditions, gen, now), Options: desired.Options}
 	for _, a := range old.Ancestors {
 		if a.ControllerName != own {
 			next.Ancestors = append(next.Ancestors, *a.DeepCopy())

@@ -13,10 +13,8 @@ import (
 // vhoIR is a compiled VirtualHostOption. Its JWT fields (jwt, jwtStaged) are one
 // field for merging, and so is rbac.
 type vhoIR struct {
-	obj     *gatewayv1.VirtualHostOption
-	state   *policyState
-	hasJwt  bool
-	hasRbac bool
+	obj   *gatewayv1.VirtualHostOption
+	state *policyState
 	// stages are indexed by snapshotv1.JwtStageName; nil when the stage is unset.
 	stages [2]*jwtStageIR
 	// rbac is nil when rbac.disable is set.
@@ -33,15 +31,12 @@ type rtoIR struct {
 	obj *gatewayv1.RouteOption
 	// invalid and unresolved are the problems found while compiling it.
 	invalid, unresolved problems
-	hasJwt              bool
-	hasRbac             bool
 	// disable turns a stage of the virtual host off (jwt.disable is afterExtAuth).
 	disable [2]bool
 	// replace replaces a stage of the virtual host (jwtProvidersStaged).
 	replace [2]*jwtStageIR
 	rbac    *snapshotv1.Rbac
-	// hasUpgrades is set by options.upgrades; websocketDisabled is what it says.
-	hasUpgrades       bool
+	// websocketDisabled is set by options.upgrades {websocket: {enabled: false}}.
 	websocketDisabled bool
 	// survey is what claimgate does with each option; features the compiled options
 	// beyond jwt, rbac and upgrades.
@@ -74,14 +69,11 @@ func (c *compiler) compileVHO(o *gatewayv1.VirtualHostOption) *vhoIR {
 	opts := &o.Spec.Options
 	switch {
 	case opts.Jwt != nil:
-		ir.hasJwt = true
 		ir.stages[afterExtAuth] = c.compileStage(ref, afterExtAuth, opts.Jwt, "jwt", nil)
 	case opts.JwtStaged != nil:
-		ir.hasJwt = true
 		ir.stages = c.compileStaged(ref, opts.JwtStaged.BeforeExtAuth, opts.JwtStaged.AfterExtAuth, "jwtStaged")
 	}
 	if opts.Rbac != nil {
-		ir.hasRbac = true
 		var probs problems
 		ir.rbac, probs = compileRbac(opts.Rbac)
 		ir.state.invalid = append(ir.state.invalid, probs...)
@@ -128,25 +120,20 @@ func (c *compiler) compileRTO(o *gatewayv1.RouteOption) *rtoIR {
 	opts := &o.Spec.Options
 	switch {
 	case opts.Jwt != nil:
-		ir.hasJwt = true
 		ir.disable[afterExtAuth] = opts.Jwt.Disable
 	case opts.JwtStaged != nil:
-		ir.hasJwt = true
 		ir.disable[beforeExtAuth] = opts.JwtStaged.BeforeExtAuth != nil && opts.JwtStaged.BeforeExtAuth.Disable
 		ir.disable[afterExtAuth] = opts.JwtStaged.AfterExtAuth != nil && opts.JwtStaged.AfterExtAuth.Disable
 	case opts.JwtProvidersStaged != nil:
-		ir.hasJwt = true
 		ps := opts.JwtProvidersStaged
 		ir.replace = c.compileStaged(ref, ps.BeforeExtAuth, ps.AfterExtAuth, "jwtProvidersStaged")
 	}
 	if opts.Rbac != nil {
-		ir.hasRbac = true
 		var probs problems
 		ir.rbac, probs = compileRbac(opts.Rbac)
 		state.invalid = append(state.invalid, probs...)
 	}
 	if len(opts.Upgrades) > 0 {
-		ir.hasUpgrades = true
 		for _, u := range opts.Upgrades {
 			if u.Websocket != nil && u.Websocket.Enabled != nil {
 				ir.websocketDisabled = !*u.Websocket.Enabled // the last one wins, as in Envoy

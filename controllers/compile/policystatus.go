@@ -86,17 +86,6 @@ func (a *ancestorState) record(fields int, where func() string, shadowed []strin
 	}
 }
 
-// countSet counts the true values.
-func countSet(v ...bool) int {
-	n := 0
-	for _, b := range v {
-		if b {
-			n++
-		}
-	}
-	return n
-}
-
 // status turns what was learnt into the option's status. Accepted is False when the
 // option is invalid, or when it is in effect on no target (each reason says why:
 // TargetNotFound, Invalid, Shadowed). ResolvedRefs reports its references.
