@@ -54,6 +54,8 @@ type route struct {
 	// websocket passes a client's WebSocket upgrade on to the upstream. Gloo takes
 	// WebSocket upgrades on every route.
 	websocket bool
+	// upstreamRewrite rewrites the path and Host sent upstream (upstreamrewrite.go).
+	upstreamRewrite *upstreamRewrite
 }
 
 type directResponse struct {

@@ -145,6 +145,7 @@ func (s *Server) serveRoute(rw *responseWriter, r *http.Request, rt *route, port
 	if rt.rewrite != nil {
 		rt.rewrite.apply(r)
 	}
+	rt.upstreamRewrite.apply(r)
 	s.forward(rw, r, rt)
 }
 
@@ -190,7 +191,7 @@ func (s *Server) forward(rw *responseWriter, r *http.Request, rt *route) {
 	rw.decision = decisionAllowed
 	rw.bodyUnread = false // the reverse proxy reads it, or has it in memory
 	rw.upstreamStart = time.Now()
-	up.proxy.ServeHTTP(rw, r)
+	up.proxyFor(rt).ServeHTTP(rw, r)
 }
 
 // subject is the sub claim of the first verified token, for the access log.

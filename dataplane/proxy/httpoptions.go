@@ -15,5 +15,6 @@ func (c *compiler) compileHTTPOptions(rt *route, r *snapshotv1.Route) error {
 	}
 	rt.reqMods = append(rt.reqMods, req...)
 	rt.respMods = append(rt.respMods, resp...)
-	return nil
+	rt.upstreamRewrite, err = compileUpstreamRewrite(r, rt)
+	return err
 }
