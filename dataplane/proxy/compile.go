@@ -54,6 +54,8 @@ type route struct {
 	// websocket passes a client's WebSocket upgrade on to the upstream. Gloo takes
 	// WebSocket upgrades on every route.
 	websocket bool
+	// cors answers preflights and adds CORS headers (cors.go); nil without a policy.
+	cors *corsPolicy
 	// upstreamRewrite rewrites the path and Host sent upstream (upstreamrewrite.go).
 	upstreamRewrite *upstreamRewrite
 }

@@ -110,8 +110,11 @@ func (pt *portTable) route(r *http.Request) *route {
 	return nil
 }
 
-// serveRoute runs authentication, authorization, filters and forwarding for rt.
+// serveRoute runs CORS, authentication, authorization, filters and forwarding for rt.
 func (s *Server) serveRoute(rw *responseWriter, r *http.Request, rt *route, port uint32) {
+	if rt.cors != nil && rt.cors.serve(rw, r) {
+		return // a preflight, answered before authentication
+	}
 	var tokens []authz.Token
 	if rt.authn != nil {
 		toks, fail := rt.authn.Authenticate(r)

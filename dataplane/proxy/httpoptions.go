@@ -9,6 +9,10 @@ import (
 // compiled, since the header manipulation runs after them and the upstream rewrite must
 // not contradict them.
 func (c *compiler) compileHTTPOptions(rt *route, r *snapshotv1.Route) error {
+	var err error
+	if rt.cors, err = compileCors(r.GetCors()); err != nil {
+		return err
+	}
 	req, resp, err := compileHeaderManipulation(r.GetHeaderManipulation(), c.claimHeaders)
 	if err != nil {
 		return err
