@@ -33,6 +33,8 @@ type corsPolicy struct {
 
 	allowMethods, allowHeaders, exposeHeaders, maxAge string
 	credentials                                       bool
+	// exposeValue is exposeHeaders as a header value, shared by every answer.
+	exposeValue []string
 }
 
 // decisionPreflight labels a preflight the proxy answered.
@@ -64,6 +66,9 @@ func compileCors(p *snapshotv1.CorsPolicy) (*corsPolicy, error) {
 		exposeHeaders: strings.Join(p.GetExposeHeaders(), ","), maxAge: p.GetMaxAge(),
 		credentials: p.GetAllowCredentials(),
 	}
+	if c.exposeHeaders != "" {
+		c.exposeValue = []string{c.exposeHeaders}
+	}
 	for _, o := range p.GetAllowOrigin() {
 		c.anyOrigin = c.anyOrigin || o == "*"
 		c.origins[o] = struct{}{}
@@ -86,22 +91,23 @@ func compileCors(p *snapshotv1.CorsPolicy) (*corsPolicy, error) {
 	return c, nil
 }
 
-// allowedOrigin returns the request's origin when the policy allows it.
-func (c *corsPolicy) allowedOrigin(h http.Header) (string, bool) {
+// allowedOrigin returns the request's Origin values (exactly one) when the policy
+// allows that origin.
+func (c *corsPolicy) allowedOrigin(h http.Header) ([]string, bool) {
 	vs := h[hdrOrigin]
 	if len(vs) != 1 || vs[0] == "" {
-		return "", false
+		return nil, false
 	}
-	o := vs[0]
-	if _, ok := c.origins[o]; ok || c.anyOrigin {
-		return o, true
+	vs = vs[:1:1] // shared with the answer: an append there never writes into the request's
+	if _, ok := c.origins[vs[0]]; ok || c.anyOrigin {
+		return vs, true
 	}
 	for _, re := range c.regexes {
-		if re.MatchString(o) {
-			return o, true
+		if re.MatchString(vs[0]) {
+			return vs, true
 		}
 	}
-	return "", false
+	return nil, false
 }
 
 // serve runs the policy on r before authentication. It answers a preflight from an
@@ -117,7 +123,7 @@ func (c *corsPolicy) serve(rw *responseWriter, r *http.Request) bool {
 		return false
 	}
 	h := rw.Header()
-	h[hdrAllowOrigin] = []string{origin}
+	h[hdrAllowOrigin] = origin
 	if c.credentials {
 		h[hdrAllowCredentials] = corsTrue
 	}
@@ -141,14 +147,15 @@ func setCorsList(h http.Header, name, value, asked string) {
 	}
 }
 
-// addTo sets the CORS headers of an answer to a request from origin, replacing any the
-// upstream sent, as Envoy does.
-func (c *corsPolicy) addTo(h http.Header, origin string) {
-	h[hdrAllowOrigin] = []string{origin}
+// addTo sets the CORS headers of an answer to a request from origin (the request's
+// Origin values), replacing any the upstream sent, as Envoy does. The values are shared,
+// never appended to in place: a later Add copies them.
+func (c *corsPolicy) addTo(h http.Header, origin []string) {
+	h[hdrAllowOrigin] = origin
 	if c.credentials {
 		h[hdrAllowCredentials] = corsTrue
 	}
-	if c.exposeHeaders != "" {
-		h[hdrExposeHeaders] = []string{c.exposeHeaders}
+	if c.exposeValue != nil {
+		h[hdrExposeHeaders] = c.exposeValue
 	}
 }

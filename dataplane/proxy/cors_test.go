@@ -31,7 +31,7 @@ func TestCorsReplacesUpstreamHeaders(t *testing.T) {
 	c, err := compileCors(&snapshotv1.CorsPolicy{AllowOrigin: []string{"*"}, ExposeHeaders: []string{"a", "b"}})
 	require.NoError(t, err)
 	h := http.Header{"Access-Control-Allow-Origin": {"*"}, "Access-Control-Expose-Headers": {"c"}, "X-Other": {"1"}}
-	c.addTo(h, "https://x.example")
+	c.addTo(h, []string{"https://x.example"})
 	require.Equal(t, http.Header{
 		"Access-Control-Allow-Origin": {"https://x.example"}, "Access-Control-Expose-Headers": {"a,b"}, "X-Other": {"1"},
 	}, h)

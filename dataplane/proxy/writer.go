@@ -18,7 +18,7 @@ type responseWriter struct {
 	respMods    []*headerMod
 	// cors adds the CORS headers for corsOrigin to the answer, when set.
 	cors       *corsPolicy
-	corsOrigin string
+	corsOrigin []string
 
 	decision, reason string
 	route, sub       string
