@@ -1,9 +1,7 @@
 package llm
 
 import (
-	"crypto/sha256"
 	"crypto/x509"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -24,6 +22,8 @@ type Endpoint struct {
 	ServerName string
 	// roots replaces the system roots when non-nil.
 	roots *x509.CertPool
+	// tls holds the client TLS settings (client certificate, names, ALPN, versions).
+	tls clientTLS
 	// poolKey identifies the transport settings this endpoint needs.
 	poolKey string
 }
@@ -42,20 +42,22 @@ func CompileEndpoint(e *snapshotv1.Endpoint) (Endpoint, error) {
 		HostPort: net.JoinHostPort(e.GetHost(), strconv.FormatUint(uint64(e.GetPort()), 10)),
 		poolKey:  "plain",
 	}
+	var err error
+	if out.tls, err = compileClientTLS(e); err != nil {
+		return Endpoint{}, fmt.Errorf("endpoint %s: %w", e.GetHost(), err)
+	}
 	if !e.GetTls() {
 		return out, nil
 	}
 	out.Scheme = "https"
 	out.ServerName = e.GetSni()
-	out.poolKey = "tls|" + e.GetSni()
+	out.poolKey = tlsPoolKey(e)
 	if len(e.GetCaPem()) > 0 {
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(e.GetCaPem()) {
 			return Endpoint{}, fmt.Errorf("endpoint %s: ca_pem holds no PEM certificate", e.GetHost())
 		}
-		sum := sha256.Sum256(e.GetCaPem())
 		out.roots = pool
-		out.poolKey += "|" + hex.EncodeToString(sum[:])
 	}
 	return out, nil
 }

@@ -1,7 +1,6 @@
 package llm
 
 import (
-	"crypto/tls"
 	"net"
 	"net/http"
 	"sync"
@@ -72,8 +71,10 @@ func (t *Transports) For(e Endpoint) *http.Transport {
 func (t *Transports) newTransport(e Endpoint) *http.Transport {
 	d := &net.Dialer{Timeout: t.cfg.DialTimeout, KeepAlive: 30 * time.Second}
 	tr := &http.Transport{
-		Proxy:             nil,
-		DialContext:       d.DialContext,
+		Proxy:       nil,
+		DialContext: d.DialContext,
+		// HTTP/2 is offered by ALPN unless the endpoint lists protocols without "h2".
+		// With "h2" listed, Go's transport also offers "http/1.1" as its fallback.
 		ForceAttemptHTTP2: true,
 		// Pass the client's Accept-Encoding through untouched: no transparent gzip that
 		// would hold back streamed events.
@@ -84,11 +85,11 @@ func (t *Transports) newTransport(e Endpoint) *http.Transport {
 		TLSHandshakeTimeout:   t.cfg.TLSHandshakeTimeout,
 		ResponseHeaderTimeout: t.cfg.ResponseHeaderTimeout,
 		ExpectContinueTimeout: time.Second,
-		TLSClientConfig: &tls.Config{
-			MinVersion: tls.VersionTLS12,
-			ServerName: e.ServerName,
-			RootCAs:    e.roots,
-		},
+		TLSClientConfig:       e.tlsConfig(),
+	}
+	if len(e.tls.alpn) > 0 && !e.tls.h2 {
+		// ALPN without "h2": HTTP/1.1 only, offering exactly the protocols listed.
+		tr.ForceAttemptHTTP2 = false
 	}
 	return tr
 }

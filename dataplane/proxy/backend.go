@@ -27,6 +27,9 @@ type upstream struct {
 	cumulative []uint64
 	next       atomic.Uint64
 	proxy      *httputil.ReverseProxy
+	// autoHostProxy is proxy sending the chosen endpoint as Host (auto_host), static
+	// upstreams only.
+	autoHostProxy *httputil.ReverseProxy
 }
 
 func compileUpstream(u *snapshotv1.Upstream, tr *llm.Transports, log logr.Logger) (*upstream, error) {
@@ -68,6 +71,7 @@ func compileUpstream(u *snapshotv1.Upstream, tr *llm.Transports, log logr.Logger
 		ErrorHandler:  upstreamErrorHandler(u.GetName(), log),
 		ErrorLog:      stdlog.New(logWriter{log.WithValues("upstream", u.GetName())}, "", 0),
 	}
+	up.autoHostProxy = up.newAutoHostProxy()
 	return up, nil
 }
 

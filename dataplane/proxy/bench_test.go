@@ -49,6 +49,12 @@ func benchProxy(b *testing.B, cacheSize int, build func(port uint32, backend str
 // gives the token of the i-th request ("" for none).
 func benchRequests(b *testing.B, base string, token func(i int64) string) {
 	b.Helper()
+	benchRequestsWith(b, base, token, nil)
+}
+
+// benchRequestsWith is benchRequests with extra request headers.
+func benchRequestsWith(b *testing.B, base string, token func(i int64) string, extra http.Header) {
+	b.Helper()
 	body, err := tokens.ReadSeed("manifests/request.json")
 	require.NoError(b, err)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, MaxIdleConns: 64}, Timeout: 10 * time.Second}
@@ -65,6 +71,9 @@ func benchRequests(b *testing.B, base string, token func(i int64) string) {
 				return
 			}
 			req.Header.Set("Content-Type", "application/json")
+			for k, vs := range extra {
+				req.Header[k] = vs
+			}
 			if tok := token(n.Add(1)); tok != "" {
 				req.Header.Set("Authorization", "Bearer "+tok)
 			}
@@ -92,6 +101,14 @@ func BenchmarkProxy(b *testing.B) {
 			return tutorial(b, port, backend, false, false)
 		})
 		benchRequests(b, base, func(int64) string { return "" })
+	})
+	b.Run("no-policy-cors-headers", func(b *testing.B) {
+		base := benchProxy(b, 0, func(port uint32, backend string) *snapshotv1.Snapshot {
+			s := tutorial(b, port, backend, false, false)
+			withHTTPOptions(s.Listeners[0].VirtualHosts[0].Routes[0])
+			return s
+		})
+		benchRequestsWith(b, base, func(int64) string { return "" }, http.Header{"Origin": {"https://app.example"}})
 	})
 	b.Run("jwt-rbac-repeated-token", func(b *testing.B) {
 		base := benchProxy(b, 0, func(port uint32, backend string) *snapshotv1.Snapshot {
@@ -127,10 +144,12 @@ func BenchmarkPolicyPath(b *testing.B) {
 	key := tokens.NewRSA(b, "", "RS256")
 	cases := map[string]struct {
 		jwt, rbac bool
+		options   bool // CORS and header manipulation, with an Origin on every request
 		cache     int
 		tokens    []string
 	}{
 		"no-policy":               {},
+		"no-policy-cors-headers":  {options: true},
 		"jwt-rbac-repeated-token": {jwt: true, rbac: true, tokens: []string{tokens.Alice(b)}},
 		"jwt-rbac-fresh-token":    {jwt: true, rbac: true, cache: 16},
 	}
@@ -141,7 +160,7 @@ func BenchmarkPolicyPath(b *testing.B) {
 		}))
 	}
 	cases["jwt-rbac-fresh-token"] = fresh
-	for _, name := range []string{"no-policy", "jwt-rbac-repeated-token", "jwt-rbac-fresh-token"} {
+	for _, name := range []string{"no-policy", "no-policy-cors-headers", "jwt-rbac-repeated-token", "jwt-rbac-fresh-token"} {
 		tc := cases[name]
 		b.Run(name, func(b *testing.B) {
 			auth := authn.New(authn.Config{Logger: logr.Discard(), CacheSize: tc.cache})
@@ -158,6 +177,9 @@ func BenchmarkPolicyPath(b *testing.B) {
 			}
 			r := s.Listeners[0].VirtualHosts[0].Routes[0]
 			r.DirectResponse = &snapshotv1.DirectResponse{Status: 200, Body: "ok"}
+			if tc.options {
+				withHTTPOptions(r)
+			}
 			require.NoError(b, snapshotv1.SetVersion(s))
 			require.NoError(b, srv.Apply(s))
 			h := srv.Handler(port)
@@ -172,6 +194,9 @@ func BenchmarkPolicyPath(b *testing.B) {
 				if len(tc.tokens) > 0 {
 					req.Header["Authorization"] = []string{"Bearer " + tc.tokens[i%len(tc.tokens)]}
 				}
+				if tc.options {
+					req.Header["Origin"] = benchOrigin
+				}
 				clear(w.header)
 				h.ServeHTTP(w, req)
 				if w.code != http.StatusOK {
@@ -179,6 +204,26 @@ func BenchmarkPolicyPath(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+var benchOrigin = []string{"https://app.example"}
+
+// withHTTPOptions gives r a CORS policy allowing benchOrigin and a header manipulation
+// of each kind, as a browser-facing route would have.
+func withHTTPOptions(r *snapshotv1.Route) {
+	r.Cors = &snapshotv1.CorsPolicy{
+		AllowOrigin: []string{"https://other.example", benchOrigin[0]}, AllowOriginRegex: []string{`https://.*\.app\.example`},
+		AllowMethods: []string{"POST"}, AllowHeaders: []string{"authorization", "content-type"},
+		ExposeHeaders: []string{"x-request-id"}, AllowCredentials: true,
+	}
+	r.HeaderManipulation = &snapshotv1.HeaderManipulation{
+		RequestHeadersToAdd: []*snapshotv1.HeaderValueOption{
+			{Name: "x-gateway", Value: "claimgate", Append: false}, {Name: "x-tenant", Value: "t1", Append: true},
+		},
+		RequestHeadersToRemove:  []string{"x-debug"},
+		ResponseHeadersToAdd:    []*snapshotv1.HeaderValueOption{{Name: "x-served-by", Value: "claimgate"}},
+		ResponseHeadersToRemove: []string{"server"},
 	}
 }
 

@@ -54,6 +54,10 @@ type route struct {
 	// websocket passes a client's WebSocket upgrade on to the upstream. Gloo takes
 	// WebSocket upgrades on every route.
 	websocket bool
+	// cors answers preflights and adds CORS headers (cors.go); nil without a policy.
+	cors *corsPolicy
+	// upstreamRewrite rewrites the path and Host sent upstream (upstreamrewrite.go).
+	upstreamRewrite *upstreamRewrite
 }
 
 type directResponse struct {
@@ -63,9 +67,10 @@ type directResponse struct {
 
 // compiler holds what compiling one snapshot needs.
 type compiler struct {
-	s         *Server
-	providers *authn.Providers
-	upstreams map[string]*upstream
+	s            *Server
+	providers    *authn.Providers
+	upstreams    map[string]*upstream
+	claimHeaders map[string]struct{}
 }
 
 // compile validates s and builds its table. Errors name the object and hold no secret.
@@ -73,7 +78,7 @@ func (srv *Server) compile(s *snapshotv1.Snapshot) (*table, error) {
 	if s.GetVersion() == "" {
 		return nil, errors.New("snapshot has no version")
 	}
-	c := &compiler{s: srv, upstreams: map[string]*upstream{}}
+	c := &compiler{s: srv, upstreams: map[string]*upstream{}, claimHeaders: claimHeaders(s.GetJwtProviders())}
 	var err error
 	if c.providers, err = srv.cfg.Authenticator.Compile(s.GetJwtProviders()); err != nil {
 		return nil, fmt.Errorf("jwt providers: %w", err)
@@ -91,7 +96,7 @@ func (srv *Server) compile(s *snapshotv1.Snapshot) (*table, error) {
 	t := &table{
 		version: s.GetVersion(), gateway: s.GetGatewayNamespace() + "/" + s.GetGatewayName(),
 		ports: map[uint32]*portTable{}, appliedAt: srv.cfg.Now(),
-		claimHeaders: claimHeaders(s.GetJwtProviders()),
+		claimHeaders: c.claimHeaders,
 	}
 	for _, l := range s.GetListeners() {
 		if err := c.addListener(t, l); err != nil {
@@ -180,6 +185,9 @@ func (c *compiler) compileRoute(r *snapshotv1.Route) (*route, error) {
 		return nil, fmt.Errorf("match: %w", err)
 	}
 	if err := rt.compileFilters(r.GetFilters()); err != nil {
+		return nil, err
+	}
+	if err := c.compileHTTPOptions(rt, r); err != nil {
 		return nil, err
 	}
 	if err := c.compileBackends(rt, r.GetBackends()); err != nil {

@@ -24,6 +24,17 @@ func FuzzCompileAndServe(f *testing.F) {
 		{"directResponse":{"status":200,"body":"ok"},"rbac":{}}]}]}]}`), "/old/x?y")
 	f.Add([]byte(`{"version":"v","upstreams":[{"name":"u","static":{"endpoints":[{"host":"h","port":1}]}}],
 		"listeners":[{"port":1,"protocol":"HTTP","virtualHosts":[{"domains":["*"],"routes":[{"backends":[{"upstream":"u","weight":0}]}]}]}]}`), "/")
+	f.Add([]byte(`{"version":"v","listeners":[{"port":1,"protocol":"HTTP","virtualHosts":[{"domains":["*"],
+		"routes":[{"match":{"path":{"value":"/a/"}},"cors":{"allowOrigin":["https://o.example"],"allowOriginRegex":["https://.*\\.t\\.example"],
+		"allowMethods":["*"],"allowHeaders":["x"],"exposeHeaders":["y"],"maxAge":"5","allowCredentials":true},
+		"headerManipulation":{"requestHeadersToAdd":[{"name":"x-a","value":"1","append":true},{"name":"x-b","value":"2"}],
+		"requestHeadersToRemove":["x-c"],"responseHeadersToAdd":[{"name":"x-d","value":"3"}],"responseHeadersToRemove":["server"]},
+		"upstreamRewrite":{"regex":{"pattern":"^/a/(.*)$","substitution":"/\\1/\\0"},"autoHost":true}},
+		{"match":{"path":{"type":"EXACT","value":"/e"}},"upstreamRewrite":{"prefix":"","host":"h.example:8080"}}]}]}]}`), "a/b")
+	f.Add([]byte(`{"version":"v","upstreams":[{"name":"u","static":{"endpoints":[{"host":"h","port":443,"tls":true,
+		"verifySubjectAltNames":["h"],"alpnProtocols":["h2","http/1.1"],"minTlsVersion":"1.2","maxTlsVersion":"1.3"}]}}],
+		"listeners":[{"port":1,"protocol":"HTTP","virtualHosts":[{"domains":["*"],"routes":[{"backends":[{"upstream":"u","weight":1}],
+		"upstreamRewrite":{"prefix":"/p"},"cors":{"allowOrigin":["*"]}}]}]}]}`), "x")
 	srv := &Server{cfg: Config{Authenticator: authn.New(authn.Config{Logger: logr.Discard()}), Now: time.Now, Transports: llm.NewTransports(llm.TransportConfig{})}, log: logr.Discard()}
 	m, err := newMetrics(nil, srv)
 	if err != nil {
@@ -54,6 +65,14 @@ func FuzzCompileAndServe(f *testing.F) {
 				return
 			}
 			r.URL.Path = "/" + target
+			srv.Handler(port).ServeHTTP(httptest.NewRecorder(), r)
+			// The same path as a CORS preflight.
+			r, err = http.NewRequest(http.MethodOptions, "http://a.example.com", nil)
+			if err != nil {
+				return
+			}
+			r.URL.Path = "/" + target
+			r.Header = http.Header{"Origin": {"https://o.example"}, "Access-Control-Request-Method": {"POST"}}
 			srv.Handler(port).ServeHTTP(httptest.NewRecorder(), r)
 		}
 	})

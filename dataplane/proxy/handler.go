@@ -110,8 +110,11 @@ func (pt *portTable) route(r *http.Request) *route {
 	return nil
 }
 
-// serveRoute runs authentication, authorization, filters and forwarding for rt.
+// serveRoute runs CORS, authentication, authorization, filters and forwarding for rt.
 func (s *Server) serveRoute(rw *responseWriter, r *http.Request, rt *route, port uint32) {
+	if rt.cors != nil && rt.cors.serve(rw, r) {
+		return // a preflight, answered before authentication
+	}
 	var tokens []authz.Token
 	if rt.authn != nil {
 		toks, fail := rt.authn.Authenticate(r)
@@ -145,6 +148,7 @@ func (s *Server) serveRoute(rw *responseWriter, r *http.Request, rt *route, port
 	if rt.rewrite != nil {
 		rt.rewrite.apply(r)
 	}
+	rt.upstreamRewrite.apply(r)
 	s.forward(rw, r, rt)
 }
 
@@ -190,7 +194,7 @@ func (s *Server) forward(rw *responseWriter, r *http.Request, rt *route) {
 	rw.decision = decisionAllowed
 	rw.bodyUnread = false // the reverse proxy reads it, or has it in memory
 	rw.upstreamStart = time.Now()
-	up.proxy.ServeHTTP(rw, r)
+	up.proxyFor(rt).ServeHTTP(rw, r)
 }
 
 // subject is the sub claim of the first verified token, for the access log.

@@ -80,11 +80,12 @@ func compileValues(vs []*snapshotv1.ValueMatch, header bool) ([]valueMatch, erro
 
 // wholeRegexp compiles an RE2 expression that must match the whole input.
 func wholeRegexp(expr string) (*regexp.Regexp, error) {
-	re, err := regexp.Compile(`^(?:` + expr + `)$`)
-	if err != nil {
+	// expr must parse on its own: "a)|(b" would otherwise close the anchoring group and
+	// match any string that merely starts with "a".
+	if _, err := regexp.Compile(expr); err != nil {
 		return nil, fmt.Errorf("invalid regular expression %q: %w", expr, err)
 	}
-	return re, nil
+	return regexp.MustCompile(`^(?:` + expr + `)$`), nil
 }
 
 func (v *valueMatch) matches(s string) bool {

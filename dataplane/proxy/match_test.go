@@ -67,6 +67,8 @@ func TestCompileMatchErrors(t *testing.T) {
 		"relative prefix":  {Path: prefix("openai")},
 		"bad header regex": {Headers: []*snapshotv1.ValueMatch{{Name: "a", Type: snapshotv1.ValueMatchType_VALUE_REGULAR_EXPRESSION, Value: "["}}},
 		"bad query regex":  {QueryParams: []*snapshotv1.ValueMatch{{Name: "a", Type: snapshotv1.ValueMatchType_VALUE_REGULAR_EXPRESSION, Value: "["}}},
+		// Wrapped for a whole match it would parse, and match any path starting "/a".
+		"regex escaping its anchors": {Path: &snapshotv1.PathMatch{Type: snapshotv1.PathMatchType_REGULAR_EXPRESSION, Value: "/a)|(/b"}},
 	}
 	for name, m := range tests {
 		t.Run(name, func(t *testing.T) {

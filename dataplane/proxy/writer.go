@@ -16,6 +16,9 @@ type responseWriter struct {
 	written     int64
 	wroteHeader bool
 	respMods    []*headerMod
+	// cors adds the CORS headers for corsOrigin to the answer, when set.
+	cors       *corsPolicy
+	corsOrigin []string
 
 	decision, reason string
 	route, sub       string
@@ -59,6 +62,9 @@ func (w *responseWriter) WriteHeader(code int) {
 		}
 		for _, m := range w.respMods {
 			m.apply(w.Header())
+		}
+		if w.cors != nil {
+			w.cors.addTo(w.Header(), w.corsOrigin)
 		}
 	}
 	w.ResponseWriter.WriteHeader(code)
