@@ -54,6 +54,9 @@ type route struct {
 	// websocket passes a client's WebSocket upgrade on to the upstream. Gloo takes
 	// WebSocket upgrades on every route.
 	websocket bool
+	// res holds the route's retries, attempt counts, per-try, idle and duration bounds
+	// and injected faults; nil when it has none of them.
+	res *resilience
 }
 
 type directResponse struct {
@@ -185,7 +188,9 @@ func (c *compiler) compileRoute(r *snapshotv1.Route) (*route, error) {
 	if err := c.compileBackends(rt, r.GetBackends()); err != nil {
 		return nil, err
 	}
-	rt.timeout = min0(r.GetTimeouts().GetRequest().AsDuration(), r.GetTimeouts().GetBackendRequest().AsDuration())
+	if err := rt.compileResilience(r); err != nil {
+		return nil, err
+	}
 	if j := r.GetJwt(); j != nil {
 		if rt.authn, err = c.providers.Requirement(j); err != nil {
 			return nil, fmt.Errorf("jwt: %w", err)

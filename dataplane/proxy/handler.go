@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -128,6 +127,8 @@ func (s *Server) serveRoute(rw *responseWriter, r *http.Request, rt *route, port
 		return
 	}
 	rw.respMods = rt.respMods
+	r, endBounds := boundRequest(rw, r, rt)
+	defer endBounds()
 	switch {
 	case rt.direct != nil:
 		rw.decision = decisionDirect
@@ -155,12 +156,6 @@ func (s *Server) forward(rw *responseWriter, r *http.Request, rt *route) {
 		rw.decision = decisionNoBackend
 		writeText(rw, http.StatusInternalServerError, "route has no backend")
 		return
-	}
-	if rt.timeout > 0 {
-		rw.deadline = time.Now().Add(rt.timeout)
-		ctx, cancel := context.WithDeadline(r.Context(), rw.deadline)
-		defer cancel()
-		r = r.WithContext(ctx)
 	}
 	s.bodyDeadline(rw, r)
 	inMemory, reserved, err := s.readBody(r, up)
