@@ -40,13 +40,15 @@ func (b *bodyBudget) release(n int64) { b.used.Add(-n) }
 // readBody reads into memory the body the upstream needs whole (to override its model)
 // or, when it has a declared length up to prereadLimit, to forward it in one write: for a
 // body it cannot see into, the transport flushes the request's head on its own first (one
-// more system call and packet per request). Larger bodies, and bodies of unknown length,
-// are streamed as they arrive. The body's deadline bounds the reading. It reports whether
-// the body is now in memory and the bytes of the budget it holds, to release once the
-// request is done.
-func (s *Server) readBody(r *http.Request, up *upstream) (inMemory bool, reserved int64, err error) {
+// more system call and packet per request). A route that retries also reads a body of
+// declared length up to replay so that a retry can send it again, unless the memory
+// bound is reached: that body is then streamed, and not retried. Larger bodies, and
+// bodies of unknown length, are streamed as they arrive. The body's deadline bounds the
+// reading. It reports whether the body is now in memory and the bytes of the budget it
+// holds, to release once the request is done.
+func (s *Server) readBody(r *http.Request, up *upstream, replay int64) (inMemory bool, reserved int64, err error) {
 	modelOverride := up.adapter != nil && up.adapter.Model() != ""
-	if r.Body == nil || r.Body == http.NoBody || !modelOverride && (r.ContentLength <= 0 || r.ContentLength > prereadLimit) {
+	if r.Body == nil || r.Body == http.NoBody || !modelOverride && (r.ContentLength <= 0 || r.ContentLength > max(prereadLimit, replay)) {
 		return false, 0, nil
 	}
 	reserved = r.ContentLength
@@ -56,6 +58,9 @@ func (s *Server) readBody(r *http.Request, up *upstream) (inMemory bool, reserve
 		}
 	}
 	if !s.bodies.reserve(reserved) {
+		if !modelOverride && r.ContentLength > prereadLimit {
+			return false, 0, nil // only wanted for a retry
+		}
 		return false, 0, errBuffersFull
 	}
 	if modelOverride {

@@ -210,18 +210,6 @@ func (c *compiler) compileRoute(r *snapshotv1.Route) (*route, error) {
 	return rt, nil
 }
 
-// min0 is the smaller of two durations where zero means unbounded.
-func min0(a, b time.Duration) time.Duration {
-	switch {
-	case a <= 0:
-		return max(b, 0)
-	case b <= 0:
-		return a
-	default:
-		return min(a, b)
-	}
-}
-
 func (rt *route) compileFilters(fs []*snapshotv1.Filter) error {
 	for i, f := range fs {
 		switch k := f.GetKind().(type) {

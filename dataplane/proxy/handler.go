@@ -158,7 +158,7 @@ func (s *Server) forward(rw *responseWriter, r *http.Request, rt *route) {
 		return
 	}
 	s.bodyDeadline(rw, r)
-	inMemory, reserved, err := s.readBody(r, up)
+	inMemory, reserved, err := s.readBody(r, up, rt.replayLimit())
 	defer s.bodies.release(reserved)
 	if err != nil {
 		rw.decision = decisionBadRequest
@@ -185,6 +185,8 @@ func (s *Server) forward(rw *responseWriter, r *http.Request, rt *route) {
 	rw.decision = decisionAllowed
 	rw.bodyUnread = false // the reverse proxy reads it, or has it in memory
 	rw.upstreamStart = time.Now()
+	r, endAttempts := withAttempts(rw, r, rt, up)
+	defer endAttempts()
 	up.proxy.ServeHTTP(rw, r)
 }
 

@@ -13,6 +13,12 @@ import (
 // timeout (Gloo's retries, idleTimeout, maxStreamDuration, faults and attempt-count
 // headers). A route with none of them has none, so its requests pay nothing for them.
 type resilience struct {
+	// retry retries failed attempts; nil: none.
+	retry *retryPolicy
+	// perTry bounds each attempt until its answer's head; zero: none.
+	perTry time.Duration
+	// countToUpstream and countToClient send x-envoy-attempt-count.
+	countToUpstream, countToClient bool
 	// idle ends a request when no byte has gone either way for that long; zero: none.
 	idle time.Duration
 	// maxDuration ends a request that has lasted that long; zero: none.
@@ -29,8 +35,14 @@ func (rt *route) compileResilience(r *snapshotv1.Route) error {
 	if err != nil {
 		return err
 	}
-	rt.timeout = min0(request, backend)
-	var res resilience
+	rt.timeout = request
+	res := resilience{
+		perTry: backend, countToUpstream: r.GetIncludeRequestAttemptCount(),
+		countToClient: r.GetIncludeAttemptCountInResponse(),
+	}
+	if res.retry, err = compileRetry(r.GetRetry()); err != nil {
+		return err
+	}
 	if res.idle, err = duration("idle_timeout", r.GetIdleTimeout()); err != nil {
 		return err
 	}
@@ -41,6 +53,20 @@ func (rt *route) compileResilience(r *snapshotv1.Route) error {
 		rt.res = &res
 	}
 	return nil
+}
+
+// needsAttempts reports whether requests go to the upstream attempt by attempt.
+func (res *resilience) needsAttempts() bool {
+	return res.retry != nil || res.perTry > 0 || res.countToUpstream || res.countToClient
+}
+
+// replayLimit is the largest body the route reads into memory so that it can be sent
+// again: retryBodyLimit with a retry policy, nothing more than usual without.
+func (rt *route) replayLimit() int64 {
+	if rt.res == nil || rt.res.retry == nil {
+		return 0
+	}
+	return retryBodyLimit
 }
 
 // duration returns d (zero when absent), or an error naming field when d is not a valid

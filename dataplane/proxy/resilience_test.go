@@ -65,11 +65,67 @@ func TestResilienceValidation(t *testing.T) {
 			set:     func(r *snapshotv1.Route) { r.MaxStreamDuration = dur(-time.Minute) },
 			wantErr: "max_stream_duration: -1m0s is negative",
 		},
+		"unknown retry condition": {
+			set:     func(r *snapshotv1.Route) { r.Retry = &snapshotv1.RetryPolicy{RetryOn: []string{"5xx", "5XX"}} },
+			wantErr: `retry.retry_on: unknown condition "5XX"`,
+		},
+		"retry conditions are names, not a list": {
+			set:     func(r *snapshotv1.Route) { r.Retry = &snapshotv1.RetryPolicy{RetryOn: []string{"5xx,reset"}} },
+			wantErr: `retry.retry_on: unknown condition "5xx,reset"`,
+		},
+		"retriable status out of range": {
+			set:     func(r *snapshotv1.Route) { r.Retry = &snapshotv1.RetryPolicy{RetriableStatusCodes: []uint32{429, 600}} },
+			wantErr: "retry.retriable_status_codes: 600 is not in 100-599",
+		},
+		"negative base interval": {
+			set:     func(r *snapshotv1.Route) { r.Retry = &snapshotv1.RetryPolicy{BaseInterval: dur(-time.Second)} },
+			wantErr: "retry.base_interval: -1s is negative",
+		},
+		"negative max interval": {
+			set:     func(r *snapshotv1.Route) { r.Retry = &snapshotv1.RetryPolicy{MaxInterval: dur(-time.Second)} },
+			wantErr: "retry.max_interval: -1s is negative",
+		},
+		"base interval past the max": {
+			set: func(r *snapshotv1.Route) {
+				r.Retry = &snapshotv1.RetryPolicy{BaseInterval: dur(time.Second), MaxInterval: dur(time.Millisecond)}
+			},
+			wantErr: "retry.base_interval 1s is longer than retry.max_interval 1ms",
+		},
+		"default base past the max": {
+			set:     func(r *snapshotv1.Route) { r.Retry = &snapshotv1.RetryPolicy{MaxInterval: dur(time.Millisecond)} },
+			wantErr: "retry.base_interval 25ms is longer than retry.max_interval 1ms",
+		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			_, err := compileOne(t, tc.set)
 			require.ErrorContains(t, err, "route ns/route/rule/0/match/0: "+tc.wantErr)
+		})
+	}
+}
+
+// TestRetryDefaults: Envoy's back-off defaults fill what the policy leaves unset, and
+// the per-try timeout is kept apart from the route's.
+func TestRetryDefaults(t *testing.T) {
+	tests := map[string]struct {
+		policy    *snapshotv1.RetryPolicy
+		base, max time.Duration
+	}{
+		"none set":  {policy: &snapshotv1.RetryPolicy{}, base: 25 * time.Millisecond, max: 250 * time.Millisecond},
+		"base only": {policy: &snapshotv1.RetryPolicy{BaseInterval: dur(time.Second)}, base: time.Second, max: 10 * time.Second},
+		"both":      {policy: &snapshotv1.RetryPolicy{BaseInterval: dur(time.Second), MaxInterval: dur(time.Second)}, base: time.Second, max: time.Second},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			rt, err := compileOne(t, func(r *snapshotv1.Route) {
+				r.Retry = tc.policy
+				r.Timeouts = &snapshotv1.Timeouts{Request: dur(time.Minute), BackendRequest: dur(time.Second)}
+			})
+			require.NoError(t, err)
+			require.Equal(t, tc.base, rt.res.retry.base)
+			require.Equal(t, tc.max, rt.res.retry.max)
+			require.Equal(t, time.Minute, rt.timeout)
+			require.Equal(t, time.Second, rt.res.perTry)
 		})
 	}
 }
