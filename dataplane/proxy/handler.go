@@ -129,6 +129,9 @@ func (s *Server) serveRoute(rw *responseWriter, r *http.Request, rt *route, port
 	rw.respMods = rt.respMods
 	r, endBounds := boundRequest(rw, r, rt)
 	defer endBounds()
+	if injectFault(rw, r, rt) {
+		return
+	}
 	switch {
 	case rt.direct != nil:
 		rw.decision = decisionDirect

@@ -19,6 +19,8 @@ type resilience struct {
 	perTry time.Duration
 	// countToUpstream and countToClient send x-envoy-attempt-count.
 	countToUpstream, countToClient bool
+	// fault delays and aborts requests; nil: none.
+	fault *fault
 	// idle ends a request when no byte has gone either way for that long; zero: none.
 	idle time.Duration
 	// maxDuration ends a request that has lasted that long; zero: none.
@@ -41,6 +43,9 @@ func (rt *route) compileResilience(r *snapshotv1.Route) error {
 		countToClient: r.GetIncludeAttemptCountInResponse(),
 	}
 	if res.retry, err = compileRetry(r.GetRetry()); err != nil {
+		return err
+	}
+	if res.fault, err = compileFault(r.GetFault()); err != nil {
 		return err
 	}
 	if res.idle, err = duration("idle_timeout", r.GetIdleTimeout()); err != nil {

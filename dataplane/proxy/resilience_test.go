@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -91,6 +92,42 @@ func TestResilienceValidation(t *testing.T) {
 			},
 			wantErr: "retry.base_interval 1s is longer than retry.max_interval 1ms",
 		},
+		"abort status out of range": {
+			set: func(r *snapshotv1.Route) {
+				r.Fault = &snapshotv1.FaultInjection{Abort: &snapshotv1.FaultAbort{HttpStatus: 600, Percentage: 100}}
+			},
+			wantErr: "fault.abort.http_status 600 is not in 200-599",
+		},
+		"abort without a status": {
+			set: func(r *snapshotv1.Route) {
+				r.Fault = &snapshotv1.FaultInjection{Abort: &snapshotv1.FaultAbort{Percentage: 100}}
+			},
+			wantErr: "fault.abort.http_status 0 is not in 200-599",
+		},
+		"abort percentage past 100": {
+			set: func(r *snapshotv1.Route) {
+				r.Fault = &snapshotv1.FaultInjection{Abort: &snapshotv1.FaultAbort{HttpStatus: 503, Percentage: 100.5}}
+			},
+			wantErr: "fault.abort.percentage 100.5 is not in 0-100",
+		},
+		"abort percentage NaN": {
+			set: func(r *snapshotv1.Route) {
+				r.Fault = &snapshotv1.FaultInjection{Abort: &snapshotv1.FaultAbort{HttpStatus: 503, Percentage: math.NaN()}}
+			},
+			wantErr: "fault.abort.percentage NaN is not in 0-100",
+		},
+		"negative delay percentage": {
+			set: func(r *snapshotv1.Route) {
+				r.Fault = &snapshotv1.FaultInjection{Delay: &snapshotv1.FaultDelay{FixedDelay: dur(time.Second), Percentage: -1}}
+			},
+			wantErr: "fault.delay.percentage -1 is not in 0-100",
+		},
+		"negative delay": {
+			set: func(r *snapshotv1.Route) {
+				r.Fault = &snapshotv1.FaultInjection{Delay: &snapshotv1.FaultDelay{FixedDelay: dur(-time.Second), Percentage: 50}}
+			},
+			wantErr: "fault.delay.fixed_delay: -1s is negative",
+		},
 		"default base past the max": {
 			set:     func(r *snapshotv1.Route) { r.Retry = &snapshotv1.RetryPolicy{MaxInterval: dur(time.Millisecond)} },
 			wantErr: "retry.base_interval 25ms is longer than retry.max_interval 1ms",
@@ -128,6 +165,25 @@ func TestRetryDefaults(t *testing.T) {
 			require.Equal(t, time.Second, rt.res.perTry)
 		})
 	}
+}
+
+// TestFaultShares: each request draws its chance; a share of 0 never acts and 100
+// always does, and a fault that can never act compiles to none.
+func TestFaultShares(t *testing.T) {
+	f := &fault{draw: func() float64 { return 99.99 }}
+	require.True(t, f.hits(100))
+	require.False(t, f.hits(99.9))
+	f.draw = func() float64 { return 0 }
+	require.False(t, f.hits(0))
+	require.True(t, f.hits(0.1))
+	rt, err := compileOne(t, func(r *snapshotv1.Route) {
+		r.Fault = &snapshotv1.FaultInjection{
+			Delay: &snapshotv1.FaultDelay{FixedDelay: dur(time.Second)},
+			Abort: &snapshotv1.FaultAbort{HttpStatus: 503},
+		}
+	})
+	require.NoError(t, err)
+	require.Nil(t, rt.res, "a fault for 0% of requests")
 }
 
 // TestPlainRouteHasNoResilience: a route that uses none of the options compiles to none,

@@ -235,3 +235,20 @@ func writeStreamTimeout(w http.ResponseWriter, st *errStreamTimeout) {
 	}
 	writeText(w, http.StatusRequestTimeout, body)
 }
+
+// writeContextEnd answers a request whose context ended while the proxy itself held it
+// (a fault delay, a back-off): 408 for a stream bound, 504 for the route's timeout, and
+// nothing (499 recorded) for a client that went away.
+func writeContextEnd(ctx context.Context, rw *responseWriter) {
+	if st := streamTimeoutOf(ctx); st != nil {
+		writeStreamTimeout(rw, st)
+		return
+	}
+	status, body := classifyUpstreamError(ctx, ctx.Err())
+	if status == statusClientClosed {
+		rw.status, rw.reason = statusClientClosed, "client_closed"
+		return
+	}
+	rw.decision, rw.reason = decisionUpstreamError, "timeout"
+	writeText(rw, status, body)
+}
