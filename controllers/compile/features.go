@@ -25,6 +25,26 @@ func closingResponse(v *vhostOptions, r *routeOptions) *snapshotv1.DirectRespons
 	return nil
 }
 
+// rewriteConflict closes a route whose HTTPRoute URLRewrite filter and RouteOption
+// rewrite the same thing: which one wins is not defined, so neither is guessed.
+func rewriteConflict(r *snapshotv1.Route) *snapshotv1.DirectResponse {
+	rw := r.GetUpstreamRewrite()
+	if rw == nil {
+		return nil
+	}
+	for _, f := range r.GetFilters() {
+		u := f.GetUrlRewrite()
+		switch {
+		case u == nil:
+		case u.GetPath() != nil && (rw.Prefix != nil || rw.Regex != nil):
+			return &snapshotv1.DirectResponse{Status: denyStatus, Body: "route configuration error: the HTTPRoute's URLRewrite filter and the RouteOption's prefixRewrite or regexRewrite both rewrite the path; keep one"}
+		case u.GetHostname() != "" && (rw.Host != "" || rw.AutoHost):
+			return &snapshotv1.DirectResponse{Status: denyStatus, Body: "route configuration error: the HTTPRoute's URLRewrite filter and the RouteOption's hostRewrite or autoHostRewrite both rewrite the host; keep one"}
+		}
+	}
+	return nil
+}
+
 // applyFeatures sets the route's Gloo options from its RouteOptions and its virtual
 // host's: the route's replaces the virtual host's, except headerManipulation (both
 // apply, the route's first) and the CORS merge settings.

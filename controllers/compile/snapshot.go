@@ -261,9 +261,12 @@ func (c *compiler) buildRoute(l *listenerIR, f flatRoute) *builtRoute {
 	if u := rule.options.get(rUpgrades); u != nil {
 		r.WebsocketDisabled = u.opt.websocketDisabled
 	}
-	applyFeatures(r, &l.options, &rule.options)
 	if r.DirectResponse == nil {
 		r.DirectResponse = closingResponse(&l.options, &rule.options)
+	}
+	if r.DirectResponse == nil {
+		applyFeatures(r, &l.options, &rule.options)
+		r.DirectResponse = rewriteConflict(r)
 	}
 	return &builtRoute{proto: r, upstreams: rule.upstreams, providers: eff.providers}
 }

@@ -62,7 +62,7 @@ func compileUpstream(u *snapshotv1.Upstream, tr *llm.Transports, log logr.Logger
 	}
 	up.proxy = &httputil.ReverseProxy{
 		Rewrite:   up.rewrite,
-		Transport: rt,
+		Transport: attemptTransport{next: rt},
 		// An answer of known length is written at once; the reverse proxy flushes every
 		// write of a server-sent event stream or of an answer of unknown length (chunked)
 		// as it arrives whatever the interval.
@@ -75,8 +75,10 @@ func compileUpstream(u *snapshotv1.Upstream, tr *llm.Transports, log logr.Logger
 	return up, nil
 }
 
-// rewrite points the outgoing request at the upstream.
+// rewrite points the outgoing request at the upstream. A client's attempt count is
+// removed: only the proxy's reaches an upstream.
 func (u *upstream) rewrite(pr *httputil.ProxyRequest) {
+	delete(pr.Out.Header, attemptCountHeader)
 	if u.adapter != nil {
 		u.adapter.Rewrite(pr.Out)
 	} else {

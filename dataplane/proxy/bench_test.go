@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-logr/logr"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
 	"github.com/claimgate/claimgate/dataplane/authn"
@@ -92,9 +93,9 @@ func benchRequestsWith(b *testing.B, base string, token func(i int64) string, ex
 	})
 }
 
-// BenchmarkProxy measures the request path: no policy, the tutorial's JWT + RBAC with the
-// same token every request (verified-token cache), and the same policy with a token never
-// seen before on every request (a full RS256 verification each time).
+// BenchmarkProxy measures the request path: no policy, a retry policy, the tutorial's JWT
+// + RBAC with the same token every request (verified-token cache), and the same policy
+// with a token never seen before on every request (a full RS256 verification each time).
 func BenchmarkProxy(b *testing.B) {
 	b.Run("no-policy", func(b *testing.B) {
 		base := benchProxy(b, 0, func(port uint32, backend string) *snapshotv1.Snapshot {
@@ -109,6 +110,18 @@ func BenchmarkProxy(b *testing.B) {
 			return s
 		})
 		benchRequestsWith(b, base, func(int64) string { return "" }, http.Header{"Origin": {"https://app.example"}})
+	})
+	// The same route with a retry policy and a per-try timeout (the answers are 200, so
+	// no retry happens): what the attempt machinery costs a request, next to no-policy.
+	b.Run("retry-policy", func(b *testing.B) {
+		base := benchProxy(b, 0, func(port uint32, backend string) *snapshotv1.Snapshot {
+			s := tutorial(b, port, backend, false, false)
+			r := s.Listeners[0].VirtualHosts[0].Routes[0]
+			r.Retry = &snapshotv1.RetryPolicy{RetryOn: []string{"5xx", "reset"}, NumRetries: 1}
+			r.Timeouts = &snapshotv1.Timeouts{Request: durationpb.New(time.Minute), BackendRequest: durationpb.New(30 * time.Second)}
+			return s
+		})
+		benchRequests(b, base, func(int64) string { return "" })
 	})
 	b.Run("jwt-rbac-repeated-token", func(b *testing.B) {
 		base := benchProxy(b, 0, func(port uint32, backend string) *snapshotv1.Snapshot {

@@ -40,13 +40,15 @@ func (b *bodyBudget) release(n int64) { b.used.Add(-n) }
 // readBody reads into memory the body the upstream needs whole (to override its model)
 // or, when it has a declared length up to prereadLimit, to forward it in one write: for a
 // body it cannot see into, the transport flushes the request's head on its own first (one
-// more system call and packet per request). Larger bodies, and bodies of unknown length,
-// are streamed as they arrive. The body's deadline bounds the reading. It reports whether
-// the body is now in memory and the bytes of the budget it holds, to release once the
-// request is done.
-func (s *Server) readBody(r *http.Request, up *upstream) (inMemory bool, reserved int64, err error) {
+// more system call and packet per request). A route that retries also reads a body of
+// declared length up to replay so that a retry can send it again, unless the memory
+// bound is reached: that body is then streamed, and not retried. Larger bodies, and
+// bodies of unknown length, are streamed as they arrive. The body's deadline bounds the
+// reading. It reports whether the body is now in memory and the bytes of the budget it
+// holds, to release once the request is done.
+func (s *Server) readBody(r *http.Request, up *upstream, replay int64) (inMemory bool, reserved int64, err error) {
 	modelOverride := up.adapter != nil && up.adapter.Model() != ""
-	if r.Body == nil || r.Body == http.NoBody || !modelOverride && (r.ContentLength <= 0 || r.ContentLength > prereadLimit) {
+	if r.Body == nil || r.Body == http.NoBody || !modelOverride && (r.ContentLength <= 0 || r.ContentLength > max(prereadLimit, replay)) {
 		return false, 0, nil
 	}
 	reserved = r.ContentLength
@@ -56,6 +58,9 @@ func (s *Server) readBody(r *http.Request, up *upstream) (inMemory bool, reserve
 		}
 	}
 	if !s.bodies.reserve(reserved) {
+		if !modelOverride && r.ContentLength > prereadLimit {
+			return false, 0, nil // only wanted for a retry
+		}
 		return false, 0, errBuffersFull
 	}
 	if modelOverride {
@@ -74,10 +79,12 @@ func (s *Server) readBody(r *http.Request, up *upstream) (inMemory bool, reserve
 
 // bodyDeadline bounds the time a request body may take to arrive: a client that sends
 // its body a byte at a time is cut off when the body timeout (or the route's, when
-// sooner) expires. Once the body has arrived (or is closed) the connection's read
-// deadline is cleared: past the body, net/http reads the connection only to notice the
-// client leave, and a deadline expiring there would cancel every later request on the
-// connection. The route's timeout is the request context's deadline.
+// sooner) expires, or when the route's idle timeout passes between two reads or its
+// maximum stream duration ends. Once the body has arrived (or is closed) the
+// connection's read deadline is cleared: past the body, net/http reads the connection
+// only to notice the client leave, and a deadline expiring there would cancel every
+// later request on the connection. The route's timeout is the request context's
+// deadline.
 func (s *Server) bodyDeadline(rw *responseWriter, r *http.Request) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return
@@ -87,8 +94,8 @@ func (s *Server) bodyDeadline(rw *responseWriter, r *http.Request) {
 		deadline = rw.deadline
 	}
 	rc := http.NewResponseController(rw)
-	b := &clientBody{ReadCloser: r.Body}
-	if rc.SetReadDeadline(deadline) == nil {
+	b := &clientBody{ReadCloser: r.Body, stream: rw.stream, hard: deadline}
+	if rc.SetReadDeadline(rw.stream.readDeadline(deadline)) == nil {
 		b.rc = rc
 	}
 	r.Body, rw.body = b, b
@@ -102,10 +109,20 @@ type clientBody struct {
 	rc   *http.ResponseController // nil where deadlines are not supported
 	done bool
 	err  error
+	// stream, when the route bounds idle time or duration, is told of every read, and
+	// the read deadline moves with the idle timeout, never past hard.
+	stream *streamLimits
+	hard   time.Time
 }
 
 func (b *clientBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
+	if n > 0 && b.stream != nil {
+		b.stream.touch()
+		if b.rc != nil && b.stream.idle > 0 && !b.done {
+			_ = b.rc.SetReadDeadline(b.stream.readDeadline(b.hard))
+		}
+	}
 	switch {
 	case err == nil || b.done:
 	case errors.Is(err, io.EOF):
@@ -141,9 +158,14 @@ func clientBodyError(w http.ResponseWriter) error {
 	return nil
 }
 
-// writeBodyError answers a request whose body could not be read.
+// writeBodyError answers a request whose body could not be read: 408 when it came too
+// slowly (in the words of the route's stream bound when that is what expired), 400
+// otherwise.
 func writeBodyError(w http.ResponseWriter, err error) {
+	rw, _ := w.(*responseWriter)
 	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded) && rw != nil && rw.stream.expired() != nil:
+		writeStreamTimeout(w, rw.stream.expired())
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		writeText(w, http.StatusRequestTimeout, "request body not received in time")
 	default:

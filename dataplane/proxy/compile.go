@@ -58,6 +58,9 @@ type route struct {
 	cors *corsPolicy
 	// upstreamRewrite rewrites the path and Host sent upstream (upstreamrewrite.go).
 	upstreamRewrite *upstreamRewrite
+	// res holds the route's retries, attempt counts, per-try, idle and duration bounds
+	// and injected faults; nil when it has none of them.
+	res *resilience
 }
 
 type directResponse struct {
@@ -193,7 +196,9 @@ func (c *compiler) compileRoute(r *snapshotv1.Route) (*route, error) {
 	if err := c.compileBackends(rt, r.GetBackends()); err != nil {
 		return nil, err
 	}
-	rt.timeout = min0(r.GetTimeouts().GetRequest().AsDuration(), r.GetTimeouts().GetBackendRequest().AsDuration())
+	if err := rt.compileResilience(r); err != nil {
+		return nil, err
+	}
 	if j := r.GetJwt(); j != nil {
 		if rt.authn, err = c.providers.Requirement(j); err != nil {
 			return nil, fmt.Errorf("jwt: %w", err)
@@ -211,18 +216,6 @@ func (c *compiler) compileRoute(r *snapshotv1.Route) (*route, error) {
 		rt.direct = &directResponse{status: int(d.GetStatus()), body: d.GetBody()}
 	}
 	return rt, nil
-}
-
-// min0 is the smaller of two durations where zero means unbounded.
-func min0(a, b time.Duration) time.Duration {
-	switch {
-	case a <= 0:
-		return max(b, 0)
-	case b <= 0:
-		return a
-	default:
-		return min(a, b)
-	}
 }
 
 func (rt *route) compileFilters(fs []*snapshotv1.Filter) error {

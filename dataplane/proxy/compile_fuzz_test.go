@@ -35,6 +35,16 @@ func FuzzCompileAndServe(f *testing.F) {
 		"verifySubjectAltNames":["h"],"alpnProtocols":["h2","http/1.1"],"minTlsVersion":"1.2","maxTlsVersion":"1.3"}]}}],
 		"listeners":[{"port":1,"protocol":"HTTP","virtualHosts":[{"domains":["*"],"routes":[{"backends":[{"upstream":"u","weight":1}],
 		"upstreamRewrite":{"prefix":"/p"},"cors":{"allowOrigin":["*"]}}]}]}]}`), "x")
+	f.Add([]byte(`{"version":"v","upstreams":[{"name":"u","static":{"endpoints":[{"host":"h","port":1}]}}],
+		"listeners":[{"port":1,"protocol":"HTTP","virtualHosts":[{"domains":["*"],"routes":[{"backends":[{"upstream":"u","weight":1}],
+		"timeouts":{"request":"1s","backendRequest":"0.1s"},"idleTimeout":"0.5s","maxStreamDuration":"2s",
+		"retry":{"retryOn":["5xx","reset","retriable-status-codes"],"numRetries":2,"baseInterval":"0.01s","maxInterval":"0.1s","retriableStatusCodes":[429],"previousPriorities":true},
+		"includeRequestAttemptCount":true,"includeAttemptCountInResponse":true}]}]}]}`), "/")
+	f.Add([]byte(`{"version":"v","listeners":[{"port":1,"protocol":"HTTP","virtualHosts":[{"domains":["*"],"routes":[
+		{"match":{"path":{"value":"/f"}},"fault":{"abort":{"httpStatus":503,"percentage":100}},"directResponse":{"status":200,"body":"ok"}},
+		{"fault":{"delay":{"fixedDelay":"0.001s","percentage":50},"abort":{"httpStatus":418,"percentage":0.5}},"directResponse":{"status":200}}]}]}]}`), "f")
+	f.Add([]byte(`{"version":"v","listeners":[{"port":1,"protocol":"HTTP","virtualHosts":[{"domains":["*"],"routes":[
+		{"retry":{"retryOn":["gateway-error","bogus"],"baseInterval":"-1s"},"fault":{"abort":{"httpStatus":700,"percentage":101}},"idleTimeout":"-1s"}]}]}]}`), "/")
 	srv := &Server{cfg: Config{Authenticator: authn.New(authn.Config{Logger: logr.Discard()}), Now: time.Now, Transports: llm.NewTransports(llm.TransportConfig{})}, log: logr.Discard()}
 	m, err := newMetrics(nil, srv)
 	if err != nil {
@@ -55,6 +65,9 @@ func FuzzCompileAndServe(f *testing.F) {
 			for _, vh := range allVhosts(pt) {
 				for _, rt := range vh.routes {
 					rt.backends = backendSet{}
+					if rt.res != nil && rt.res.fault != nil { // nor are they held long
+						rt.res.fault.delay = min(rt.res.fault.delay, time.Millisecond)
+					}
 				}
 			}
 		}

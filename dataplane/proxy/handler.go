@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -131,6 +130,11 @@ func (s *Server) serveRoute(rw *responseWriter, r *http.Request, rt *route, port
 		return
 	}
 	rw.respMods = rt.respMods
+	r, endBounds := boundRequest(rw, r, rt)
+	defer endBounds()
+	if injectFault(rw, r, rt) {
+		return
+	}
 	switch {
 	case rt.direct != nil:
 		rw.decision = decisionDirect
@@ -160,14 +164,8 @@ func (s *Server) forward(rw *responseWriter, r *http.Request, rt *route) {
 		writeText(rw, http.StatusInternalServerError, "route has no backend")
 		return
 	}
-	if rt.timeout > 0 {
-		rw.deadline = time.Now().Add(rt.timeout)
-		ctx, cancel := context.WithDeadline(r.Context(), rw.deadline)
-		defer cancel()
-		r = r.WithContext(ctx)
-	}
 	s.bodyDeadline(rw, r)
-	inMemory, reserved, err := s.readBody(r, up)
+	inMemory, reserved, err := s.readBody(r, up, rt.replayLimit())
 	defer s.bodies.release(reserved)
 	if err != nil {
 		rw.decision = decisionBadRequest
@@ -194,6 +192,8 @@ func (s *Server) forward(rw *responseWriter, r *http.Request, rt *route) {
 	rw.decision = decisionAllowed
 	rw.bodyUnread = false // the reverse proxy reads it, or has it in memory
 	rw.upstreamStart = time.Now()
+	r, endAttempts := withAttempts(rw, r, rt, up)
+	defer endAttempts()
 	up.proxyFor(rt).ServeHTTP(rw, r)
 }
 

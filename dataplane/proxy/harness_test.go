@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -76,7 +77,11 @@ func newHarness(t *testing.T, fakeCfg fakellm.Config, opts ...func(*proxy.Config
 	fake := fakellm.New(fakeCfg)
 	fake.Start()
 	t.Cleanup(fake.Close)
-	h := &harness{t: t, path: filepath.Join(t.TempDir(), "snapshot.json"), port: freePort(t), access: &syncBuffer{}, fake: fake}
+	// So is the admin server, whose handler is the proxy's once it exists.
+	var adminHandler atomic.Pointer[http.Handler]
+	admin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*adminHandler.Load()).ServeHTTP(w, r) }))
+	t.Cleanup(admin.Close)
+	h := &harness{t: t, path: filepath.Join(t.TempDir(), "snapshot.json"), port: freePort(t), access: &syncBuffer{}, fake: fake, admin: admin}
 	h.base = "http://127.0.0.1:" + strconv.Itoa(int(h.port))
 
 	reg := prometheus.NewRegistry()
@@ -92,8 +97,8 @@ func newHarness(t *testing.T, fakeCfg fakellm.Config, opts ...func(*proxy.Config
 	srv, err := proxy.New(cfg)
 	require.NoError(t, err)
 	h.srv = srv
-	h.admin = httptest.NewServer(srv.AdminHandler(reg))
-	t.Cleanup(h.admin.Close)
+	handler := srv.AdminHandler(reg)
+	adminHandler.Store(&handler)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	files := dpsync.NewFileSource(dpsync.FileConfig{Path: h.path, Applier: srv, Logger: logr.Discard(), Interval: 10 * time.Millisecond})

@@ -11,10 +11,15 @@ import (
 )
 
 // upstreamErrorHandler answers a failed upstream request like Envoy does: 504 on a
-// timeout, 503 when no connection could be made, 502 otherwise. The error's text (which
-// can name hosts) is logged, never sent to the client.
+// timeout, 503 when no connection could be made, 502 otherwise, and 408 when the route's
+// idle timeout or maximum stream duration ended it. The error's text (which can name
+// hosts) is logged, never sent to the client.
 func upstreamErrorHandler(name string, log logr.Logger) func(http.ResponseWriter, *http.Request, error) {
 	return func(w http.ResponseWriter, r *http.Request, err error) {
+		if st := streamTimeoutOf(r.Context()); st != nil {
+			writeStreamTimeout(w, st)
+			return
+		}
 		if bodyErr := clientBodyError(w); bodyErr != nil && r.Context().Err() == nil {
 			// The client's body broke off, not the upstream: a bad request.
 			if rw, ok := w.(*responseWriter); ok {

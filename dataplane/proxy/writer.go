@@ -31,6 +31,9 @@ type responseWriter struct {
 	bodyUnread bool
 	// body is the request's body as read from the client, once forwarding starts.
 	body *clientBody
+	// stream enforces the route's idle timeout and maximum stream duration, when it has
+	// either.
+	stream *streamLimits
 }
 
 var writers = sync.Pool{New: func() any { return &responseWriter{} }}
@@ -66,6 +69,9 @@ func (w *responseWriter) WriteHeader(code int) {
 		if w.cors != nil {
 			w.cors.addTo(w.Header(), w.corsOrigin)
 		}
+		if w.stream != nil {
+			w.stream.answerStarted(code)
+		}
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
@@ -73,6 +79,9 @@ func (w *responseWriter) WriteHeader(code int) {
 func (w *responseWriter) Write(p []byte) (int, error) {
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
+	}
+	if w.stream != nil {
+		w.stream.touch()
 	}
 	n, err := w.ResponseWriter.Write(p)
 	w.written += int64(n)
@@ -83,6 +92,9 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 func (w *responseWriter) WriteString(s string) (int, error) {
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
+	}
+	if w.stream != nil {
+		w.stream.touch()
 	}
 	n, err := io.WriteString(w.ResponseWriter, s)
 	w.written += int64(n)
@@ -101,10 +113,15 @@ func (w *responseWriter) Flush() {
 func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // aborted records a response cut short after it started: the client went away (499), the
-// route's timeout expired, or the upstream failed mid-answer.
+// route's timeout, idle timeout or maximum stream duration expired, or the upstream
+// failed mid-answer.
 func (w *responseWriter) aborted(r *http.Request) {
 	if r.Context().Err() != nil {
 		w.status, w.reason = statusClientClosed, "client_closed"
+		return
+	}
+	if st := w.stream.cause(); st != nil {
+		w.decision, w.reason = decisionStreamTimeout, st.reason
 		return
 	}
 	w.decision, w.reason = decisionUpstreamError, "upstream_reset"
