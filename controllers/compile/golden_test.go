@@ -1,10 +1,8 @@
 package compile
 
 import (
-	"bytes"
 	"encoding/json"
 	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,9 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/encoding/protojson"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 	"sigs.k8s.io/yaml"
 )
 
@@ -54,76 +50,9 @@ func loadInputs(t testing.TB, path string) Inputs {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
-	in := Inputs{ControllerName: ControllerName}
-	for i, doc := range splitYAML(data) {
-		var tm metav1.TypeMeta
-		require.NoError(t, yaml.Unmarshal(doc, &tm), "document %d", i)
-		require.NoError(t, decodeInto(&in, tm, doc), "document %d (%s %s)", i, tm.APIVersion, tm.Kind)
-	}
-	if !slices.ContainsFunc(in.GatewayClasses, func(gc gwv1.GatewayClass) bool { return gc.Name == "claimgate" }) {
-		in.GatewayClasses = append(in.GatewayClasses, gwv1.GatewayClass{
-			ObjectMeta: metav1.ObjectMeta{Name: "claimgate"},
-			Spec:       gwv1.GatewayClassSpec{ControllerName: ControllerName},
-		})
-	}
+	in, err := DecodeInputs(data)
+	require.NoError(t, err, path)
 	return in
-}
-
-func splitYAML(data []byte) [][]byte {
-	var out [][]byte
-	for _, doc := range bytes.Split(data, []byte("\n---")) {
-		if len(bytes.TrimSpace(doc)) > 0 {
-			out = append(out, doc)
-		}
-	}
-	return out
-}
-
-func decodeInto(in *Inputs, tm metav1.TypeMeta, doc []byte) error {
-	switch tm.APIVersion + "/" + tm.Kind {
-	case "gateway.networking.k8s.io/v1/GatewayClass":
-		return appendDecoded(doc, &in.GatewayClasses)
-	case "gateway.networking.k8s.io/v1/Gateway":
-		return appendDecoded(doc, &in.Gateways)
-	case "gateway.networking.k8s.io/v1/HTTPRoute":
-		return appendDecoded(doc, &in.HTTPRoutes)
-	case "gateway.networking.k8s.io/v1/ReferenceGrant", "gateway.networking.k8s.io/v1beta1/ReferenceGrant":
-		return appendDecoded(doc, &in.ReferenceGrants)
-	case "v1/Service":
-		return appendDecoded(doc, &in.Services)
-	case "v1/Namespace":
-		return appendDecoded(doc, &in.Namespaces)
-	case "v1/Secret":
-		if err := appendDecoded(doc, &in.Secrets); err != nil {
-			return err
-		}
-		s := &in.Secrets[len(in.Secrets)-1]
-		for k, v := range s.StringData { // as the API server does
-			if s.Data == nil {
-				s.Data = map[string][]byte{}
-			}
-			s.Data[k] = []byte(v)
-		}
-		s.StringData = nil
-		return nil
-	case "gateway.solo.io/v1/VirtualHostOption":
-		return appendDecoded(doc, &in.VirtualHostOptions)
-	case "gateway.solo.io/v1/RouteOption":
-		return appendDecoded(doc, &in.RouteOptions)
-	case "gloo.solo.io/v1/Upstream":
-		return appendDecoded(doc, &in.Upstreams)
-	default:
-		return fmt.Errorf("unsupported object %s %s", tm.APIVersion, tm.Kind)
-	}
-}
-
-func appendDecoded[T any](doc []byte, list *[]T) error {
-	var v T
-	if err := yaml.UnmarshalStrict(doc, &v); err != nil {
-		return err
-	}
-	*list = append(*list, v)
-	return nil
 }
 
 // renderResult writes the snapshots (protobuf JSON as YAML) and then every status,

@@ -189,6 +189,12 @@ func (oc optionCompiler) faults(f *gatewayv1.RouteFaults) *snapshotv1.FaultInjec
 		return nil
 	}
 	out := &snapshotv1.FaultInjection{}
+	for _, p := range []*float64{faultPercentage(f.Abort), delayPercentage(f.Delay)} {
+		if p != nil && !(*p >= 0 && *p <= 100) { // NaN fails both
+			oc.invalid("faults", "percentage %v is not in 0-100", *p)
+			return nil
+		}
+	}
 	if a := f.Abort; a != nil {
 		if a.HTTPStatus < 200 || a.HTTPStatus > 599 {
 			oc.invalid("faults.abort.httpStatus", "%d is not in 200-599", a.HTTPStatus)
@@ -212,7 +218,7 @@ func (oc optionCompiler) cors(c *gatewayv1.CorsPolicy) (_ *snapshotv1.CorsPolicy
 		return nil, false
 	}
 	for _, re := range c.AllowOriginRegex {
-		if _, err := regexp.Compile("^(?:" + re + ")$"); err != nil {
+		if _, err := regexp.Compile(re); err != nil { // whole: it must parse on its own
 			oc.invalid("cors.allowOriginRegex", "%q is not an RE2 expression: %v", re, err)
 			return nil, false
 		}
@@ -234,4 +240,18 @@ func (oc optionCompiler) cors(c *gatewayv1.CorsPolicy) (_ *snapshotv1.CorsPolicy
 		AllowHeaders: c.AllowHeaders, ExposeHeaders: c.ExposeHeaders, MaxAge: c.MaxAge,
 		AllowCredentials: c.AllowCredentials,
 	}, c.DisableForRoute
+}
+
+func faultPercentage(a *gatewayv1.RouteAbort) *float64 {
+	if a == nil {
+		return nil
+	}
+	return &a.Percentage
+}
+
+func delayPercentage(d *gatewayv1.RouteDelay) *float64 {
+	if d == nil {
+		return nil
+	}
+	return &d.Percentage
 }

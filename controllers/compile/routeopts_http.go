@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -93,8 +94,13 @@ func (oc optionCompiler) rewrite(o *gatewayv1.RouteOptions) *snapshotv1.Upstream
 		out.AutoHost = true
 	}
 	if r := o.RegexRewrite; r != nil {
-		if _, err := regexp.Compile(r.Pattern.Regex); err != nil {
+		re, err := regexp.Compile(r.Pattern.Regex)
+		if err != nil {
 			oc.invalid("regexRewrite.pattern.regex", "%q is not an RE2 expression: %v", r.Pattern.Regex, err)
+			return nil
+		}
+		if msg := checkSubstitution(r.Substitution, re.NumSubexp()); msg != "" {
+			oc.invalid("regexRewrite.substitution", "%s", msg)
 			return nil
 		}
 		out.Regex = &snapshotv1.RegexRewrite{Pattern: r.Pattern.Regex, Substitution: r.Substitution}
@@ -110,4 +116,27 @@ func (oc optionCompiler) rewrite(o *gatewayv1.RouteOptions) *snapshotv1.Upstream
 		return nil
 	}
 	return out
+}
+
+// checkSubstitution says what is wrong with an RE2 substitution (\0-\9 name groups, \\
+// is a backslash, nothing else may follow a backslash), or "".
+func checkSubstitution(s string, groups int) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' {
+			continue
+		}
+		i++
+		switch {
+		case i == len(s):
+			return `ends with a lone \`
+		case s[i] == '\\':
+		case s[i] >= '0' && s[i] <= '9':
+			if int(s[i]-'0') > groups {
+				return fmt.Sprintf(`names \%c but the pattern has %d groups`, s[i], groups)
+			}
+		default:
+			return fmt.Sprintf(`has \%c: only \0-\9 and \\ may follow a \`, s[i])
+		}
+	}
+	return ""
 }

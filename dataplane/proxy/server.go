@@ -111,6 +111,13 @@ func (s *Server) Ready() bool { return s.table.Load() != nil && !s.draining.Load
 // sending it new connections before Start's context ends.
 func (s *Server) Drain() { s.draining.Store(true) }
 
+// Validate reports whether Apply would accept snap, without applying it or opening any
+// port.
+func (s *Server) Validate(snap *snapshotv1.Snapshot) error {
+	_, err := s.compile(snap)
+	return err
+}
+
 // Apply validates and compiles snap, opens the listeners it needs, swaps it in and closes
 // the listeners it no longer has. On error nothing changes. Requests in flight finish on
 // the table they started with.
