@@ -90,6 +90,62 @@ func (Protocol) EnumDescriptor() ([]byte, []int) {
 	return file_snapshot_proto_rawDescGZIP(), []int{0}
 }
 
+// RateLimitUnit is the window of a limit; windows are aligned to the unit's boundary.
+type RateLimitUnit int32
+
+const (
+	RateLimitUnit_RATE_LIMIT_UNIT_UNSPECIFIED RateLimitUnit = 0
+	RateLimitUnit_SECOND                      RateLimitUnit = 1
+	RateLimitUnit_MINUTE                      RateLimitUnit = 2
+	RateLimitUnit_HOUR                        RateLimitUnit = 3
+	RateLimitUnit_DAY                         RateLimitUnit = 4
+)
+
+// Enum value maps for RateLimitUnit.
+var (
+	RateLimitUnit_name = map[int32]string{
+		0: "RATE_LIMIT_UNIT_UNSPECIFIED",
+		1: "SECOND",
+		2: "MINUTE",
+		3: "HOUR",
+		4: "DAY",
+	}
+	RateLimitUnit_value = map[string]int32{
+		"RATE_LIMIT_UNIT_UNSPECIFIED": 0,
+		"SECOND":                      1,
+		"MINUTE":                      2,
+		"HOUR":                        3,
+		"DAY":                         4,
+	}
+)
+
+func (x RateLimitUnit) Enum() *RateLimitUnit {
+	p := new(RateLimitUnit)
+	*p = x
+	return p
+}
+
+func (x RateLimitUnit) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (RateLimitUnit) Descriptor() protoreflect.EnumDescriptor {
+	return file_snapshot_proto_enumTypes[1].Descriptor()
+}
+
+func (RateLimitUnit) Type() protoreflect.EnumType {
+	return &file_snapshot_proto_enumTypes[1]
+}
+
+func (x RateLimitUnit) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use RateLimitUnit.Descriptor instead.
+func (RateLimitUnit) EnumDescriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{1}
+}
+
 // PathMatchType is how a path is matched.
 type PathMatchType int32
 
@@ -128,11 +184,11 @@ func (x PathMatchType) String() string {
 }
 
 func (PathMatchType) Descriptor() protoreflect.EnumDescriptor {
-	return file_snapshot_proto_enumTypes[1].Descriptor()
+	return file_snapshot_proto_enumTypes[2].Descriptor()
 }
 
 func (PathMatchType) Type() protoreflect.EnumType {
-	return &file_snapshot_proto_enumTypes[1]
+	return &file_snapshot_proto_enumTypes[2]
 }
 
 func (x PathMatchType) Number() protoreflect.EnumNumber {
@@ -141,7 +197,7 @@ func (x PathMatchType) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PathMatchType.Descriptor instead.
 func (PathMatchType) EnumDescriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{1}
+	return file_snapshot_proto_rawDescGZIP(), []int{2}
 }
 
 // ValueMatchType is how a header or query-parameter value is matched.
@@ -177,11 +233,11 @@ func (x ValueMatchType) String() string {
 }
 
 func (ValueMatchType) Descriptor() protoreflect.EnumDescriptor {
-	return file_snapshot_proto_enumTypes[2].Descriptor()
+	return file_snapshot_proto_enumTypes[3].Descriptor()
 }
 
 func (ValueMatchType) Type() protoreflect.EnumType {
-	return &file_snapshot_proto_enumTypes[2]
+	return &file_snapshot_proto_enumTypes[3]
 }
 
 func (x ValueMatchType) Number() protoreflect.EnumNumber {
@@ -190,7 +246,7 @@ func (x ValueMatchType) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ValueMatchType.Descriptor instead.
 func (ValueMatchType) EnumDescriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{2}
+	return file_snapshot_proto_rawDescGZIP(), []int{3}
 }
 
 // PathModifierType is how a path is rewritten.
@@ -226,11 +282,11 @@ func (x PathModifierType) String() string {
 }
 
 func (PathModifierType) Descriptor() protoreflect.EnumDescriptor {
-	return file_snapshot_proto_enumTypes[3].Descriptor()
+	return file_snapshot_proto_enumTypes[4].Descriptor()
 }
 
 func (PathModifierType) Type() protoreflect.EnumType {
-	return &file_snapshot_proto_enumTypes[3]
+	return &file_snapshot_proto_enumTypes[4]
 }
 
 func (x PathModifierType) Number() protoreflect.EnumNumber {
@@ -239,7 +295,7 @@ func (x PathModifierType) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PathModifierType.Descriptor instead.
 func (PathModifierType) EnumDescriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{3}
+	return file_snapshot_proto_rawDescGZIP(), []int{4}
 }
 
 // LlmProvider is an AI provider.
@@ -291,11 +347,11 @@ func (x LlmProvider) String() string {
 }
 
 func (LlmProvider) Descriptor() protoreflect.EnumDescriptor {
-	return file_snapshot_proto_enumTypes[4].Descriptor()
+	return file_snapshot_proto_enumTypes[5].Descriptor()
 }
 
 func (LlmProvider) Type() protoreflect.EnumType {
-	return &file_snapshot_proto_enumTypes[4]
+	return &file_snapshot_proto_enumTypes[5]
 }
 
 func (x LlmProvider) Number() protoreflect.EnumNumber {
@@ -304,7 +360,7 @@ func (x LlmProvider) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use LlmProvider.Descriptor instead.
 func (LlmProvider) EnumDescriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{4}
+	return file_snapshot_proto_rawDescGZIP(), []int{5}
 }
 
 // JwtStageName names an authentication stage.
@@ -340,11 +396,11 @@ func (x JwtStageName) String() string {
 }
 
 func (JwtStageName) Descriptor() protoreflect.EnumDescriptor {
-	return file_snapshot_proto_enumTypes[5].Descriptor()
+	return file_snapshot_proto_enumTypes[6].Descriptor()
 }
 
 func (JwtStageName) Type() protoreflect.EnumType {
-	return &file_snapshot_proto_enumTypes[5]
+	return &file_snapshot_proto_enumTypes[6]
 }
 
 func (x JwtStageName) Number() protoreflect.EnumNumber {
@@ -353,7 +409,7 @@ func (x JwtStageName) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use JwtStageName.Descriptor instead.
 func (JwtStageName) EnumDescriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{5}
+	return file_snapshot_proto_rawDescGZIP(), []int{6}
 }
 
 // ValidationPolicy is what a stage does with a missing or failed token.
@@ -394,11 +450,11 @@ func (x ValidationPolicy) String() string {
 }
 
 func (ValidationPolicy) Descriptor() protoreflect.EnumDescriptor {
-	return file_snapshot_proto_enumTypes[6].Descriptor()
+	return file_snapshot_proto_enumTypes[7].Descriptor()
 }
 
 func (ValidationPolicy) Type() protoreflect.EnumType {
-	return &file_snapshot_proto_enumTypes[6]
+	return &file_snapshot_proto_enumTypes[7]
 }
 
 func (x ValidationPolicy) Number() protoreflect.EnumNumber {
@@ -407,7 +463,7 @@ func (x ValidationPolicy) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ValidationPolicy.Descriptor instead.
 func (ValidationPolicy) EnumDescriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{6}
+	return file_snapshot_proto_rawDescGZIP(), []int{7}
 }
 
 // ClaimMatcher is how a claim value is compared.
@@ -451,11 +507,11 @@ func (x ClaimMatcher) String() string {
 }
 
 func (ClaimMatcher) Descriptor() protoreflect.EnumDescriptor {
-	return file_snapshot_proto_enumTypes[7].Descriptor()
+	return file_snapshot_proto_enumTypes[8].Descriptor()
 }
 
 func (ClaimMatcher) Type() protoreflect.EnumType {
-	return &file_snapshot_proto_enumTypes[7]
+	return &file_snapshot_proto_enumTypes[8]
 }
 
 func (x ClaimMatcher) Number() protoreflect.EnumNumber {
@@ -464,7 +520,7 @@ func (x ClaimMatcher) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ClaimMatcher.Descriptor instead.
 func (ClaimMatcher) EnumDescriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{7}
+	return file_snapshot_proto_rawDescGZIP(), []int{8}
 }
 
 // StreamRequest is one message from a proxy to the controller.
@@ -1226,8 +1282,12 @@ type Route struct {
 	// include_attempt_count_in_response sends x-envoy-attempt-count (the attempts made) to
 	// the client (Gloo's includeAttemptCountInResponse).
 	IncludeAttemptCountInResponse bool `protobuf:"varint,18,opt,name=include_attempt_count_in_response,json=includeAttemptCountInResponse,proto3" json:"include_attempt_count_in_response,omitempty"`
-	unknownFields                 protoimpl.UnknownFields
-	sizeCache                     protoimpl.SizeCache
+	// rate_limits are the RateLimitConfigs that apply to the route (Gloo's
+	// rateLimitEarlyConfigs, rateLimitConfigs and rateLimitRegularConfigs, from its
+	// RouteOption and its VirtualHostOption): a request is refused when any is over.
+	RateLimits    *RateLimits `protobuf:"bytes,19,opt,name=rate_limits,json=rateLimits,proto3" json:"rate_limits,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Route) Reset() {
@@ -1386,6 +1446,1180 @@ func (x *Route) GetIncludeAttemptCountInResponse() bool {
 	return false
 }
 
+func (x *Route) GetRateLimits() *RateLimits {
+	if x != nil {
+		return x.RateLimits
+	}
+	return nil
+}
+
+// RateLimits are a route's rate limits by stage.
+type RateLimits struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// early run before JWT authentication (rateLimitEarlyConfigs).
+	Early []*RateLimitPolicy `protobuf:"bytes,1,rep,name=early,proto3" json:"early,omitempty"`
+	// regular run after authorization (rateLimitConfigs, rateLimitRegularConfigs).
+	Regular       []*RateLimitPolicy `protobuf:"bytes,2,rep,name=regular,proto3" json:"regular,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RateLimits) Reset() {
+	*x = RateLimits{}
+	mi := &file_snapshot_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RateLimits) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RateLimits) ProtoMessage() {}
+
+func (x *RateLimits) ProtoReflect() protoreflect.Message {
+	mi := &file_snapshot_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RateLimits.ProtoReflect.Descriptor instead.
+func (*RateLimits) Descriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *RateLimits) GetEarly() []*RateLimitPolicy {
+	if x != nil {
+		return x.Early
+	}
+	return nil
+}
+
+func (x *RateLimits) GetRegular() []*RateLimitPolicy {
+	if x != nil {
+		return x.Regular
+	}
+	return nil
+}
+
+// RateLimitPolicy is one RateLimitConfig as a route applies it, with the semantics of
+// Envoy's rate-limit filter and the envoyproxy/ratelimit service.
+type RateLimitPolicy struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// name is "<namespace>/<name>" of the RateLimitConfig; counters are kept per name.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// descriptors is the tree of configured descriptors and their limits.
+	Descriptors []*RateLimitDescriptor `protobuf:"bytes,2,rep,name=descriptors,proto3" json:"descriptors,omitempty"`
+	// actions each build one ordered request descriptor (Gloo's rateLimits[].actions), or
+	// with set_style one set of entries (rateLimits[].setActions).
+	Actions []*RateLimitActions `protobuf:"bytes,3,rep,name=actions,proto3" json:"actions,omitempty"`
+	// set_descriptors are the set-style limits: one applies when every entry it names is
+	// among a set-style request descriptor's entries, in any order.
+	SetDescriptors []*RateLimitSetDescriptor `protobuf:"bytes,4,rep,name=set_descriptors,json=setDescriptors,proto3" json:"set_descriptors,omitempty"`
+	// tokens makes the limits count LLM tokens (the provider's reported usage, input plus
+	// output, charged when the answer ends) instead of requests: the route's backends
+	// are AI upstreams.
+	Tokens bool `protobuf:"varint,5,opt,name=tokens,proto3" json:"tokens,omitempty"`
+	// stop_streams ends a streamed answer when its owner's tokens cross the limit
+	// mid-answer (opt-in: claimgate.dev/stop-streams-over-budget).
+	StopStreams bool `protobuf:"varint,6,opt,name=stop_streams,json=stopStreams,proto3" json:"stop_streams,omitempty"`
+	// reserve_max_tokens admits a request that states max_tokens only if that many tokens
+	// fit, reserving them until the answer settles (opt-in).
+	ReserveMaxTokens bool `protobuf:"varint,7,opt,name=reserve_max_tokens,json=reserveMaxTokens,proto3" json:"reserve_max_tokens,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *RateLimitPolicy) Reset() {
+	*x = RateLimitPolicy{}
+	mi := &file_snapshot_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RateLimitPolicy) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RateLimitPolicy) ProtoMessage() {}
+
+func (x *RateLimitPolicy) ProtoReflect() protoreflect.Message {
+	mi := &file_snapshot_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RateLimitPolicy.ProtoReflect.Descriptor instead.
+func (*RateLimitPolicy) Descriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *RateLimitPolicy) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *RateLimitPolicy) GetDescriptors() []*RateLimitDescriptor {
+	if x != nil {
+		return x.Descriptors
+	}
+	return nil
+}
+
+func (x *RateLimitPolicy) GetActions() []*RateLimitActions {
+	if x != nil {
+		return x.Actions
+	}
+	return nil
+}
+
+func (x *RateLimitPolicy) GetSetDescriptors() []*RateLimitSetDescriptor {
+	if x != nil {
+		return x.SetDescriptors
+	}
+	return nil
+}
+
+func (x *RateLimitPolicy) GetTokens() bool {
+	if x != nil {
+		return x.Tokens
+	}
+	return false
+}
+
+func (x *RateLimitPolicy) GetStopStreams() bool {
+	if x != nil {
+		return x.StopStreams
+	}
+	return false
+}
+
+func (x *RateLimitPolicy) GetReserveMaxTokens() bool {
+	if x != nil {
+		return x.ReserveMaxTokens
+	}
+	return false
+}
+
+// RateLimit is a number of requests (or tokens) per window.
+type RateLimit struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	RequestsPerUnit uint32                 `protobuf:"varint,1,opt,name=requests_per_unit,json=requestsPerUnit,proto3" json:"requests_per_unit,omitempty"`
+	Unit            RateLimitUnit          `protobuf:"varint,2,opt,name=unit,proto3,enum=claimgate.snapshot.v1.RateLimitUnit" json:"unit,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *RateLimit) Reset() {
+	*x = RateLimit{}
+	mi := &file_snapshot_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RateLimit) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RateLimit) ProtoMessage() {}
+
+func (x *RateLimit) ProtoReflect() protoreflect.Message {
+	mi := &file_snapshot_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RateLimit.ProtoReflect.Descriptor instead.
+func (*RateLimit) Descriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *RateLimit) GetRequestsPerUnit() uint32 {
+	if x != nil {
+		return x.RequestsPerUnit
+	}
+	return 0
+}
+
+func (x *RateLimit) GetUnit() RateLimitUnit {
+	if x != nil {
+		return x.Unit
+	}
+	return RateLimitUnit_RATE_LIMIT_UNIT_UNSPECIFIED
+}
+
+// RateLimitDescriptor is one node of the descriptor tree: an entry with this key (and
+// this value, when set) reaches it.
+type RateLimitDescriptor struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Key   string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	// value, when set, must equal the entry's; a node without value matches any value,
+	// and a node with the value wins over one without.
+	Value string `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
+	// limit applies to a request descriptor that ends at this node; absent: no limit.
+	Limit       *RateLimit             `protobuf:"bytes,3,opt,name=limit,proto3" json:"limit,omitempty"`
+	Descriptors []*RateLimitDescriptor `protobuf:"bytes,4,rep,name=descriptors,proto3" json:"descriptors,omitempty"`
+	// weight: of the limits a request matches, only those of the highest weight apply,
+	// and those with always_apply.
+	Weight        uint32 `protobuf:"varint,5,opt,name=weight,proto3" json:"weight,omitempty"`
+	AlwaysApply   bool   `protobuf:"varint,6,opt,name=always_apply,json=alwaysApply,proto3" json:"always_apply,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RateLimitDescriptor) Reset() {
+	*x = RateLimitDescriptor{}
+	mi := &file_snapshot_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RateLimitDescriptor) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RateLimitDescriptor) ProtoMessage() {}
+
+func (x *RateLimitDescriptor) ProtoReflect() protoreflect.Message {
+	mi := &file_snapshot_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RateLimitDescriptor.ProtoReflect.Descriptor instead.
+func (*RateLimitDescriptor) Descriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *RateLimitDescriptor) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *RateLimitDescriptor) GetValue() string {
+	if x != nil {
+		return x.Value
+	}
+	return ""
+}
+
+func (x *RateLimitDescriptor) GetLimit() *RateLimit {
+	if x != nil {
+		return x.Limit
+	}
+	return nil
+}
+
+func (x *RateLimitDescriptor) GetDescriptors() []*RateLimitDescriptor {
+	if x != nil {
+		return x.Descriptors
+	}
+	return nil
+}
+
+func (x *RateLimitDescriptor) GetWeight() uint32 {
+	if x != nil {
+		return x.Weight
+	}
+	return 0
+}
+
+func (x *RateLimitDescriptor) GetAlwaysApply() bool {
+	if x != nil {
+		return x.AlwaysApply
+	}
+	return false
+}
+
+// RateLimitSetDescriptor is a set-style limit.
+type RateLimitSetDescriptor struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// entries must all be present; an entry without value matches any value.
+	Entries       []*RateLimitEntry `protobuf:"bytes,1,rep,name=entries,proto3" json:"entries,omitempty"`
+	Limit         *RateLimit        `protobuf:"bytes,2,opt,name=limit,proto3" json:"limit,omitempty"`
+	AlwaysApply   bool              `protobuf:"varint,3,opt,name=always_apply,json=alwaysApply,proto3" json:"always_apply,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RateLimitSetDescriptor) Reset() {
+	*x = RateLimitSetDescriptor{}
+	mi := &file_snapshot_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RateLimitSetDescriptor) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RateLimitSetDescriptor) ProtoMessage() {}
+
+func (x *RateLimitSetDescriptor) ProtoReflect() protoreflect.Message {
+	mi := &file_snapshot_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RateLimitSetDescriptor.ProtoReflect.Descriptor instead.
+func (*RateLimitSetDescriptor) Descriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *RateLimitSetDescriptor) GetEntries() []*RateLimitEntry {
+	if x != nil {
+		return x.Entries
+	}
+	return nil
+}
+
+func (x *RateLimitSetDescriptor) GetLimit() *RateLimit {
+	if x != nil {
+		return x.Limit
+	}
+	return nil
+}
+
+func (x *RateLimitSetDescriptor) GetAlwaysApply() bool {
+	if x != nil {
+		return x.AlwaysApply
+	}
+	return false
+}
+
+// RateLimitEntry is a key and a value.
+type RateLimitEntry struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Key           string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	Value         string                 `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RateLimitEntry) Reset() {
+	*x = RateLimitEntry{}
+	mi := &file_snapshot_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RateLimitEntry) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RateLimitEntry) ProtoMessage() {}
+
+func (x *RateLimitEntry) ProtoReflect() protoreflect.Message {
+	mi := &file_snapshot_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RateLimitEntry.ProtoReflect.Descriptor instead.
+func (*RateLimitEntry) Descriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *RateLimitEntry) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *RateLimitEntry) GetValue() string {
+	if x != nil {
+		return x.Value
+	}
+	return ""
+}
+
+// RateLimitActions build one request descriptor; when any action yields nothing, the
+// descriptor is dropped (as Envoy does).
+type RateLimitActions struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Actions []*RateLimitAction     `protobuf:"bytes,1,rep,name=actions,proto3" json:"actions,omitempty"`
+	// set_style makes the descriptor a set, matched against set_descriptors.
+	SetStyle      bool `protobuf:"varint,2,opt,name=set_style,json=setStyle,proto3" json:"set_style,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RateLimitActions) Reset() {
+	*x = RateLimitActions{}
+	mi := &file_snapshot_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RateLimitActions) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RateLimitActions) ProtoMessage() {}
+
+func (x *RateLimitActions) ProtoReflect() protoreflect.Message {
+	mi := &file_snapshot_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RateLimitActions.ProtoReflect.Descriptor instead.
+func (*RateLimitActions) Descriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *RateLimitActions) GetActions() []*RateLimitAction {
+	if x != nil {
+		return x.Actions
+	}
+	return nil
+}
+
+func (x *RateLimitActions) GetSetStyle() bool {
+	if x != nil {
+		return x.SetStyle
+	}
+	return false
+}
+
+// RateLimitAction yields one entry of a request descriptor.
+type RateLimitAction struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Kind:
+	//
+	//	*RateLimitAction_GenericKey
+	//	*RateLimitAction_RequestHeader
+	//	*RateLimitAction_RemoteAddress
+	//	*RateLimitAction_HeaderValueMatch
+	//	*RateLimitAction_Claim
+	//	*RateLimitAction_Constant
+	//	*RateLimitAction_DestinationCluster
+	Kind          isRateLimitAction_Kind `protobuf_oneof:"kind"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RateLimitAction) Reset() {
+	*x = RateLimitAction{}
+	mi := &file_snapshot_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RateLimitAction) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RateLimitAction) ProtoMessage() {}
+
+func (x *RateLimitAction) ProtoReflect() protoreflect.Message {
+	mi := &file_snapshot_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RateLimitAction.ProtoReflect.Descriptor instead.
+func (*RateLimitAction) Descriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *RateLimitAction) GetKind() isRateLimitAction_Kind {
+	if x != nil {
+		return x.Kind
+	}
+	return nil
+}
+
+func (x *RateLimitAction) GetGenericKey() *GenericKeyAction {
+	if x != nil {
+		if x, ok := x.Kind.(*RateLimitAction_GenericKey); ok {
+			return x.GenericKey
+		}
+	}
+	return nil
+}
+
+func (x *RateLimitAction) GetRequestHeader() *RequestHeaderAction {
+	if x != nil {
+		if x, ok := x.Kind.(*RateLimitAction_RequestHeader); ok {
+			return x.RequestHeader
+		}
+	}
+	return nil
+}
+
+func (x *RateLimitAction) GetRemoteAddress() *RemoteAddressAction {
+	if x != nil {
+		if x, ok := x.Kind.(*RateLimitAction_RemoteAddress); ok {
+			return x.RemoteAddress
+		}
+	}
+	return nil
+}
+
+func (x *RateLimitAction) GetHeaderValueMatch() *HeaderValueMatchAction {
+	if x != nil {
+		if x, ok := x.Kind.(*RateLimitAction_HeaderValueMatch); ok {
+			return x.HeaderValueMatch
+		}
+	}
+	return nil
+}
+
+func (x *RateLimitAction) GetClaim() *ClaimAction {
+	if x != nil {
+		if x, ok := x.Kind.(*RateLimitAction_Claim); ok {
+			return x.Claim
+		}
+	}
+	return nil
+}
+
+func (x *RateLimitAction) GetConstant() *RateLimitEntry {
+	if x != nil {
+		if x, ok := x.Kind.(*RateLimitAction_Constant); ok {
+			return x.Constant
+		}
+	}
+	return nil
+}
+
+func (x *RateLimitAction) GetDestinationCluster() *DestinationClusterAction {
+	if x != nil {
+		if x, ok := x.Kind.(*RateLimitAction_DestinationCluster); ok {
+			return x.DestinationCluster
+		}
+	}
+	return nil
+}
+
+type isRateLimitAction_Kind interface {
+	isRateLimitAction_Kind()
+}
+
+type RateLimitAction_GenericKey struct {
+	// generic_key yields ("generic_key", value).
+	GenericKey *GenericKeyAction `protobuf:"bytes,1,opt,name=generic_key,json=genericKey,proto3,oneof"`
+}
+
+type RateLimitAction_RequestHeader struct {
+	// request_header yields (descriptor_key, the header's value); absent: nothing.
+	RequestHeader *RequestHeaderAction `protobuf:"bytes,2,opt,name=request_header,json=requestHeader,proto3,oneof"`
+}
+
+type RateLimitAction_RemoteAddress struct {
+	// remote_address yields ("remote_address", the client's address).
+	RemoteAddress *RemoteAddressAction `protobuf:"bytes,3,opt,name=remote_address,json=remoteAddress,proto3,oneof"`
+}
+
+type RateLimitAction_HeaderValueMatch struct {
+	// header_value_match yields ("header_match", descriptor_value) when the headers
+	// match (or do not, with expect_match false).
+	HeaderValueMatch *HeaderValueMatchAction `protobuf:"bytes,4,opt,name=header_value_match,json=headerValueMatch,proto3,oneof"`
+}
+
+type RateLimitAction_Claim struct {
+	// claim yields (descriptor_key, a verified JWT claim), Gloo's metadata action on
+	// envoy.filters.http.jwt_authn.
+	Claim *ClaimAction `protobuf:"bytes,5,opt,name=claim,proto3,oneof"`
+}
+
+type RateLimitAction_Constant struct {
+	// constant yields a fixed entry (source_cluster, destination_cluster, and metadata
+	// that has no value here but a default).
+	Constant *RateLimitEntry `protobuf:"bytes,6,opt,name=constant,proto3,oneof"`
+}
+
+type RateLimitAction_DestinationCluster struct {
+	// destination_cluster yields ("destination_cluster", the chosen upstream's name).
+	DestinationCluster *DestinationClusterAction `protobuf:"bytes,7,opt,name=destination_cluster,json=destinationCluster,proto3,oneof"`
+}
+
+func (*RateLimitAction_GenericKey) isRateLimitAction_Kind() {}
+
+func (*RateLimitAction_RequestHeader) isRateLimitAction_Kind() {}
+
+func (*RateLimitAction_RemoteAddress) isRateLimitAction_Kind() {}
+
+func (*RateLimitAction_HeaderValueMatch) isRateLimitAction_Kind() {}
+
+func (*RateLimitAction_Claim) isRateLimitAction_Kind() {}
+
+func (*RateLimitAction_Constant) isRateLimitAction_Kind() {}
+
+func (*RateLimitAction_DestinationCluster) isRateLimitAction_Kind() {}
+
+type GenericKeyAction struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	DescriptorValue string                 `protobuf:"bytes,1,opt,name=descriptor_value,json=descriptorValue,proto3" json:"descriptor_value,omitempty"`
+	// descriptor_key is the entry's key; "generic_key" when empty.
+	DescriptorKey string `protobuf:"bytes,2,opt,name=descriptor_key,json=descriptorKey,proto3" json:"descriptor_key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GenericKeyAction) Reset() {
+	*x = GenericKeyAction{}
+	mi := &file_snapshot_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GenericKeyAction) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GenericKeyAction) ProtoMessage() {}
+
+func (x *GenericKeyAction) ProtoReflect() protoreflect.Message {
+	mi := &file_snapshot_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GenericKeyAction.ProtoReflect.Descriptor instead.
+func (*GenericKeyAction) Descriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *GenericKeyAction) GetDescriptorValue() string {
+	if x != nil {
+		return x.DescriptorValue
+	}
+	return ""
+}
+
+func (x *GenericKeyAction) GetDescriptorKey() string {
+	if x != nil {
+		return x.DescriptorKey
+	}
+	return ""
+}
+
+type RequestHeaderAction struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	HeaderName    string                 `protobuf:"bytes,1,opt,name=header_name,json=headerName,proto3" json:"header_name,omitempty"`
+	DescriptorKey string                 `protobuf:"bytes,2,opt,name=descriptor_key,json=descriptorKey,proto3" json:"descriptor_key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RequestHeaderAction) Reset() {
+	*x = RequestHeaderAction{}
+	mi := &file_snapshot_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RequestHeaderAction) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RequestHeaderAction) ProtoMessage() {}
+
+func (x *RequestHeaderAction) ProtoReflect() protoreflect.Message {
+	mi := &file_snapshot_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RequestHeaderAction.ProtoReflect.Descriptor instead.
+func (*RequestHeaderAction) Descriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *RequestHeaderAction) GetHeaderName() string {
+	if x != nil {
+		return x.HeaderName
+	}
+	return ""
+}
+
+func (x *RequestHeaderAction) GetDescriptorKey() string {
+	if x != nil {
+		return x.DescriptorKey
+	}
+	return ""
+}
+
+type RemoteAddressAction struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoteAddressAction) Reset() {
+	*x = RemoteAddressAction{}
+	mi := &file_snapshot_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoteAddressAction) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoteAddressAction) ProtoMessage() {}
+
+func (x *RemoteAddressAction) ProtoReflect() protoreflect.Message {
+	mi := &file_snapshot_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoteAddressAction.ProtoReflect.Descriptor instead.
+func (*RemoteAddressAction) Descriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{21}
+}
+
+type DestinationClusterAction struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DestinationClusterAction) Reset() {
+	*x = DestinationClusterAction{}
+	mi := &file_snapshot_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DestinationClusterAction) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DestinationClusterAction) ProtoMessage() {}
+
+func (x *DestinationClusterAction) ProtoReflect() protoreflect.Message {
+	mi := &file_snapshot_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DestinationClusterAction.ProtoReflect.Descriptor instead.
+func (*DestinationClusterAction) Descriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{22}
+}
+
+type HeaderValueMatchAction struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	DescriptorValue string                 `protobuf:"bytes,1,opt,name=descriptor_value,json=descriptorValue,proto3" json:"descriptor_value,omitempty"`
+	// expect_match: the entry is yielded when the headers match (true) or when they do
+	// not (false).
+	ExpectMatch   bool                      `protobuf:"varint,2,opt,name=expect_match,json=expectMatch,proto3" json:"expect_match,omitempty"`
+	Headers       []*RateLimitHeaderMatcher `protobuf:"bytes,3,rep,name=headers,proto3" json:"headers,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HeaderValueMatchAction) Reset() {
+	*x = HeaderValueMatchAction{}
+	mi := &file_snapshot_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HeaderValueMatchAction) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HeaderValueMatchAction) ProtoMessage() {}
+
+func (x *HeaderValueMatchAction) ProtoReflect() protoreflect.Message {
+	mi := &file_snapshot_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HeaderValueMatchAction.ProtoReflect.Descriptor instead.
+func (*HeaderValueMatchAction) Descriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *HeaderValueMatchAction) GetDescriptorValue() string {
+	if x != nil {
+		return x.DescriptorValue
+	}
+	return ""
+}
+
+func (x *HeaderValueMatchAction) GetExpectMatch() bool {
+	if x != nil {
+		return x.ExpectMatch
+	}
+	return false
+}
+
+func (x *HeaderValueMatchAction) GetHeaders() []*RateLimitHeaderMatcher {
+	if x != nil {
+		return x.Headers
+	}
+	return nil
+}
+
+// RateLimitHeaderMatcher matches one header; every matcher must hold.
+type RateLimitHeaderMatcher struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Types that are valid to be assigned to Match:
+	//
+	//	*RateLimitHeaderMatcher_Exact
+	//	*RateLimitHeaderMatcher_Regex
+	//	*RateLimitHeaderMatcher_Range
+	//	*RateLimitHeaderMatcher_Present
+	//	*RateLimitHeaderMatcher_Prefix
+	//	*RateLimitHeaderMatcher_Suffix
+	Match         isRateLimitHeaderMatcher_Match `protobuf_oneof:"match"`
+	Invert        bool                           `protobuf:"varint,8,opt,name=invert,proto3" json:"invert,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RateLimitHeaderMatcher) Reset() {
+	*x = RateLimitHeaderMatcher{}
+	mi := &file_snapshot_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RateLimitHeaderMatcher) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RateLimitHeaderMatcher) ProtoMessage() {}
+
+func (x *RateLimitHeaderMatcher) ProtoReflect() protoreflect.Message {
+	mi := &file_snapshot_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RateLimitHeaderMatcher.ProtoReflect.Descriptor instead.
+func (*RateLimitHeaderMatcher) Descriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *RateLimitHeaderMatcher) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *RateLimitHeaderMatcher) GetMatch() isRateLimitHeaderMatcher_Match {
+	if x != nil {
+		return x.Match
+	}
+	return nil
+}
+
+func (x *RateLimitHeaderMatcher) GetExact() string {
+	if x != nil {
+		if x, ok := x.Match.(*RateLimitHeaderMatcher_Exact); ok {
+			return x.Exact
+		}
+	}
+	return ""
+}
+
+func (x *RateLimitHeaderMatcher) GetRegex() string {
+	if x != nil {
+		if x, ok := x.Match.(*RateLimitHeaderMatcher_Regex); ok {
+			return x.Regex
+		}
+	}
+	return ""
+}
+
+func (x *RateLimitHeaderMatcher) GetRange() *Int64Range {
+	if x != nil {
+		if x, ok := x.Match.(*RateLimitHeaderMatcher_Range); ok {
+			return x.Range
+		}
+	}
+	return nil
+}
+
+func (x *RateLimitHeaderMatcher) GetPresent() bool {
+	if x != nil {
+		if x, ok := x.Match.(*RateLimitHeaderMatcher_Present); ok {
+			return x.Present
+		}
+	}
+	return false
+}
+
+func (x *RateLimitHeaderMatcher) GetPrefix() string {
+	if x != nil {
+		if x, ok := x.Match.(*RateLimitHeaderMatcher_Prefix); ok {
+			return x.Prefix
+		}
+	}
+	return ""
+}
+
+func (x *RateLimitHeaderMatcher) GetSuffix() string {
+	if x != nil {
+		if x, ok := x.Match.(*RateLimitHeaderMatcher_Suffix); ok {
+			return x.Suffix
+		}
+	}
+	return ""
+}
+
+func (x *RateLimitHeaderMatcher) GetInvert() bool {
+	if x != nil {
+		return x.Invert
+	}
+	return false
+}
+
+type isRateLimitHeaderMatcher_Match interface {
+	isRateLimitHeaderMatcher_Match()
+}
+
+type RateLimitHeaderMatcher_Exact struct {
+	Exact string `protobuf:"bytes,2,opt,name=exact,proto3,oneof"`
+}
+
+type RateLimitHeaderMatcher_Regex struct {
+	Regex string `protobuf:"bytes,3,opt,name=regex,proto3,oneof"`
+}
+
+type RateLimitHeaderMatcher_Range struct {
+	Range *Int64Range `protobuf:"bytes,4,opt,name=range,proto3,oneof"`
+}
+
+type RateLimitHeaderMatcher_Present struct {
+	Present bool `protobuf:"varint,5,opt,name=present,proto3,oneof"`
+}
+
+type RateLimitHeaderMatcher_Prefix struct {
+	Prefix string `protobuf:"bytes,6,opt,name=prefix,proto3,oneof"`
+}
+
+type RateLimitHeaderMatcher_Suffix struct {
+	Suffix string `protobuf:"bytes,7,opt,name=suffix,proto3,oneof"`
+}
+
+func (*RateLimitHeaderMatcher_Exact) isRateLimitHeaderMatcher_Match() {}
+
+func (*RateLimitHeaderMatcher_Regex) isRateLimitHeaderMatcher_Match() {}
+
+func (*RateLimitHeaderMatcher_Range) isRateLimitHeaderMatcher_Match() {}
+
+func (*RateLimitHeaderMatcher_Present) isRateLimitHeaderMatcher_Match() {}
+
+func (*RateLimitHeaderMatcher_Prefix) isRateLimitHeaderMatcher_Match() {}
+
+func (*RateLimitHeaderMatcher_Suffix) isRateLimitHeaderMatcher_Match() {}
+
+// Int64Range is [start, end).
+type Int64Range struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Start         int64                  `protobuf:"varint,1,opt,name=start,proto3" json:"start,omitempty"`
+	End           int64                  `protobuf:"varint,2,opt,name=end,proto3" json:"end,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Int64Range) Reset() {
+	*x = Int64Range{}
+	mi := &file_snapshot_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Int64Range) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Int64Range) ProtoMessage() {}
+
+func (x *Int64Range) ProtoReflect() protoreflect.Message {
+	mi := &file_snapshot_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Int64Range.ProtoReflect.Descriptor instead.
+func (*Int64Range) Descriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *Int64Range) GetStart() int64 {
+	if x != nil {
+		return x.Start
+	}
+	return 0
+}
+
+func (x *Int64Range) GetEnd() int64 {
+	if x != nil {
+		return x.End
+	}
+	return 0
+}
+
+// ClaimAction reads a claim of the verified JWT at path (nested keys); a claim that is
+// absent yields default_value, or nothing when that is empty. A claim that is not a
+// string is written as JSON (numbers and booleans as written).
+type ClaimAction struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	DescriptorKey string                 `protobuf:"bytes,1,opt,name=descriptor_key,json=descriptorKey,proto3" json:"descriptor_key,omitempty"`
+	Path          []string               `protobuf:"bytes,2,rep,name=path,proto3" json:"path,omitempty"`
+	DefaultValue  string                 `protobuf:"bytes,3,opt,name=default_value,json=defaultValue,proto3" json:"default_value,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClaimAction) Reset() {
+	*x = ClaimAction{}
+	mi := &file_snapshot_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClaimAction) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClaimAction) ProtoMessage() {}
+
+func (x *ClaimAction) ProtoReflect() protoreflect.Message {
+	mi := &file_snapshot_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClaimAction.ProtoReflect.Descriptor instead.
+func (*ClaimAction) Descriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *ClaimAction) GetDescriptorKey() string {
+	if x != nil {
+		return x.DescriptorKey
+	}
+	return ""
+}
+
+func (x *ClaimAction) GetPath() []string {
+	if x != nil {
+		return x.Path
+	}
+	return nil
+}
+
+func (x *ClaimAction) GetDefaultValue() string {
+	if x != nil {
+		return x.DefaultValue
+	}
+	return ""
+}
+
 // RetryPolicy is Gloo's retries: Envoy's router retry policy. A request is retried only
 // while its body can be sent again whole (never once the body was streamed) and never
 // once any byte of the answer has reached the client.
@@ -1414,7 +2648,7 @@ type RetryPolicy struct {
 
 func (x *RetryPolicy) Reset() {
 	*x = RetryPolicy{}
-	mi := &file_snapshot_proto_msgTypes[11]
+	mi := &file_snapshot_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1426,7 +2660,7 @@ func (x *RetryPolicy) String() string {
 func (*RetryPolicy) ProtoMessage() {}
 
 func (x *RetryPolicy) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[11]
+	mi := &file_snapshot_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1439,7 +2673,7 @@ func (x *RetryPolicy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryPolicy.ProtoReflect.Descriptor instead.
 func (*RetryPolicy) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{11}
+	return file_snapshot_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *RetryPolicy) GetRetryOn() []string {
@@ -1497,7 +2731,7 @@ type FaultInjection struct {
 
 func (x *FaultInjection) Reset() {
 	*x = FaultInjection{}
-	mi := &file_snapshot_proto_msgTypes[12]
+	mi := &file_snapshot_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1509,7 +2743,7 @@ func (x *FaultInjection) String() string {
 func (*FaultInjection) ProtoMessage() {}
 
 func (x *FaultInjection) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[12]
+	mi := &file_snapshot_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1522,7 +2756,7 @@ func (x *FaultInjection) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FaultInjection.ProtoReflect.Descriptor instead.
 func (*FaultInjection) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{12}
+	return file_snapshot_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *FaultInjection) GetDelay() *FaultDelay {
@@ -1552,7 +2786,7 @@ type FaultDelay struct {
 
 func (x *FaultDelay) Reset() {
 	*x = FaultDelay{}
-	mi := &file_snapshot_proto_msgTypes[13]
+	mi := &file_snapshot_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1564,7 +2798,7 @@ func (x *FaultDelay) String() string {
 func (*FaultDelay) ProtoMessage() {}
 
 func (x *FaultDelay) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[13]
+	mi := &file_snapshot_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1577,7 +2811,7 @@ func (x *FaultDelay) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FaultDelay.ProtoReflect.Descriptor instead.
 func (*FaultDelay) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{13}
+	return file_snapshot_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *FaultDelay) GetFixedDelay() *durationpb.Duration {
@@ -1607,7 +2841,7 @@ type FaultAbort struct {
 
 func (x *FaultAbort) Reset() {
 	*x = FaultAbort{}
-	mi := &file_snapshot_proto_msgTypes[14]
+	mi := &file_snapshot_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1619,7 +2853,7 @@ func (x *FaultAbort) String() string {
 func (*FaultAbort) ProtoMessage() {}
 
 func (x *FaultAbort) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[14]
+	mi := &file_snapshot_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1632,7 +2866,7 @@ func (x *FaultAbort) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FaultAbort.ProtoReflect.Descriptor instead.
 func (*FaultAbort) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{14}
+	return file_snapshot_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *FaultAbort) GetHttpStatus() uint32 {
@@ -1672,7 +2906,7 @@ type CorsPolicy struct {
 
 func (x *CorsPolicy) Reset() {
 	*x = CorsPolicy{}
-	mi := &file_snapshot_proto_msgTypes[15]
+	mi := &file_snapshot_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1684,7 +2918,7 @@ func (x *CorsPolicy) String() string {
 func (*CorsPolicy) ProtoMessage() {}
 
 func (x *CorsPolicy) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[15]
+	mi := &file_snapshot_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1697,7 +2931,7 @@ func (x *CorsPolicy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CorsPolicy.ProtoReflect.Descriptor instead.
 func (*CorsPolicy) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{15}
+	return file_snapshot_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *CorsPolicy) GetAllowOrigin() []string {
@@ -1767,7 +3001,7 @@ type HeaderManipulation struct {
 
 func (x *HeaderManipulation) Reset() {
 	*x = HeaderManipulation{}
-	mi := &file_snapshot_proto_msgTypes[16]
+	mi := &file_snapshot_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1779,7 +3013,7 @@ func (x *HeaderManipulation) String() string {
 func (*HeaderManipulation) ProtoMessage() {}
 
 func (x *HeaderManipulation) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[16]
+	mi := &file_snapshot_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1792,7 +3026,7 @@ func (x *HeaderManipulation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeaderManipulation.ProtoReflect.Descriptor instead.
 func (*HeaderManipulation) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{16}
+	return file_snapshot_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *HeaderManipulation) GetRequestHeadersToAdd() []*HeaderValueOption {
@@ -1839,7 +3073,7 @@ type HeaderValueOption struct {
 
 func (x *HeaderValueOption) Reset() {
 	*x = HeaderValueOption{}
-	mi := &file_snapshot_proto_msgTypes[17]
+	mi := &file_snapshot_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1851,7 +3085,7 @@ func (x *HeaderValueOption) String() string {
 func (*HeaderValueOption) ProtoMessage() {}
 
 func (x *HeaderValueOption) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[17]
+	mi := &file_snapshot_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1864,7 +3098,7 @@ func (x *HeaderValueOption) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeaderValueOption.ProtoReflect.Descriptor instead.
 func (*HeaderValueOption) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{17}
+	return file_snapshot_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *HeaderValueOption) GetName() string {
@@ -1906,7 +3140,7 @@ type UpstreamRewrite struct {
 
 func (x *UpstreamRewrite) Reset() {
 	*x = UpstreamRewrite{}
-	mi := &file_snapshot_proto_msgTypes[18]
+	mi := &file_snapshot_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1918,7 +3152,7 @@ func (x *UpstreamRewrite) String() string {
 func (*UpstreamRewrite) ProtoMessage() {}
 
 func (x *UpstreamRewrite) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[18]
+	mi := &file_snapshot_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1931,7 +3165,7 @@ func (x *UpstreamRewrite) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpstreamRewrite.ProtoReflect.Descriptor instead.
 func (*UpstreamRewrite) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{18}
+	return file_snapshot_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *UpstreamRewrite) GetPrefix() string {
@@ -1976,7 +3210,7 @@ type RegexRewrite struct {
 
 func (x *RegexRewrite) Reset() {
 	*x = RegexRewrite{}
-	mi := &file_snapshot_proto_msgTypes[19]
+	mi := &file_snapshot_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1988,7 +3222,7 @@ func (x *RegexRewrite) String() string {
 func (*RegexRewrite) ProtoMessage() {}
 
 func (x *RegexRewrite) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[19]
+	mi := &file_snapshot_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2001,7 +3235,7 @@ func (x *RegexRewrite) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegexRewrite.ProtoReflect.Descriptor instead.
 func (*RegexRewrite) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{19}
+	return file_snapshot_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *RegexRewrite) GetPattern() string {
@@ -2031,7 +3265,7 @@ type PathMatch struct {
 
 func (x *PathMatch) Reset() {
 	*x = PathMatch{}
-	mi := &file_snapshot_proto_msgTypes[20]
+	mi := &file_snapshot_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2043,7 +3277,7 @@ func (x *PathMatch) String() string {
 func (*PathMatch) ProtoMessage() {}
 
 func (x *PathMatch) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[20]
+	mi := &file_snapshot_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2056,7 +3290,7 @@ func (x *PathMatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PathMatch.ProtoReflect.Descriptor instead.
 func (*PathMatch) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{20}
+	return file_snapshot_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *PathMatch) GetType() PathMatchType {
@@ -2088,7 +3322,7 @@ type ValueMatch struct {
 
 func (x *ValueMatch) Reset() {
 	*x = ValueMatch{}
-	mi := &file_snapshot_proto_msgTypes[21]
+	mi := &file_snapshot_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2100,7 +3334,7 @@ func (x *ValueMatch) String() string {
 func (*ValueMatch) ProtoMessage() {}
 
 func (x *ValueMatch) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[21]
+	mi := &file_snapshot_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2113,7 +3347,7 @@ func (x *ValueMatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValueMatch.ProtoReflect.Descriptor instead.
 func (*ValueMatch) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{21}
+	return file_snapshot_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ValueMatch) GetName() string {
@@ -2154,7 +3388,7 @@ type RouteMatch struct {
 
 func (x *RouteMatch) Reset() {
 	*x = RouteMatch{}
-	mi := &file_snapshot_proto_msgTypes[22]
+	mi := &file_snapshot_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2166,7 +3400,7 @@ func (x *RouteMatch) String() string {
 func (*RouteMatch) ProtoMessage() {}
 
 func (x *RouteMatch) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[22]
+	mi := &file_snapshot_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2179,7 +3413,7 @@ func (x *RouteMatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteMatch.ProtoReflect.Descriptor instead.
 func (*RouteMatch) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{22}
+	return file_snapshot_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *RouteMatch) GetPath() *PathMatch {
@@ -2226,7 +3460,7 @@ type Filter struct {
 
 func (x *Filter) Reset() {
 	*x = Filter{}
-	mi := &file_snapshot_proto_msgTypes[23]
+	mi := &file_snapshot_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2238,7 +3472,7 @@ func (x *Filter) String() string {
 func (*Filter) ProtoMessage() {}
 
 func (x *Filter) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[23]
+	mi := &file_snapshot_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2251,7 +3485,7 @@ func (x *Filter) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Filter.ProtoReflect.Descriptor instead.
 func (*Filter) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{23}
+	return file_snapshot_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *Filter) GetKind() isFilter_Kind {
@@ -2342,7 +3576,7 @@ type Header struct {
 
 func (x *Header) Reset() {
 	*x = Header{}
-	mi := &file_snapshot_proto_msgTypes[24]
+	mi := &file_snapshot_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2354,7 +3588,7 @@ func (x *Header) String() string {
 func (*Header) ProtoMessage() {}
 
 func (x *Header) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[24]
+	mi := &file_snapshot_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2367,7 +3601,7 @@ func (x *Header) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Header.ProtoReflect.Descriptor instead.
 func (*Header) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{24}
+	return file_snapshot_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *Header) GetName() string {
@@ -2399,7 +3633,7 @@ type HeaderModifier struct {
 
 func (x *HeaderModifier) Reset() {
 	*x = HeaderModifier{}
-	mi := &file_snapshot_proto_msgTypes[25]
+	mi := &file_snapshot_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2411,7 +3645,7 @@ func (x *HeaderModifier) String() string {
 func (*HeaderModifier) ProtoMessage() {}
 
 func (x *HeaderModifier) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[25]
+	mi := &file_snapshot_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2424,7 +3658,7 @@ func (x *HeaderModifier) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeaderModifier.ProtoReflect.Descriptor instead.
 func (*HeaderModifier) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{25}
+	return file_snapshot_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *HeaderModifier) GetSet() []*Header {
@@ -2461,7 +3695,7 @@ type PathModifier struct {
 
 func (x *PathModifier) Reset() {
 	*x = PathModifier{}
-	mi := &file_snapshot_proto_msgTypes[26]
+	mi := &file_snapshot_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2473,7 +3707,7 @@ func (x *PathModifier) String() string {
 func (*PathModifier) ProtoMessage() {}
 
 func (x *PathModifier) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[26]
+	mi := &file_snapshot_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2486,7 +3720,7 @@ func (x *PathModifier) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PathModifier.ProtoReflect.Descriptor instead.
 func (*PathModifier) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{26}
+	return file_snapshot_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *PathModifier) GetType() PathModifierType {
@@ -2516,7 +3750,7 @@ type URLRewrite struct {
 
 func (x *URLRewrite) Reset() {
 	*x = URLRewrite{}
-	mi := &file_snapshot_proto_msgTypes[27]
+	mi := &file_snapshot_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2528,7 +3762,7 @@ func (x *URLRewrite) String() string {
 func (*URLRewrite) ProtoMessage() {}
 
 func (x *URLRewrite) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[27]
+	mi := &file_snapshot_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2541,7 +3775,7 @@ func (x *URLRewrite) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use URLRewrite.ProtoReflect.Descriptor instead.
 func (*URLRewrite) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{27}
+	return file_snapshot_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *URLRewrite) GetHostname() string {
@@ -2577,7 +3811,7 @@ type RequestRedirect struct {
 
 func (x *RequestRedirect) Reset() {
 	*x = RequestRedirect{}
-	mi := &file_snapshot_proto_msgTypes[28]
+	mi := &file_snapshot_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2589,7 +3823,7 @@ func (x *RequestRedirect) String() string {
 func (*RequestRedirect) ProtoMessage() {}
 
 func (x *RequestRedirect) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[28]
+	mi := &file_snapshot_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2602,7 +3836,7 @@ func (x *RequestRedirect) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestRedirect.ProtoReflect.Descriptor instead.
 func (*RequestRedirect) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{28}
+	return file_snapshot_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *RequestRedirect) GetScheme() string {
@@ -2653,7 +3887,7 @@ type WeightedBackend struct {
 
 func (x *WeightedBackend) Reset() {
 	*x = WeightedBackend{}
-	mi := &file_snapshot_proto_msgTypes[29]
+	mi := &file_snapshot_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2665,7 +3899,7 @@ func (x *WeightedBackend) String() string {
 func (*WeightedBackend) ProtoMessage() {}
 
 func (x *WeightedBackend) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[29]
+	mi := &file_snapshot_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2678,7 +3912,7 @@ func (x *WeightedBackend) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WeightedBackend.ProtoReflect.Descriptor instead.
 func (*WeightedBackend) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{29}
+	return file_snapshot_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *WeightedBackend) GetUpstream() string {
@@ -2709,7 +3943,7 @@ type Timeouts struct {
 
 func (x *Timeouts) Reset() {
 	*x = Timeouts{}
-	mi := &file_snapshot_proto_msgTypes[30]
+	mi := &file_snapshot_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2721,7 +3955,7 @@ func (x *Timeouts) String() string {
 func (*Timeouts) ProtoMessage() {}
 
 func (x *Timeouts) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[30]
+	mi := &file_snapshot_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2734,7 +3968,7 @@ func (x *Timeouts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Timeouts.ProtoReflect.Descriptor instead.
 func (*Timeouts) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{30}
+	return file_snapshot_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *Timeouts) GetRequest() *durationpb.Duration {
@@ -2764,7 +3998,7 @@ type DirectResponse struct {
 
 func (x *DirectResponse) Reset() {
 	*x = DirectResponse{}
-	mi := &file_snapshot_proto_msgTypes[31]
+	mi := &file_snapshot_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2776,7 +4010,7 @@ func (x *DirectResponse) String() string {
 func (*DirectResponse) ProtoMessage() {}
 
 func (x *DirectResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[31]
+	mi := &file_snapshot_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2789,7 +4023,7 @@ func (x *DirectResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DirectResponse.ProtoReflect.Descriptor instead.
 func (*DirectResponse) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{31}
+	return file_snapshot_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *DirectResponse) GetStatus() uint32 {
@@ -2823,7 +4057,7 @@ type Upstream struct {
 
 func (x *Upstream) Reset() {
 	*x = Upstream{}
-	mi := &file_snapshot_proto_msgTypes[32]
+	mi := &file_snapshot_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2835,7 +4069,7 @@ func (x *Upstream) String() string {
 func (*Upstream) ProtoMessage() {}
 
 func (x *Upstream) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[32]
+	mi := &file_snapshot_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2848,7 +4082,7 @@ func (x *Upstream) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Upstream.ProtoReflect.Descriptor instead.
 func (*Upstream) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{32}
+	return file_snapshot_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *Upstream) GetName() string {
@@ -2934,7 +4168,7 @@ type LlmUpstream struct {
 
 func (x *LlmUpstream) Reset() {
 	*x = LlmUpstream{}
-	mi := &file_snapshot_proto_msgTypes[33]
+	mi := &file_snapshot_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2946,7 +4180,7 @@ func (x *LlmUpstream) String() string {
 func (*LlmUpstream) ProtoMessage() {}
 
 func (x *LlmUpstream) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[33]
+	mi := &file_snapshot_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2959,7 +4193,7 @@ func (x *LlmUpstream) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LlmUpstream.ProtoReflect.Descriptor instead.
 func (*LlmUpstream) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{33}
+	return file_snapshot_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *LlmUpstream) GetProvider() LlmProvider {
@@ -3068,7 +4302,7 @@ type Endpoint struct {
 
 func (x *Endpoint) Reset() {
 	*x = Endpoint{}
-	mi := &file_snapshot_proto_msgTypes[34]
+	mi := &file_snapshot_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3080,7 +4314,7 @@ func (x *Endpoint) String() string {
 func (*Endpoint) ProtoMessage() {}
 
 func (x *Endpoint) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[34]
+	mi := &file_snapshot_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3093,7 +4327,7 @@ func (x *Endpoint) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Endpoint.ProtoReflect.Descriptor instead.
 func (*Endpoint) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{34}
+	return file_snapshot_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *Endpoint) GetHost() string {
@@ -3191,7 +4425,7 @@ type StaticUpstream struct {
 
 func (x *StaticUpstream) Reset() {
 	*x = StaticUpstream{}
-	mi := &file_snapshot_proto_msgTypes[35]
+	mi := &file_snapshot_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3203,7 +4437,7 @@ func (x *StaticUpstream) String() string {
 func (*StaticUpstream) ProtoMessage() {}
 
 func (x *StaticUpstream) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[35]
+	mi := &file_snapshot_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3216,7 +4450,7 @@ func (x *StaticUpstream) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StaticUpstream.ProtoReflect.Descriptor instead.
 func (*StaticUpstream) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{35}
+	return file_snapshot_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *StaticUpstream) GetEndpoints() []*Endpoint {
@@ -3238,7 +4472,7 @@ type JwtAuthentication struct {
 
 func (x *JwtAuthentication) Reset() {
 	*x = JwtAuthentication{}
-	mi := &file_snapshot_proto_msgTypes[36]
+	mi := &file_snapshot_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3250,7 +4484,7 @@ func (x *JwtAuthentication) String() string {
 func (*JwtAuthentication) ProtoMessage() {}
 
 func (x *JwtAuthentication) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[36]
+	mi := &file_snapshot_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3263,7 +4497,7 @@ func (x *JwtAuthentication) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JwtAuthentication.ProtoReflect.Descriptor instead.
 func (*JwtAuthentication) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{36}
+	return file_snapshot_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *JwtAuthentication) GetStages() []*JwtStage {
@@ -3288,7 +4522,7 @@ type JwtStage struct {
 
 func (x *JwtStage) Reset() {
 	*x = JwtStage{}
-	mi := &file_snapshot_proto_msgTypes[37]
+	mi := &file_snapshot_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3300,7 +4534,7 @@ func (x *JwtStage) String() string {
 func (*JwtStage) ProtoMessage() {}
 
 func (x *JwtStage) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[37]
+	mi := &file_snapshot_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3313,7 +4547,7 @@ func (x *JwtStage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JwtStage.ProtoReflect.Descriptor instead.
 func (*JwtStage) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{37}
+	return file_snapshot_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *JwtStage) GetStage() JwtStageName {
@@ -3376,7 +4610,7 @@ type JwtProvider struct {
 
 func (x *JwtProvider) Reset() {
 	*x = JwtProvider{}
-	mi := &file_snapshot_proto_msgTypes[38]
+	mi := &file_snapshot_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3388,7 +4622,7 @@ func (x *JwtProvider) String() string {
 func (*JwtProvider) ProtoMessage() {}
 
 func (x *JwtProvider) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[38]
+	mi := &file_snapshot_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3401,7 +4635,7 @@ func (x *JwtProvider) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JwtProvider.ProtoReflect.Descriptor instead.
 func (*JwtProvider) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{38}
+	return file_snapshot_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *JwtProvider) GetId() string {
@@ -3528,7 +4762,7 @@ type RemoteJwks struct {
 
 func (x *RemoteJwks) Reset() {
 	*x = RemoteJwks{}
-	mi := &file_snapshot_proto_msgTypes[39]
+	mi := &file_snapshot_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3540,7 +4774,7 @@ func (x *RemoteJwks) String() string {
 func (*RemoteJwks) ProtoMessage() {}
 
 func (x *RemoteJwks) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[39]
+	mi := &file_snapshot_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3553,7 +4787,7 @@ func (x *RemoteJwks) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RemoteJwks.ProtoReflect.Descriptor instead.
 func (*RemoteJwks) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{39}
+	return file_snapshot_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *RemoteJwks) GetUrl() string {
@@ -3597,7 +4831,7 @@ type TokenSource struct {
 
 func (x *TokenSource) Reset() {
 	*x = TokenSource{}
-	mi := &file_snapshot_proto_msgTypes[40]
+	mi := &file_snapshot_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3609,7 +4843,7 @@ func (x *TokenSource) String() string {
 func (*TokenSource) ProtoMessage() {}
 
 func (x *TokenSource) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[40]
+	mi := &file_snapshot_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3622,7 +4856,7 @@ func (x *TokenSource) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TokenSource.ProtoReflect.Descriptor instead.
 func (*TokenSource) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{40}
+	return file_snapshot_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *TokenSource) GetHeaders() []*HeaderSource {
@@ -3652,7 +4886,7 @@ type HeaderSource struct {
 
 func (x *HeaderSource) Reset() {
 	*x = HeaderSource{}
-	mi := &file_snapshot_proto_msgTypes[41]
+	mi := &file_snapshot_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3664,7 +4898,7 @@ func (x *HeaderSource) String() string {
 func (*HeaderSource) ProtoMessage() {}
 
 func (x *HeaderSource) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[41]
+	mi := &file_snapshot_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3677,7 +4911,7 @@ func (x *HeaderSource) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeaderSource.ProtoReflect.Descriptor instead.
 func (*HeaderSource) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{41}
+	return file_snapshot_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *HeaderSource) GetHeader() string {
@@ -3711,7 +4945,7 @@ type ClaimToHeader struct {
 
 func (x *ClaimToHeader) Reset() {
 	*x = ClaimToHeader{}
-	mi := &file_snapshot_proto_msgTypes[42]
+	mi := &file_snapshot_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3723,7 +4957,7 @@ func (x *ClaimToHeader) String() string {
 func (*ClaimToHeader) ProtoMessage() {}
 
 func (x *ClaimToHeader) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[42]
+	mi := &file_snapshot_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3736,7 +4970,7 @@ func (x *ClaimToHeader) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClaimToHeader.ProtoReflect.Descriptor instead.
 func (*ClaimToHeader) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{42}
+	return file_snapshot_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *ClaimToHeader) GetClaim() string {
@@ -3772,7 +5006,7 @@ type Rbac struct {
 
 func (x *Rbac) Reset() {
 	*x = Rbac{}
-	mi := &file_snapshot_proto_msgTypes[43]
+	mi := &file_snapshot_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3784,7 +5018,7 @@ func (x *Rbac) String() string {
 func (*Rbac) ProtoMessage() {}
 
 func (x *Rbac) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[43]
+	mi := &file_snapshot_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3797,7 +5031,7 @@ func (x *Rbac) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Rbac.ProtoReflect.Descriptor instead.
 func (*Rbac) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{43}
+	return file_snapshot_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *Rbac) GetPolicies() []*RbacPolicy {
@@ -3824,7 +5058,7 @@ type RbacPolicy struct {
 
 func (x *RbacPolicy) Reset() {
 	*x = RbacPolicy{}
-	mi := &file_snapshot_proto_msgTypes[44]
+	mi := &file_snapshot_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3836,7 +5070,7 @@ func (x *RbacPolicy) String() string {
 func (*RbacPolicy) ProtoMessage() {}
 
 func (x *RbacPolicy) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[44]
+	mi := &file_snapshot_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3849,7 +5083,7 @@ func (x *RbacPolicy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RbacPolicy.ProtoReflect.Descriptor instead.
 func (*RbacPolicy) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{44}
+	return file_snapshot_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *RbacPolicy) GetName() string {
@@ -3891,7 +5125,7 @@ type Principal struct {
 
 func (x *Principal) Reset() {
 	*x = Principal{}
-	mi := &file_snapshot_proto_msgTypes[45]
+	mi := &file_snapshot_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3903,7 +5137,7 @@ func (x *Principal) String() string {
 func (*Principal) ProtoMessage() {}
 
 func (x *Principal) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[45]
+	mi := &file_snapshot_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3916,7 +5150,7 @@ func (x *Principal) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Principal.ProtoReflect.Descriptor instead.
 func (*Principal) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{45}
+	return file_snapshot_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *Principal) GetJwtPrincipal() *JwtPrincipal {
@@ -3941,7 +5175,7 @@ type JwtPrincipal struct {
 
 func (x *JwtPrincipal) Reset() {
 	*x = JwtPrincipal{}
-	mi := &file_snapshot_proto_msgTypes[46]
+	mi := &file_snapshot_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3953,7 +5187,7 @@ func (x *JwtPrincipal) String() string {
 func (*JwtPrincipal) ProtoMessage() {}
 
 func (x *JwtPrincipal) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[46]
+	mi := &file_snapshot_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3966,7 +5200,7 @@ func (x *JwtPrincipal) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JwtPrincipal.ProtoReflect.Descriptor instead.
 func (*JwtPrincipal) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{46}
+	return file_snapshot_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *JwtPrincipal) GetClaims() []*Claim {
@@ -4003,7 +5237,7 @@ type Claim struct {
 
 func (x *Claim) Reset() {
 	*x = Claim{}
-	mi := &file_snapshot_proto_msgTypes[47]
+	mi := &file_snapshot_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4015,7 +5249,7 @@ func (x *Claim) String() string {
 func (*Claim) ProtoMessage() {}
 
 func (x *Claim) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[47]
+	mi := &file_snapshot_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4028,7 +5262,7 @@ func (x *Claim) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Claim.ProtoReflect.Descriptor instead.
 func (*Claim) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{47}
+	return file_snapshot_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *Claim) GetKey() string {
@@ -4058,7 +5292,7 @@ type Permissions struct {
 
 func (x *Permissions) Reset() {
 	*x = Permissions{}
-	mi := &file_snapshot_proto_msgTypes[48]
+	mi := &file_snapshot_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4070,7 +5304,7 @@ func (x *Permissions) String() string {
 func (*Permissions) ProtoMessage() {}
 
 func (x *Permissions) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[48]
+	mi := &file_snapshot_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4083,7 +5317,7 @@ func (x *Permissions) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Permissions.ProtoReflect.Descriptor instead.
 func (*Permissions) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{48}
+	return file_snapshot_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *Permissions) GetPathPrefix() string {
@@ -4145,7 +5379,7 @@ const file_snapshot_proto_rawDesc = "" +
 	"\vVirtualHost\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\adomains\x18\x02 \x03(\tR\adomains\x124\n" +
-	"\x06routes\x18\x03 \x03(\v2\x1c.claimgate.snapshot.v1.RouteR\x06routes\"\xed\b\n" +
+	"\x06routes\x18\x03 \x03(\v2\x1c.claimgate.snapshot.v1.RouteR\x06routes\"\xb1\t\n" +
 	"\x05Route\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x127\n" +
 	"\x05match\x18\x02 \x01(\v2!.claimgate.snapshot.v1.RouteMatchR\x05match\x127\n" +
@@ -4165,7 +5399,82 @@ const file_snapshot_proto_rawDesc = "" +
 	"\x13header_manipulation\x18\x0f \x01(\v2).claimgate.snapshot.v1.HeaderManipulationR\x12headerManipulation\x12Q\n" +
 	"\x10upstream_rewrite\x18\x10 \x01(\v2&.claimgate.snapshot.v1.UpstreamRewriteR\x0fupstreamRewrite\x12A\n" +
 	"\x1dinclude_request_attempt_count\x18\x11 \x01(\bR\x1aincludeRequestAttemptCount\x12H\n" +
-	"!include_attempt_count_in_response\x18\x12 \x01(\bR\x1dincludeAttemptCountInResponse\"\xae\x02\n" +
+	"!include_attempt_count_in_response\x18\x12 \x01(\bR\x1dincludeAttemptCountInResponse\x12B\n" +
+	"\vrate_limits\x18\x13 \x01(\v2!.claimgate.snapshot.v1.RateLimitsR\n" +
+	"rateLimits\"\x8c\x01\n" +
+	"\n" +
+	"RateLimits\x12<\n" +
+	"\x05early\x18\x01 \x03(\v2&.claimgate.snapshot.v1.RateLimitPolicyR\x05early\x12@\n" +
+	"\aregular\x18\x02 \x03(\v2&.claimgate.snapshot.v1.RateLimitPolicyR\aregular\"\xf7\x02\n" +
+	"\x0fRateLimitPolicy\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12L\n" +
+	"\vdescriptors\x18\x02 \x03(\v2*.claimgate.snapshot.v1.RateLimitDescriptorR\vdescriptors\x12A\n" +
+	"\aactions\x18\x03 \x03(\v2'.claimgate.snapshot.v1.RateLimitActionsR\aactions\x12V\n" +
+	"\x0fset_descriptors\x18\x04 \x03(\v2-.claimgate.snapshot.v1.RateLimitSetDescriptorR\x0esetDescriptors\x12\x16\n" +
+	"\x06tokens\x18\x05 \x01(\bR\x06tokens\x12!\n" +
+	"\fstop_streams\x18\x06 \x01(\bR\vstopStreams\x12,\n" +
+	"\x12reserve_max_tokens\x18\a \x01(\bR\x10reserveMaxTokens\"q\n" +
+	"\tRateLimit\x12*\n" +
+	"\x11requests_per_unit\x18\x01 \x01(\rR\x0frequestsPerUnit\x128\n" +
+	"\x04unit\x18\x02 \x01(\x0e2$.claimgate.snapshot.v1.RateLimitUnitR\x04unit\"\xfe\x01\n" +
+	"\x13RateLimitDescriptor\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value\x126\n" +
+	"\x05limit\x18\x03 \x01(\v2 .claimgate.snapshot.v1.RateLimitR\x05limit\x12L\n" +
+	"\vdescriptors\x18\x04 \x03(\v2*.claimgate.snapshot.v1.RateLimitDescriptorR\vdescriptors\x12\x16\n" +
+	"\x06weight\x18\x05 \x01(\rR\x06weight\x12!\n" +
+	"\falways_apply\x18\x06 \x01(\bR\valwaysApply\"\xb4\x01\n" +
+	"\x16RateLimitSetDescriptor\x12?\n" +
+	"\aentries\x18\x01 \x03(\v2%.claimgate.snapshot.v1.RateLimitEntryR\aentries\x126\n" +
+	"\x05limit\x18\x02 \x01(\v2 .claimgate.snapshot.v1.RateLimitR\x05limit\x12!\n" +
+	"\falways_apply\x18\x03 \x01(\bR\valwaysApply\"8\n" +
+	"\x0eRateLimitEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value\"q\n" +
+	"\x10RateLimitActions\x12@\n" +
+	"\aactions\x18\x01 \x03(\v2&.claimgate.snapshot.v1.RateLimitActionR\aactions\x12\x1b\n" +
+	"\tset_style\x18\x02 \x01(\bR\bsetStyle\"\xd3\x04\n" +
+	"\x0fRateLimitAction\x12J\n" +
+	"\vgeneric_key\x18\x01 \x01(\v2'.claimgate.snapshot.v1.GenericKeyActionH\x00R\n" +
+	"genericKey\x12S\n" +
+	"\x0erequest_header\x18\x02 \x01(\v2*.claimgate.snapshot.v1.RequestHeaderActionH\x00R\rrequestHeader\x12S\n" +
+	"\x0eremote_address\x18\x03 \x01(\v2*.claimgate.snapshot.v1.RemoteAddressActionH\x00R\rremoteAddress\x12]\n" +
+	"\x12header_value_match\x18\x04 \x01(\v2-.claimgate.snapshot.v1.HeaderValueMatchActionH\x00R\x10headerValueMatch\x12:\n" +
+	"\x05claim\x18\x05 \x01(\v2\".claimgate.snapshot.v1.ClaimActionH\x00R\x05claim\x12C\n" +
+	"\bconstant\x18\x06 \x01(\v2%.claimgate.snapshot.v1.RateLimitEntryH\x00R\bconstant\x12b\n" +
+	"\x13destination_cluster\x18\a \x01(\v2/.claimgate.snapshot.v1.DestinationClusterActionH\x00R\x12destinationClusterB\x06\n" +
+	"\x04kind\"d\n" +
+	"\x10GenericKeyAction\x12)\n" +
+	"\x10descriptor_value\x18\x01 \x01(\tR\x0fdescriptorValue\x12%\n" +
+	"\x0edescriptor_key\x18\x02 \x01(\tR\rdescriptorKey\"]\n" +
+	"\x13RequestHeaderAction\x12\x1f\n" +
+	"\vheader_name\x18\x01 \x01(\tR\n" +
+	"headerName\x12%\n" +
+	"\x0edescriptor_key\x18\x02 \x01(\tR\rdescriptorKey\"\x15\n" +
+	"\x13RemoteAddressAction\"\x1a\n" +
+	"\x18DestinationClusterAction\"\xaf\x01\n" +
+	"\x16HeaderValueMatchAction\x12)\n" +
+	"\x10descriptor_value\x18\x01 \x01(\tR\x0fdescriptorValue\x12!\n" +
+	"\fexpect_match\x18\x02 \x01(\bR\vexpectMatch\x12G\n" +
+	"\aheaders\x18\x03 \x03(\v2-.claimgate.snapshot.v1.RateLimitHeaderMatcherR\aheaders\"\x88\x02\n" +
+	"\x16RateLimitHeaderMatcher\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
+	"\x05exact\x18\x02 \x01(\tH\x00R\x05exact\x12\x16\n" +
+	"\x05regex\x18\x03 \x01(\tH\x00R\x05regex\x129\n" +
+	"\x05range\x18\x04 \x01(\v2!.claimgate.snapshot.v1.Int64RangeH\x00R\x05range\x12\x1a\n" +
+	"\apresent\x18\x05 \x01(\bH\x00R\apresent\x12\x18\n" +
+	"\x06prefix\x18\x06 \x01(\tH\x00R\x06prefix\x12\x18\n" +
+	"\x06suffix\x18\a \x01(\tH\x00R\x06suffix\x12\x16\n" +
+	"\x06invert\x18\b \x01(\bR\x06invertB\a\n" +
+	"\x05match\"4\n" +
+	"\n" +
+	"Int64Range\x12\x14\n" +
+	"\x05start\x18\x01 \x01(\x03R\x05start\x12\x10\n" +
+	"\x03end\x18\x02 \x01(\x03R\x03end\"m\n" +
+	"\vClaimAction\x12%\n" +
+	"\x0edescriptor_key\x18\x01 \x01(\tR\rdescriptorKey\x12\x12\n" +
+	"\x04path\x18\x02 \x03(\tR\x04path\x12#\n" +
+	"\rdefault_value\x18\x03 \x01(\tR\fdefaultValue\"\xae\x02\n" +
 	"\vRetryPolicy\x12\x19\n" +
 	"\bretry_on\x18\x01 \x03(\tR\aretryOn\x12\x1f\n" +
 	"\vnum_retries\x18\x02 \x01(\rR\n" +
@@ -4372,7 +5681,15 @@ const file_snapshot_proto_rawDesc = "" +
 	"\bProtocol\x12\x18\n" +
 	"\x14PROTOCOL_UNSPECIFIED\x10\x00\x12\b\n" +
 	"\x04HTTP\x10\x01\x12\t\n" +
-	"\x05HTTPS\x10\x02*C\n" +
+	"\x05HTTPS\x10\x02*[\n" +
+	"\rRateLimitUnit\x12\x1f\n" +
+	"\x1bRATE_LIMIT_UNIT_UNSPECIFIED\x10\x00\x12\n" +
+	"\n" +
+	"\x06SECOND\x10\x01\x12\n" +
+	"\n" +
+	"\x06MINUTE\x10\x02\x12\b\n" +
+	"\x04HOUR\x10\x03\x12\a\n" +
+	"\x03DAY\x10\x04*C\n" +
 	"\rPathMatchType\x12\x0f\n" +
 	"\vPATH_PREFIX\x10\x00\x12\t\n" +
 	"\x05EXACT\x10\x01\x12\x16\n" +
@@ -4419,146 +5736,184 @@ func file_snapshot_proto_rawDescGZIP() []byte {
 	return file_snapshot_proto_rawDescData
 }
 
-var file_snapshot_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
-var file_snapshot_proto_msgTypes = make([]protoimpl.MessageInfo, 49)
+var file_snapshot_proto_enumTypes = make([]protoimpl.EnumInfo, 9)
+var file_snapshot_proto_msgTypes = make([]protoimpl.MessageInfo, 65)
 var file_snapshot_proto_goTypes = []any{
-	(Protocol)(0),               // 0: claimgate.snapshot.v1.Protocol
-	(PathMatchType)(0),          // 1: claimgate.snapshot.v1.PathMatchType
-	(ValueMatchType)(0),         // 2: claimgate.snapshot.v1.ValueMatchType
-	(PathModifierType)(0),       // 3: claimgate.snapshot.v1.PathModifierType
-	(LlmProvider)(0),            // 4: claimgate.snapshot.v1.LlmProvider
-	(JwtStageName)(0),           // 5: claimgate.snapshot.v1.JwtStageName
-	(ValidationPolicy)(0),       // 6: claimgate.snapshot.v1.ValidationPolicy
-	(ClaimMatcher)(0),           // 7: claimgate.snapshot.v1.ClaimMatcher
-	(*StreamRequest)(nil),       // 8: claimgate.snapshot.v1.StreamRequest
-	(*Hello)(nil),               // 9: claimgate.snapshot.v1.Hello
-	(*Ack)(nil),                 // 10: claimgate.snapshot.v1.Ack
-	(*Nack)(nil),                // 11: claimgate.snapshot.v1.Nack
-	(*StreamResponse)(nil),      // 12: claimgate.snapshot.v1.StreamResponse
-	(*Snapshot)(nil),            // 13: claimgate.snapshot.v1.Snapshot
-	(*Listener)(nil),            // 14: claimgate.snapshot.v1.Listener
-	(*ListenerTLS)(nil),         // 15: claimgate.snapshot.v1.ListenerTLS
-	(*Certificate)(nil),         // 16: claimgate.snapshot.v1.Certificate
-	(*VirtualHost)(nil),         // 17: claimgate.snapshot.v1.VirtualHost
-	(*Route)(nil),               // 18: claimgate.snapshot.v1.Route
-	(*RetryPolicy)(nil),         // 19: claimgate.snapshot.v1.RetryPolicy
-	(*FaultInjection)(nil),      // 20: claimgate.snapshot.v1.FaultInjection
-	(*FaultDelay)(nil),          // 21: claimgate.snapshot.v1.FaultDelay
-	(*FaultAbort)(nil),          // 22: claimgate.snapshot.v1.FaultAbort
-	(*CorsPolicy)(nil),          // 23: claimgate.snapshot.v1.CorsPolicy
-	(*HeaderManipulation)(nil),  // 24: claimgate.snapshot.v1.HeaderManipulation
-	(*HeaderValueOption)(nil),   // 25: claimgate.snapshot.v1.HeaderValueOption
-	(*UpstreamRewrite)(nil),     // 26: claimgate.snapshot.v1.UpstreamRewrite
-	(*RegexRewrite)(nil),        // 27: claimgate.snapshot.v1.RegexRewrite
-	(*PathMatch)(nil),           // 28: claimgate.snapshot.v1.PathMatch
-	(*ValueMatch)(nil),          // 29: claimgate.snapshot.v1.ValueMatch
-	(*RouteMatch)(nil),          // 30: claimgate.snapshot.v1.RouteMatch
-	(*Filter)(nil),              // 31: claimgate.snapshot.v1.Filter
-	(*Header)(nil),              // 32: claimgate.snapshot.v1.Header
-	(*HeaderModifier)(nil),      // 33: claimgate.snapshot.v1.HeaderModifier
-	(*PathModifier)(nil),        // 34: claimgate.snapshot.v1.PathModifier
-	(*URLRewrite)(nil),          // 35: claimgate.snapshot.v1.URLRewrite
-	(*RequestRedirect)(nil),     // 36: claimgate.snapshot.v1.RequestRedirect
-	(*WeightedBackend)(nil),     // 37: claimgate.snapshot.v1.WeightedBackend
-	(*Timeouts)(nil),            // 38: claimgate.snapshot.v1.Timeouts
-	(*DirectResponse)(nil),      // 39: claimgate.snapshot.v1.DirectResponse
-	(*Upstream)(nil),            // 40: claimgate.snapshot.v1.Upstream
-	(*LlmUpstream)(nil),         // 41: claimgate.snapshot.v1.LlmUpstream
-	(*Endpoint)(nil),            // 42: claimgate.snapshot.v1.Endpoint
-	(*StaticUpstream)(nil),      // 43: claimgate.snapshot.v1.StaticUpstream
-	(*JwtAuthentication)(nil),   // 44: claimgate.snapshot.v1.JwtAuthentication
-	(*JwtStage)(nil),            // 45: claimgate.snapshot.v1.JwtStage
-	(*JwtProvider)(nil),         // 46: claimgate.snapshot.v1.JwtProvider
-	(*RemoteJwks)(nil),          // 47: claimgate.snapshot.v1.RemoteJwks
-	(*TokenSource)(nil),         // 48: claimgate.snapshot.v1.TokenSource
-	(*HeaderSource)(nil),        // 49: claimgate.snapshot.v1.HeaderSource
-	(*ClaimToHeader)(nil),       // 50: claimgate.snapshot.v1.ClaimToHeader
-	(*Rbac)(nil),                // 51: claimgate.snapshot.v1.Rbac
-	(*RbacPolicy)(nil),          // 52: claimgate.snapshot.v1.RbacPolicy
-	(*Principal)(nil),           // 53: claimgate.snapshot.v1.Principal
-	(*JwtPrincipal)(nil),        // 54: claimgate.snapshot.v1.JwtPrincipal
-	(*Claim)(nil),               // 55: claimgate.snapshot.v1.Claim
-	(*Permissions)(nil),         // 56: claimgate.snapshot.v1.Permissions
-	(*durationpb.Duration)(nil), // 57: google.protobuf.Duration
+	(Protocol)(0),                    // 0: claimgate.snapshot.v1.Protocol
+	(RateLimitUnit)(0),               // 1: claimgate.snapshot.v1.RateLimitUnit
+	(PathMatchType)(0),               // 2: claimgate.snapshot.v1.PathMatchType
+	(ValueMatchType)(0),              // 3: claimgate.snapshot.v1.ValueMatchType
+	(PathModifierType)(0),            // 4: claimgate.snapshot.v1.PathModifierType
+	(LlmProvider)(0),                 // 5: claimgate.snapshot.v1.LlmProvider
+	(JwtStageName)(0),                // 6: claimgate.snapshot.v1.JwtStageName
+	(ValidationPolicy)(0),            // 7: claimgate.snapshot.v1.ValidationPolicy
+	(ClaimMatcher)(0),                // 8: claimgate.snapshot.v1.ClaimMatcher
+	(*StreamRequest)(nil),            // 9: claimgate.snapshot.v1.StreamRequest
+	(*Hello)(nil),                    // 10: claimgate.snapshot.v1.Hello
+	(*Ack)(nil),                      // 11: claimgate.snapshot.v1.Ack
+	(*Nack)(nil),                     // 12: claimgate.snapshot.v1.Nack
+	(*StreamResponse)(nil),           // 13: claimgate.snapshot.v1.StreamResponse
+	(*Snapshot)(nil),                 // 14: claimgate.snapshot.v1.Snapshot
+	(*Listener)(nil),                 // 15: claimgate.snapshot.v1.Listener
+	(*ListenerTLS)(nil),              // 16: claimgate.snapshot.v1.ListenerTLS
+	(*Certificate)(nil),              // 17: claimgate.snapshot.v1.Certificate
+	(*VirtualHost)(nil),              // 18: claimgate.snapshot.v1.VirtualHost
+	(*Route)(nil),                    // 19: claimgate.snapshot.v1.Route
+	(*RateLimits)(nil),               // 20: claimgate.snapshot.v1.RateLimits
+	(*RateLimitPolicy)(nil),          // 21: claimgate.snapshot.v1.RateLimitPolicy
+	(*RateLimit)(nil),                // 22: claimgate.snapshot.v1.RateLimit
+	(*RateLimitDescriptor)(nil),      // 23: claimgate.snapshot.v1.RateLimitDescriptor
+	(*RateLimitSetDescriptor)(nil),   // 24: claimgate.snapshot.v1.RateLimitSetDescriptor
+	(*RateLimitEntry)(nil),           // 25: claimgate.snapshot.v1.RateLimitEntry
+	(*RateLimitActions)(nil),         // 26: claimgate.snapshot.v1.RateLimitActions
+	(*RateLimitAction)(nil),          // 27: claimgate.snapshot.v1.RateLimitAction
+	(*GenericKeyAction)(nil),         // 28: claimgate.snapshot.v1.GenericKeyAction
+	(*RequestHeaderAction)(nil),      // 29: claimgate.snapshot.v1.RequestHeaderAction
+	(*RemoteAddressAction)(nil),      // 30: claimgate.snapshot.v1.RemoteAddressAction
+	(*DestinationClusterAction)(nil), // 31: claimgate.snapshot.v1.DestinationClusterAction
+	(*HeaderValueMatchAction)(nil),   // 32: claimgate.snapshot.v1.HeaderValueMatchAction
+	(*RateLimitHeaderMatcher)(nil),   // 33: claimgate.snapshot.v1.RateLimitHeaderMatcher
+	(*Int64Range)(nil),               // 34: claimgate.snapshot.v1.Int64Range
+	(*ClaimAction)(nil),              // 35: claimgate.snapshot.v1.ClaimAction
+	(*RetryPolicy)(nil),              // 36: claimgate.snapshot.v1.RetryPolicy
+	(*FaultInjection)(nil),           // 37: claimgate.snapshot.v1.FaultInjection
+	(*FaultDelay)(nil),               // 38: claimgate.snapshot.v1.FaultDelay
+	(*FaultAbort)(nil),               // 39: claimgate.snapshot.v1.FaultAbort
+	(*CorsPolicy)(nil),               // 40: claimgate.snapshot.v1.CorsPolicy
+	(*HeaderManipulation)(nil),       // 41: claimgate.snapshot.v1.HeaderManipulation
+	(*HeaderValueOption)(nil),        // 42: claimgate.snapshot.v1.HeaderValueOption
+	(*UpstreamRewrite)(nil),          // 43: claimgate.snapshot.v1.UpstreamRewrite
+	(*RegexRewrite)(nil),             // 44: claimgate.snapshot.v1.RegexRewrite
+	(*PathMatch)(nil),                // 45: claimgate.snapshot.v1.PathMatch
+	(*ValueMatch)(nil),               // 46: claimgate.snapshot.v1.ValueMatch
+	(*RouteMatch)(nil),               // 47: claimgate.snapshot.v1.RouteMatch
+	(*Filter)(nil),                   // 48: claimgate.snapshot.v1.Filter
+	(*Header)(nil),                   // 49: claimgate.snapshot.v1.Header
+	(*HeaderModifier)(nil),           // 50: claimgate.snapshot.v1.HeaderModifier
+	(*PathModifier)(nil),             // 51: claimgate.snapshot.v1.PathModifier
+	(*URLRewrite)(nil),               // 52: claimgate.snapshot.v1.URLRewrite
+	(*RequestRedirect)(nil),          // 53: claimgate.snapshot.v1.RequestRedirect
+	(*WeightedBackend)(nil),          // 54: claimgate.snapshot.v1.WeightedBackend
+	(*Timeouts)(nil),                 // 55: claimgate.snapshot.v1.Timeouts
+	(*DirectResponse)(nil),           // 56: claimgate.snapshot.v1.DirectResponse
+	(*Upstream)(nil),                 // 57: claimgate.snapshot.v1.Upstream
+	(*LlmUpstream)(nil),              // 58: claimgate.snapshot.v1.LlmUpstream
+	(*Endpoint)(nil),                 // 59: claimgate.snapshot.v1.Endpoint
+	(*StaticUpstream)(nil),           // 60: claimgate.snapshot.v1.StaticUpstream
+	(*JwtAuthentication)(nil),        // 61: claimgate.snapshot.v1.JwtAuthentication
+	(*JwtStage)(nil),                 // 62: claimgate.snapshot.v1.JwtStage
+	(*JwtProvider)(nil),              // 63: claimgate.snapshot.v1.JwtProvider
+	(*RemoteJwks)(nil),               // 64: claimgate.snapshot.v1.RemoteJwks
+	(*TokenSource)(nil),              // 65: claimgate.snapshot.v1.TokenSource
+	(*HeaderSource)(nil),             // 66: claimgate.snapshot.v1.HeaderSource
+	(*ClaimToHeader)(nil),            // 67: claimgate.snapshot.v1.ClaimToHeader
+	(*Rbac)(nil),                     // 68: claimgate.snapshot.v1.Rbac
+	(*RbacPolicy)(nil),               // 69: claimgate.snapshot.v1.RbacPolicy
+	(*Principal)(nil),                // 70: claimgate.snapshot.v1.Principal
+	(*JwtPrincipal)(nil),             // 71: claimgate.snapshot.v1.JwtPrincipal
+	(*Claim)(nil),                    // 72: claimgate.snapshot.v1.Claim
+	(*Permissions)(nil),              // 73: claimgate.snapshot.v1.Permissions
+	(*durationpb.Duration)(nil),      // 74: google.protobuf.Duration
 }
 var file_snapshot_proto_depIdxs = []int32{
-	9,  // 0: claimgate.snapshot.v1.StreamRequest.hello:type_name -> claimgate.snapshot.v1.Hello
-	10, // 1: claimgate.snapshot.v1.StreamRequest.ack:type_name -> claimgate.snapshot.v1.Ack
-	11, // 2: claimgate.snapshot.v1.StreamRequest.nack:type_name -> claimgate.snapshot.v1.Nack
-	13, // 3: claimgate.snapshot.v1.StreamResponse.snapshot:type_name -> claimgate.snapshot.v1.Snapshot
-	14, // 4: claimgate.snapshot.v1.Snapshot.listeners:type_name -> claimgate.snapshot.v1.Listener
-	40, // 5: claimgate.snapshot.v1.Snapshot.upstreams:type_name -> claimgate.snapshot.v1.Upstream
-	46, // 6: claimgate.snapshot.v1.Snapshot.jwt_providers:type_name -> claimgate.snapshot.v1.JwtProvider
+	10, // 0: claimgate.snapshot.v1.StreamRequest.hello:type_name -> claimgate.snapshot.v1.Hello
+	11, // 1: claimgate.snapshot.v1.StreamRequest.ack:type_name -> claimgate.snapshot.v1.Ack
+	12, // 2: claimgate.snapshot.v1.StreamRequest.nack:type_name -> claimgate.snapshot.v1.Nack
+	14, // 3: claimgate.snapshot.v1.StreamResponse.snapshot:type_name -> claimgate.snapshot.v1.Snapshot
+	15, // 4: claimgate.snapshot.v1.Snapshot.listeners:type_name -> claimgate.snapshot.v1.Listener
+	57, // 5: claimgate.snapshot.v1.Snapshot.upstreams:type_name -> claimgate.snapshot.v1.Upstream
+	63, // 6: claimgate.snapshot.v1.Snapshot.jwt_providers:type_name -> claimgate.snapshot.v1.JwtProvider
 	0,  // 7: claimgate.snapshot.v1.Listener.protocol:type_name -> claimgate.snapshot.v1.Protocol
-	15, // 8: claimgate.snapshot.v1.Listener.tls:type_name -> claimgate.snapshot.v1.ListenerTLS
-	17, // 9: claimgate.snapshot.v1.Listener.virtual_hosts:type_name -> claimgate.snapshot.v1.VirtualHost
-	16, // 10: claimgate.snapshot.v1.ListenerTLS.certificates:type_name -> claimgate.snapshot.v1.Certificate
-	18, // 11: claimgate.snapshot.v1.VirtualHost.routes:type_name -> claimgate.snapshot.v1.Route
-	30, // 12: claimgate.snapshot.v1.Route.match:type_name -> claimgate.snapshot.v1.RouteMatch
-	31, // 13: claimgate.snapshot.v1.Route.filters:type_name -> claimgate.snapshot.v1.Filter
-	37, // 14: claimgate.snapshot.v1.Route.backends:type_name -> claimgate.snapshot.v1.WeightedBackend
-	38, // 15: claimgate.snapshot.v1.Route.timeouts:type_name -> claimgate.snapshot.v1.Timeouts
-	44, // 16: claimgate.snapshot.v1.Route.jwt:type_name -> claimgate.snapshot.v1.JwtAuthentication
-	51, // 17: claimgate.snapshot.v1.Route.rbac:type_name -> claimgate.snapshot.v1.Rbac
-	39, // 18: claimgate.snapshot.v1.Route.direct_response:type_name -> claimgate.snapshot.v1.DirectResponse
-	19, // 19: claimgate.snapshot.v1.Route.retry:type_name -> claimgate.snapshot.v1.RetryPolicy
-	57, // 20: claimgate.snapshot.v1.Route.idle_timeout:type_name -> google.protobuf.Duration
-	57, // 21: claimgate.snapshot.v1.Route.max_stream_duration:type_name -> google.protobuf.Duration
-	20, // 22: claimgate.snapshot.v1.Route.fault:type_name -> claimgate.snapshot.v1.FaultInjection
-	23, // 23: claimgate.snapshot.v1.Route.cors:type_name -> claimgate.snapshot.v1.CorsPolicy
-	24, // 24: claimgate.snapshot.v1.Route.header_manipulation:type_name -> claimgate.snapshot.v1.HeaderManipulation
-	26, // 25: claimgate.snapshot.v1.Route.upstream_rewrite:type_name -> claimgate.snapshot.v1.UpstreamRewrite
-	57, // 26: claimgate.snapshot.v1.RetryPolicy.base_interval:type_name -> google.protobuf.Duration
-	57, // 27: claimgate.snapshot.v1.RetryPolicy.max_interval:type_name -> google.protobuf.Duration
-	21, // 28: claimgate.snapshot.v1.FaultInjection.delay:type_name -> claimgate.snapshot.v1.FaultDelay
-	22, // 29: claimgate.snapshot.v1.FaultInjection.abort:type_name -> claimgate.snapshot.v1.FaultAbort
-	57, // 30: claimgate.snapshot.v1.FaultDelay.fixed_delay:type_name -> google.protobuf.Duration
-	25, // 31: claimgate.snapshot.v1.HeaderManipulation.request_headers_to_add:type_name -> claimgate.snapshot.v1.HeaderValueOption
-	25, // 32: claimgate.snapshot.v1.HeaderManipulation.response_headers_to_add:type_name -> claimgate.snapshot.v1.HeaderValueOption
-	27, // 33: claimgate.snapshot.v1.UpstreamRewrite.regex:type_name -> claimgate.snapshot.v1.RegexRewrite
-	1,  // 34: claimgate.snapshot.v1.PathMatch.type:type_name -> claimgate.snapshot.v1.PathMatchType
-	2,  // 35: claimgate.snapshot.v1.ValueMatch.type:type_name -> claimgate.snapshot.v1.ValueMatchType
-	28, // 36: claimgate.snapshot.v1.RouteMatch.path:type_name -> claimgate.snapshot.v1.PathMatch
-	29, // 37: claimgate.snapshot.v1.RouteMatch.headers:type_name -> claimgate.snapshot.v1.ValueMatch
-	29, // 38: claimgate.snapshot.v1.RouteMatch.query_params:type_name -> claimgate.snapshot.v1.ValueMatch
-	33, // 39: claimgate.snapshot.v1.Filter.request_headers:type_name -> claimgate.snapshot.v1.HeaderModifier
-	33, // 40: claimgate.snapshot.v1.Filter.response_headers:type_name -> claimgate.snapshot.v1.HeaderModifier
-	35, // 41: claimgate.snapshot.v1.Filter.url_rewrite:type_name -> claimgate.snapshot.v1.URLRewrite
-	36, // 42: claimgate.snapshot.v1.Filter.request_redirect:type_name -> claimgate.snapshot.v1.RequestRedirect
-	32, // 43: claimgate.snapshot.v1.HeaderModifier.set:type_name -> claimgate.snapshot.v1.Header
-	32, // 44: claimgate.snapshot.v1.HeaderModifier.add:type_name -> claimgate.snapshot.v1.Header
-	3,  // 45: claimgate.snapshot.v1.PathModifier.type:type_name -> claimgate.snapshot.v1.PathModifierType
-	34, // 46: claimgate.snapshot.v1.URLRewrite.path:type_name -> claimgate.snapshot.v1.PathModifier
-	34, // 47: claimgate.snapshot.v1.RequestRedirect.path:type_name -> claimgate.snapshot.v1.PathModifier
-	57, // 48: claimgate.snapshot.v1.Timeouts.request:type_name -> google.protobuf.Duration
-	57, // 49: claimgate.snapshot.v1.Timeouts.backend_request:type_name -> google.protobuf.Duration
-	41, // 50: claimgate.snapshot.v1.Upstream.llm:type_name -> claimgate.snapshot.v1.LlmUpstream
-	43, // 51: claimgate.snapshot.v1.Upstream.static:type_name -> claimgate.snapshot.v1.StaticUpstream
-	4,  // 52: claimgate.snapshot.v1.LlmUpstream.provider:type_name -> claimgate.snapshot.v1.LlmProvider
-	42, // 53: claimgate.snapshot.v1.LlmUpstream.endpoint:type_name -> claimgate.snapshot.v1.Endpoint
-	42, // 54: claimgate.snapshot.v1.StaticUpstream.endpoints:type_name -> claimgate.snapshot.v1.Endpoint
-	45, // 55: claimgate.snapshot.v1.JwtAuthentication.stages:type_name -> claimgate.snapshot.v1.JwtStage
-	5,  // 56: claimgate.snapshot.v1.JwtStage.stage:type_name -> claimgate.snapshot.v1.JwtStageName
-	6,  // 57: claimgate.snapshot.v1.JwtStage.validation_policy:type_name -> claimgate.snapshot.v1.ValidationPolicy
-	47, // 58: claimgate.snapshot.v1.JwtProvider.remote_jwks:type_name -> claimgate.snapshot.v1.RemoteJwks
-	48, // 59: claimgate.snapshot.v1.JwtProvider.token_source:type_name -> claimgate.snapshot.v1.TokenSource
-	50, // 60: claimgate.snapshot.v1.JwtProvider.claims_to_headers:type_name -> claimgate.snapshot.v1.ClaimToHeader
-	42, // 61: claimgate.snapshot.v1.RemoteJwks.endpoint:type_name -> claimgate.snapshot.v1.Endpoint
-	57, // 62: claimgate.snapshot.v1.RemoteJwks.cache_duration:type_name -> google.protobuf.Duration
-	49, // 63: claimgate.snapshot.v1.TokenSource.headers:type_name -> claimgate.snapshot.v1.HeaderSource
-	52, // 64: claimgate.snapshot.v1.Rbac.policies:type_name -> claimgate.snapshot.v1.RbacPolicy
-	53, // 65: claimgate.snapshot.v1.RbacPolicy.principals:type_name -> claimgate.snapshot.v1.Principal
-	56, // 66: claimgate.snapshot.v1.RbacPolicy.permissions:type_name -> claimgate.snapshot.v1.Permissions
-	54, // 67: claimgate.snapshot.v1.Principal.jwt_principal:type_name -> claimgate.snapshot.v1.JwtPrincipal
-	55, // 68: claimgate.snapshot.v1.JwtPrincipal.claims:type_name -> claimgate.snapshot.v1.Claim
-	7,  // 69: claimgate.snapshot.v1.JwtPrincipal.matcher:type_name -> claimgate.snapshot.v1.ClaimMatcher
-	8,  // 70: claimgate.snapshot.v1.SnapshotService.Stream:input_type -> claimgate.snapshot.v1.StreamRequest
-	12, // 71: claimgate.snapshot.v1.SnapshotService.Stream:output_type -> claimgate.snapshot.v1.StreamResponse
-	71, // [71:72] is the sub-list for method output_type
-	70, // [70:71] is the sub-list for method input_type
-	70, // [70:70] is the sub-list for extension type_name
-	70, // [70:70] is the sub-list for extension extendee
-	0,  // [0:70] is the sub-list for field type_name
+	16, // 8: claimgate.snapshot.v1.Listener.tls:type_name -> claimgate.snapshot.v1.ListenerTLS
+	18, // 9: claimgate.snapshot.v1.Listener.virtual_hosts:type_name -> claimgate.snapshot.v1.VirtualHost
+	17, // 10: claimgate.snapshot.v1.ListenerTLS.certificates:type_name -> claimgate.snapshot.v1.Certificate
+	19, // 11: claimgate.snapshot.v1.VirtualHost.routes:type_name -> claimgate.snapshot.v1.Route
+	47, // 12: claimgate.snapshot.v1.Route.match:type_name -> claimgate.snapshot.v1.RouteMatch
+	48, // 13: claimgate.snapshot.v1.Route.filters:type_name -> claimgate.snapshot.v1.Filter
+	54, // 14: claimgate.snapshot.v1.Route.backends:type_name -> claimgate.snapshot.v1.WeightedBackend
+	55, // 15: claimgate.snapshot.v1.Route.timeouts:type_name -> claimgate.snapshot.v1.Timeouts
+	61, // 16: claimgate.snapshot.v1.Route.jwt:type_name -> claimgate.snapshot.v1.JwtAuthentication
+	68, // 17: claimgate.snapshot.v1.Route.rbac:type_name -> claimgate.snapshot.v1.Rbac
+	56, // 18: claimgate.snapshot.v1.Route.direct_response:type_name -> claimgate.snapshot.v1.DirectResponse
+	36, // 19: claimgate.snapshot.v1.Route.retry:type_name -> claimgate.snapshot.v1.RetryPolicy
+	74, // 20: claimgate.snapshot.v1.Route.idle_timeout:type_name -> google.protobuf.Duration
+	74, // 21: claimgate.snapshot.v1.Route.max_stream_duration:type_name -> google.protobuf.Duration
+	37, // 22: claimgate.snapshot.v1.Route.fault:type_name -> claimgate.snapshot.v1.FaultInjection
+	40, // 23: claimgate.snapshot.v1.Route.cors:type_name -> claimgate.snapshot.v1.CorsPolicy
+	41, // 24: claimgate.snapshot.v1.Route.header_manipulation:type_name -> claimgate.snapshot.v1.HeaderManipulation
+	43, // 25: claimgate.snapshot.v1.Route.upstream_rewrite:type_name -> claimgate.snapshot.v1.UpstreamRewrite
+	20, // 26: claimgate.snapshot.v1.Route.rate_limits:type_name -> claimgate.snapshot.v1.RateLimits
+	21, // 27: claimgate.snapshot.v1.RateLimits.early:type_name -> claimgate.snapshot.v1.RateLimitPolicy
+	21, // 28: claimgate.snapshot.v1.RateLimits.regular:type_name -> claimgate.snapshot.v1.RateLimitPolicy
+	23, // 29: claimgate.snapshot.v1.RateLimitPolicy.descriptors:type_name -> claimgate.snapshot.v1.RateLimitDescriptor
+	26, // 30: claimgate.snapshot.v1.RateLimitPolicy.actions:type_name -> claimgate.snapshot.v1.RateLimitActions
+	24, // 31: claimgate.snapshot.v1.RateLimitPolicy.set_descriptors:type_name -> claimgate.snapshot.v1.RateLimitSetDescriptor
+	1,  // 32: claimgate.snapshot.v1.RateLimit.unit:type_name -> claimgate.snapshot.v1.RateLimitUnit
+	22, // 33: claimgate.snapshot.v1.RateLimitDescriptor.limit:type_name -> claimgate.snapshot.v1.RateLimit
+	23, // 34: claimgate.snapshot.v1.RateLimitDescriptor.descriptors:type_name -> claimgate.snapshot.v1.RateLimitDescriptor
+	25, // 35: claimgate.snapshot.v1.RateLimitSetDescriptor.entries:type_name -> claimgate.snapshot.v1.RateLimitEntry
+	22, // 36: claimgate.snapshot.v1.RateLimitSetDescriptor.limit:type_name -> claimgate.snapshot.v1.RateLimit
+	27, // 37: claimgate.snapshot.v1.RateLimitActions.actions:type_name -> claimgate.snapshot.v1.RateLimitAction
+	28, // 38: claimgate.snapshot.v1.RateLimitAction.generic_key:type_name -> claimgate.snapshot.v1.GenericKeyAction
+	29, // 39: claimgate.snapshot.v1.RateLimitAction.request_header:type_name -> claimgate.snapshot.v1.RequestHeaderAction
+	30, // 40: claimgate.snapshot.v1.RateLimitAction.remote_address:type_name -> claimgate.snapshot.v1.RemoteAddressAction
+	32, // 41: claimgate.snapshot.v1.RateLimitAction.header_value_match:type_name -> claimgate.snapshot.v1.HeaderValueMatchAction
+	35, // 42: claimgate.snapshot.v1.RateLimitAction.claim:type_name -> claimgate.snapshot.v1.ClaimAction
+	25, // 43: claimgate.snapshot.v1.RateLimitAction.constant:type_name -> claimgate.snapshot.v1.RateLimitEntry
+	31, // 44: claimgate.snapshot.v1.RateLimitAction.destination_cluster:type_name -> claimgate.snapshot.v1.DestinationClusterAction
+	33, // 45: claimgate.snapshot.v1.HeaderValueMatchAction.headers:type_name -> claimgate.snapshot.v1.RateLimitHeaderMatcher
+	34, // 46: claimgate.snapshot.v1.RateLimitHeaderMatcher.range:type_name -> claimgate.snapshot.v1.Int64Range
+	74, // 47: claimgate.snapshot.v1.RetryPolicy.base_interval:type_name -> google.protobuf.Duration
+	74, // 48: claimgate.snapshot.v1.RetryPolicy.max_interval:type_name -> google.protobuf.Duration
+	38, // 49: claimgate.snapshot.v1.FaultInjection.delay:type_name -> claimgate.snapshot.v1.FaultDelay
+	39, // 50: claimgate.snapshot.v1.FaultInjection.abort:type_name -> claimgate.snapshot.v1.FaultAbort
+	74, // 51: claimgate.snapshot.v1.FaultDelay.fixed_delay:type_name -> google.protobuf.Duration
+	42, // 52: claimgate.snapshot.v1.HeaderManipulation.request_headers_to_add:type_name -> claimgate.snapshot.v1.HeaderValueOption
+	42, // 53: claimgate.snapshot.v1.HeaderManipulation.response_headers_to_add:type_name -> claimgate.snapshot.v1.HeaderValueOption
+	44, // 54: claimgate.snapshot.v1.UpstreamRewrite.regex:type_name -> claimgate.snapshot.v1.RegexRewrite
+	2,  // 55: claimgate.snapshot.v1.PathMatch.type:type_name -> claimgate.snapshot.v1.PathMatchType
+	3,  // 56: claimgate.snapshot.v1.ValueMatch.type:type_name -> claimgate.snapshot.v1.ValueMatchType
+	45, // 57: claimgate.snapshot.v1.RouteMatch.path:type_name -> claimgate.snapshot.v1.PathMatch
+	46, // 58: claimgate.snapshot.v1.RouteMatch.headers:type_name -> claimgate.snapshot.v1.ValueMatch
+	46, // 59: claimgate.snapshot.v1.RouteMatch.query_params:type_name -> claimgate.snapshot.v1.ValueMatch
+	50, // 60: claimgate.snapshot.v1.Filter.request_headers:type_name -> claimgate.snapshot.v1.HeaderModifier
+	50, // 61: claimgate.snapshot.v1.Filter.response_headers:type_name -> claimgate.snapshot.v1.HeaderModifier
+	52, // 62: claimgate.snapshot.v1.Filter.url_rewrite:type_name -> claimgate.snapshot.v1.URLRewrite
+	53, // 63: claimgate.snapshot.v1.Filter.request_redirect:type_name -> claimgate.snapshot.v1.RequestRedirect
+	49, // 64: claimgate.snapshot.v1.HeaderModifier.set:type_name -> claimgate.snapshot.v1.Header
+	49, // 65: claimgate.snapshot.v1.HeaderModifier.add:type_name -> claimgate.snapshot.v1.Header
+	4,  // 66: claimgate.snapshot.v1.PathModifier.type:type_name -> claimgate.snapshot.v1.PathModifierType
+	51, // 67: claimgate.snapshot.v1.URLRewrite.path:type_name -> claimgate.snapshot.v1.PathModifier
+	51, // 68: claimgate.snapshot.v1.RequestRedirect.path:type_name -> claimgate.snapshot.v1.PathModifier
+	74, // 69: claimgate.snapshot.v1.Timeouts.request:type_name -> google.protobuf.Duration
+	74, // 70: claimgate.snapshot.v1.Timeouts.backend_request:type_name -> google.protobuf.Duration
+	58, // 71: claimgate.snapshot.v1.Upstream.llm:type_name -> claimgate.snapshot.v1.LlmUpstream
+	60, // 72: claimgate.snapshot.v1.Upstream.static:type_name -> claimgate.snapshot.v1.StaticUpstream
+	5,  // 73: claimgate.snapshot.v1.LlmUpstream.provider:type_name -> claimgate.snapshot.v1.LlmProvider
+	59, // 74: claimgate.snapshot.v1.LlmUpstream.endpoint:type_name -> claimgate.snapshot.v1.Endpoint
+	59, // 75: claimgate.snapshot.v1.StaticUpstream.endpoints:type_name -> claimgate.snapshot.v1.Endpoint
+	62, // 76: claimgate.snapshot.v1.JwtAuthentication.stages:type_name -> claimgate.snapshot.v1.JwtStage
+	6,  // 77: claimgate.snapshot.v1.JwtStage.stage:type_name -> claimgate.snapshot.v1.JwtStageName
+	7,  // 78: claimgate.snapshot.v1.JwtStage.validation_policy:type_name -> claimgate.snapshot.v1.ValidationPolicy
+	64, // 79: claimgate.snapshot.v1.JwtProvider.remote_jwks:type_name -> claimgate.snapshot.v1.RemoteJwks
+	65, // 80: claimgate.snapshot.v1.JwtProvider.token_source:type_name -> claimgate.snapshot.v1.TokenSource
+	67, // 81: claimgate.snapshot.v1.JwtProvider.claims_to_headers:type_name -> claimgate.snapshot.v1.ClaimToHeader
+	59, // 82: claimgate.snapshot.v1.RemoteJwks.endpoint:type_name -> claimgate.snapshot.v1.Endpoint
+	74, // 83: claimgate.snapshot.v1.RemoteJwks.cache_duration:type_name -> google.protobuf.Duration
+	66, // 84: claimgate.snapshot.v1.TokenSource.headers:type_name -> claimgate.snapshot.v1.HeaderSource
+	69, // 85: claimgate.snapshot.v1.Rbac.policies:type_name -> claimgate.snapshot.v1.RbacPolicy
+	70, // 86: claimgate.snapshot.v1.RbacPolicy.principals:type_name -> claimgate.snapshot.v1.Principal
+	73, // 87: claimgate.snapshot.v1.RbacPolicy.permissions:type_name -> claimgate.snapshot.v1.Permissions
+	71, // 88: claimgate.snapshot.v1.Principal.jwt_principal:type_name -> claimgate.snapshot.v1.JwtPrincipal
+	72, // 89: claimgate.snapshot.v1.JwtPrincipal.claims:type_name -> claimgate.snapshot.v1.Claim
+	8,  // 90: claimgate.snapshot.v1.JwtPrincipal.matcher:type_name -> claimgate.snapshot.v1.ClaimMatcher
+	9,  // 91: claimgate.snapshot.v1.SnapshotService.Stream:input_type -> claimgate.snapshot.v1.StreamRequest
+	13, // 92: claimgate.snapshot.v1.SnapshotService.Stream:output_type -> claimgate.snapshot.v1.StreamResponse
+	92, // [92:93] is the sub-list for method output_type
+	91, // [91:92] is the sub-list for method input_type
+	91, // [91:91] is the sub-list for extension type_name
+	91, // [91:91] is the sub-list for extension extendee
+	0,  // [0:91] is the sub-list for field type_name
 }
 
 func init() { file_snapshot_proto_init() }
@@ -4571,18 +5926,35 @@ func file_snapshot_proto_init() {
 		(*StreamRequest_Ack)(nil),
 		(*StreamRequest_Nack)(nil),
 	}
-	file_snapshot_proto_msgTypes[18].OneofWrappers = []any{}
-	file_snapshot_proto_msgTypes[23].OneofWrappers = []any{
+	file_snapshot_proto_msgTypes[18].OneofWrappers = []any{
+		(*RateLimitAction_GenericKey)(nil),
+		(*RateLimitAction_RequestHeader)(nil),
+		(*RateLimitAction_RemoteAddress)(nil),
+		(*RateLimitAction_HeaderValueMatch)(nil),
+		(*RateLimitAction_Claim)(nil),
+		(*RateLimitAction_Constant)(nil),
+		(*RateLimitAction_DestinationCluster)(nil),
+	}
+	file_snapshot_proto_msgTypes[24].OneofWrappers = []any{
+		(*RateLimitHeaderMatcher_Exact)(nil),
+		(*RateLimitHeaderMatcher_Regex)(nil),
+		(*RateLimitHeaderMatcher_Range)(nil),
+		(*RateLimitHeaderMatcher_Present)(nil),
+		(*RateLimitHeaderMatcher_Prefix)(nil),
+		(*RateLimitHeaderMatcher_Suffix)(nil),
+	}
+	file_snapshot_proto_msgTypes[34].OneofWrappers = []any{}
+	file_snapshot_proto_msgTypes[39].OneofWrappers = []any{
 		(*Filter_RequestHeaders)(nil),
 		(*Filter_ResponseHeaders)(nil),
 		(*Filter_UrlRewrite)(nil),
 		(*Filter_RequestRedirect)(nil),
 	}
-	file_snapshot_proto_msgTypes[32].OneofWrappers = []any{
+	file_snapshot_proto_msgTypes[48].OneofWrappers = []any{
 		(*Upstream_Llm)(nil),
 		(*Upstream_Static)(nil),
 	}
-	file_snapshot_proto_msgTypes[38].OneofWrappers = []any{
+	file_snapshot_proto_msgTypes[54].OneofWrappers = []any{
 		(*JwtProvider_LocalJwks)(nil),
 		(*JwtProvider_RemoteJwks)(nil),
 	}
@@ -4591,8 +5963,8 @@ func file_snapshot_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_snapshot_proto_rawDesc), len(file_snapshot_proto_rawDesc)),
-			NumEnums:      8,
-			NumMessages:   49,
+			NumEnums:      9,
+			NumMessages:   65,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
