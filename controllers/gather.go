@@ -15,6 +15,7 @@ import (
 
 	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
 	gloov1 "github.com/claimgate/claimgate/api/gloo/v1"
+	ratelimitv1alpha1 "github.com/claimgate/claimgate/api/ratelimit/v1alpha1"
 	"github.com/claimgate/claimgate/controllers/compile"
 )
 
@@ -34,11 +35,13 @@ func (r *Reconciler) gather(ctx context.Context) (compile.Inputs, error) {
 		vhos     gatewayv1.VirtualHostOptionList
 		rtos     gatewayv1.RouteOptionList
 		ups      gloov1.UpstreamList
+		rlcs     ratelimitv1alpha1.RateLimitConfigList
 	)
 	for kind, l := range map[string]client.ObjectList{
 		"GatewayClasses": &classes, "Gateways": &gateways, "HTTPRoutes": &routes,
 		"ReferenceGrants": &grants, "Services": &services, "Namespaces": &nss,
 		"VirtualHostOptions": &vhos, "RouteOptions": &rtos, "Upstreams": &ups,
+		"RateLimitConfigs": &rlcs,
 	} {
 		// The cache's own objects, not copies: everything downstream only reads them.
 		if err := r.cfg.Client.List(ctx, l, client.UnsafeDisableDeepCopy); err != nil {
@@ -48,6 +51,7 @@ func (r *Reconciler) gather(ctx context.Context) (compile.Inputs, error) {
 	in.GatewayClasses, in.Gateways, in.HTTPRoutes = classes.Items, gateways.Items, routes.Items
 	in.ReferenceGrants, in.Services, in.Namespaces = grants.Items, services.Items, nss.Items
 	in.VirtualHostOptions, in.RouteOptions, in.Upstreams = vhos.Items, rtos.Items, ups.Items
+	in.RateLimitConfigs = rlcs.Items
 	secrets, err := r.referencedSecrets(ctx, in)
 	if err != nil {
 		return in, err

@@ -13,6 +13,7 @@ import (
 
 	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
 	gloov1 "github.com/claimgate/claimgate/api/gloo/v1"
+	ratelimitv1alpha1 "github.com/claimgate/claimgate/api/ratelimit/v1alpha1"
 )
 
 // CacheOptions keeps the cache small: of Deployments and ServiceAccounts only the
@@ -26,15 +27,16 @@ func CacheOptions() cache.Options {
 	return cache.Options{
 		DefaultTransform: cache.TransformStripManagedFields(),
 		ByObject: map[client.Object]cache.ByObject{
-			&appsv1.Deployment{}:           {Label: own},
-			&corev1.ServiceAccount{}:       {Label: own},
-			&gwv1.GatewayClass{}:           slim,
-			&gwv1.Gateway{}:                slim,
-			&gwv1.HTTPRoute{}:              slim,
-			&gwv1.ReferenceGrant{}:         slim,
-			&gatewayv1.VirtualHostOption{}: slim,
-			&gatewayv1.RouteOption{}:       slim,
-			&gloov1.Upstream{}:             slim,
+			&appsv1.Deployment{}:                 {Label: own},
+			&corev1.ServiceAccount{}:             {Label: own},
+			&gwv1.GatewayClass{}:                 slim,
+			&gwv1.Gateway{}:                      slim,
+			&gwv1.HTTPRoute{}:                    slim,
+			&gwv1.ReferenceGrant{}:               slim,
+			&gatewayv1.VirtualHostOption{}:       slim,
+			&gatewayv1.RouteOption{}:             slim,
+			&gloov1.Upstream{}:                   slim,
+			&ratelimitv1alpha1.RateLimitConfig{}: slim,
 		},
 	}
 }

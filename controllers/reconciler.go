@@ -23,6 +23,7 @@ import (
 
 	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
 	gloov1 "github.com/claimgate/claimgate/api/gloo/v1"
+	ratelimitv1alpha1 "github.com/claimgate/claimgate/api/ratelimit/v1alpha1"
 	"github.com/claimgate/claimgate/controllers/compile"
 	"github.com/claimgate/claimgate/controllers/publish"
 )
@@ -106,6 +107,8 @@ func New(cfg Config) (*Reconciler, error) {
 // +kubebuilder:rbac:groups=gateway.solo.io,resources=virtualhostoptions/status;routeoptions/status,verbs=get;update
 // +kubebuilder:rbac:groups=gloo.solo.io,resources=upstreams,verbs=get;list;watch
 // +kubebuilder:rbac:groups=gloo.solo.io,resources=upstreams/status,verbs=get;update
+// +kubebuilder:rbac:groups=ratelimit.solo.io,resources=ratelimitconfigs,verbs=get;list;watch
+// +kubebuilder:rbac:groups=ratelimit.solo.io,resources=ratelimitconfigs/status,verbs=get;update
 // +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=services;serviceaccounts,verbs=get;list;watch;create;update
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update
@@ -126,7 +129,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	specOnly := builder.WithPredicates(predicate.GenerationChangedPredicate{})
 	for _, obj := range []client.Object{
 		&gwv1.GatewayClass{}, &gwv1.Gateway{}, &gwv1.HTTPRoute{}, &gwv1.ReferenceGrant{},
-		&gatewayv1.VirtualHostOption{}, &gatewayv1.RouteOption{}, &gloov1.Upstream{}, &appsv1.Deployment{},
+		&gatewayv1.VirtualHostOption{}, &gatewayv1.RouteOption{}, &gloov1.Upstream{}, &ratelimitv1alpha1.RateLimitConfig{}, &appsv1.Deployment{},
 	} {
 		b = b.Watches(obj, world, specOnly)
 	}

@@ -14,6 +14,7 @@ import (
 
 	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
 	gloov1 "github.com/claimgate/claimgate/api/gloo/v1"
+	ratelimitv1alpha1 "github.com/claimgate/claimgate/api/ratelimit/v1alpha1"
 	"github.com/claimgate/claimgate/controllers/compile"
 )
 
@@ -74,6 +75,14 @@ func (r *Reconciler) offerStatuses(in compile.Inputs, out compile.Result, servic
 				next := gloov1.UpstreamStatus{Conditions: mergeConditions(u.Status.Conditions, desired.Conditions, u.Generation, now), Options: desired.Options}
 				changed := !equality.Semantic.DeepEqual(u.Status, next)
 				return withStatus(u, next, func(o *gloov1.Upstream) *gloov1.UpstreamStatus { return &o.Status }, changed)
+			})
+		}
+	}
+	for i := range in.RateLimitConfigs {
+		o := &in.RateLimitConfigs[i]
+		if desired, ok := out.RateLimitConfigs[key(o)]; ok {
+			offer(w, "RateLimitConfig", o, compile.Decision{}, func(o *ratelimitv1alpha1.RateLimitConfig) (*ratelimitv1alpha1.RateLimitConfig, bool) {
+				return withStatus(o, desired, func(o *ratelimitv1alpha1.RateLimitConfig) *ratelimitv1alpha1.RateLimitConfigStatus { return &o.Status }, o.Status != desired)
 			})
 		}
 	}

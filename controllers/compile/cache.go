@@ -112,6 +112,9 @@ func environment(in *Inputs, x *index) string {
 	for _, o := range x.sortedVHOs {
 		ok = add(kindVirtualHostOption, o) && ok
 	}
+	for _, o := range x.sortedRLCs {
+		ok = add(kindRateLimitConfig, o) && ok
+	}
 	if !ok {
 		return ""
 	}

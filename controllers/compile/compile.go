@@ -20,6 +20,8 @@ type compiler struct {
 	env string
 	// upstreams are every compiled gloo.solo.io Upstream.
 	upstreams map[types.NamespacedName]*upstreamIR
+	// rlcs are every compiled RateLimitConfig.
+	rlcs map[types.NamespacedName]*rlcIR
 	// keys caches the validation of local key material by content.
 	keys map[string]error
 	// vhos and rtos are the compiled options.
@@ -110,6 +112,7 @@ func (k *Compiler) Compile(in Inputs) Result {
 	k.lastDelta = false
 	c := newCompiler(&in, k)
 	c.compileUpstreams()
+	c.compileRateLimitConfigs()
 	c.selectGateways()
 	for _, gw := range c.gateways {
 		c.buildListeners(gw)
@@ -148,6 +151,7 @@ func newCompiler(in *Inputs, k *Compiler) *compiler {
 		cache:        k,
 		res:          newResult(len(in.HTTPRoutes), len(in.RouteOptions)),
 		upstreams:    map[types.NamespacedName]*upstreamIR{},
+		rlcs:         map[types.NamespacedName]*rlcIR{},
 		keys:         map[string]error{},
 		vhos:         map[types.NamespacedName]*vhoIR{},
 		rtos:         make(map[types.NamespacedName]*rtoIR, len(in.RouteOptions)),

@@ -78,6 +78,8 @@ func decodeInto(in *Inputs, tm metav1.TypeMeta, doc []byte) error {
 		return appendDecoded(doc, &in.RouteOptions)
 	case "gloo.solo.io/v1/Upstream":
 		return appendDecoded(doc, &in.Upstreams)
+	case "ratelimit.solo.io/v1alpha1/RateLimitConfig":
+		return appendDecoded(doc, &in.RateLimitConfigs)
 	default:
 		return fmt.Errorf("unsupported object %s %s", tm.APIVersion, tm.Kind)
 	}

@@ -13,6 +13,7 @@ import (
 
 	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
 	gloov1 "github.com/claimgate/claimgate/api/gloo/v1"
+	ratelimitv1alpha1 "github.com/claimgate/claimgate/api/ratelimit/v1alpha1"
 	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
 )
 
@@ -266,6 +267,9 @@ func (c *compiler) adoptEnvironment(env *index) {
 	}
 	for key, u := range c.upstreams {
 		u.obj = env.upstreams[key]
+	}
+	for key, r := range c.rlcs {
+		r.obj = env.rlcs[key]
 	}
 	for key, v := range c.vhos {
 		v.obj = env.vhos[key]
@@ -546,6 +550,7 @@ func newResult(routes, rtos int) Result {
 		VirtualHostOptions: map[types.NamespacedName]gatewayv1.PolicyStatus{},
 		RouteOptions:       make(map[types.NamespacedName]gatewayv1.PolicyStatus, rtos),
 		Upstreams:          map[types.NamespacedName]gloov1.UpstreamStatus{},
+		RateLimitConfigs:   map[types.NamespacedName]ratelimitv1alpha1.RateLimitConfigStatus{},
 
 		HTTPRouteDecisions:   Decisions{make(map[types.NamespacedName]Decision, routes)},
 		RouteOptionDecisions: Decisions{make(map[types.NamespacedName]Decision, rtos)},
@@ -563,6 +568,7 @@ func sameEnvironment(prev, next *index) bool {
 		sameObjects(prev.secrets, next.secrets, sameSpec[*corev1.Secret]) &&
 		sameObjects(prev.upstreams, next.upstreams, sameSpec[*gloov1.Upstream]) &&
 		sameObjects(prev.vhos, next.vhos, sameSpec[*gatewayv1.VirtualHostOption]) &&
+		sameObjects(prev.rlcs, next.rlcs, sameSpec[*ratelimitv1alpha1.RateLimitConfig]) &&
 		sameObjects(prev.namespaces, next.namespaces, sameSpec[*corev1.Namespace]) &&
 		sameGrants(prev.grants, next.grants)
 }

@@ -62,6 +62,7 @@ func shuffled(in Inputs, seed uint64) Inputs {
 	out.VirtualHostOptions = shuffleCopy(r, in.VirtualHostOptions)
 	out.RouteOptions = shuffleCopy(r, in.RouteOptions)
 	out.Upstreams = shuffleCopy(r, in.Upstreams)
+	out.RateLimitConfigs = shuffleCopy(r, in.RateLimitConfigs)
 	out.Namespaces = shuffleCopy(r, in.Namespaces)
 	return out
 }

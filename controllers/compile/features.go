@@ -182,3 +182,46 @@ func effectiveRewrite(path, host *routeFeatures) *snapshotv1.UpstreamRewrite {
 	}
 	return out
 }
+
+// rateLimitsOf lists the RateLimitConfigs of a route: its virtual host's, then its
+// own (limits of both levels apply).
+func rateLimitsOf(v *vhostOptions, ro *routeOptions) []rlcRef {
+	var out []rlcRef
+	for _, g := range []int{vRateLimitEarly, vRateLimit, vRateLimitRegular} {
+		if a := v.get(g); a != nil && a.opt.features != nil {
+			out = appendStage(out, a.opt.features.rateLimits, g == vRateLimitEarly, g == vRateLimit)
+		}
+	}
+	for _, g := range []int{rRateLimitEarly, rRateLimit, rRateLimitRegular} {
+		if a := ro.get(g); a != nil && a.opt.features != nil {
+			out = appendStage(out, a.opt.features.rateLimits, g == rRateLimitEarly, g == rRateLimit)
+		}
+	}
+	return out
+}
+
+// appendStage appends the refs of one option group: refs holds all three groups of the
+// option, so only those of the group's stage are taken (early, or regular from
+// rateLimitConfigs or from rateLimitRegularConfigs).
+func appendStage(out, refs []rlcRef, early, configs bool) []rlcRef {
+	for _, r := range refs {
+		if r.early == early && (early || r.configs == configs) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// allLLM reports whether every backend of a rule is an LLM provider: its rate limits
+// then count tokens.
+func allLLM(ups []*snapshotv1.Upstream) bool {
+	if len(ups) == 0 {
+		return false
+	}
+	for _, u := range ups {
+		if u.GetLlm() == nil {
+			return false
+		}
+	}
+	return true
+}

@@ -63,6 +63,9 @@ func (c *compiler) writeEnvironmentStatuses() {
 	for _, us := range c.idx.sortedUpstreams {
 		c.res.Upstreams[nsName(us)] = upstreamStatus(us, c.upstreams[nsName(us)])
 	}
+	for _, o := range c.idx.sortedRLCs {
+		c.res.RateLimitConfigs[nsName(o)] = c.rlcs[nsName(o)].status()
+	}
 	c.writeVHOStatuses()
 }
 

@@ -128,7 +128,11 @@ var (
 		routeFields.groupOf("retries")
 	rTimeout, rIdle, rMaxStream, rFaults = routeFields.groupOf("timeout"), routeFields.groupOf("idleTimeout"),
 		routeFields.groupOf("maxStreamDuration"), routeFields.groupOf("faults")
-	rPathRewrite, rHostRewrite = routeFields.groupOf("prefixRewrite"), routeFields.groupOf("hostRewrite")
+	rPathRewrite, rHostRewrite                     = routeFields.groupOf("prefixRewrite"), routeFields.groupOf("hostRewrite")
+	vRateLimitEarly, vRateLimit, vRateLimitRegular = vhostFields.groupOf("rateLimitEarlyConfigs"),
+		vhostFields.groupOf("rateLimitConfigs"), vhostFields.groupOf("rateLimitRegularConfigs")
+	rRateLimitEarly, rRateLimit, rRateLimitRegular = routeFields.groupOf("rateLimitEarlyConfigs"),
+		routeFields.groupOf("rateLimitConfigs"), routeFields.groupOf("rateLimitRegularConfigs")
 )
 
 // groupOf is the merge group of the named field.

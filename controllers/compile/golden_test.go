@@ -76,6 +76,7 @@ func renderResult(t testing.TB, res Result) []byte {
 		"virtualHostOptions": namedList(res.VirtualHostOptions, types.NamespacedName.String),
 		"routeOptions":       namedList(res.RouteOptions, types.NamespacedName.String),
 		"upstreams":          namedList(res.Upstreams, types.NamespacedName.String),
+		"rateLimitConfigs":   namedList(res.RateLimitConfigs, types.NamespacedName.String),
 	}
 	a := toYAML(t, map[string]any{"snapshots": snaps})
 	b := toYAML(t, map[string]any{"statuses": statuses})

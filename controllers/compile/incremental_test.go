@@ -177,6 +177,9 @@ func withVersions(in Inputs) Inputs {
 	for i := range in.Namespaces {
 		set("Namespace", &in.Namespaces[i].ObjectMeta)
 	}
+	for i := range in.RateLimitConfigs {
+		set("RateLimitConfig", &in.RateLimitConfigs[i].ObjectMeta)
+	}
 	return in
 }
 

@@ -11,6 +11,7 @@ import (
 
 	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
 	gloov1 "github.com/claimgate/claimgate/api/gloo/v1"
+	ratelimitv1alpha1 "github.com/claimgate/claimgate/api/ratelimit/v1alpha1"
 )
 
 // API groups and kinds the compiler resolves references to.
@@ -26,6 +27,7 @@ const (
 	kindService           = "Service"
 	kindSecret            = "Secret"
 	kindUpstream          = "Upstream"
+	kindRateLimitConfig   = "RateLimitConfig"
 	kindRouteOption       = "RouteOption"
 	kindVirtualHostOption = "VirtualHostOption"
 	kindXListenerSet      = "XListenerSet"
@@ -40,6 +42,7 @@ type index struct {
 	services   map[types.NamespacedName]*corev1.Service
 	secrets    map[types.NamespacedName]*corev1.Secret
 	upstreams  map[types.NamespacedName]*gloov1.Upstream
+	rlcs       map[types.NamespacedName]*ratelimitv1alpha1.RateLimitConfig
 	vhos       map[types.NamespacedName]*gatewayv1.VirtualHostOption
 	rtos       map[types.NamespacedName]*gatewayv1.RouteOption
 	namespaces map[string]*corev1.Namespace
@@ -50,6 +53,7 @@ type index struct {
 	sortedGateways  []*gwv1.Gateway
 	sortedRoutes    []*gwv1.HTTPRoute
 	sortedUpstreams []*gloov1.Upstream
+	sortedRLCs      []*ratelimitv1alpha1.RateLimitConfig
 	sortedVHOs      []*gatewayv1.VirtualHostOption
 	sortedRTOs      []*gatewayv1.RouteOption
 }
@@ -79,6 +83,7 @@ func buildEnvIndex(in *Inputs) *index {
 	_, x.services = keyed(in.Services)
 	_, x.secrets = keyed(in.Secrets)
 	x.sortedUpstreams, x.upstreams = keyed(in.Upstreams)
+	x.sortedRLCs, x.rlcs = keyed(in.RateLimitConfigs)
 	x.sortedVHOs, x.vhos = keyed(in.VirtualHostOptions)
 	for _, ns := range sortedObjects(in.Namespaces) {
 		x.namespaces[ns.Name] = ns

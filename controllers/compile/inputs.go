@@ -8,6 +8,7 @@ import (
 
 	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
 	gloov1 "github.com/claimgate/claimgate/api/gloo/v1"
+	ratelimitv1alpha1 "github.com/claimgate/claimgate/api/ratelimit/v1alpha1"
 	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
 )
 
@@ -30,6 +31,7 @@ type Inputs struct {
 	VirtualHostOptions []gatewayv1.VirtualHostOption
 	RouteOptions       []gatewayv1.RouteOption
 	Upstreams          []gloov1.Upstream
+	RateLimitConfigs   []ratelimitv1alpha1.RateLimitConfig
 	// Namespaces carry the labels a listener's allowedRoutes.namespaces.selector
 	// matches. Without them, a Selector admits no route.
 	Namespaces []corev1.Namespace
@@ -56,6 +58,8 @@ type Result struct {
 	VirtualHostOptions map[types.NamespacedName]gatewayv1.PolicyStatus
 	RouteOptions       map[types.NamespacedName]gatewayv1.PolicyStatus
 	Upstreams          map[types.NamespacedName]gloov1.UpstreamStatus
+	// RateLimitConfigs holds each RateLimitConfig's status.
+	RateLimitConfigs map[types.NamespacedName]ratelimitv1alpha1.RateLimitConfigStatus
 
 	// HTTPRouteDecisions and RouteOptionDecisions identify each status in HTTPRoutes
 	// and RouteOptions by its content (see Decision), so that a status writer can tell

@@ -48,6 +48,9 @@ type routeFeatures struct {
 	headers                  *snapshotv1.HeaderManipulation
 	rewrite                  *snapshotv1.UpstreamRewrite // prefix, regex, host or auto host
 	attemptUp, attemptDown   bool
+	// rateLimits are the RateLimitConfigs of rateLimitEarlyConfigs, rateLimitConfigs
+	// and rateLimitRegularConfigs.
+	rateLimits []rlcRef
 }
 
 // optionCompiler compiles the options of one object, recording problems where they
@@ -79,6 +82,7 @@ func compileVHostFeatures(oc optionCompiler, o *gatewayv1.VirtualHostOptions) *r
 	f.retry, f.perTry = oc.retries(o.Retries)
 	f.cors, _ = oc.cors(o.Cors)
 	f.headers = oc.headers(o.HeaderManipulation)
+	f.rateLimits = rateLimitRefs(oc.state.obj.GetNamespace(), o.RateLimitEarlyConfigs, o.RateLimitConfigs, o.RateLimitRegularConfigs)
 	f.attemptUp = o.IncludeRequestAttemptCount != nil && *o.IncludeRequestAttemptCount
 	f.attemptDown = o.IncludeAttemptCountInResponse != nil && *o.IncludeAttemptCountInResponse
 	if m := o.CorsPolicyMergeSettings; m != nil && m.ExposeHeaders != nil {
@@ -96,6 +100,7 @@ func compileVHostFeatures(oc optionCompiler, o *gatewayv1.VirtualHostOptions) *r
 // compileRouteFeatures compiles a RouteOption's options beyond jwt, rbac and upgrades.
 func compileRouteFeatures(oc optionCompiler, o *gatewayv1.RouteOptions) *routeFeatures {
 	f := &routeFeatures{}
+	f.rateLimits = rateLimitRefs(oc.state.obj.GetNamespace(), o.RateLimitEarlyConfigs, o.RateLimitConfigs, o.RateLimitRegularConfigs)
 	f.timeout = oc.duration("timeout", o.Timeout)
 	f.idle = oc.duration("idleTimeout", o.IdleTimeout)
 	if m := o.MaxStreamDuration; m != nil {

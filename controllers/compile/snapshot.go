@@ -268,6 +268,13 @@ func (c *compiler) buildRoute(l *listenerIR, f flatRoute) *builtRoute {
 		applyFeatures(r, &l.options, &rule.options)
 		r.DirectResponse = rewriteConflict(r)
 	}
+	if r.DirectResponse == nil {
+		var closed string
+		r.RateLimits, closed = c.routeRateLimits(rateLimitsOf(&l.options, &rule.options), allLLM(rule.upstreams))
+		if closed != "" {
+			r.DirectResponse = &snapshotv1.DirectResponse{Status: denyStatus, Body: closed}
+		}
+	}
 	return &builtRoute{proto: r, upstreams: rule.upstreams, providers: eff.providers}
 }
 

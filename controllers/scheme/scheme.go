@@ -1,6 +1,6 @@
 // Package scheme builds the runtime.Scheme with every kind claimgate reads or writes:
 // the Kubernetes built-ins, Gateway API v1 and claimgate's gateway.solo.io and
-// gloo.solo.io kinds. Tests and the controller share it.
+// gloo.solo.io and ratelimit.solo.io kinds. Tests and the controller share it.
 package scheme
 
 import (
@@ -11,6 +11,7 @@ import (
 
 	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
 	gloov1 "github.com/claimgate/claimgate/api/gloo/v1"
+	ratelimitv1alpha1 "github.com/claimgate/claimgate/api/ratelimit/v1alpha1"
 )
 
 // New returns a scheme with every kind claimgate uses.
@@ -20,5 +21,6 @@ func New() *runtime.Scheme {
 	utilruntime.Must(gwv1.Install(s))
 	utilruntime.Must(gatewayv1.AddToScheme(s))
 	utilruntime.Must(gloov1.AddToScheme(s))
+	utilruntime.Must(ratelimitv1alpha1.AddToScheme(s))
 	return s
 }

@@ -110,13 +110,9 @@ type VirtualHostOptions struct {
 	// +kubebuilder:validation:Schemaless
 	// +kubebuilder:validation:Type=object
 	RatelimitBasic *apiextensionsv1.JSON `json:"ratelimitBasic,omitempty"`
-	// rateLimitConfigs is Gloo's rateLimitConfigs option (RateLimitConfig references). claimgate does not implement it: it
-	// is kept as written and the option's status names it.
+	// rateLimitConfigs attaches RateLimitConfigs, applied after authorization, the regular stage.
 	// +optional
-	// +kubebuilder:pruning:PreserveUnknownFields
-	// +kubebuilder:validation:Schemaless
-	// +kubebuilder:validation:Type=object
-	RateLimitConfigs *apiextensionsv1.JSON `json:"rateLimitConfigs,omitempty"`
+	RateLimitConfigs *RateLimitConfigRefs `json:"rateLimitConfigs,omitempty"`
 	// ratelimitEarly is Gloo's ratelimitEarly option (inline rate limits, before authentication). claimgate does not implement it: it
 	// is kept as written and the option's status names it.
 	// +optional
@@ -124,13 +120,9 @@ type VirtualHostOptions struct {
 	// +kubebuilder:validation:Schemaless
 	// +kubebuilder:validation:Type=object
 	RatelimitEarly *apiextensionsv1.JSON `json:"ratelimitEarly,omitempty"`
-	// rateLimitEarlyConfigs is Gloo's rateLimitEarlyConfigs option (RateLimitConfig references, before authentication). claimgate does not implement it: it
-	// is kept as written and the option's status names it.
+	// rateLimitEarlyConfigs attaches RateLimitConfigs, applied before JWT authentication.
 	// +optional
-	// +kubebuilder:pruning:PreserveUnknownFields
-	// +kubebuilder:validation:Schemaless
-	// +kubebuilder:validation:Type=object
-	RateLimitEarlyConfigs *apiextensionsv1.JSON `json:"rateLimitEarlyConfigs,omitempty"`
+	RateLimitEarlyConfigs *RateLimitConfigRefs `json:"rateLimitEarlyConfigs,omitempty"`
 	// ratelimitRegular is Gloo's ratelimitRegular option (inline rate limits, after authorization). claimgate does not implement it: it
 	// is kept as written and the option's status names it.
 	// +optional
@@ -138,13 +130,9 @@ type VirtualHostOptions struct {
 	// +kubebuilder:validation:Schemaless
 	// +kubebuilder:validation:Type=object
 	RatelimitRegular *apiextensionsv1.JSON `json:"ratelimitRegular,omitempty"`
-	// rateLimitRegularConfigs is Gloo's rateLimitRegularConfigs option (RateLimitConfig references, after authorization). claimgate does not implement it: it
-	// is kept as written and the option's status names it.
+	// rateLimitRegularConfigs attaches RateLimitConfigs, applied after authorization.
 	// +optional
-	// +kubebuilder:pruning:PreserveUnknownFields
-	// +kubebuilder:validation:Schemaless
-	// +kubebuilder:validation:Type=object
-	RateLimitRegularConfigs *apiextensionsv1.JSON `json:"rateLimitRegularConfigs,omitempty"`
+	RateLimitRegularConfigs *RateLimitConfigRefs `json:"rateLimitRegularConfigs,omitempty"`
 	// stagedTransformations is Gloo's stagedTransformations option (staged transformations). claimgate does not implement it: it
 	// is kept as written and the option's status names it.
 	// +optional
@@ -343,13 +331,9 @@ type RouteOptions struct {
 	// +kubebuilder:validation:Schemaless
 	// +kubebuilder:validation:Type=object
 	RatelimitBasic *apiextensionsv1.JSON `json:"ratelimitBasic,omitempty"`
-	// rateLimitConfigs is Gloo's rateLimitConfigs option (RateLimitConfig references). claimgate does not implement it: it
-	// is kept as written and the option's status names it.
+	// rateLimitConfigs attaches RateLimitConfigs, applied after authorization, the regular stage.
 	// +optional
-	// +kubebuilder:pruning:PreserveUnknownFields
-	// +kubebuilder:validation:Schemaless
-	// +kubebuilder:validation:Type=object
-	RateLimitConfigs *apiextensionsv1.JSON `json:"rateLimitConfigs,omitempty"`
+	RateLimitConfigs *RateLimitConfigRefs `json:"rateLimitConfigs,omitempty"`
 	// ratelimitEarly is Gloo's ratelimitEarly option (inline rate limits, before authentication). claimgate does not implement it: it
 	// is kept as written and the option's status names it.
 	// +optional
@@ -357,13 +341,9 @@ type RouteOptions struct {
 	// +kubebuilder:validation:Schemaless
 	// +kubebuilder:validation:Type=object
 	RatelimitEarly *apiextensionsv1.JSON `json:"ratelimitEarly,omitempty"`
-	// rateLimitEarlyConfigs is Gloo's rateLimitEarlyConfigs option (RateLimitConfig references, before authentication). claimgate does not implement it: it
-	// is kept as written and the option's status names it.
+	// rateLimitEarlyConfigs attaches RateLimitConfigs, applied before JWT authentication.
 	// +optional
-	// +kubebuilder:pruning:PreserveUnknownFields
-	// +kubebuilder:validation:Schemaless
-	// +kubebuilder:validation:Type=object
-	RateLimitEarlyConfigs *apiextensionsv1.JSON `json:"rateLimitEarlyConfigs,omitempty"`
+	RateLimitEarlyConfigs *RateLimitConfigRefs `json:"rateLimitEarlyConfigs,omitempty"`
 	// ratelimitRegular is Gloo's ratelimitRegular option (inline rate limits, after authorization). claimgate does not implement it: it
 	// is kept as written and the option's status names it.
 	// +optional
@@ -371,13 +351,9 @@ type RouteOptions struct {
 	// +kubebuilder:validation:Schemaless
 	// +kubebuilder:validation:Type=object
 	RatelimitRegular *apiextensionsv1.JSON `json:"ratelimitRegular,omitempty"`
-	// rateLimitRegularConfigs is Gloo's rateLimitRegularConfigs option (RateLimitConfig references, after authorization). claimgate does not implement it: it
-	// is kept as written and the option's status names it.
+	// rateLimitRegularConfigs attaches RateLimitConfigs, applied after authorization.
 	// +optional
-	// +kubebuilder:pruning:PreserveUnknownFields
-	// +kubebuilder:validation:Schemaless
-	// +kubebuilder:validation:Type=object
-	RateLimitRegularConfigs *apiextensionsv1.JSON `json:"rateLimitRegularConfigs,omitempty"`
+	RateLimitRegularConfigs *RateLimitConfigRefs `json:"rateLimitRegularConfigs,omitempty"`
 	// shadowing is Gloo's shadowing option (request mirroring). claimgate does not implement it: it
 	// is kept as written and the option's status names it.
 	// +optional
