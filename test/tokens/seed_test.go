@@ -40,10 +40,12 @@ func TestSeedCopyIsVerbatim(t *testing.T) {
 			t.Skipf("no original tutorial files at %s; the copy was checked against %s", original, seedManifest)
 		}
 		files := []string{"alice.jwt", "bob.jwt", "public-key.pem"}
-		manifests, err := filepath.Glob(filepath.Join(original, "manifests", "*"))
-		require.NoError(t, err)
-		for _, m := range manifests {
-			files = append(files, filepath.ToSlash(filepath.Join("manifests", filepath.Base(m))))
+		for _, dir := range []string{"manifests", "labs"} {
+			copied, err := filepath.Glob(filepath.Join(original, dir, "*"))
+			require.NoError(t, err)
+			for _, m := range copied {
+				files = append(files, filepath.ToSlash(filepath.Join(dir, filepath.Base(m))))
+			}
 		}
 		require.Equal(t, want, checksums(t, original, files),
 			"the tutorial's files at %s differ from %s", original, seedManifest)
