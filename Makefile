@@ -57,11 +57,11 @@ lint: ## Run golangci-lint.
 ##@ Test
 
 .PHONY: test
-test: k8s tools ## Run every test: unit, golden, envtest, feature and end-to-end.
+test: k8s tools redis ## Run every test: unit, golden, envtest, feature and end-to-end.
 	go test $(GO_TEST_FLAGS) ./...
 
 .PHONY: test-race
-test-race: k8s ## Run the controller's and the proxy's tests under the race detector.
+test-race: k8s redis ## Run the controller's and the proxy's tests under the race detector.
 	go test -race $(GO_TEST_FLAGS) ./controllers/... ./dataplane/...
 
 .PHONY: bench
@@ -99,6 +99,10 @@ demo-down: ## Stop what demo-up started.
 .PHONY: k8s
 k8s: ## Build kube-apiserver and etcd into bin/k8s/ (cached).
 	K8S_VERSION=$(K8S_VERSION) hack/build-k8s.sh >/dev/null
+
+.PHONY: redis
+redis: ## Install redis-server from Debian's packages into bin/redis/ (cached; shared-counter tests run it).
+	hack/install-redis.sh >/dev/null
 
 .PHONY: tools
 tools: ## Build helm into bin/tools/ (the chart and end-to-end tests run it).
