@@ -130,6 +130,20 @@ func BenchmarkProxy(b *testing.B) {
 		alice := tokens.Alice(b)
 		benchRequests(b, base, func(int64) string { return alice })
 	})
+	// The same policy with lab 6's per-user limit (regular stage) and a per-address one
+	// (early stage), both far from their limits, counted in memory.
+	b.Run("jwt-rbac-rate-limits", func(b *testing.B) {
+		base := benchProxy(b, 0, func(port uint32, backend string) *snapshotv1.Snapshot {
+			s := tutorial(b, port, backend, true, true)
+			perIP := limitBy("ns/per-ip", "remote_address", 1<<31, &snapshotv1.RateLimitAction{Kind: &snapshotv1.RateLimitAction_RemoteAddress{}})
+			s.Listeners[0].VirtualHosts[0].Routes[0].RateLimits = &snapshotv1.RateLimits{
+				Early: []*snapshotv1.RateLimitPolicy{perIP}, Regular: []*snapshotv1.RateLimitPolicy{perUserCounter(1 << 31)},
+			}
+			return s
+		})
+		alice := tokens.Alice(b)
+		benchRequests(b, base, func(int64) string { return alice })
+	})
 	b.Run("jwt-rbac-fresh-token", func(b *testing.B) {
 		key := tokens.NewRSA(b, "", "RS256")
 		// Distinct tokens cycled through a cache far smaller than their number: every

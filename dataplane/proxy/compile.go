@@ -61,6 +61,8 @@ type route struct {
 	// res holds the route's retries, attempt counts, per-try, idle and duration bounds
 	// and injected faults; nil when it has none of them.
 	res *resilience
+	// limits are the route's rate limits by stage (ratelimit.go); nil without any.
+	limits *routeLimits
 }
 
 type directResponse struct {
@@ -203,6 +205,9 @@ func (c *compiler) compileRoute(r *snapshotv1.Route) (*route, error) {
 		if rt.authn, err = c.providers.Requirement(j); err != nil {
 			return nil, fmt.Errorf("jwt: %w", err)
 		}
+	}
+	if rt.limits, err = compileRateLimits(r.GetRateLimits()); err != nil {
+		return nil, err
 	}
 	if rb := r.GetRbac(); rb != nil {
 		if rt.rbac, err = authz.Compile(rb); err != nil {

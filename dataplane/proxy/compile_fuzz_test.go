@@ -10,6 +10,7 @@ import (
 
 	"github.com/claimgate/claimgate/dataplane/authn"
 	"github.com/claimgate/claimgate/dataplane/llm"
+	"github.com/claimgate/claimgate/dataplane/ratelimit"
 	dpsync "github.com/claimgate/claimgate/dataplane/sync"
 )
 
@@ -45,7 +46,19 @@ func FuzzCompileAndServe(f *testing.F) {
 		{"fault":{"delay":{"fixedDelay":"0.001s","percentage":50},"abort":{"httpStatus":418,"percentage":0.5}},"directResponse":{"status":200}}]}]}]}`), "f")
 	f.Add([]byte(`{"version":"v","listeners":[{"port":1,"protocol":"HTTP","virtualHosts":[{"domains":["*"],"routes":[
 		{"retry":{"retryOn":["gateway-error","bogus"],"baseInterval":"-1s"},"fault":{"abort":{"httpStatus":700,"percentage":101}},"idleTimeout":"-1s"}]}]}]}`), "/")
-	srv := &Server{cfg: Config{Authenticator: authn.New(authn.Config{Logger: logr.Discard()}), Now: time.Now, Transports: llm.NewTransports(llm.TransportConfig{})}, log: logr.Discard()}
+	f.Add([]byte(`{"version":"v","upstreams":[{"name":"u","static":{"endpoints":[{"host":"h","port":1}]}}],
+		"listeners":[{"port":1,"protocol":"HTTP","virtualHosts":[{"domains":["*"],"routes":[{"backends":[{"upstream":"u","weight":1}],
+		"rateLimits":{"early":[{"name":"ns/ip","descriptors":[{"key":"remote_address","limit":{"requestsPerUnit":1,"unit":"SECOND"}}],
+		"actions":[{"actions":[{"remoteAddress":{}}]}]}],"regular":[{"name":"ns/user","tokens":true,
+		"descriptors":[{"key":"user-id","limit":{"requestsPerUnit":70,"unit":"HOUR"},"descriptors":[{"key":"d","value":"u","weight":1}]}],
+		"actions":[{"actions":[{"claim":{"descriptorKey":"user-id","path":["sub"],"defaultValue":"unknown"}},{"destinationCluster":{}}]},
+		{"setStyle":true,"actions":[{"requestHeader":{"headerName":"origin","descriptorKey":"o"}},{"headerValueMatch":{"descriptorValue":"m",
+		"expectMatch":true,"headers":[{"name":"origin","regex":"https://.*"}]}}]}],
+		"setDescriptors":[{"entries":[{"key":"o"}],"limit":{"requestsPerUnit":2,"unit":"MINUTE"},"alwaysApply":true}]}]}}]}]}]}`), "/")
+	srv := &Server{
+		cfg: Config{Authenticator: authn.New(authn.Config{Logger: logr.Discard()}), Now: time.Now, Transports: llm.NewTransports(llm.TransportConfig{})},
+		log: logr.Discard(), limiter: ratelimit.New(ratelimit.Config{}),
+	}
 	m, err := newMetrics(nil, srv)
 	if err != nil {
 		f.Fatal(err)

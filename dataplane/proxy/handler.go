@@ -109,10 +109,15 @@ func (pt *portTable) route(r *http.Request) *route {
 	return nil
 }
 
-// serveRoute runs CORS, authentication, authorization, filters and forwarding for rt.
+// serveRoute runs CORS, the early rate limits, authentication, authorization, the regular
+// rate limits, filters and forwarding for rt.
 func (s *Server) serveRoute(rw *responseWriter, r *http.Request, rt *route, port uint32) {
 	if rt.cors != nil && rt.cors.serve(rw, r) {
 		return // a preflight, answered before authentication
+	}
+	up := rt.pickEarly()
+	if s.rateLimit(rw, r, rt, true, nil, up) {
+		return
 	}
 	var tokens []authz.Token
 	if rt.authn != nil {
@@ -127,6 +132,9 @@ func (s *Server) serveRoute(rw *responseWriter, r *http.Request, rt *route, port
 	if rt.rbac != nil && !rt.rbac.Allowed(tokens, r.Method, r.URL.Path) {
 		rw.decision = decisionDeniedAuthz
 		writeText(rw, http.StatusForbidden, authz.DenyBody)
+		return
+	}
+	if s.rateLimit(rw, r, rt, false, tokens, up) {
 		return
 	}
 	rw.respMods = rt.respMods
@@ -153,12 +161,14 @@ func (s *Server) serveRoute(rw *responseWriter, r *http.Request, rt *route, port
 		rt.rewrite.apply(r)
 	}
 	rt.upstreamRewrite.apply(r)
-	s.forward(rw, r, rt)
+	s.forward(rw, r, rt, up)
 }
 
-// forward sends r to one of rt's backends.
-func (s *Server) forward(rw *responseWriter, r *http.Request, rt *route) {
-	up := rt.backends.pick()
+// forward sends r to up, or when nil to one of rt's backends.
+func (s *Server) forward(rw *responseWriter, r *http.Request, rt *route, up *upstream) {
+	if up == nil {
+		up = rt.backends.pick()
+	}
 	if up == nil {
 		rw.decision = decisionNoBackend
 		writeText(rw, http.StatusInternalServerError, "route has no backend")

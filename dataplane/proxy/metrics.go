@@ -5,6 +5,8 @@ import (
 	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/claimgate/claimgate/dataplane/ratelimit"
 )
 
 // metrics are the proxy's Prometheus collectors.
@@ -14,6 +16,8 @@ type metrics struct {
 	upstream *prometheus.HistogramVec
 	info     *prometheus.GaugeVec
 	rejected prometheus.Counter
+	// rateLimits counts rate-limit checks by policy (ratelimit.go).
+	rateLimits *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer, s *Server) (*metrics, error) {
@@ -40,6 +44,10 @@ func newMetrics(reg prometheus.Registerer, s *Server) (*metrics, error) {
 			Name: "claimgate_proxy_snapshot_rejections_total",
 			Help: "Snapshots that failed validation or compilation and were not served.",
 		}),
+		rateLimits: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "claimgate_proxy_rate_limit_decisions_total",
+			Help: "Rate-limit checks of a request, by policy, stage (early, regular) and result (allowed, over, store_error).",
+		}, []string{"policy", "stage", "result"}),
 	}
 	if reg == nil {
 		return m, nil
@@ -54,7 +62,7 @@ func newMetrics(reg prometheus.Registerer, s *Server) (*metrics, error) {
 		}
 		return s.cfg.Now().Sub(t.appliedAt).Seconds()
 	})
-	for _, c := range []prometheus.Collector{m.requests, m.duration, m.upstream, m.info, m.rejected, age} {
+	for _, c := range []prometheus.Collector{m.requests, m.duration, m.upstream, m.info, m.rejected, m.rateLimits, age} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("registering proxy metrics: %w", err)
 		}
@@ -84,4 +92,22 @@ func statusLabel(code int) string {
 		return statusText[code]
 	}
 	return strconv.Itoa(code)
+}
+
+// countRateLimits counts one stage's policy results.
+func (m *metrics) countRateLimits(early bool, results []ratelimit.PolicyResult) {
+	stage := "regular"
+	if early {
+		stage = "early"
+	}
+	for _, res := range results {
+		result := "allowed"
+		switch {
+		case res.Failed:
+			result = "store_error"
+		case res.Over:
+			result = "over"
+		}
+		m.rateLimits.WithLabelValues(res.Policy, stage, result).Inc()
+	}
 }

@@ -14,6 +14,7 @@ import (
 	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
 	"github.com/claimgate/claimgate/dataplane/authn"
 	"github.com/claimgate/claimgate/dataplane/llm"
+	"github.com/claimgate/claimgate/dataplane/ratelimit"
 )
 
 // Config configures a Server.
@@ -46,6 +47,12 @@ type Config struct {
 	// BodyTimeout bounds the time a request body takes to arrive (default 60s; a
 	// route's timeout, when shorter, bounds it too).
 	BodyTimeout time.Duration
+	// RateLimitStore keeps the rate-limit counters; nil means in this process
+	// (ratelimit.NewMemoryStore with its default bound, on Now's clock).
+	RateLimitStore ratelimit.Store
+	// RateLimitDenyOnFail answers 500 to a request whose counters the store could not
+	// count; by default such a request passes (Gloo's denyOnFail: false).
+	RateLimitDenyOnFail bool
 }
 
 // Server is the proxy: it serves the listeners of its current snapshot.
@@ -55,6 +62,7 @@ type Server struct {
 	table   atomic.Pointer[table]
 	metrics *metrics
 	bodies  bodyBudget // request bodies held in memory
+	limiter *ratelimit.Limiter
 
 	mu        sync.Mutex // serializes Apply and guards listeners and closed
 	listeners map[uint32]*listener
@@ -87,6 +95,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.BodyTimeout = time.Minute
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, listeners: map[uint32]*listener{}}
+	s.limiter = ratelimit.New(ratelimit.Config{Store: cfg.RateLimitStore, Now: cfg.Now, DenyOnFail: cfg.RateLimitDenyOnFail})
 	s.bodies.limit = cfg.MaxBufferedBodyBytes
 	m, err := newMetrics(cfg.Registerer, s)
 	if err != nil {

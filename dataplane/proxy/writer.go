@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/claimgate/claimgate/dataplane/ratelimit"
 )
 
 // responseWriter records what the proxy answered for metrics and the access log, and
@@ -34,6 +36,9 @@ type responseWriter struct {
 	// stream enforces the route's idle timeout and maximum stream duration, when it has
 	// either.
 	stream *streamLimits
+	// limits is the outcome of the route's rate limits, and the handle chargeTokens
+	// uses; nil on a route without any.
+	limits *ratelimit.Decision
 }
 
 var writers = sync.Pool{New: func() any { return &responseWriter{} }}
@@ -45,6 +50,9 @@ func newResponseWriter(w http.ResponseWriter) *responseWriter {
 }
 
 func (w *responseWriter) release() {
+	if w.limits != nil {
+		w.limits.Release()
+	}
 	*w = responseWriter{}
 	writers.Put(w)
 }
