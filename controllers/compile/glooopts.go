@@ -38,7 +38,7 @@ var sharedOptionClasses = map[string]optionClass{
 	"stagedTransformations": ignored, "transformations": ignored,
 	"bufferPerRoute": refused, "csrf": refused, "dlp": refused, "extProc": refused,
 	"extProcEarly": refused, "extProcLate": refused, "extauth": refused, "extensions": refused,
-	"rateLimitConfigs": refused, "rateLimitEarlyConfigs": refused, "rateLimitRegularConfigs": refused,
+	"rateLimitConfigs": honored, "rateLimitEarlyConfigs": honored, "rateLimitRegularConfigs": honored,
 	"ratelimit": refused, "ratelimitBasic": refused, "ratelimitEarly": refused,
 	"ratelimitRegular": refused, "waf": refused,
 }
