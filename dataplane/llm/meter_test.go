@@ -366,3 +366,14 @@ func TestMeterCloseDuringRead(t *testing.T) {
 	require.ErrorIs(t, <-read, io.ErrClosedPipe)
 	require.Equal(t, int32(1), calls.Load())
 }
+
+// TestMeterHidingReleasesContentEarly: with hiding, a content line cut across reads is
+// held only until its choices show it is not the usage chunk; other fields pass at once.
+func TestMeterHidingReleasesContentEarly(t *testing.T) {
+	line := `data: {"id":"c1","choices":[{"index":0,"delta":{"content":"Hi"}}],"usage":null}` + "\n\n"
+	cut := strings.Index(line, `{"index"`) + 3
+	chunks := []string{"event: x", "\n" + line[:10], line[10:cut], line[cut:]}
+	m := newMeter(&chunkReader{chunks: chunks}, formatSSE, 0, true, true, nil)
+	_, reads, _, _ := meterAll(t, m)
+	require.Equal(t, []string{"event: x", "\n", line[:cut], line[cut:]}, reads)
+}
