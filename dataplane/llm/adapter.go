@@ -22,6 +22,8 @@ type Adapter struct {
 	azurePath   string // /openai/deployments/<deployment>/chat/completions
 	azureQuery  string // api-version=<v>
 	geminiBase  string // /<api version>/openai: Gemini's OpenAI-compatible API
+	// includeUsagePath is the provider's, unless its API version predates stream_options.
+	includeUsagePath string
 	overrides
 }
 
@@ -75,6 +77,7 @@ func Compile(u *snapshotv1.LlmUpstream) (*Adapter, error) {
 	a := &Adapter{
 		prov: prov, endpoint: e, passthrough: u.GetPassthrough(),
 		model: u.GetModel(), apiVersion: u.GetApiVersion(), overrides: compileOverrides(u),
+		includeUsagePath: prov.includeUsagePath,
 	}
 	if !a.passthrough && u.GetAuthToken() != "" {
 		a.keyValue = u.GetAuthToken()
@@ -103,6 +106,9 @@ func (a *Adapter) compileProviderSpecific(u *snapshotv1.LlmUpstream) error {
 		}
 		a.azurePath = "/openai/deployments/" + url.PathEscape(u.GetDeploymentName()) + "/chat/completions"
 		a.azureQuery = url.Values{"api-version": {a.apiVersion}}.Encode()
+		if a.apiVersion < azureStreamUsageSince {
+			a.includeUsagePath = ""
+		}
 	case snapshotv1.LlmProvider_GEMINI:
 		if a.apiVersion == "" {
 			a.apiVersion = DefaultGeminiAPIVersion

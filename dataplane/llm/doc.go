@@ -3,5 +3,8 @@
 // expects its API key (Authorization, x-api-key, api-key, x-goog-api-key), how to reach a
 // custom endpoint over verified TLS, and how to override the request's model. It also owns
 // the pooled HTTP transports every upstream request goes through. It holds no per-request
-// state: Compile once per snapshot, then Rewrite each outgoing request.
+// state: Compile once per snapshot, then Rewrite each outgoing request. On the way back it
+// meters answers: it reads the token usage each provider reports, in whole JSON answers and
+// in server-sent event streams as they pass, for the proxy to charge token budgets
+// (PrepareUsage, PrepareUsageHeader, Meter).
 package llm

@@ -23,13 +23,16 @@ type provider struct {
 	keyHeader string
 	// bearer prefixes the key with "Bearer ".
 	bearer bool
+	// includeUsagePath is the suffix of the paths where the provider accepts
+	// stream_options.include_usage; empty when it accepts it nowhere (see PrepareUsage).
+	includeUsagePath string
 }
 
 var providers = map[snapshotv1.LlmProvider]provider{
-	snapshotv1.LlmProvider_OPENAI:       {name: "openai", host: "api.openai.com", keyHeader: "Authorization", bearer: true},
+	snapshotv1.LlmProvider_OPENAI:       {name: "openai", host: "api.openai.com", keyHeader: "Authorization", bearer: true, includeUsagePath: "/completions"},
 	snapshotv1.LlmProvider_MISTRAL:      {name: "mistral", host: "api.mistral.ai", keyHeader: "Authorization", bearer: true},
-	snapshotv1.LlmProvider_ANTHROPIC:    {name: "anthropic", host: "api.anthropic.com", keyHeader: "X-Api-Key"},
-	snapshotv1.LlmProvider_AZURE_OPENAI: {name: "azure_openai", keyHeader: "Api-Key"},
+	snapshotv1.LlmProvider_ANTHROPIC:    {name: "anthropic", host: "api.anthropic.com", keyHeader: "X-Api-Key", includeUsagePath: "/chat/completions"},
+	snapshotv1.LlmProvider_AZURE_OPENAI: {name: "azure_openai", keyHeader: "Api-Key", includeUsagePath: "/completions"},
 	snapshotv1.LlmProvider_GEMINI:       {name: "gemini", host: "generativelanguage.googleapis.com", keyHeader: "X-Goog-Api-Key"},
 }
 

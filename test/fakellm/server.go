@@ -19,6 +19,16 @@ type Backend = backend.Backend
 // Request is one request as the backend received it.
 type Request = backend.Request
 
+// The fake's token counts: a chat request's prompt, the non-streamed answer, a stream of
+// n chunks.
+var (
+	PromptTokens = backend.PromptTokens
+	StreamTokens = backend.StreamTokens
+)
+
+// AnswerTokens is the completion tokens of the non-streamed answer.
+const AnswerTokens = backend.AnswerTokens
+
 // Server is a Backend listening on a loopback port, in the manner of httptest.Server.
 type Server struct {
 	*Backend

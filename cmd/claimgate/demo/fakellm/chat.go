@@ -9,8 +9,14 @@ import (
 
 // chatRequest is the part of a chat completion request the fake reads.
 type chatRequest struct {
-	Model  string `json:"model"`
-	Stream bool   `json:"stream"`
+	Model         string          `json:"model"`
+	Stream        bool            `json:"stream"`
+	StreamOptions *streamOptions  `json:"stream_options"`
+	Messages      json.RawMessage `json:"messages"`
+}
+
+type streamOptions struct {
+	IncludeUsage bool `json:"include_usage"`
 }
 
 func (b *Backend) chat(w http.ResponseWriter, r *http.Request, body []byte) {
@@ -20,53 +26,86 @@ func (b *Backend) chat(w http.ResponseWriter, r *http.Request, body []byte) {
 	}
 	var req chatRequest
 	if err := json.Unmarshal(body, &req); err != nil {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusBadRequest)
-		fmt.Fprintf(w, `{"error":{"message":%q}}`, "invalid JSON body: "+err.Error())
+		writeError(w, "invalid JSON body: "+err.Error())
 		return
 	}
+	if req.StreamOptions != nil && !req.Stream {
+		writeError(w, "The 'stream_options' parameter is only allowed when 'stream' is enabled.")
+		return
+	}
+	prompt := promptTokens(req.Messages)
 	if req.Stream {
-		b.stream(w, r, req.Model)
+		b.stream(w, r, req, prompt)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	model, _ := json.Marshal(req.Model)
 	fmt.Fprintf(w, `{"id":"chatcmpl-fake","object":"chat.completion","created":0,"model":%s,`+
 		`"choices":[{"index":0,"message":{"role":"assistant","content":"Recursion is a function calling itself."},`+
-		`"finish_reason":"stop"}],"usage":{"prompt_tokens":10,"completion_tokens":7,"total_tokens":17}}`, model)
+		`"finish_reason":"stop"}],"usage":%s}`, model, usageJSON(prompt, AnswerTokens))
 }
 
-// stream writes an SSE answer: StreamChunks chunks, StreamDelay apart, then [DONE].
-func (b *Backend) stream(w http.ResponseWriter, r *http.Request, model string) {
+func writeError(w http.ResponseWriter, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusBadRequest)
+	fmt.Fprintf(w, `{"error":{"message":%q}}`, msg)
+}
+
+// stream writes an SSE answer: StreamChunks chunks, StreamDelay apart, then, when the
+// request asks for it with stream_options.include_usage, a usage-only chunk (choices
+// empty), then [DONE]. As OpenAI does, every chunk of a stream that asked for usage has
+// "usage":null.
+func (b *Backend) stream(w http.ResponseWriter, r *http.Request, req chatRequest, prompt int64) {
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
 	rc := http.NewResponseController(w)
-	quoted, _ := json.Marshal(model)
+	quoted, _ := json.Marshal(req.Model)
+	withUsage := req.StreamOptions != nil && req.StreamOptions.IncludeUsage
+	usageNull := ""
+	if withUsage {
+		usageNull = `,"usage":null`
+	}
 	for i := range b.cfg.StreamChunks {
-		if i == b.cfg.StreamChunks-1 && b.cfg.StreamGate != nil {
-			select {
-			case <-b.cfg.StreamGate:
-			case <-r.Context().Done():
-				return
-			}
-		} else if i > 0 && b.cfg.StreamDelay > 0 {
-			select {
-			case <-time.After(b.cfg.StreamDelay):
-			case <-r.Context().Done():
-				return
-			}
+		if !b.pause(r, i) {
+			return
 		}
 		fmt.Fprintf(w, "data: {\"id\":\"chatcmpl-fake\",\"object\":\"chat.completion.chunk\",\"created\":0,"+
-			"\"model\":%s,\"choices\":[{\"index\":0,\"delta\":{\"content\":\"word%d \"},\"finish_reason\":null}]}\n\n",
-			quoted, i)
+			"\"model\":%s,\"choices\":[{\"index\":0,\"delta\":{\"content\":\"word%d \"},\"finish_reason\":null}]%s}\n\n",
+			quoted, i, usageNull)
 		if err := rc.Flush(); err != nil {
 			return
 		}
 	}
+	if withUsage {
+		fmt.Fprintf(w, "data: {\"id\":\"chatcmpl-fake\",\"object\":\"chat.completion.chunk\",\"created\":0,"+
+			"\"model\":%s,\"choices\":[],\"usage\":%s}\n\n", quoted, usageJSON(prompt, StreamTokens(b.cfg.StreamChunks)))
+	}
 	fmt.Fprint(w, "data: [DONE]\n\n")
 	_ = rc.Flush()
+}
+
+// pause waits before chunk i: for StreamGate before the last chunk, else StreamDelay. It
+// reports false when the client left.
+func (b *Backend) pause(r *http.Request, i int) bool {
+	var wait <-chan time.Time
+	var gate <-chan struct{}
+	switch {
+	case i == b.cfg.StreamChunks-1 && b.cfg.StreamGate != nil:
+		gate = b.cfg.StreamGate
+	case i > 0 && b.cfg.StreamDelay > 0:
+		wait = time.After(b.cfg.StreamDelay)
+	default:
+		return true
+	}
+	select {
+	case <-gate:
+	case <-wait:
+	case <-r.Context().Done():
+		return false
+	}
+	return true
 }
 
 func writeModels(w http.ResponseWriter) {

@@ -1,0 +1,296 @@
+package llm
+
+import "bytes"
+
+// maxUsageObject bounds the bytes of one usage object kept to decode it; a larger one is
+// ignored.
+const maxUsageObject = 4 << 10
+
+// maxDepth is the nesting the scanner tells objects from arrays for; deeper containers
+// are followed, never read into.
+const maxDepth = 64
+
+// member names the object members the scanner acts on.
+type member uint8
+
+const (
+	memberOther    member = iota
+	memberUsage           // usage, usageMetadata: the counts
+	memberChoices         // choices: an empty array marks OpenAI's usage-only chunk
+	memberMessage         // message: Anthropic's message_start holds its usage here
+	memberResponse        // response: OpenAI's Responses API events hold their usage here
+	memberText            // content, text, delta, ...: generated text, for the estimate
+)
+
+// classify names a member from its key's bytes.
+func classify(key []byte) member {
+	switch string(key) {
+	case "usage", "usageMetadata":
+		return memberUsage
+	case "choices":
+		return memberChoices
+	case "message":
+		return memberMessage
+	case "response":
+		return memberResponse
+	case "content", "text", "delta", "arguments", "partial_json", "thinking",
+		"reasoning", "reasoning_content", "refusal":
+		return memberText
+	}
+	return memberOther
+}
+
+// jsonScan follows the structure of JSON text fed to it in pieces of any size, without
+// keeping the text: it decodes the usage objects of the top-level objects (an answer, an
+// event, or the elements of a top-level array), counts the bytes of generated text, and
+// tells a usage-only chunk (usage set, choices empty). It never fails: bytes that are not
+// JSON leave it in some state that the next reset clears. Its memory is bounded.
+type jsonScan struct {
+	// usage is the latest counts the text reported.
+	usage reported
+	// textBytes is the bytes of every string member that holds generated text.
+	textBytes int64
+
+	depth   int
+	objects uint64 // bit d: the container at depth d+1 is an object
+	base    int    // 1 when the text is an array of top-level objects
+
+	inString, escaped, isKey, counting bool
+	expectKey, afterColon, started     bool
+
+	key    [20]byte
+	keyLen int
+	next   member // the member whose value comes after the colon
+
+	parent   member // the top-level member whose object is open (message, response)
+	capDepth int    // > 0: capturing the usage object that opened at this depth
+	capScope usageScope
+	capture  []byte
+
+	// choicesOpen: the top-level choices array just opened; its next byte says whether
+	// it is empty.
+	choicesOpen, choicesEmpty, choicesFull, hasUsage bool
+	// usageOnly is set when a top-level object ended that carried usage and an empty
+	// choices array (OpenAI's usage-only chunk); ended counts the top-level objects that
+	// ended. The meter clears both at the end of each line.
+	usageOnly bool
+	ended     int
+}
+
+// reset forgets the structure (at the end of an event) but keeps the counts.
+func (s *jsonScan) reset() {
+	u, t, c := s.usage, s.textBytes, s.capture[:0]
+	*s = jsonScan{usage: u, textBytes: t, capture: c}
+}
+
+// inObject reports whether the innermost open container is an object.
+func (s *jsonScan) inObject() bool {
+	return s.depth > 0 && s.depth <= maxDepth && s.objects&(1<<(s.depth-1)) != 0
+}
+
+// feed scans b.
+func (s *jsonScan) feed(b []byte) {
+	for i := 0; i < len(b); i++ {
+		if s.inString {
+			i += s.stringBytes(b[i:]) - 1
+			continue
+		}
+		c := b[i]
+		if c == ' ' || c == '\t' || c == '\n' || c == '\r' {
+			if s.capDepth > 0 {
+				s.keep(b[i : i+1])
+			}
+			continue
+		}
+		if s.choicesOpen {
+			s.choicesOpen = false
+			s.choicesEmpty, s.choicesFull = c == ']', c != ']'
+		}
+		s.structural(c)
+	}
+}
+
+// stringBytes scans b from inside a string and returns how many bytes it used: up to and
+// including the closing quote, or all of b.
+func (s *jsonScan) stringBytes(b []byte) int {
+	n := 0
+	for n < len(b) {
+		if s.escaped {
+			s.escaped = false
+			s.stringByte(b[n : n+1])
+			n++
+			continue
+		}
+		j := bytes.IndexAny(b[n:], "\"\\")
+		if j < 0 {
+			s.stringByte(b[n:])
+			return len(b)
+		}
+		s.stringByte(b[n : n+j])
+		n += j
+		if b[n] == '\\' {
+			s.escaped = true
+			s.stringByte(b[n : n+1])
+			n++
+			continue
+		}
+		if s.capDepth > 0 {
+			s.keep(b[n : n+1])
+		}
+		s.endString()
+		return n + 1
+	}
+	return n
+}
+
+// stringByte takes bytes inside a string.
+func (s *jsonScan) stringByte(p []byte) {
+	if len(p) == 0 {
+		return
+	}
+	if s.capDepth > 0 {
+		s.keep(p)
+	}
+	switch {
+	case s.isKey:
+		if s.keyLen+len(p) <= len(s.key) {
+			copy(s.key[s.keyLen:], p)
+		}
+		s.keyLen += len(p)
+	case s.counting:
+		s.textBytes += int64(len(p))
+	}
+}
+
+func (s *jsonScan) endString() {
+	s.inString = false
+	if s.isKey {
+		s.isKey = false
+		s.next = memberOther
+		if s.keyLen <= len(s.key) {
+			s.next = classify(s.key[:s.keyLen])
+		}
+	}
+	s.counting = false
+}
+
+// keep appends p to the usage object being captured, or gives up on one too large.
+func (s *jsonScan) keep(p []byte) {
+	if len(s.capture)+len(p) > maxUsageObject {
+		s.capDepth, s.capture = 0, s.capture[:0]
+		return
+	}
+	s.capture = append(s.capture, p...)
+}
+
+// structural takes one byte outside strings that is not white space.
+func (s *jsonScan) structural(c byte) {
+	value := s.afterColon
+	s.afterColon = false
+	switch c {
+	case '"':
+		s.inString = true
+		switch {
+		case s.expectKey && s.inObject():
+			s.isKey, s.keyLen, s.expectKey = true, 0, false
+		case value && s.next == memberText:
+			s.counting = true
+		}
+		s.keepByte(c)
+	case '{', '[':
+		if !s.started && s.depth == 0 {
+			s.started = true
+			if c == '[' {
+				s.base = 1
+			}
+		}
+		s.push(c == '{')
+		s.expectKey = c == '{'
+		if value {
+			s.openMember(c)
+		}
+		s.keepByte(c)
+	case '}', ']':
+		s.close(c)
+	case ':':
+		s.afterColon = true
+		s.keepByte(c)
+	case ',':
+		s.expectKey = s.inObject()
+		s.keepByte(c)
+	default: // numbers, true, false, null and bytes that are not JSON
+		s.keepByte(c)
+	}
+}
+
+// keepByte keeps c when a usage object is being captured.
+func (s *jsonScan) keepByte(c byte) {
+	if s.capDepth == 0 {
+		return
+	}
+	if len(s.capture) >= maxUsageObject {
+		s.capDepth, s.capture = 0, s.capture[:0]
+		return
+	}
+	s.capture = append(s.capture, c)
+}
+
+func (s *jsonScan) push(object bool) {
+	s.depth++
+	if s.depth <= maxDepth {
+		bit := uint64(1) << (s.depth - 1)
+		if object {
+			s.objects |= bit
+		} else {
+			s.objects &^= bit
+		}
+	}
+}
+
+// openMember acts on the container that just opened as the value of member s.next.
+func (s *jsonScan) openMember(c byte) {
+	top := s.depth == s.base+2 // the member belongs to a top-level object
+	switch {
+	case s.next == memberUsage && c == '{' && s.capDepth == 0 && top:
+		s.capDepth, s.capScope, s.hasUsage = s.depth, scopeTop, true
+		if s.capture == nil {
+			s.capture = make([]byte, 0, 512)
+		}
+	case s.next == memberUsage && c == '{' && s.capDepth == 0 && s.depth == s.base+3 &&
+		(s.parent == memberMessage || s.parent == memberResponse):
+		s.capDepth, s.capScope = s.depth, scopeTop
+		if s.capture == nil {
+			s.capture = make([]byte, 0, 512)
+		}
+		if s.parent == memberMessage {
+			s.capScope = scopeMessageStart
+		}
+	case s.next == memberChoices && c == '[' && top:
+		s.choicesOpen = true
+	case (s.next == memberMessage || s.next == memberResponse) && c == '{' && top:
+		s.parent = s.next
+	}
+}
+
+// close takes the end of a container.
+func (s *jsonScan) close(c byte) {
+	s.keepByte(c)
+	if s.depth == 0 {
+		return
+	}
+	if s.capDepth == s.depth {
+		s.usage.add(s.capture, s.capScope)
+		s.capDepth, s.capture = 0, s.capture[:0]
+	}
+	wasObject := s.inObject()
+	s.depth--
+	s.expectKey = false
+	switch {
+	case s.depth == s.base && wasObject:
+		s.usageOnly = s.usageOnly || s.hasUsage && s.choicesEmpty
+		s.ended++
+		s.hasUsage, s.choicesEmpty, s.choicesFull, s.parent = false, false, false, memberOther
+	case s.depth == s.base+1:
+		s.parent = memberOther
+	}
+}
