@@ -61,8 +61,9 @@ func compileUpstream(u *snapshotv1.Upstream, tr *llm.Transports, log logr.Logger
 		return nil, fmt.Errorf("upstream %s: neither llm nor static", u.GetName())
 	}
 	up.proxy = &httputil.ReverseProxy{
-		Rewrite:   up.rewrite,
-		Transport: attemptTransport{next: rt},
+		Rewrite:        up.rewrite,
+		Transport:      attemptTransport{next: rt},
+		ModifyResponse: meterResponse,
 		// An answer of known length is written at once; the reverse proxy flushes every
 		// write of a server-sent event stream or of an answer of unknown length (chunked)
 		// as it arrives whatever the interval.
@@ -81,6 +82,7 @@ func (u *upstream) rewrite(pr *httputil.ProxyRequest) {
 	delete(pr.Out.Header, attemptCountHeader)
 	if u.adapter != nil {
 		u.adapter.Rewrite(pr.Out)
+		prepareMetering(pr)
 	} else {
 		ep := u.endpoints[0]
 		if len(u.endpoints) > 1 {

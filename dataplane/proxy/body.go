@@ -46,25 +46,29 @@ func (b *bodyBudget) release(n int64) { b.used.Add(-n) }
 // bodies of unknown length, are streamed as they arrive. The body's deadline bounds the
 // reading. It reports whether the body is now in memory and the bytes of the budget it
 // holds, to release once the request is done.
-func (s *Server) readBody(r *http.Request, up *upstream, replay int64) (inMemory bool, reserved int64, err error) {
+func (s *Server) readBody(r *http.Request, up *upstream, replay int64, whole bool) (inMemory bool, reserved int64, err error) {
 	modelOverride := up.adapter != nil && up.adapter.Model() != ""
-	if r.Body == nil || r.Body == http.NoBody || !modelOverride && (r.ContentLength <= 0 || r.ContentLength > max(prereadLimit, replay)) {
+	whole = whole || modelOverride
+	if r.Body == nil || r.Body == http.NoBody || !whole && (r.ContentLength <= 0 || r.ContentLength > max(prereadLimit, replay)) {
 		return false, 0, nil
 	}
 	reserved = r.ContentLength
-	if modelOverride {
+	if whole {
 		if reserved < 0 || reserved > s.cfg.MaxBodyBytes {
-			reserved = s.cfg.MaxBodyBytes // what RewriteModel may read at most
+			reserved = s.cfg.MaxBodyBytes // what may be read at most
 		}
 	}
 	if !s.bodies.reserve(reserved) {
-		if !modelOverride && r.ContentLength > prereadLimit {
+		if !whole && r.ContentLength > prereadLimit {
 			return false, 0, nil // only wanted for a retry
 		}
 		return false, 0, errBuffersFull
 	}
-	if modelOverride {
+	switch {
+	case modelOverride:
 		return true, reserved, llm.RewriteModel(r, up.adapter.Model(), s.cfg.MaxBodyBytes)
+	case whole:
+		return true, reserved, readWhole(r, s.cfg.MaxBodyBytes)
 	}
 	// Not pooled: the transport may still be writing the body after the answer came.
 	body := make([]byte, r.ContentLength)

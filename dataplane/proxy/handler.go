@@ -175,7 +175,8 @@ func (s *Server) forward(rw *responseWriter, r *http.Request, rt *route, up *ups
 		return
 	}
 	s.bodyDeadline(rw, r)
-	inMemory, reserved, err := s.readBody(r, up, rt.replayLimit())
+	meter := metered(rw, up)
+	inMemory, reserved, err := s.readBody(r, up, rt.replayLimit(), meter)
 	defer s.bodies.release(reserved)
 	if err != nil {
 		rw.decision = decisionBadRequest
@@ -202,6 +203,9 @@ func (s *Server) forward(rw *responseWriter, r *http.Request, rt *route, up *ups
 	rw.decision = decisionAllowed
 	rw.bodyUnread = false // the reverse proxy reads it, or has it in memory
 	rw.upstreamStart = time.Now()
+	if meter {
+		r = withMeter(rw, r, up)
+	}
 	r, endAttempts := withAttempts(rw, r, rt, up)
 	defer endAttempts()
 	up.proxyFor(rt).ServeHTTP(rw, r)

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/claimgate/claimgate/dataplane/llm"
 	"github.com/claimgate/claimgate/dataplane/ratelimit"
 )
 
@@ -31,6 +32,11 @@ type responseWriter struct {
 	// the reverse proxy: an answer then closes the connection instead of reading the
 	// body first, so a client cannot hold a refused request open by trickling its body.
 	bodyUnread bool
+	// usage is the LLM tokens a metered answer used (metered is set once it ended);
+	// chargeErr says why they could not be charged.
+	usage     llm.Usage
+	metered   bool
+	chargeErr string
 	// body is the request's body as read from the client, once forwarding starts.
 	body *clientBody
 	// stream enforces the route's idle timeout and maximum stream duration, when it has

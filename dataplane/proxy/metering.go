@@ -1,0 +1,110 @@
+package proxy
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httputil"
+
+	"github.com/claimgate/claimgate/dataplane/llm"
+)
+
+// A request whose rate limits count LLM tokens is metered: its body is read into
+// memory (up to the proxy's body limit) so that an OpenAI-style stream can be asked
+// for its usage (dataplane/llm PrepareUsage, the extra usage chunk then hidden from
+// the client), the provider is asked for an answer it need not decompress to be read,
+// and the answer's usage is charged to the token policies when the answer ends — at
+// its end, or when the client leaves mid-stream (what was produced: the provider's
+// count where it has one, else dataplane/llm's estimate).
+
+// meterKey is the context key of a metered request's meterState.
+type meterKey struct{}
+
+// meterState is what the upstream's rewrite and response need of a metered request.
+type meterState struct {
+	rw           *responseWriter
+	adapter      *llm.Adapter
+	requestBytes int64
+	hide         bool
+}
+
+// metered reports whether the request rw answers charges tokens and goes to an LLM
+// provider.
+func metered(rw *responseWriter, up *upstream) bool {
+	return up.adapter != nil && rw.limits != nil && rw.limits.Charging()
+}
+
+// withMeter marks r for metering.
+func withMeter(rw *responseWriter, r *http.Request, up *upstream) *http.Request {
+	m := &meterState{rw: rw, adapter: up.adapter, requestBytes: max(r.ContentLength, 0)}
+	return r.WithContext(context.WithValue(r.Context(), meterKey{}, m))
+}
+
+func meterOf(ctx context.Context) *meterState {
+	m, _ := ctx.Value(meterKey{}).(*meterState)
+	return m
+}
+
+// prepareMetering asks the provider, on the outgoing request, for what metering
+// needs: usage in a stream, an answer without content encoding.
+func prepareMetering(pr *httputil.ProxyRequest) {
+	m := meterOf(pr.In.Context())
+	if m == nil {
+		return
+	}
+	llm.PrepareUsageHeader(pr.Out.Header)
+	if pr.Out.GetBody == nil {
+		return
+	}
+	body, err := readAll(pr.Out.GetBody)
+	if err != nil {
+		return
+	}
+	if out, hide := m.adapter.PrepareUsage(pr.Out.URL.Path, body); hide {
+		llm.SetBody(pr.Out, out)
+		m.hide = true
+	}
+}
+
+func readAll(get func() (io.ReadCloser, error)) ([]byte, error) {
+	rc, err := get()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(rc)
+}
+
+// meterResponse wraps a metered request's answer so its usage is charged when it ends.
+func meterResponse(resp *http.Response) error {
+	m := meterOf(resp.Request.Context())
+	if m == nil {
+		return nil
+	}
+	m.adapter.Meter(resp, m.requestBytes, m.hide, func(u llm.Usage) {
+		m.rw.usage, m.rw.metered = u, true
+		if err := chargeTokens(m.rw, u.Total()); err != nil {
+			m.rw.chargeErr = fmt.Sprintf("charging %d tokens: %v", u.Total(), err)
+		}
+	})
+	return nil
+}
+
+// readWhole reads a metered request's body into memory, up to limit, so that it can be
+// prepared for metering.
+func readWhole(r *http.Request, limit int64) error {
+	if r.ContentLength > limit {
+		return llm.ErrBodyTooLarge
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	_ = r.Body.Close()
+	if err != nil {
+		return fmt.Errorf("reading request body: %w", err)
+	}
+	if int64(len(body)) > limit {
+		return llm.ErrBodyTooLarge
+	}
+	llm.SetBody(r, body)
+	return nil
+}
