@@ -110,3 +110,6 @@ func setup(t *testing.T) {
 	defer cancel()
 	require.NoError(t, st.WaitProgrammed(ctx), "the Gateway turns Programmed once the proxy acknowledges")
 }
+
+// sleepPoll is the pause between two polls of the gateway.
+func sleepPoll() { time.Sleep(50 * time.Millisecond) }
