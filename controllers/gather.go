@@ -24,7 +24,7 @@ import (
 // are read, from the reconciler's Secret cache (secrets.go), which reads a Secret from
 // the API server again only when its resourceVersion moved.
 func (r *Reconciler) gather(ctx context.Context) (compile.Inputs, error) {
-	in := compile.Inputs{ControllerName: r.cfg.ControllerName}
+	in := compile.Inputs{ControllerName: r.cfg.ControllerName, RateLimitStore: r.cfg.RateLimitStore}
 	var (
 		classes  gwv1.GatewayClassList
 		gateways gwv1.GatewayList

@@ -24,6 +24,7 @@ import (
 	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
 	gloov1 "github.com/claimgate/claimgate/api/gloo/v1"
 	ratelimitv1alpha1 "github.com/claimgate/claimgate/api/ratelimit/v1alpha1"
+	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
 	"github.com/claimgate/claimgate/controllers/compile"
 	"github.com/claimgate/claimgate/controllers/publish"
 )
@@ -50,6 +51,9 @@ type Config struct {
 	Clock clock.PassiveClock
 	// Logger logs what the reconciler does, never a secret value.
 	Logger logr.Logger
+	// RateLimitStore is where proxies keep rate-limit counters (nil: in each proxy);
+	// snapshots with rate limits carry it. It may hold a password.
+	RateLimitStore *snapshotv1.RateLimitStore
 }
 
 // Reconciler reconciles the whole world on every event: it gathers every object,

@@ -40,6 +40,7 @@ type flags struct {
 	proxyImage, proxyPullPolicy          string
 	proxyServiceType, proxyController    string
 	proxyCPU, proxyMemory, proxyMemLimit string
+	store                                storeFlags
 	// several is set by tests that run more than one controller in one process.
 	several bool
 }
@@ -69,6 +70,7 @@ func parseFlags() flags {
 	flag.StringVar(&f.proxyMemory, "proxy-memory-request", "128Mi", "memory request of each proxy")
 	flag.StringVar(&f.proxyMemLimit, "proxy-memory-limit", "512Mi", "memory limit of each proxy (empty: none)")
 	logCfg := textlogger.NewConfig()
+	f.store.register(flag.CommandLine)
 	logCfg.AddFlags(flag.CommandLine)
 	flag.Parse()
 	ctrl.SetLogger(textlogger.NewLogger(logCfg))
@@ -127,10 +129,14 @@ func run(ctx context.Context, cfg *rest.Config, f flags, log logr.Logger) error 
 	if err != nil {
 		return err
 	}
+	rlStore, err := f.store.store()
+	if err != nil {
+		return err
+	}
 	rec, err := controllers.New(controllers.Config{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: mgr.GetScheme(),
 		Store: store, Tracker: tracker, Trigger: trigger, Proxy: proxy,
-		Clock: clock.RealClock{}, Logger: ctrl.Log.WithName("reconciler"),
+		Clock: clock.RealClock{}, Logger: ctrl.Log.WithName("reconciler"), RateLimitStore: rlStore,
 	})
 	if err != nil {
 		return fmt.Errorf("creating the reconciler: %w", err)

@@ -70,7 +70,7 @@ var handEncoded = []struct {
 }{
 	{
 		msg:    (*snapshotv1.Snapshot)(nil).ProtoReflect().Descriptor(),
-		fields: []protoreflect.FieldNumber{1, 2, 3, 4, 5, 6},
+		fields: []protoreflect.FieldNumber{1, 2, 3, 4, 5, 6, 7},
 		place:  func(m protoreflect.Message) *snapshotv1.Snapshot { return m.Interface().(*snapshotv1.Snapshot) },
 	},
 	{

@@ -32,6 +32,9 @@ type Inputs struct {
 	RouteOptions       []gatewayv1.RouteOption
 	Upstreams          []gloov1.Upstream
 	RateLimitConfigs   []ratelimitv1alpha1.RateLimitConfig
+	// RateLimitStore is where proxies keep rate-limit counters (the controller's
+	// configuration; nil: in each proxy). Snapshots with rate limits carry it.
+	RateLimitStore *snapshotv1.RateLimitStore
 	// Namespaces carry the labels a listener's allowedRoutes.namespaces.selector
 	// matches. Without them, a Selector admits no route.
 	Namespaces []corev1.Namespace

@@ -79,6 +79,9 @@ func (c *compiler) buildSnapshot(gw *gatewayIR) (*snapshotv1.Snapshot, []byte) {
 			snap.Listeners = append(snap.Listeners, c.buildListener(l, b))
 		}
 	}
+	if c.in.RateLimitStore != nil && hasRateLimits(snap) {
+		snap.RateLimitStore = c.in.RateLimitStore
+	}
 	for _, k := range slices.Sorted(maps.Keys(b.upstreams)) {
 		snap.Upstreams = append(snap.Upstreams, b.upstreams[k])
 	}
@@ -318,4 +321,18 @@ func (c *compiler) effectiveJwt(v *vhoAttachment, r *rtoAttachment) *effectiveJw
 	}
 	c.jwtCache[key] = e
 	return e
+}
+
+// hasRateLimits reports whether a route of snap has rate limits.
+func hasRateLimits(snap *snapshotv1.Snapshot) bool {
+	for _, l := range snap.Listeners {
+		for _, vh := range l.VirtualHosts {
+			for _, r := range vh.Routes {
+				if r.RateLimits != nil {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

@@ -81,6 +81,13 @@ func setVersionFromParts(snap *snapshotv1.Snapshot, routes map[*snapshotv1.Virtu
 		}
 		h.message(6, pb)
 	}
+	if st := snap.RateLimitStore; st != nil {
+		sb, err := deterministic.Marshal(st)
+		if err != nil {
+			return nil, fmt.Errorf("encoding the rate-limit store: %w", err)
+		}
+		h.message(7, sb)
+	}
 	if h.err != nil {
 		return nil, fmt.Errorf("encoding snapshot of Gateway %s/%s: %w", snap.GatewayNamespace, snap.GatewayName, h.err)
 	}

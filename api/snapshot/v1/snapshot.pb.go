@@ -870,9 +870,12 @@ type Snapshot struct {
 	// upstreams are every backend a route of this snapshot can send to, ordered by name.
 	Upstreams []*Upstream `protobuf:"bytes,5,rep,name=upstreams,proto3" json:"upstreams,omitempty"`
 	// jwt_providers are every JWT provider a route of this snapshot uses, ordered by id.
-	JwtProviders  []*JwtProvider `protobuf:"bytes,6,rep,name=jwt_providers,json=jwtProviders,proto3" json:"jwt_providers,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	JwtProviders []*JwtProvider `protobuf:"bytes,6,rep,name=jwt_providers,json=jwtProviders,proto3" json:"jwt_providers,omitempty"`
+	// rate_limit_store is where the proxies keep rate-limit counters (the controller's
+	// configuration). Absent: in each proxy's memory, exact for a single replica.
+	RateLimitStore *RateLimitStore `protobuf:"bytes,7,opt,name=rate_limit_store,json=rateLimitStore,proto3" json:"rate_limit_store,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Snapshot) Reset() {
@@ -947,6 +950,174 @@ func (x *Snapshot) GetJwtProviders() []*JwtProvider {
 	return nil
 }
 
+func (x *Snapshot) GetRateLimitStore() *RateLimitStore {
+	if x != nil {
+		return x.RateLimitStore
+	}
+	return nil
+}
+
+// RateLimitStore is where rate-limit counters are kept.
+type RateLimitStore struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// redis is a Redis server or cluster shared by every proxy that points at it.
+	Redis         *RedisStore `protobuf:"bytes,1,opt,name=redis,proto3" json:"redis,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RateLimitStore) Reset() {
+	*x = RateLimitStore{}
+	mi := &file_snapshot_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RateLimitStore) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RateLimitStore) ProtoMessage() {}
+
+func (x *RateLimitStore) ProtoReflect() protoreflect.Message {
+	mi := &file_snapshot_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RateLimitStore.ProtoReflect.Descriptor instead.
+func (*RateLimitStore) Descriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *RateLimitStore) GetRedis() *RedisStore {
+	if x != nil {
+		return x.Redis
+	}
+	return nil
+}
+
+// RedisStore is a Redis server or cluster. The password is secret.
+type RedisStore struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// addresses are host:port; several, or cluster, for a Redis Cluster.
+	Addresses []string `protobuf:"bytes,1,rep,name=addresses,proto3" json:"addresses,omitempty"`
+	Cluster   bool     `protobuf:"varint,2,opt,name=cluster,proto3" json:"cluster,omitempty"`
+	Username  string   `protobuf:"bytes,3,opt,name=username,proto3" json:"username,omitempty"`
+	Password  string   `protobuf:"bytes,4,opt,name=password,proto3" json:"password,omitempty"`
+	// db is the database of a standalone server.
+	Db uint32 `protobuf:"varint,5,opt,name=db,proto3" json:"db,omitempty"`
+	// tls speaks TLS to Redis, verifying it with ca_pem (or the system roots) against
+	// server_name (or the address's host).
+	Tls        bool   `protobuf:"varint,6,opt,name=tls,proto3" json:"tls,omitempty"`
+	CaPem      []byte `protobuf:"bytes,7,opt,name=ca_pem,json=caPem,proto3" json:"ca_pem,omitempty"`
+	ServerName string `protobuf:"bytes,8,opt,name=server_name,json=serverName,proto3" json:"server_name,omitempty"`
+	// deny_on_fail refuses requests (500) when Redis cannot count them; by default they
+	// pass, as with Gloo's denyOnFail: false.
+	DenyOnFail    bool `protobuf:"varint,9,opt,name=deny_on_fail,json=denyOnFail,proto3" json:"deny_on_fail,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RedisStore) Reset() {
+	*x = RedisStore{}
+	mi := &file_snapshot_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RedisStore) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RedisStore) ProtoMessage() {}
+
+func (x *RedisStore) ProtoReflect() protoreflect.Message {
+	mi := &file_snapshot_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RedisStore.ProtoReflect.Descriptor instead.
+func (*RedisStore) Descriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *RedisStore) GetAddresses() []string {
+	if x != nil {
+		return x.Addresses
+	}
+	return nil
+}
+
+func (x *RedisStore) GetCluster() bool {
+	if x != nil {
+		return x.Cluster
+	}
+	return false
+}
+
+func (x *RedisStore) GetUsername() string {
+	if x != nil {
+		return x.Username
+	}
+	return ""
+}
+
+func (x *RedisStore) GetPassword() string {
+	if x != nil {
+		return x.Password
+	}
+	return ""
+}
+
+func (x *RedisStore) GetDb() uint32 {
+	if x != nil {
+		return x.Db
+	}
+	return 0
+}
+
+func (x *RedisStore) GetTls() bool {
+	if x != nil {
+		return x.Tls
+	}
+	return false
+}
+
+func (x *RedisStore) GetCaPem() []byte {
+	if x != nil {
+		return x.CaPem
+	}
+	return nil
+}
+
+func (x *RedisStore) GetServerName() string {
+	if x != nil {
+		return x.ServerName
+	}
+	return ""
+}
+
+func (x *RedisStore) GetDenyOnFail() bool {
+	if x != nil {
+		return x.DenyOnFail
+	}
+	return false
+}
+
 // Listener is one Gateway listener.
 //
 // Hand-encoded: controllers/compile/version.go (setVersionFromParts) writes this message
@@ -979,7 +1150,7 @@ type Listener struct {
 
 func (x *Listener) Reset() {
 	*x = Listener{}
-	mi := &file_snapshot_proto_msgTypes[6]
+	mi := &file_snapshot_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -991,7 +1162,7 @@ func (x *Listener) String() string {
 func (*Listener) ProtoMessage() {}
 
 func (x *Listener) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[6]
+	mi := &file_snapshot_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1004,7 +1175,7 @@ func (x *Listener) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Listener.ProtoReflect.Descriptor instead.
 func (*Listener) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{6}
+	return file_snapshot_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Listener) GetName() string {
@@ -1067,7 +1238,7 @@ type ListenerTLS struct {
 
 func (x *ListenerTLS) Reset() {
 	*x = ListenerTLS{}
-	mi := &file_snapshot_proto_msgTypes[7]
+	mi := &file_snapshot_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1079,7 +1250,7 @@ func (x *ListenerTLS) String() string {
 func (*ListenerTLS) ProtoMessage() {}
 
 func (x *ListenerTLS) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[7]
+	mi := &file_snapshot_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1092,7 +1263,7 @@ func (x *ListenerTLS) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListenerTLS.ProtoReflect.Descriptor instead.
 func (*ListenerTLS) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{7}
+	return file_snapshot_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ListenerTLS) GetCertificates() []*Certificate {
@@ -1115,7 +1286,7 @@ type Certificate struct {
 
 func (x *Certificate) Reset() {
 	*x = Certificate{}
-	mi := &file_snapshot_proto_msgTypes[8]
+	mi := &file_snapshot_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1127,7 +1298,7 @@ func (x *Certificate) String() string {
 func (*Certificate) ProtoMessage() {}
 
 func (x *Certificate) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[8]
+	mi := &file_snapshot_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1140,7 +1311,7 @@ func (x *Certificate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Certificate.ProtoReflect.Descriptor instead.
 func (*Certificate) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{8}
+	return file_snapshot_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Certificate) GetCertificatePem() []byte {
@@ -1179,7 +1350,7 @@ type VirtualHost struct {
 
 func (x *VirtualHost) Reset() {
 	*x = VirtualHost{}
-	mi := &file_snapshot_proto_msgTypes[9]
+	mi := &file_snapshot_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1191,7 +1362,7 @@ func (x *VirtualHost) String() string {
 func (*VirtualHost) ProtoMessage() {}
 
 func (x *VirtualHost) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[9]
+	mi := &file_snapshot_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1204,7 +1375,7 @@ func (x *VirtualHost) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VirtualHost.ProtoReflect.Descriptor instead.
 func (*VirtualHost) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{9}
+	return file_snapshot_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *VirtualHost) GetName() string {
@@ -1292,7 +1463,7 @@ type Route struct {
 
 func (x *Route) Reset() {
 	*x = Route{}
-	mi := &file_snapshot_proto_msgTypes[10]
+	mi := &file_snapshot_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1304,7 +1475,7 @@ func (x *Route) String() string {
 func (*Route) ProtoMessage() {}
 
 func (x *Route) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[10]
+	mi := &file_snapshot_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1317,7 +1488,7 @@ func (x *Route) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Route.ProtoReflect.Descriptor instead.
 func (*Route) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{10}
+	return file_snapshot_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Route) GetName() string {
@@ -1466,7 +1637,7 @@ type RateLimits struct {
 
 func (x *RateLimits) Reset() {
 	*x = RateLimits{}
-	mi := &file_snapshot_proto_msgTypes[11]
+	mi := &file_snapshot_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1478,7 +1649,7 @@ func (x *RateLimits) String() string {
 func (*RateLimits) ProtoMessage() {}
 
 func (x *RateLimits) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[11]
+	mi := &file_snapshot_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1491,7 +1662,7 @@ func (x *RateLimits) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateLimits.ProtoReflect.Descriptor instead.
 func (*RateLimits) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{11}
+	return file_snapshot_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *RateLimits) GetEarly() []*RateLimitPolicy {
@@ -1538,7 +1709,7 @@ type RateLimitPolicy struct {
 
 func (x *RateLimitPolicy) Reset() {
 	*x = RateLimitPolicy{}
-	mi := &file_snapshot_proto_msgTypes[12]
+	mi := &file_snapshot_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1550,7 +1721,7 @@ func (x *RateLimitPolicy) String() string {
 func (*RateLimitPolicy) ProtoMessage() {}
 
 func (x *RateLimitPolicy) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[12]
+	mi := &file_snapshot_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1563,7 +1734,7 @@ func (x *RateLimitPolicy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateLimitPolicy.ProtoReflect.Descriptor instead.
 func (*RateLimitPolicy) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{12}
+	return file_snapshot_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *RateLimitPolicy) GetName() string {
@@ -1626,7 +1797,7 @@ type RateLimit struct {
 
 func (x *RateLimit) Reset() {
 	*x = RateLimit{}
-	mi := &file_snapshot_proto_msgTypes[13]
+	mi := &file_snapshot_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1638,7 +1809,7 @@ func (x *RateLimit) String() string {
 func (*RateLimit) ProtoMessage() {}
 
 func (x *RateLimit) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[13]
+	mi := &file_snapshot_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1651,7 +1822,7 @@ func (x *RateLimit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateLimit.ProtoReflect.Descriptor instead.
 func (*RateLimit) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{13}
+	return file_snapshot_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *RateLimit) GetRequestsPerUnit() uint32 {
@@ -1689,7 +1860,7 @@ type RateLimitDescriptor struct {
 
 func (x *RateLimitDescriptor) Reset() {
 	*x = RateLimitDescriptor{}
-	mi := &file_snapshot_proto_msgTypes[14]
+	mi := &file_snapshot_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1701,7 +1872,7 @@ func (x *RateLimitDescriptor) String() string {
 func (*RateLimitDescriptor) ProtoMessage() {}
 
 func (x *RateLimitDescriptor) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[14]
+	mi := &file_snapshot_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1714,7 +1885,7 @@ func (x *RateLimitDescriptor) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateLimitDescriptor.ProtoReflect.Descriptor instead.
 func (*RateLimitDescriptor) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{14}
+	return file_snapshot_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *RateLimitDescriptor) GetKey() string {
@@ -1772,7 +1943,7 @@ type RateLimitSetDescriptor struct {
 
 func (x *RateLimitSetDescriptor) Reset() {
 	*x = RateLimitSetDescriptor{}
-	mi := &file_snapshot_proto_msgTypes[15]
+	mi := &file_snapshot_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1784,7 +1955,7 @@ func (x *RateLimitSetDescriptor) String() string {
 func (*RateLimitSetDescriptor) ProtoMessage() {}
 
 func (x *RateLimitSetDescriptor) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[15]
+	mi := &file_snapshot_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1797,7 +1968,7 @@ func (x *RateLimitSetDescriptor) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateLimitSetDescriptor.ProtoReflect.Descriptor instead.
 func (*RateLimitSetDescriptor) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{15}
+	return file_snapshot_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *RateLimitSetDescriptor) GetEntries() []*RateLimitEntry {
@@ -1832,7 +2003,7 @@ type RateLimitEntry struct {
 
 func (x *RateLimitEntry) Reset() {
 	*x = RateLimitEntry{}
-	mi := &file_snapshot_proto_msgTypes[16]
+	mi := &file_snapshot_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1844,7 +2015,7 @@ func (x *RateLimitEntry) String() string {
 func (*RateLimitEntry) ProtoMessage() {}
 
 func (x *RateLimitEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[16]
+	mi := &file_snapshot_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1857,7 +2028,7 @@ func (x *RateLimitEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateLimitEntry.ProtoReflect.Descriptor instead.
 func (*RateLimitEntry) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{16}
+	return file_snapshot_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *RateLimitEntry) GetKey() string {
@@ -1887,7 +2058,7 @@ type RateLimitActions struct {
 
 func (x *RateLimitActions) Reset() {
 	*x = RateLimitActions{}
-	mi := &file_snapshot_proto_msgTypes[17]
+	mi := &file_snapshot_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1899,7 +2070,7 @@ func (x *RateLimitActions) String() string {
 func (*RateLimitActions) ProtoMessage() {}
 
 func (x *RateLimitActions) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[17]
+	mi := &file_snapshot_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1912,7 +2083,7 @@ func (x *RateLimitActions) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateLimitActions.ProtoReflect.Descriptor instead.
 func (*RateLimitActions) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{17}
+	return file_snapshot_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *RateLimitActions) GetActions() []*RateLimitAction {
@@ -1948,7 +2119,7 @@ type RateLimitAction struct {
 
 func (x *RateLimitAction) Reset() {
 	*x = RateLimitAction{}
-	mi := &file_snapshot_proto_msgTypes[18]
+	mi := &file_snapshot_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1960,7 +2131,7 @@ func (x *RateLimitAction) String() string {
 func (*RateLimitAction) ProtoMessage() {}
 
 func (x *RateLimitAction) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[18]
+	mi := &file_snapshot_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1973,7 +2144,7 @@ func (x *RateLimitAction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateLimitAction.ProtoReflect.Descriptor instead.
 func (*RateLimitAction) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{18}
+	return file_snapshot_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *RateLimitAction) GetKind() isRateLimitAction_Kind {
@@ -2113,7 +2284,7 @@ type GenericKeyAction struct {
 
 func (x *GenericKeyAction) Reset() {
 	*x = GenericKeyAction{}
-	mi := &file_snapshot_proto_msgTypes[19]
+	mi := &file_snapshot_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2125,7 +2296,7 @@ func (x *GenericKeyAction) String() string {
 func (*GenericKeyAction) ProtoMessage() {}
 
 func (x *GenericKeyAction) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[19]
+	mi := &file_snapshot_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2138,7 +2309,7 @@ func (x *GenericKeyAction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GenericKeyAction.ProtoReflect.Descriptor instead.
 func (*GenericKeyAction) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{19}
+	return file_snapshot_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *GenericKeyAction) GetDescriptorValue() string {
@@ -2165,7 +2336,7 @@ type RequestHeaderAction struct {
 
 func (x *RequestHeaderAction) Reset() {
 	*x = RequestHeaderAction{}
-	mi := &file_snapshot_proto_msgTypes[20]
+	mi := &file_snapshot_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2177,7 +2348,7 @@ func (x *RequestHeaderAction) String() string {
 func (*RequestHeaderAction) ProtoMessage() {}
 
 func (x *RequestHeaderAction) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[20]
+	mi := &file_snapshot_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2190,7 +2361,7 @@ func (x *RequestHeaderAction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestHeaderAction.ProtoReflect.Descriptor instead.
 func (*RequestHeaderAction) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{20}
+	return file_snapshot_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *RequestHeaderAction) GetHeaderName() string {
@@ -2215,7 +2386,7 @@ type RemoteAddressAction struct {
 
 func (x *RemoteAddressAction) Reset() {
 	*x = RemoteAddressAction{}
-	mi := &file_snapshot_proto_msgTypes[21]
+	mi := &file_snapshot_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2227,7 +2398,7 @@ func (x *RemoteAddressAction) String() string {
 func (*RemoteAddressAction) ProtoMessage() {}
 
 func (x *RemoteAddressAction) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[21]
+	mi := &file_snapshot_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2240,7 +2411,7 @@ func (x *RemoteAddressAction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RemoteAddressAction.ProtoReflect.Descriptor instead.
 func (*RemoteAddressAction) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{21}
+	return file_snapshot_proto_rawDescGZIP(), []int{23}
 }
 
 type DestinationClusterAction struct {
@@ -2251,7 +2422,7 @@ type DestinationClusterAction struct {
 
 func (x *DestinationClusterAction) Reset() {
 	*x = DestinationClusterAction{}
-	mi := &file_snapshot_proto_msgTypes[22]
+	mi := &file_snapshot_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2263,7 +2434,7 @@ func (x *DestinationClusterAction) String() string {
 func (*DestinationClusterAction) ProtoMessage() {}
 
 func (x *DestinationClusterAction) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[22]
+	mi := &file_snapshot_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2276,7 +2447,7 @@ func (x *DestinationClusterAction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DestinationClusterAction.ProtoReflect.Descriptor instead.
 func (*DestinationClusterAction) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{22}
+	return file_snapshot_proto_rawDescGZIP(), []int{24}
 }
 
 type HeaderValueMatchAction struct {
@@ -2292,7 +2463,7 @@ type HeaderValueMatchAction struct {
 
 func (x *HeaderValueMatchAction) Reset() {
 	*x = HeaderValueMatchAction{}
-	mi := &file_snapshot_proto_msgTypes[23]
+	mi := &file_snapshot_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2304,7 +2475,7 @@ func (x *HeaderValueMatchAction) String() string {
 func (*HeaderValueMatchAction) ProtoMessage() {}
 
 func (x *HeaderValueMatchAction) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[23]
+	mi := &file_snapshot_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2317,7 +2488,7 @@ func (x *HeaderValueMatchAction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeaderValueMatchAction.ProtoReflect.Descriptor instead.
 func (*HeaderValueMatchAction) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{23}
+	return file_snapshot_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *HeaderValueMatchAction) GetDescriptorValue() string {
@@ -2361,7 +2532,7 @@ type RateLimitHeaderMatcher struct {
 
 func (x *RateLimitHeaderMatcher) Reset() {
 	*x = RateLimitHeaderMatcher{}
-	mi := &file_snapshot_proto_msgTypes[24]
+	mi := &file_snapshot_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2373,7 +2544,7 @@ func (x *RateLimitHeaderMatcher) String() string {
 func (*RateLimitHeaderMatcher) ProtoMessage() {}
 
 func (x *RateLimitHeaderMatcher) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[24]
+	mi := &file_snapshot_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2386,7 +2557,7 @@ func (x *RateLimitHeaderMatcher) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateLimitHeaderMatcher.ProtoReflect.Descriptor instead.
 func (*RateLimitHeaderMatcher) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{24}
+	return file_snapshot_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *RateLimitHeaderMatcher) GetName() string {
@@ -2515,7 +2686,7 @@ type Int64Range struct {
 
 func (x *Int64Range) Reset() {
 	*x = Int64Range{}
-	mi := &file_snapshot_proto_msgTypes[25]
+	mi := &file_snapshot_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2527,7 +2698,7 @@ func (x *Int64Range) String() string {
 func (*Int64Range) ProtoMessage() {}
 
 func (x *Int64Range) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[25]
+	mi := &file_snapshot_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2540,7 +2711,7 @@ func (x *Int64Range) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Int64Range.ProtoReflect.Descriptor instead.
 func (*Int64Range) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{25}
+	return file_snapshot_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *Int64Range) GetStart() int64 {
@@ -2571,7 +2742,7 @@ type ClaimAction struct {
 
 func (x *ClaimAction) Reset() {
 	*x = ClaimAction{}
-	mi := &file_snapshot_proto_msgTypes[26]
+	mi := &file_snapshot_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2583,7 +2754,7 @@ func (x *ClaimAction) String() string {
 func (*ClaimAction) ProtoMessage() {}
 
 func (x *ClaimAction) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[26]
+	mi := &file_snapshot_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2596,7 +2767,7 @@ func (x *ClaimAction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClaimAction.ProtoReflect.Descriptor instead.
 func (*ClaimAction) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{26}
+	return file_snapshot_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ClaimAction) GetDescriptorKey() string {
@@ -2648,7 +2819,7 @@ type RetryPolicy struct {
 
 func (x *RetryPolicy) Reset() {
 	*x = RetryPolicy{}
-	mi := &file_snapshot_proto_msgTypes[27]
+	mi := &file_snapshot_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2660,7 +2831,7 @@ func (x *RetryPolicy) String() string {
 func (*RetryPolicy) ProtoMessage() {}
 
 func (x *RetryPolicy) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[27]
+	mi := &file_snapshot_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2673,7 +2844,7 @@ func (x *RetryPolicy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryPolicy.ProtoReflect.Descriptor instead.
 func (*RetryPolicy) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{27}
+	return file_snapshot_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *RetryPolicy) GetRetryOn() []string {
@@ -2731,7 +2902,7 @@ type FaultInjection struct {
 
 func (x *FaultInjection) Reset() {
 	*x = FaultInjection{}
-	mi := &file_snapshot_proto_msgTypes[28]
+	mi := &file_snapshot_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2743,7 +2914,7 @@ func (x *FaultInjection) String() string {
 func (*FaultInjection) ProtoMessage() {}
 
 func (x *FaultInjection) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[28]
+	mi := &file_snapshot_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2756,7 +2927,7 @@ func (x *FaultInjection) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FaultInjection.ProtoReflect.Descriptor instead.
 func (*FaultInjection) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{28}
+	return file_snapshot_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *FaultInjection) GetDelay() *FaultDelay {
@@ -2786,7 +2957,7 @@ type FaultDelay struct {
 
 func (x *FaultDelay) Reset() {
 	*x = FaultDelay{}
-	mi := &file_snapshot_proto_msgTypes[29]
+	mi := &file_snapshot_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2798,7 +2969,7 @@ func (x *FaultDelay) String() string {
 func (*FaultDelay) ProtoMessage() {}
 
 func (x *FaultDelay) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[29]
+	mi := &file_snapshot_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2811,7 +2982,7 @@ func (x *FaultDelay) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FaultDelay.ProtoReflect.Descriptor instead.
 func (*FaultDelay) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{29}
+	return file_snapshot_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *FaultDelay) GetFixedDelay() *durationpb.Duration {
@@ -2841,7 +3012,7 @@ type FaultAbort struct {
 
 func (x *FaultAbort) Reset() {
 	*x = FaultAbort{}
-	mi := &file_snapshot_proto_msgTypes[30]
+	mi := &file_snapshot_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2853,7 +3024,7 @@ func (x *FaultAbort) String() string {
 func (*FaultAbort) ProtoMessage() {}
 
 func (x *FaultAbort) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[30]
+	mi := &file_snapshot_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2866,7 +3037,7 @@ func (x *FaultAbort) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FaultAbort.ProtoReflect.Descriptor instead.
 func (*FaultAbort) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{30}
+	return file_snapshot_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *FaultAbort) GetHttpStatus() uint32 {
@@ -2906,7 +3077,7 @@ type CorsPolicy struct {
 
 func (x *CorsPolicy) Reset() {
 	*x = CorsPolicy{}
-	mi := &file_snapshot_proto_msgTypes[31]
+	mi := &file_snapshot_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2918,7 +3089,7 @@ func (x *CorsPolicy) String() string {
 func (*CorsPolicy) ProtoMessage() {}
 
 func (x *CorsPolicy) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[31]
+	mi := &file_snapshot_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2931,7 +3102,7 @@ func (x *CorsPolicy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CorsPolicy.ProtoReflect.Descriptor instead.
 func (*CorsPolicy) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{31}
+	return file_snapshot_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *CorsPolicy) GetAllowOrigin() []string {
@@ -3001,7 +3172,7 @@ type HeaderManipulation struct {
 
 func (x *HeaderManipulation) Reset() {
 	*x = HeaderManipulation{}
-	mi := &file_snapshot_proto_msgTypes[32]
+	mi := &file_snapshot_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3013,7 +3184,7 @@ func (x *HeaderManipulation) String() string {
 func (*HeaderManipulation) ProtoMessage() {}
 
 func (x *HeaderManipulation) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[32]
+	mi := &file_snapshot_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3026,7 +3197,7 @@ func (x *HeaderManipulation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeaderManipulation.ProtoReflect.Descriptor instead.
 func (*HeaderManipulation) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{32}
+	return file_snapshot_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *HeaderManipulation) GetRequestHeadersToAdd() []*HeaderValueOption {
@@ -3073,7 +3244,7 @@ type HeaderValueOption struct {
 
 func (x *HeaderValueOption) Reset() {
 	*x = HeaderValueOption{}
-	mi := &file_snapshot_proto_msgTypes[33]
+	mi := &file_snapshot_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3085,7 +3256,7 @@ func (x *HeaderValueOption) String() string {
 func (*HeaderValueOption) ProtoMessage() {}
 
 func (x *HeaderValueOption) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[33]
+	mi := &file_snapshot_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3098,7 +3269,7 @@ func (x *HeaderValueOption) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeaderValueOption.ProtoReflect.Descriptor instead.
 func (*HeaderValueOption) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{33}
+	return file_snapshot_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *HeaderValueOption) GetName() string {
@@ -3140,7 +3311,7 @@ type UpstreamRewrite struct {
 
 func (x *UpstreamRewrite) Reset() {
 	*x = UpstreamRewrite{}
-	mi := &file_snapshot_proto_msgTypes[34]
+	mi := &file_snapshot_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3152,7 +3323,7 @@ func (x *UpstreamRewrite) String() string {
 func (*UpstreamRewrite) ProtoMessage() {}
 
 func (x *UpstreamRewrite) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[34]
+	mi := &file_snapshot_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3165,7 +3336,7 @@ func (x *UpstreamRewrite) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpstreamRewrite.ProtoReflect.Descriptor instead.
 func (*UpstreamRewrite) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{34}
+	return file_snapshot_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *UpstreamRewrite) GetPrefix() string {
@@ -3210,7 +3381,7 @@ type RegexRewrite struct {
 
 func (x *RegexRewrite) Reset() {
 	*x = RegexRewrite{}
-	mi := &file_snapshot_proto_msgTypes[35]
+	mi := &file_snapshot_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3222,7 +3393,7 @@ func (x *RegexRewrite) String() string {
 func (*RegexRewrite) ProtoMessage() {}
 
 func (x *RegexRewrite) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[35]
+	mi := &file_snapshot_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3235,7 +3406,7 @@ func (x *RegexRewrite) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegexRewrite.ProtoReflect.Descriptor instead.
 func (*RegexRewrite) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{35}
+	return file_snapshot_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *RegexRewrite) GetPattern() string {
@@ -3265,7 +3436,7 @@ type PathMatch struct {
 
 func (x *PathMatch) Reset() {
 	*x = PathMatch{}
-	mi := &file_snapshot_proto_msgTypes[36]
+	mi := &file_snapshot_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3277,7 +3448,7 @@ func (x *PathMatch) String() string {
 func (*PathMatch) ProtoMessage() {}
 
 func (x *PathMatch) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[36]
+	mi := &file_snapshot_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3290,7 +3461,7 @@ func (x *PathMatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PathMatch.ProtoReflect.Descriptor instead.
 func (*PathMatch) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{36}
+	return file_snapshot_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *PathMatch) GetType() PathMatchType {
@@ -3322,7 +3493,7 @@ type ValueMatch struct {
 
 func (x *ValueMatch) Reset() {
 	*x = ValueMatch{}
-	mi := &file_snapshot_proto_msgTypes[37]
+	mi := &file_snapshot_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3334,7 +3505,7 @@ func (x *ValueMatch) String() string {
 func (*ValueMatch) ProtoMessage() {}
 
 func (x *ValueMatch) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[37]
+	mi := &file_snapshot_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3347,7 +3518,7 @@ func (x *ValueMatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValueMatch.ProtoReflect.Descriptor instead.
 func (*ValueMatch) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{37}
+	return file_snapshot_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ValueMatch) GetName() string {
@@ -3388,7 +3559,7 @@ type RouteMatch struct {
 
 func (x *RouteMatch) Reset() {
 	*x = RouteMatch{}
-	mi := &file_snapshot_proto_msgTypes[38]
+	mi := &file_snapshot_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3400,7 +3571,7 @@ func (x *RouteMatch) String() string {
 func (*RouteMatch) ProtoMessage() {}
 
 func (x *RouteMatch) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[38]
+	mi := &file_snapshot_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3413,7 +3584,7 @@ func (x *RouteMatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteMatch.ProtoReflect.Descriptor instead.
 func (*RouteMatch) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{38}
+	return file_snapshot_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *RouteMatch) GetPath() *PathMatch {
@@ -3460,7 +3631,7 @@ type Filter struct {
 
 func (x *Filter) Reset() {
 	*x = Filter{}
-	mi := &file_snapshot_proto_msgTypes[39]
+	mi := &file_snapshot_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3472,7 +3643,7 @@ func (x *Filter) String() string {
 func (*Filter) ProtoMessage() {}
 
 func (x *Filter) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[39]
+	mi := &file_snapshot_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3485,7 +3656,7 @@ func (x *Filter) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Filter.ProtoReflect.Descriptor instead.
 func (*Filter) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{39}
+	return file_snapshot_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *Filter) GetKind() isFilter_Kind {
@@ -3576,7 +3747,7 @@ type Header struct {
 
 func (x *Header) Reset() {
 	*x = Header{}
-	mi := &file_snapshot_proto_msgTypes[40]
+	mi := &file_snapshot_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3588,7 +3759,7 @@ func (x *Header) String() string {
 func (*Header) ProtoMessage() {}
 
 func (x *Header) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[40]
+	mi := &file_snapshot_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3601,7 +3772,7 @@ func (x *Header) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Header.ProtoReflect.Descriptor instead.
 func (*Header) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{40}
+	return file_snapshot_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *Header) GetName() string {
@@ -3633,7 +3804,7 @@ type HeaderModifier struct {
 
 func (x *HeaderModifier) Reset() {
 	*x = HeaderModifier{}
-	mi := &file_snapshot_proto_msgTypes[41]
+	mi := &file_snapshot_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3645,7 +3816,7 @@ func (x *HeaderModifier) String() string {
 func (*HeaderModifier) ProtoMessage() {}
 
 func (x *HeaderModifier) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[41]
+	mi := &file_snapshot_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3658,7 +3829,7 @@ func (x *HeaderModifier) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeaderModifier.ProtoReflect.Descriptor instead.
 func (*HeaderModifier) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{41}
+	return file_snapshot_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *HeaderModifier) GetSet() []*Header {
@@ -3695,7 +3866,7 @@ type PathModifier struct {
 
 func (x *PathModifier) Reset() {
 	*x = PathModifier{}
-	mi := &file_snapshot_proto_msgTypes[42]
+	mi := &file_snapshot_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3707,7 +3878,7 @@ func (x *PathModifier) String() string {
 func (*PathModifier) ProtoMessage() {}
 
 func (x *PathModifier) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[42]
+	mi := &file_snapshot_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3720,7 +3891,7 @@ func (x *PathModifier) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PathModifier.ProtoReflect.Descriptor instead.
 func (*PathModifier) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{42}
+	return file_snapshot_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *PathModifier) GetType() PathModifierType {
@@ -3750,7 +3921,7 @@ type URLRewrite struct {
 
 func (x *URLRewrite) Reset() {
 	*x = URLRewrite{}
-	mi := &file_snapshot_proto_msgTypes[43]
+	mi := &file_snapshot_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3762,7 +3933,7 @@ func (x *URLRewrite) String() string {
 func (*URLRewrite) ProtoMessage() {}
 
 func (x *URLRewrite) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[43]
+	mi := &file_snapshot_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3775,7 +3946,7 @@ func (x *URLRewrite) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use URLRewrite.ProtoReflect.Descriptor instead.
 func (*URLRewrite) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{43}
+	return file_snapshot_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *URLRewrite) GetHostname() string {
@@ -3811,7 +3982,7 @@ type RequestRedirect struct {
 
 func (x *RequestRedirect) Reset() {
 	*x = RequestRedirect{}
-	mi := &file_snapshot_proto_msgTypes[44]
+	mi := &file_snapshot_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3823,7 +3994,7 @@ func (x *RequestRedirect) String() string {
 func (*RequestRedirect) ProtoMessage() {}
 
 func (x *RequestRedirect) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[44]
+	mi := &file_snapshot_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3836,7 +4007,7 @@ func (x *RequestRedirect) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestRedirect.ProtoReflect.Descriptor instead.
 func (*RequestRedirect) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{44}
+	return file_snapshot_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *RequestRedirect) GetScheme() string {
@@ -3887,7 +4058,7 @@ type WeightedBackend struct {
 
 func (x *WeightedBackend) Reset() {
 	*x = WeightedBackend{}
-	mi := &file_snapshot_proto_msgTypes[45]
+	mi := &file_snapshot_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3899,7 +4070,7 @@ func (x *WeightedBackend) String() string {
 func (*WeightedBackend) ProtoMessage() {}
 
 func (x *WeightedBackend) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[45]
+	mi := &file_snapshot_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3912,7 +4083,7 @@ func (x *WeightedBackend) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WeightedBackend.ProtoReflect.Descriptor instead.
 func (*WeightedBackend) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{45}
+	return file_snapshot_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *WeightedBackend) GetUpstream() string {
@@ -3943,7 +4114,7 @@ type Timeouts struct {
 
 func (x *Timeouts) Reset() {
 	*x = Timeouts{}
-	mi := &file_snapshot_proto_msgTypes[46]
+	mi := &file_snapshot_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3955,7 +4126,7 @@ func (x *Timeouts) String() string {
 func (*Timeouts) ProtoMessage() {}
 
 func (x *Timeouts) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[46]
+	mi := &file_snapshot_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3968,7 +4139,7 @@ func (x *Timeouts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Timeouts.ProtoReflect.Descriptor instead.
 func (*Timeouts) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{46}
+	return file_snapshot_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *Timeouts) GetRequest() *durationpb.Duration {
@@ -3998,7 +4169,7 @@ type DirectResponse struct {
 
 func (x *DirectResponse) Reset() {
 	*x = DirectResponse{}
-	mi := &file_snapshot_proto_msgTypes[47]
+	mi := &file_snapshot_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4010,7 +4181,7 @@ func (x *DirectResponse) String() string {
 func (*DirectResponse) ProtoMessage() {}
 
 func (x *DirectResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[47]
+	mi := &file_snapshot_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4023,7 +4194,7 @@ func (x *DirectResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DirectResponse.ProtoReflect.Descriptor instead.
 func (*DirectResponse) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{47}
+	return file_snapshot_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *DirectResponse) GetStatus() uint32 {
@@ -4057,7 +4228,7 @@ type Upstream struct {
 
 func (x *Upstream) Reset() {
 	*x = Upstream{}
-	mi := &file_snapshot_proto_msgTypes[48]
+	mi := &file_snapshot_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4069,7 +4240,7 @@ func (x *Upstream) String() string {
 func (*Upstream) ProtoMessage() {}
 
 func (x *Upstream) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[48]
+	mi := &file_snapshot_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4082,7 +4253,7 @@ func (x *Upstream) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Upstream.ProtoReflect.Descriptor instead.
 func (*Upstream) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{48}
+	return file_snapshot_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *Upstream) GetName() string {
@@ -4168,7 +4339,7 @@ type LlmUpstream struct {
 
 func (x *LlmUpstream) Reset() {
 	*x = LlmUpstream{}
-	mi := &file_snapshot_proto_msgTypes[49]
+	mi := &file_snapshot_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4180,7 +4351,7 @@ func (x *LlmUpstream) String() string {
 func (*LlmUpstream) ProtoMessage() {}
 
 func (x *LlmUpstream) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[49]
+	mi := &file_snapshot_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4193,7 +4364,7 @@ func (x *LlmUpstream) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LlmUpstream.ProtoReflect.Descriptor instead.
 func (*LlmUpstream) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{49}
+	return file_snapshot_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *LlmUpstream) GetProvider() LlmProvider {
@@ -4302,7 +4473,7 @@ type Endpoint struct {
 
 func (x *Endpoint) Reset() {
 	*x = Endpoint{}
-	mi := &file_snapshot_proto_msgTypes[50]
+	mi := &file_snapshot_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4314,7 +4485,7 @@ func (x *Endpoint) String() string {
 func (*Endpoint) ProtoMessage() {}
 
 func (x *Endpoint) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[50]
+	mi := &file_snapshot_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4327,7 +4498,7 @@ func (x *Endpoint) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Endpoint.ProtoReflect.Descriptor instead.
 func (*Endpoint) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{50}
+	return file_snapshot_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *Endpoint) GetHost() string {
@@ -4425,7 +4596,7 @@ type StaticUpstream struct {
 
 func (x *StaticUpstream) Reset() {
 	*x = StaticUpstream{}
-	mi := &file_snapshot_proto_msgTypes[51]
+	mi := &file_snapshot_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4437,7 +4608,7 @@ func (x *StaticUpstream) String() string {
 func (*StaticUpstream) ProtoMessage() {}
 
 func (x *StaticUpstream) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[51]
+	mi := &file_snapshot_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4450,7 +4621,7 @@ func (x *StaticUpstream) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StaticUpstream.ProtoReflect.Descriptor instead.
 func (*StaticUpstream) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{51}
+	return file_snapshot_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *StaticUpstream) GetEndpoints() []*Endpoint {
@@ -4472,7 +4643,7 @@ type JwtAuthentication struct {
 
 func (x *JwtAuthentication) Reset() {
 	*x = JwtAuthentication{}
-	mi := &file_snapshot_proto_msgTypes[52]
+	mi := &file_snapshot_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4484,7 +4655,7 @@ func (x *JwtAuthentication) String() string {
 func (*JwtAuthentication) ProtoMessage() {}
 
 func (x *JwtAuthentication) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[52]
+	mi := &file_snapshot_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4497,7 +4668,7 @@ func (x *JwtAuthentication) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JwtAuthentication.ProtoReflect.Descriptor instead.
 func (*JwtAuthentication) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{52}
+	return file_snapshot_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *JwtAuthentication) GetStages() []*JwtStage {
@@ -4522,7 +4693,7 @@ type JwtStage struct {
 
 func (x *JwtStage) Reset() {
 	*x = JwtStage{}
-	mi := &file_snapshot_proto_msgTypes[53]
+	mi := &file_snapshot_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4534,7 +4705,7 @@ func (x *JwtStage) String() string {
 func (*JwtStage) ProtoMessage() {}
 
 func (x *JwtStage) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[53]
+	mi := &file_snapshot_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4547,7 +4718,7 @@ func (x *JwtStage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JwtStage.ProtoReflect.Descriptor instead.
 func (*JwtStage) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{53}
+	return file_snapshot_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *JwtStage) GetStage() JwtStageName {
@@ -4610,7 +4781,7 @@ type JwtProvider struct {
 
 func (x *JwtProvider) Reset() {
 	*x = JwtProvider{}
-	mi := &file_snapshot_proto_msgTypes[54]
+	mi := &file_snapshot_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4622,7 +4793,7 @@ func (x *JwtProvider) String() string {
 func (*JwtProvider) ProtoMessage() {}
 
 func (x *JwtProvider) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[54]
+	mi := &file_snapshot_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4635,7 +4806,7 @@ func (x *JwtProvider) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JwtProvider.ProtoReflect.Descriptor instead.
 func (*JwtProvider) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{54}
+	return file_snapshot_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *JwtProvider) GetId() string {
@@ -4762,7 +4933,7 @@ type RemoteJwks struct {
 
 func (x *RemoteJwks) Reset() {
 	*x = RemoteJwks{}
-	mi := &file_snapshot_proto_msgTypes[55]
+	mi := &file_snapshot_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4774,7 +4945,7 @@ func (x *RemoteJwks) String() string {
 func (*RemoteJwks) ProtoMessage() {}
 
 func (x *RemoteJwks) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[55]
+	mi := &file_snapshot_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4787,7 +4958,7 @@ func (x *RemoteJwks) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RemoteJwks.ProtoReflect.Descriptor instead.
 func (*RemoteJwks) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{55}
+	return file_snapshot_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *RemoteJwks) GetUrl() string {
@@ -4831,7 +5002,7 @@ type TokenSource struct {
 
 func (x *TokenSource) Reset() {
 	*x = TokenSource{}
-	mi := &file_snapshot_proto_msgTypes[56]
+	mi := &file_snapshot_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4843,7 +5014,7 @@ func (x *TokenSource) String() string {
 func (*TokenSource) ProtoMessage() {}
 
 func (x *TokenSource) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[56]
+	mi := &file_snapshot_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4856,7 +5027,7 @@ func (x *TokenSource) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TokenSource.ProtoReflect.Descriptor instead.
 func (*TokenSource) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{56}
+	return file_snapshot_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *TokenSource) GetHeaders() []*HeaderSource {
@@ -4886,7 +5057,7 @@ type HeaderSource struct {
 
 func (x *HeaderSource) Reset() {
 	*x = HeaderSource{}
-	mi := &file_snapshot_proto_msgTypes[57]
+	mi := &file_snapshot_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4898,7 +5069,7 @@ func (x *HeaderSource) String() string {
 func (*HeaderSource) ProtoMessage() {}
 
 func (x *HeaderSource) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[57]
+	mi := &file_snapshot_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4911,7 +5082,7 @@ func (x *HeaderSource) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeaderSource.ProtoReflect.Descriptor instead.
 func (*HeaderSource) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{57}
+	return file_snapshot_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *HeaderSource) GetHeader() string {
@@ -4945,7 +5116,7 @@ type ClaimToHeader struct {
 
 func (x *ClaimToHeader) Reset() {
 	*x = ClaimToHeader{}
-	mi := &file_snapshot_proto_msgTypes[58]
+	mi := &file_snapshot_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4957,7 +5128,7 @@ func (x *ClaimToHeader) String() string {
 func (*ClaimToHeader) ProtoMessage() {}
 
 func (x *ClaimToHeader) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[58]
+	mi := &file_snapshot_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4970,7 +5141,7 @@ func (x *ClaimToHeader) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClaimToHeader.ProtoReflect.Descriptor instead.
 func (*ClaimToHeader) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{58}
+	return file_snapshot_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *ClaimToHeader) GetClaim() string {
@@ -5006,7 +5177,7 @@ type Rbac struct {
 
 func (x *Rbac) Reset() {
 	*x = Rbac{}
-	mi := &file_snapshot_proto_msgTypes[59]
+	mi := &file_snapshot_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5018,7 +5189,7 @@ func (x *Rbac) String() string {
 func (*Rbac) ProtoMessage() {}
 
 func (x *Rbac) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[59]
+	mi := &file_snapshot_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5031,7 +5202,7 @@ func (x *Rbac) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Rbac.ProtoReflect.Descriptor instead.
 func (*Rbac) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{59}
+	return file_snapshot_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *Rbac) GetPolicies() []*RbacPolicy {
@@ -5058,7 +5229,7 @@ type RbacPolicy struct {
 
 func (x *RbacPolicy) Reset() {
 	*x = RbacPolicy{}
-	mi := &file_snapshot_proto_msgTypes[60]
+	mi := &file_snapshot_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5070,7 +5241,7 @@ func (x *RbacPolicy) String() string {
 func (*RbacPolicy) ProtoMessage() {}
 
 func (x *RbacPolicy) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[60]
+	mi := &file_snapshot_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5083,7 +5254,7 @@ func (x *RbacPolicy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RbacPolicy.ProtoReflect.Descriptor instead.
 func (*RbacPolicy) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{60}
+	return file_snapshot_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *RbacPolicy) GetName() string {
@@ -5125,7 +5296,7 @@ type Principal struct {
 
 func (x *Principal) Reset() {
 	*x = Principal{}
-	mi := &file_snapshot_proto_msgTypes[61]
+	mi := &file_snapshot_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5137,7 +5308,7 @@ func (x *Principal) String() string {
 func (*Principal) ProtoMessage() {}
 
 func (x *Principal) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[61]
+	mi := &file_snapshot_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5150,7 +5321,7 @@ func (x *Principal) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Principal.ProtoReflect.Descriptor instead.
 func (*Principal) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{61}
+	return file_snapshot_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *Principal) GetJwtPrincipal() *JwtPrincipal {
@@ -5175,7 +5346,7 @@ type JwtPrincipal struct {
 
 func (x *JwtPrincipal) Reset() {
 	*x = JwtPrincipal{}
-	mi := &file_snapshot_proto_msgTypes[62]
+	mi := &file_snapshot_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5187,7 +5358,7 @@ func (x *JwtPrincipal) String() string {
 func (*JwtPrincipal) ProtoMessage() {}
 
 func (x *JwtPrincipal) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[62]
+	mi := &file_snapshot_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5200,7 +5371,7 @@ func (x *JwtPrincipal) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JwtPrincipal.ProtoReflect.Descriptor instead.
 func (*JwtPrincipal) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{62}
+	return file_snapshot_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *JwtPrincipal) GetClaims() []*Claim {
@@ -5237,7 +5408,7 @@ type Claim struct {
 
 func (x *Claim) Reset() {
 	*x = Claim{}
-	mi := &file_snapshot_proto_msgTypes[63]
+	mi := &file_snapshot_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5249,7 +5420,7 @@ func (x *Claim) String() string {
 func (*Claim) ProtoMessage() {}
 
 func (x *Claim) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[63]
+	mi := &file_snapshot_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5262,7 +5433,7 @@ func (x *Claim) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Claim.ProtoReflect.Descriptor instead.
 func (*Claim) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{63}
+	return file_snapshot_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *Claim) GetKey() string {
@@ -5292,7 +5463,7 @@ type Permissions struct {
 
 func (x *Permissions) Reset() {
 	*x = Permissions{}
-	mi := &file_snapshot_proto_msgTypes[64]
+	mi := &file_snapshot_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5304,7 +5475,7 @@ func (x *Permissions) String() string {
 func (*Permissions) ProtoMessage() {}
 
 func (x *Permissions) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[64]
+	mi := &file_snapshot_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5317,7 +5488,7 @@ func (x *Permissions) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Permissions.ProtoReflect.Descriptor instead.
 func (*Permissions) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{64}
+	return file_snapshot_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *Permissions) GetPathPrefix() string {
@@ -5355,14 +5526,30 @@ const file_snapshot_proto_rawDesc = "" +
 	"\aversion\x18\x01 \x01(\tR\aversion\x12\x14\n" +
 	"\x05error\x18\x02 \x01(\tR\x05error\"M\n" +
 	"\x0eStreamResponse\x12;\n" +
-	"\bsnapshot\x18\x01 \x01(\v2\x1f.claimgate.snapshot.v1.SnapshotR\bsnapshot\"\xbb\x02\n" +
+	"\bsnapshot\x18\x01 \x01(\v2\x1f.claimgate.snapshot.v1.SnapshotR\bsnapshot\"\x8c\x03\n" +
 	"\bSnapshot\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\tR\aversion\x12+\n" +
 	"\x11gateway_namespace\x18\x02 \x01(\tR\x10gatewayNamespace\x12!\n" +
 	"\fgateway_name\x18\x03 \x01(\tR\vgatewayName\x12=\n" +
 	"\tlisteners\x18\x04 \x03(\v2\x1f.claimgate.snapshot.v1.ListenerR\tlisteners\x12=\n" +
 	"\tupstreams\x18\x05 \x03(\v2\x1f.claimgate.snapshot.v1.UpstreamR\tupstreams\x12G\n" +
-	"\rjwt_providers\x18\x06 \x03(\v2\".claimgate.snapshot.v1.JwtProviderR\fjwtProviders\"\xcf\x02\n" +
+	"\rjwt_providers\x18\x06 \x03(\v2\".claimgate.snapshot.v1.JwtProviderR\fjwtProviders\x12O\n" +
+	"\x10rate_limit_store\x18\a \x01(\v2%.claimgate.snapshot.v1.RateLimitStoreR\x0erateLimitStore\"I\n" +
+	"\x0eRateLimitStore\x127\n" +
+	"\x05redis\x18\x01 \x01(\v2!.claimgate.snapshot.v1.RedisStoreR\x05redis\"\xf8\x01\n" +
+	"\n" +
+	"RedisStore\x12\x1c\n" +
+	"\taddresses\x18\x01 \x03(\tR\taddresses\x12\x18\n" +
+	"\acluster\x18\x02 \x01(\bR\acluster\x12\x1a\n" +
+	"\busername\x18\x03 \x01(\tR\busername\x12\x1a\n" +
+	"\bpassword\x18\x04 \x01(\tR\bpassword\x12\x0e\n" +
+	"\x02db\x18\x05 \x01(\rR\x02db\x12\x10\n" +
+	"\x03tls\x18\x06 \x01(\bR\x03tls\x12\x15\n" +
+	"\x06ca_pem\x18\a \x01(\fR\x05caPem\x12\x1f\n" +
+	"\vserver_name\x18\b \x01(\tR\n" +
+	"serverName\x12 \n" +
+	"\fdeny_on_fail\x18\t \x01(\bR\n" +
+	"denyOnFail\"\xcf\x02\n" +
 	"\bListener\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
 	"\x04port\x18\x02 \x01(\rR\x04port\x12;\n" +
@@ -5737,7 +5924,7 @@ func file_snapshot_proto_rawDescGZIP() []byte {
 }
 
 var file_snapshot_proto_enumTypes = make([]protoimpl.EnumInfo, 9)
-var file_snapshot_proto_msgTypes = make([]protoimpl.MessageInfo, 65)
+var file_snapshot_proto_msgTypes = make([]protoimpl.MessageInfo, 67)
 var file_snapshot_proto_goTypes = []any{
 	(Protocol)(0),                    // 0: claimgate.snapshot.v1.Protocol
 	(RateLimitUnit)(0),               // 1: claimgate.snapshot.v1.RateLimitUnit
@@ -5754,166 +5941,170 @@ var file_snapshot_proto_goTypes = []any{
 	(*Nack)(nil),                     // 12: claimgate.snapshot.v1.Nack
 	(*StreamResponse)(nil),           // 13: claimgate.snapshot.v1.StreamResponse
 	(*Snapshot)(nil),                 // 14: claimgate.snapshot.v1.Snapshot
-	(*Listener)(nil),                 // 15: claimgate.snapshot.v1.Listener
-	(*ListenerTLS)(nil),              // 16: claimgate.snapshot.v1.ListenerTLS
-	(*Certificate)(nil),              // 17: claimgate.snapshot.v1.Certificate
-	(*VirtualHost)(nil),              // 18: claimgate.snapshot.v1.VirtualHost
-	(*Route)(nil),                    // 19: claimgate.snapshot.v1.Route
-	(*RateLimits)(nil),               // 20: claimgate.snapshot.v1.RateLimits
-	(*RateLimitPolicy)(nil),          // 21: claimgate.snapshot.v1.RateLimitPolicy
-	(*RateLimit)(nil),                // 22: claimgate.snapshot.v1.RateLimit
-	(*RateLimitDescriptor)(nil),      // 23: claimgate.snapshot.v1.RateLimitDescriptor
-	(*RateLimitSetDescriptor)(nil),   // 24: claimgate.snapshot.v1.RateLimitSetDescriptor
-	(*RateLimitEntry)(nil),           // 25: claimgate.snapshot.v1.RateLimitEntry
-	(*RateLimitActions)(nil),         // 26: claimgate.snapshot.v1.RateLimitActions
-	(*RateLimitAction)(nil),          // 27: claimgate.snapshot.v1.RateLimitAction
-	(*GenericKeyAction)(nil),         // 28: claimgate.snapshot.v1.GenericKeyAction
-	(*RequestHeaderAction)(nil),      // 29: claimgate.snapshot.v1.RequestHeaderAction
-	(*RemoteAddressAction)(nil),      // 30: claimgate.snapshot.v1.RemoteAddressAction
-	(*DestinationClusterAction)(nil), // 31: claimgate.snapshot.v1.DestinationClusterAction
-	(*HeaderValueMatchAction)(nil),   // 32: claimgate.snapshot.v1.HeaderValueMatchAction
-	(*RateLimitHeaderMatcher)(nil),   // 33: claimgate.snapshot.v1.RateLimitHeaderMatcher
-	(*Int64Range)(nil),               // 34: claimgate.snapshot.v1.Int64Range
-	(*ClaimAction)(nil),              // 35: claimgate.snapshot.v1.ClaimAction
-	(*RetryPolicy)(nil),              // 36: claimgate.snapshot.v1.RetryPolicy
-	(*FaultInjection)(nil),           // 37: claimgate.snapshot.v1.FaultInjection
-	(*FaultDelay)(nil),               // 38: claimgate.snapshot.v1.FaultDelay
-	(*FaultAbort)(nil),               // 39: claimgate.snapshot.v1.FaultAbort
-	(*CorsPolicy)(nil),               // 40: claimgate.snapshot.v1.CorsPolicy
-	(*HeaderManipulation)(nil),       // 41: claimgate.snapshot.v1.HeaderManipulation
-	(*HeaderValueOption)(nil),        // 42: claimgate.snapshot.v1.HeaderValueOption
-	(*UpstreamRewrite)(nil),          // 43: claimgate.snapshot.v1.UpstreamRewrite
-	(*RegexRewrite)(nil),             // 44: claimgate.snapshot.v1.RegexRewrite
-	(*PathMatch)(nil),                // 45: claimgate.snapshot.v1.PathMatch
-	(*ValueMatch)(nil),               // 46: claimgate.snapshot.v1.ValueMatch
-	(*RouteMatch)(nil),               // 47: claimgate.snapshot.v1.RouteMatch
-	(*Filter)(nil),                   // 48: claimgate.snapshot.v1.Filter
-	(*Header)(nil),                   // 49: claimgate.snapshot.v1.Header
-	(*HeaderModifier)(nil),           // 50: claimgate.snapshot.v1.HeaderModifier
-	(*PathModifier)(nil),             // 51: claimgate.snapshot.v1.PathModifier
-	(*URLRewrite)(nil),               // 52: claimgate.snapshot.v1.URLRewrite
-	(*RequestRedirect)(nil),          // 53: claimgate.snapshot.v1.RequestRedirect
-	(*WeightedBackend)(nil),          // 54: claimgate.snapshot.v1.WeightedBackend
-	(*Timeouts)(nil),                 // 55: claimgate.snapshot.v1.Timeouts
-	(*DirectResponse)(nil),           // 56: claimgate.snapshot.v1.DirectResponse
-	(*Upstream)(nil),                 // 57: claimgate.snapshot.v1.Upstream
-	(*LlmUpstream)(nil),              // 58: claimgate.snapshot.v1.LlmUpstream
-	(*Endpoint)(nil),                 // 59: claimgate.snapshot.v1.Endpoint
-	(*StaticUpstream)(nil),           // 60: claimgate.snapshot.v1.StaticUpstream
-	(*JwtAuthentication)(nil),        // 61: claimgate.snapshot.v1.JwtAuthentication
-	(*JwtStage)(nil),                 // 62: claimgate.snapshot.v1.JwtStage
-	(*JwtProvider)(nil),              // 63: claimgate.snapshot.v1.JwtProvider
-	(*RemoteJwks)(nil),               // 64: claimgate.snapshot.v1.RemoteJwks
-	(*TokenSource)(nil),              // 65: claimgate.snapshot.v1.TokenSource
-	(*HeaderSource)(nil),             // 66: claimgate.snapshot.v1.HeaderSource
-	(*ClaimToHeader)(nil),            // 67: claimgate.snapshot.v1.ClaimToHeader
-	(*Rbac)(nil),                     // 68: claimgate.snapshot.v1.Rbac
-	(*RbacPolicy)(nil),               // 69: claimgate.snapshot.v1.RbacPolicy
-	(*Principal)(nil),                // 70: claimgate.snapshot.v1.Principal
-	(*JwtPrincipal)(nil),             // 71: claimgate.snapshot.v1.JwtPrincipal
-	(*Claim)(nil),                    // 72: claimgate.snapshot.v1.Claim
-	(*Permissions)(nil),              // 73: claimgate.snapshot.v1.Permissions
-	(*durationpb.Duration)(nil),      // 74: google.protobuf.Duration
+	(*RateLimitStore)(nil),           // 15: claimgate.snapshot.v1.RateLimitStore
+	(*RedisStore)(nil),               // 16: claimgate.snapshot.v1.RedisStore
+	(*Listener)(nil),                 // 17: claimgate.snapshot.v1.Listener
+	(*ListenerTLS)(nil),              // 18: claimgate.snapshot.v1.ListenerTLS
+	(*Certificate)(nil),              // 19: claimgate.snapshot.v1.Certificate
+	(*VirtualHost)(nil),              // 20: claimgate.snapshot.v1.VirtualHost
+	(*Route)(nil),                    // 21: claimgate.snapshot.v1.Route
+	(*RateLimits)(nil),               // 22: claimgate.snapshot.v1.RateLimits
+	(*RateLimitPolicy)(nil),          // 23: claimgate.snapshot.v1.RateLimitPolicy
+	(*RateLimit)(nil),                // 24: claimgate.snapshot.v1.RateLimit
+	(*RateLimitDescriptor)(nil),      // 25: claimgate.snapshot.v1.RateLimitDescriptor
+	(*RateLimitSetDescriptor)(nil),   // 26: claimgate.snapshot.v1.RateLimitSetDescriptor
+	(*RateLimitEntry)(nil),           // 27: claimgate.snapshot.v1.RateLimitEntry
+	(*RateLimitActions)(nil),         // 28: claimgate.snapshot.v1.RateLimitActions
+	(*RateLimitAction)(nil),          // 29: claimgate.snapshot.v1.RateLimitAction
+	(*GenericKeyAction)(nil),         // 30: claimgate.snapshot.v1.GenericKeyAction
+	(*RequestHeaderAction)(nil),      // 31: claimgate.snapshot.v1.RequestHeaderAction
+	(*RemoteAddressAction)(nil),      // 32: claimgate.snapshot.v1.RemoteAddressAction
+	(*DestinationClusterAction)(nil), // 33: claimgate.snapshot.v1.DestinationClusterAction
+	(*HeaderValueMatchAction)(nil),   // 34: claimgate.snapshot.v1.HeaderValueMatchAction
+	(*RateLimitHeaderMatcher)(nil),   // 35: claimgate.snapshot.v1.RateLimitHeaderMatcher
+	(*Int64Range)(nil),               // 36: claimgate.snapshot.v1.Int64Range
+	(*ClaimAction)(nil),              // 37: claimgate.snapshot.v1.ClaimAction
+	(*RetryPolicy)(nil),              // 38: claimgate.snapshot.v1.RetryPolicy
+	(*FaultInjection)(nil),           // 39: claimgate.snapshot.v1.FaultInjection
+	(*FaultDelay)(nil),               // 40: claimgate.snapshot.v1.FaultDelay
+	(*FaultAbort)(nil),               // 41: claimgate.snapshot.v1.FaultAbort
+	(*CorsPolicy)(nil),               // 42: claimgate.snapshot.v1.CorsPolicy
+	(*HeaderManipulation)(nil),       // 43: claimgate.snapshot.v1.HeaderManipulation
+	(*HeaderValueOption)(nil),        // 44: claimgate.snapshot.v1.HeaderValueOption
+	(*UpstreamRewrite)(nil),          // 45: claimgate.snapshot.v1.UpstreamRewrite
+	(*RegexRewrite)(nil),             // 46: claimgate.snapshot.v1.RegexRewrite
+	(*PathMatch)(nil),                // 47: claimgate.snapshot.v1.PathMatch
+	(*ValueMatch)(nil),               // 48: claimgate.snapshot.v1.ValueMatch
+	(*RouteMatch)(nil),               // 49: claimgate.snapshot.v1.RouteMatch
+	(*Filter)(nil),                   // 50: claimgate.snapshot.v1.Filter
+	(*Header)(nil),                   // 51: claimgate.snapshot.v1.Header
+	(*HeaderModifier)(nil),           // 52: claimgate.snapshot.v1.HeaderModifier
+	(*PathModifier)(nil),             // 53: claimgate.snapshot.v1.PathModifier
+	(*URLRewrite)(nil),               // 54: claimgate.snapshot.v1.URLRewrite
+	(*RequestRedirect)(nil),          // 55: claimgate.snapshot.v1.RequestRedirect
+	(*WeightedBackend)(nil),          // 56: claimgate.snapshot.v1.WeightedBackend
+	(*Timeouts)(nil),                 // 57: claimgate.snapshot.v1.Timeouts
+	(*DirectResponse)(nil),           // 58: claimgate.snapshot.v1.DirectResponse
+	(*Upstream)(nil),                 // 59: claimgate.snapshot.v1.Upstream
+	(*LlmUpstream)(nil),              // 60: claimgate.snapshot.v1.LlmUpstream
+	(*Endpoint)(nil),                 // 61: claimgate.snapshot.v1.Endpoint
+	(*StaticUpstream)(nil),           // 62: claimgate.snapshot.v1.StaticUpstream
+	(*JwtAuthentication)(nil),        // 63: claimgate.snapshot.v1.JwtAuthentication
+	(*JwtStage)(nil),                 // 64: claimgate.snapshot.v1.JwtStage
+	(*JwtProvider)(nil),              // 65: claimgate.snapshot.v1.JwtProvider
+	(*RemoteJwks)(nil),               // 66: claimgate.snapshot.v1.RemoteJwks
+	(*TokenSource)(nil),              // 67: claimgate.snapshot.v1.TokenSource
+	(*HeaderSource)(nil),             // 68: claimgate.snapshot.v1.HeaderSource
+	(*ClaimToHeader)(nil),            // 69: claimgate.snapshot.v1.ClaimToHeader
+	(*Rbac)(nil),                     // 70: claimgate.snapshot.v1.Rbac
+	(*RbacPolicy)(nil),               // 71: claimgate.snapshot.v1.RbacPolicy
+	(*Principal)(nil),                // 72: claimgate.snapshot.v1.Principal
+	(*JwtPrincipal)(nil),             // 73: claimgate.snapshot.v1.JwtPrincipal
+	(*Claim)(nil),                    // 74: claimgate.snapshot.v1.Claim
+	(*Permissions)(nil),              // 75: claimgate.snapshot.v1.Permissions
+	(*durationpb.Duration)(nil),      // 76: google.protobuf.Duration
 }
 var file_snapshot_proto_depIdxs = []int32{
 	10, // 0: claimgate.snapshot.v1.StreamRequest.hello:type_name -> claimgate.snapshot.v1.Hello
 	11, // 1: claimgate.snapshot.v1.StreamRequest.ack:type_name -> claimgate.snapshot.v1.Ack
 	12, // 2: claimgate.snapshot.v1.StreamRequest.nack:type_name -> claimgate.snapshot.v1.Nack
 	14, // 3: claimgate.snapshot.v1.StreamResponse.snapshot:type_name -> claimgate.snapshot.v1.Snapshot
-	15, // 4: claimgate.snapshot.v1.Snapshot.listeners:type_name -> claimgate.snapshot.v1.Listener
-	57, // 5: claimgate.snapshot.v1.Snapshot.upstreams:type_name -> claimgate.snapshot.v1.Upstream
-	63, // 6: claimgate.snapshot.v1.Snapshot.jwt_providers:type_name -> claimgate.snapshot.v1.JwtProvider
-	0,  // 7: claimgate.snapshot.v1.Listener.protocol:type_name -> claimgate.snapshot.v1.Protocol
-	16, // 8: claimgate.snapshot.v1.Listener.tls:type_name -> claimgate.snapshot.v1.ListenerTLS
-	18, // 9: claimgate.snapshot.v1.Listener.virtual_hosts:type_name -> claimgate.snapshot.v1.VirtualHost
-	17, // 10: claimgate.snapshot.v1.ListenerTLS.certificates:type_name -> claimgate.snapshot.v1.Certificate
-	19, // 11: claimgate.snapshot.v1.VirtualHost.routes:type_name -> claimgate.snapshot.v1.Route
-	47, // 12: claimgate.snapshot.v1.Route.match:type_name -> claimgate.snapshot.v1.RouteMatch
-	48, // 13: claimgate.snapshot.v1.Route.filters:type_name -> claimgate.snapshot.v1.Filter
-	54, // 14: claimgate.snapshot.v1.Route.backends:type_name -> claimgate.snapshot.v1.WeightedBackend
-	55, // 15: claimgate.snapshot.v1.Route.timeouts:type_name -> claimgate.snapshot.v1.Timeouts
-	61, // 16: claimgate.snapshot.v1.Route.jwt:type_name -> claimgate.snapshot.v1.JwtAuthentication
-	68, // 17: claimgate.snapshot.v1.Route.rbac:type_name -> claimgate.snapshot.v1.Rbac
-	56, // 18: claimgate.snapshot.v1.Route.direct_response:type_name -> claimgate.snapshot.v1.DirectResponse
-	36, // 19: claimgate.snapshot.v1.Route.retry:type_name -> claimgate.snapshot.v1.RetryPolicy
-	74, // 20: claimgate.snapshot.v1.Route.idle_timeout:type_name -> google.protobuf.Duration
-	74, // 21: claimgate.snapshot.v1.Route.max_stream_duration:type_name -> google.protobuf.Duration
-	37, // 22: claimgate.snapshot.v1.Route.fault:type_name -> claimgate.snapshot.v1.FaultInjection
-	40, // 23: claimgate.snapshot.v1.Route.cors:type_name -> claimgate.snapshot.v1.CorsPolicy
-	41, // 24: claimgate.snapshot.v1.Route.header_manipulation:type_name -> claimgate.snapshot.v1.HeaderManipulation
-	43, // 25: claimgate.snapshot.v1.Route.upstream_rewrite:type_name -> claimgate.snapshot.v1.UpstreamRewrite
-	20, // 26: claimgate.snapshot.v1.Route.rate_limits:type_name -> claimgate.snapshot.v1.RateLimits
-	21, // 27: claimgate.snapshot.v1.RateLimits.early:type_name -> claimgate.snapshot.v1.RateLimitPolicy
-	21, // 28: claimgate.snapshot.v1.RateLimits.regular:type_name -> claimgate.snapshot.v1.RateLimitPolicy
-	23, // 29: claimgate.snapshot.v1.RateLimitPolicy.descriptors:type_name -> claimgate.snapshot.v1.RateLimitDescriptor
-	26, // 30: claimgate.snapshot.v1.RateLimitPolicy.actions:type_name -> claimgate.snapshot.v1.RateLimitActions
-	24, // 31: claimgate.snapshot.v1.RateLimitPolicy.set_descriptors:type_name -> claimgate.snapshot.v1.RateLimitSetDescriptor
-	1,  // 32: claimgate.snapshot.v1.RateLimit.unit:type_name -> claimgate.snapshot.v1.RateLimitUnit
-	22, // 33: claimgate.snapshot.v1.RateLimitDescriptor.limit:type_name -> claimgate.snapshot.v1.RateLimit
-	23, // 34: claimgate.snapshot.v1.RateLimitDescriptor.descriptors:type_name -> claimgate.snapshot.v1.RateLimitDescriptor
-	25, // 35: claimgate.snapshot.v1.RateLimitSetDescriptor.entries:type_name -> claimgate.snapshot.v1.RateLimitEntry
-	22, // 36: claimgate.snapshot.v1.RateLimitSetDescriptor.limit:type_name -> claimgate.snapshot.v1.RateLimit
-	27, // 37: claimgate.snapshot.v1.RateLimitActions.actions:type_name -> claimgate.snapshot.v1.RateLimitAction
-	28, // 38: claimgate.snapshot.v1.RateLimitAction.generic_key:type_name -> claimgate.snapshot.v1.GenericKeyAction
-	29, // 39: claimgate.snapshot.v1.RateLimitAction.request_header:type_name -> claimgate.snapshot.v1.RequestHeaderAction
-	30, // 40: claimgate.snapshot.v1.RateLimitAction.remote_address:type_name -> claimgate.snapshot.v1.RemoteAddressAction
-	32, // 41: claimgate.snapshot.v1.RateLimitAction.header_value_match:type_name -> claimgate.snapshot.v1.HeaderValueMatchAction
-	35, // 42: claimgate.snapshot.v1.RateLimitAction.claim:type_name -> claimgate.snapshot.v1.ClaimAction
-	25, // 43: claimgate.snapshot.v1.RateLimitAction.constant:type_name -> claimgate.snapshot.v1.RateLimitEntry
-	31, // 44: claimgate.snapshot.v1.RateLimitAction.destination_cluster:type_name -> claimgate.snapshot.v1.DestinationClusterAction
-	33, // 45: claimgate.snapshot.v1.HeaderValueMatchAction.headers:type_name -> claimgate.snapshot.v1.RateLimitHeaderMatcher
-	34, // 46: claimgate.snapshot.v1.RateLimitHeaderMatcher.range:type_name -> claimgate.snapshot.v1.Int64Range
-	74, // 47: claimgate.snapshot.v1.RetryPolicy.base_interval:type_name -> google.protobuf.Duration
-	74, // 48: claimgate.snapshot.v1.RetryPolicy.max_interval:type_name -> google.protobuf.Duration
-	38, // 49: claimgate.snapshot.v1.FaultInjection.delay:type_name -> claimgate.snapshot.v1.FaultDelay
-	39, // 50: claimgate.snapshot.v1.FaultInjection.abort:type_name -> claimgate.snapshot.v1.FaultAbort
-	74, // 51: claimgate.snapshot.v1.FaultDelay.fixed_delay:type_name -> google.protobuf.Duration
-	42, // 52: claimgate.snapshot.v1.HeaderManipulation.request_headers_to_add:type_name -> claimgate.snapshot.v1.HeaderValueOption
-	42, // 53: claimgate.snapshot.v1.HeaderManipulation.response_headers_to_add:type_name -> claimgate.snapshot.v1.HeaderValueOption
-	44, // 54: claimgate.snapshot.v1.UpstreamRewrite.regex:type_name -> claimgate.snapshot.v1.RegexRewrite
-	2,  // 55: claimgate.snapshot.v1.PathMatch.type:type_name -> claimgate.snapshot.v1.PathMatchType
-	3,  // 56: claimgate.snapshot.v1.ValueMatch.type:type_name -> claimgate.snapshot.v1.ValueMatchType
-	45, // 57: claimgate.snapshot.v1.RouteMatch.path:type_name -> claimgate.snapshot.v1.PathMatch
-	46, // 58: claimgate.snapshot.v1.RouteMatch.headers:type_name -> claimgate.snapshot.v1.ValueMatch
-	46, // 59: claimgate.snapshot.v1.RouteMatch.query_params:type_name -> claimgate.snapshot.v1.ValueMatch
-	50, // 60: claimgate.snapshot.v1.Filter.request_headers:type_name -> claimgate.snapshot.v1.HeaderModifier
-	50, // 61: claimgate.snapshot.v1.Filter.response_headers:type_name -> claimgate.snapshot.v1.HeaderModifier
-	52, // 62: claimgate.snapshot.v1.Filter.url_rewrite:type_name -> claimgate.snapshot.v1.URLRewrite
-	53, // 63: claimgate.snapshot.v1.Filter.request_redirect:type_name -> claimgate.snapshot.v1.RequestRedirect
-	49, // 64: claimgate.snapshot.v1.HeaderModifier.set:type_name -> claimgate.snapshot.v1.Header
-	49, // 65: claimgate.snapshot.v1.HeaderModifier.add:type_name -> claimgate.snapshot.v1.Header
-	4,  // 66: claimgate.snapshot.v1.PathModifier.type:type_name -> claimgate.snapshot.v1.PathModifierType
-	51, // 67: claimgate.snapshot.v1.URLRewrite.path:type_name -> claimgate.snapshot.v1.PathModifier
-	51, // 68: claimgate.snapshot.v1.RequestRedirect.path:type_name -> claimgate.snapshot.v1.PathModifier
-	74, // 69: claimgate.snapshot.v1.Timeouts.request:type_name -> google.protobuf.Duration
-	74, // 70: claimgate.snapshot.v1.Timeouts.backend_request:type_name -> google.protobuf.Duration
-	58, // 71: claimgate.snapshot.v1.Upstream.llm:type_name -> claimgate.snapshot.v1.LlmUpstream
-	60, // 72: claimgate.snapshot.v1.Upstream.static:type_name -> claimgate.snapshot.v1.StaticUpstream
-	5,  // 73: claimgate.snapshot.v1.LlmUpstream.provider:type_name -> claimgate.snapshot.v1.LlmProvider
-	59, // 74: claimgate.snapshot.v1.LlmUpstream.endpoint:type_name -> claimgate.snapshot.v1.Endpoint
-	59, // 75: claimgate.snapshot.v1.StaticUpstream.endpoints:type_name -> claimgate.snapshot.v1.Endpoint
-	62, // 76: claimgate.snapshot.v1.JwtAuthentication.stages:type_name -> claimgate.snapshot.v1.JwtStage
-	6,  // 77: claimgate.snapshot.v1.JwtStage.stage:type_name -> claimgate.snapshot.v1.JwtStageName
-	7,  // 78: claimgate.snapshot.v1.JwtStage.validation_policy:type_name -> claimgate.snapshot.v1.ValidationPolicy
-	64, // 79: claimgate.snapshot.v1.JwtProvider.remote_jwks:type_name -> claimgate.snapshot.v1.RemoteJwks
-	65, // 80: claimgate.snapshot.v1.JwtProvider.token_source:type_name -> claimgate.snapshot.v1.TokenSource
-	67, // 81: claimgate.snapshot.v1.JwtProvider.claims_to_headers:type_name -> claimgate.snapshot.v1.ClaimToHeader
-	59, // 82: claimgate.snapshot.v1.RemoteJwks.endpoint:type_name -> claimgate.snapshot.v1.Endpoint
-	74, // 83: claimgate.snapshot.v1.RemoteJwks.cache_duration:type_name -> google.protobuf.Duration
-	66, // 84: claimgate.snapshot.v1.TokenSource.headers:type_name -> claimgate.snapshot.v1.HeaderSource
-	69, // 85: claimgate.snapshot.v1.Rbac.policies:type_name -> claimgate.snapshot.v1.RbacPolicy
-	70, // 86: claimgate.snapshot.v1.RbacPolicy.principals:type_name -> claimgate.snapshot.v1.Principal
-	73, // 87: claimgate.snapshot.v1.RbacPolicy.permissions:type_name -> claimgate.snapshot.v1.Permissions
-	71, // 88: claimgate.snapshot.v1.Principal.jwt_principal:type_name -> claimgate.snapshot.v1.JwtPrincipal
-	72, // 89: claimgate.snapshot.v1.JwtPrincipal.claims:type_name -> claimgate.snapshot.v1.Claim
-	8,  // 90: claimgate.snapshot.v1.JwtPrincipal.matcher:type_name -> claimgate.snapshot.v1.ClaimMatcher
-	9,  // 91: claimgate.snapshot.v1.SnapshotService.Stream:input_type -> claimgate.snapshot.v1.StreamRequest
-	13, // 92: claimgate.snapshot.v1.SnapshotService.Stream:output_type -> claimgate.snapshot.v1.StreamResponse
-	92, // [92:93] is the sub-list for method output_type
-	91, // [91:92] is the sub-list for method input_type
-	91, // [91:91] is the sub-list for extension type_name
-	91, // [91:91] is the sub-list for extension extendee
-	0,  // [0:91] is the sub-list for field type_name
+	17, // 4: claimgate.snapshot.v1.Snapshot.listeners:type_name -> claimgate.snapshot.v1.Listener
+	59, // 5: claimgate.snapshot.v1.Snapshot.upstreams:type_name -> claimgate.snapshot.v1.Upstream
+	65, // 6: claimgate.snapshot.v1.Snapshot.jwt_providers:type_name -> claimgate.snapshot.v1.JwtProvider
+	15, // 7: claimgate.snapshot.v1.Snapshot.rate_limit_store:type_name -> claimgate.snapshot.v1.RateLimitStore
+	16, // 8: claimgate.snapshot.v1.RateLimitStore.redis:type_name -> claimgate.snapshot.v1.RedisStore
+	0,  // 9: claimgate.snapshot.v1.Listener.protocol:type_name -> claimgate.snapshot.v1.Protocol
+	18, // 10: claimgate.snapshot.v1.Listener.tls:type_name -> claimgate.snapshot.v1.ListenerTLS
+	20, // 11: claimgate.snapshot.v1.Listener.virtual_hosts:type_name -> claimgate.snapshot.v1.VirtualHost
+	19, // 12: claimgate.snapshot.v1.ListenerTLS.certificates:type_name -> claimgate.snapshot.v1.Certificate
+	21, // 13: claimgate.snapshot.v1.VirtualHost.routes:type_name -> claimgate.snapshot.v1.Route
+	49, // 14: claimgate.snapshot.v1.Route.match:type_name -> claimgate.snapshot.v1.RouteMatch
+	50, // 15: claimgate.snapshot.v1.Route.filters:type_name -> claimgate.snapshot.v1.Filter
+	56, // 16: claimgate.snapshot.v1.Route.backends:type_name -> claimgate.snapshot.v1.WeightedBackend
+	57, // 17: claimgate.snapshot.v1.Route.timeouts:type_name -> claimgate.snapshot.v1.Timeouts
+	63, // 18: claimgate.snapshot.v1.Route.jwt:type_name -> claimgate.snapshot.v1.JwtAuthentication
+	70, // 19: claimgate.snapshot.v1.Route.rbac:type_name -> claimgate.snapshot.v1.Rbac
+	58, // 20: claimgate.snapshot.v1.Route.direct_response:type_name -> claimgate.snapshot.v1.DirectResponse
+	38, // 21: claimgate.snapshot.v1.Route.retry:type_name -> claimgate.snapshot.v1.RetryPolicy
+	76, // 22: claimgate.snapshot.v1.Route.idle_timeout:type_name -> google.protobuf.Duration
+	76, // 23: claimgate.snapshot.v1.Route.max_stream_duration:type_name -> google.protobuf.Duration
+	39, // 24: claimgate.snapshot.v1.Route.fault:type_name -> claimgate.snapshot.v1.FaultInjection
+	42, // 25: claimgate.snapshot.v1.Route.cors:type_name -> claimgate.snapshot.v1.CorsPolicy
+	43, // 26: claimgate.snapshot.v1.Route.header_manipulation:type_name -> claimgate.snapshot.v1.HeaderManipulation
+	45, // 27: claimgate.snapshot.v1.Route.upstream_rewrite:type_name -> claimgate.snapshot.v1.UpstreamRewrite
+	22, // 28: claimgate.snapshot.v1.Route.rate_limits:type_name -> claimgate.snapshot.v1.RateLimits
+	23, // 29: claimgate.snapshot.v1.RateLimits.early:type_name -> claimgate.snapshot.v1.RateLimitPolicy
+	23, // 30: claimgate.snapshot.v1.RateLimits.regular:type_name -> claimgate.snapshot.v1.RateLimitPolicy
+	25, // 31: claimgate.snapshot.v1.RateLimitPolicy.descriptors:type_name -> claimgate.snapshot.v1.RateLimitDescriptor
+	28, // 32: claimgate.snapshot.v1.RateLimitPolicy.actions:type_name -> claimgate.snapshot.v1.RateLimitActions
+	26, // 33: claimgate.snapshot.v1.RateLimitPolicy.set_descriptors:type_name -> claimgate.snapshot.v1.RateLimitSetDescriptor
+	1,  // 34: claimgate.snapshot.v1.RateLimit.unit:type_name -> claimgate.snapshot.v1.RateLimitUnit
+	24, // 35: claimgate.snapshot.v1.RateLimitDescriptor.limit:type_name -> claimgate.snapshot.v1.RateLimit
+	25, // 36: claimgate.snapshot.v1.RateLimitDescriptor.descriptors:type_name -> claimgate.snapshot.v1.RateLimitDescriptor
+	27, // 37: claimgate.snapshot.v1.RateLimitSetDescriptor.entries:type_name -> claimgate.snapshot.v1.RateLimitEntry
+	24, // 38: claimgate.snapshot.v1.RateLimitSetDescriptor.limit:type_name -> claimgate.snapshot.v1.RateLimit
+	29, // 39: claimgate.snapshot.v1.RateLimitActions.actions:type_name -> claimgate.snapshot.v1.RateLimitAction
+	30, // 40: claimgate.snapshot.v1.RateLimitAction.generic_key:type_name -> claimgate.snapshot.v1.GenericKeyAction
+	31, // 41: claimgate.snapshot.v1.RateLimitAction.request_header:type_name -> claimgate.snapshot.v1.RequestHeaderAction
+	32, // 42: claimgate.snapshot.v1.RateLimitAction.remote_address:type_name -> claimgate.snapshot.v1.RemoteAddressAction
+	34, // 43: claimgate.snapshot.v1.RateLimitAction.header_value_match:type_name -> claimgate.snapshot.v1.HeaderValueMatchAction
+	37, // 44: claimgate.snapshot.v1.RateLimitAction.claim:type_name -> claimgate.snapshot.v1.ClaimAction
+	27, // 45: claimgate.snapshot.v1.RateLimitAction.constant:type_name -> claimgate.snapshot.v1.RateLimitEntry
+	33, // 46: claimgate.snapshot.v1.RateLimitAction.destination_cluster:type_name -> claimgate.snapshot.v1.DestinationClusterAction
+	35, // 47: claimgate.snapshot.v1.HeaderValueMatchAction.headers:type_name -> claimgate.snapshot.v1.RateLimitHeaderMatcher
+	36, // 48: claimgate.snapshot.v1.RateLimitHeaderMatcher.range:type_name -> claimgate.snapshot.v1.Int64Range
+	76, // 49: claimgate.snapshot.v1.RetryPolicy.base_interval:type_name -> google.protobuf.Duration
+	76, // 50: claimgate.snapshot.v1.RetryPolicy.max_interval:type_name -> google.protobuf.Duration
+	40, // 51: claimgate.snapshot.v1.FaultInjection.delay:type_name -> claimgate.snapshot.v1.FaultDelay
+	41, // 52: claimgate.snapshot.v1.FaultInjection.abort:type_name -> claimgate.snapshot.v1.FaultAbort
+	76, // 53: claimgate.snapshot.v1.FaultDelay.fixed_delay:type_name -> google.protobuf.Duration
+	44, // 54: claimgate.snapshot.v1.HeaderManipulation.request_headers_to_add:type_name -> claimgate.snapshot.v1.HeaderValueOption
+	44, // 55: claimgate.snapshot.v1.HeaderManipulation.response_headers_to_add:type_name -> claimgate.snapshot.v1.HeaderValueOption
+	46, // 56: claimgate.snapshot.v1.UpstreamRewrite.regex:type_name -> claimgate.snapshot.v1.RegexRewrite
+	2,  // 57: claimgate.snapshot.v1.PathMatch.type:type_name -> claimgate.snapshot.v1.PathMatchType
+	3,  // 58: claimgate.snapshot.v1.ValueMatch.type:type_name -> claimgate.snapshot.v1.ValueMatchType
+	47, // 59: claimgate.snapshot.v1.RouteMatch.path:type_name -> claimgate.snapshot.v1.PathMatch
+	48, // 60: claimgate.snapshot.v1.RouteMatch.headers:type_name -> claimgate.snapshot.v1.ValueMatch
+	48, // 61: claimgate.snapshot.v1.RouteMatch.query_params:type_name -> claimgate.snapshot.v1.ValueMatch
+	52, // 62: claimgate.snapshot.v1.Filter.request_headers:type_name -> claimgate.snapshot.v1.HeaderModifier
+	52, // 63: claimgate.snapshot.v1.Filter.response_headers:type_name -> claimgate.snapshot.v1.HeaderModifier
+	54, // 64: claimgate.snapshot.v1.Filter.url_rewrite:type_name -> claimgate.snapshot.v1.URLRewrite
+	55, // 65: claimgate.snapshot.v1.Filter.request_redirect:type_name -> claimgate.snapshot.v1.RequestRedirect
+	51, // 66: claimgate.snapshot.v1.HeaderModifier.set:type_name -> claimgate.snapshot.v1.Header
+	51, // 67: claimgate.snapshot.v1.HeaderModifier.add:type_name -> claimgate.snapshot.v1.Header
+	4,  // 68: claimgate.snapshot.v1.PathModifier.type:type_name -> claimgate.snapshot.v1.PathModifierType
+	53, // 69: claimgate.snapshot.v1.URLRewrite.path:type_name -> claimgate.snapshot.v1.PathModifier
+	53, // 70: claimgate.snapshot.v1.RequestRedirect.path:type_name -> claimgate.snapshot.v1.PathModifier
+	76, // 71: claimgate.snapshot.v1.Timeouts.request:type_name -> google.protobuf.Duration
+	76, // 72: claimgate.snapshot.v1.Timeouts.backend_request:type_name -> google.protobuf.Duration
+	60, // 73: claimgate.snapshot.v1.Upstream.llm:type_name -> claimgate.snapshot.v1.LlmUpstream
+	62, // 74: claimgate.snapshot.v1.Upstream.static:type_name -> claimgate.snapshot.v1.StaticUpstream
+	5,  // 75: claimgate.snapshot.v1.LlmUpstream.provider:type_name -> claimgate.snapshot.v1.LlmProvider
+	61, // 76: claimgate.snapshot.v1.LlmUpstream.endpoint:type_name -> claimgate.snapshot.v1.Endpoint
+	61, // 77: claimgate.snapshot.v1.StaticUpstream.endpoints:type_name -> claimgate.snapshot.v1.Endpoint
+	64, // 78: claimgate.snapshot.v1.JwtAuthentication.stages:type_name -> claimgate.snapshot.v1.JwtStage
+	6,  // 79: claimgate.snapshot.v1.JwtStage.stage:type_name -> claimgate.snapshot.v1.JwtStageName
+	7,  // 80: claimgate.snapshot.v1.JwtStage.validation_policy:type_name -> claimgate.snapshot.v1.ValidationPolicy
+	66, // 81: claimgate.snapshot.v1.JwtProvider.remote_jwks:type_name -> claimgate.snapshot.v1.RemoteJwks
+	67, // 82: claimgate.snapshot.v1.JwtProvider.token_source:type_name -> claimgate.snapshot.v1.TokenSource
+	69, // 83: claimgate.snapshot.v1.JwtProvider.claims_to_headers:type_name -> claimgate.snapshot.v1.ClaimToHeader
+	61, // 84: claimgate.snapshot.v1.RemoteJwks.endpoint:type_name -> claimgate.snapshot.v1.Endpoint
+	76, // 85: claimgate.snapshot.v1.RemoteJwks.cache_duration:type_name -> google.protobuf.Duration
+	68, // 86: claimgate.snapshot.v1.TokenSource.headers:type_name -> claimgate.snapshot.v1.HeaderSource
+	71, // 87: claimgate.snapshot.v1.Rbac.policies:type_name -> claimgate.snapshot.v1.RbacPolicy
+	72, // 88: claimgate.snapshot.v1.RbacPolicy.principals:type_name -> claimgate.snapshot.v1.Principal
+	75, // 89: claimgate.snapshot.v1.RbacPolicy.permissions:type_name -> claimgate.snapshot.v1.Permissions
+	73, // 90: claimgate.snapshot.v1.Principal.jwt_principal:type_name -> claimgate.snapshot.v1.JwtPrincipal
+	74, // 91: claimgate.snapshot.v1.JwtPrincipal.claims:type_name -> claimgate.snapshot.v1.Claim
+	8,  // 92: claimgate.snapshot.v1.JwtPrincipal.matcher:type_name -> claimgate.snapshot.v1.ClaimMatcher
+	9,  // 93: claimgate.snapshot.v1.SnapshotService.Stream:input_type -> claimgate.snapshot.v1.StreamRequest
+	13, // 94: claimgate.snapshot.v1.SnapshotService.Stream:output_type -> claimgate.snapshot.v1.StreamResponse
+	94, // [94:95] is the sub-list for method output_type
+	93, // [93:94] is the sub-list for method input_type
+	93, // [93:93] is the sub-list for extension type_name
+	93, // [93:93] is the sub-list for extension extendee
+	0,  // [0:93] is the sub-list for field type_name
 }
 
 func init() { file_snapshot_proto_init() }
@@ -5926,7 +6117,7 @@ func file_snapshot_proto_init() {
 		(*StreamRequest_Ack)(nil),
 		(*StreamRequest_Nack)(nil),
 	}
-	file_snapshot_proto_msgTypes[18].OneofWrappers = []any{
+	file_snapshot_proto_msgTypes[20].OneofWrappers = []any{
 		(*RateLimitAction_GenericKey)(nil),
 		(*RateLimitAction_RequestHeader)(nil),
 		(*RateLimitAction_RemoteAddress)(nil),
@@ -5935,7 +6126,7 @@ func file_snapshot_proto_init() {
 		(*RateLimitAction_Constant)(nil),
 		(*RateLimitAction_DestinationCluster)(nil),
 	}
-	file_snapshot_proto_msgTypes[24].OneofWrappers = []any{
+	file_snapshot_proto_msgTypes[26].OneofWrappers = []any{
 		(*RateLimitHeaderMatcher_Exact)(nil),
 		(*RateLimitHeaderMatcher_Regex)(nil),
 		(*RateLimitHeaderMatcher_Range)(nil),
@@ -5943,18 +6134,18 @@ func file_snapshot_proto_init() {
 		(*RateLimitHeaderMatcher_Prefix)(nil),
 		(*RateLimitHeaderMatcher_Suffix)(nil),
 	}
-	file_snapshot_proto_msgTypes[34].OneofWrappers = []any{}
-	file_snapshot_proto_msgTypes[39].OneofWrappers = []any{
+	file_snapshot_proto_msgTypes[36].OneofWrappers = []any{}
+	file_snapshot_proto_msgTypes[41].OneofWrappers = []any{
 		(*Filter_RequestHeaders)(nil),
 		(*Filter_ResponseHeaders)(nil),
 		(*Filter_UrlRewrite)(nil),
 		(*Filter_RequestRedirect)(nil),
 	}
-	file_snapshot_proto_msgTypes[48].OneofWrappers = []any{
+	file_snapshot_proto_msgTypes[50].OneofWrappers = []any{
 		(*Upstream_Llm)(nil),
 		(*Upstream_Static)(nil),
 	}
-	file_snapshot_proto_msgTypes[54].OneofWrappers = []any{
+	file_snapshot_proto_msgTypes[56].OneofWrappers = []any{
 		(*JwtProvider_LocalJwks)(nil),
 		(*JwtProvider_RemoteJwks)(nil),
 	}
@@ -5964,7 +6155,7 @@ func file_snapshot_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_snapshot_proto_rawDesc), len(file_snapshot_proto_rawDesc)),
 			NumEnums:      9,
-			NumMessages:   65,
+			NumMessages:   67,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
