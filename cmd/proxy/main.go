@@ -39,6 +39,7 @@ type flags struct {
 	accessLog                     bool
 	shutdownTimeout, drainDelay   time.Duration
 	bodyTimeout                   time.Duration
+	usageClaim                    string
 	maxBufferedBodyBytes          int64
 }
 
@@ -62,6 +63,7 @@ func parseFlags() flags {
 	flag.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 15*time.Second, "time in-flight requests get on shutdown")
 	flag.DurationVar(&f.drainDelay, "drain-delay", 0, "on SIGTERM, report not ready and keep serving this long before closing listeners")
 	flag.DurationVar(&f.bodyTimeout, "body-timeout", time.Minute, "longest time a request body may take to arrive")
+	flag.StringVar(&f.usageClaim, "usage-metrics-claim", "", "JWT claim (such as team) whose value labels the token usage metrics (at most 100 values)")
 	flag.Int64Var(&f.maxBufferedBodyBytes, "max-buffered-body-bytes", 256<<20,
 		"bound on the memory all request bodies read into memory hold at once; past it such requests get 503")
 	flag.Parse()
@@ -100,7 +102,7 @@ func run(f flags, log logr.Logger) error {
 	cfg := proxy.Config{
 		Authenticator: auth, Logger: log.WithName("proxy"), Registerer: reg,
 		ListenHost: f.listenHost, InitialPorts: ports, ShutdownTimeout: f.shutdownTimeout,
-		BodyTimeout: f.bodyTimeout, MaxBufferedBodyBytes: f.maxBufferedBodyBytes,
+		BodyTimeout: f.bodyTimeout, MaxBufferedBodyBytes: f.maxBufferedBodyBytes, UsageClaim: f.usageClaim,
 	}
 	if f.accessLog {
 		cfg.AccessLog = logr.FromSlogHandler(slog.NewJSONHandler(os.Stdout, nil)).WithName("access")

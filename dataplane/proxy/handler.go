@@ -128,6 +128,7 @@ func (s *Server) serveRoute(rw *responseWriter, r *http.Request, rt *route, port
 			return
 		}
 		tokens, rw.sub = toks, subject(toks)
+		rw.tokens = toks
 	}
 	if rt.rbac != nil && !rt.rbac.Allowed(tokens, r.Method, r.URL.Path) {
 		rw.decision = decisionDeniedAuthz
@@ -175,8 +176,8 @@ func (s *Server) forward(rw *responseWriter, r *http.Request, rt *route, up *ups
 		return
 	}
 	s.bodyDeadline(rw, r)
-	meter := metered(rw, up)
-	inMemory, reserved, err := s.readBody(r, up, rt.replayLimit(), meter)
+	charging := metered(rw, up)
+	inMemory, reserved, err := s.readBody(r, up, rt.replayLimit(), charging)
 	defer s.bodies.release(reserved)
 	if err != nil {
 		rw.decision = decisionBadRequest
@@ -203,8 +204,8 @@ func (s *Server) forward(rw *responseWriter, r *http.Request, rt *route, up *ups
 	rw.decision = decisionAllowed
 	rw.bodyUnread = false // the reverse proxy reads it, or has it in memory
 	rw.upstreamStart = time.Now()
-	if meter {
-		r = withMeter(rw, r, up)
+	if up.adapter != nil {
+		r = s.withMeter(rw, r, up, charging)
 	}
 	r, endAttempts := withAttempts(rw, r, rt, up)
 	defer endAttempts()

@@ -10,7 +10,8 @@ import (
 	"github.com/claimgate/claimgate/dataplane/llm"
 )
 
-// A request whose rate limits count LLM tokens is metered: its body is read into
+// Every answer of an AI provider is metered for the usage metrics (usage.go). A
+// request whose rate limits count LLM tokens also charges them: its body is read into
 // memory (up to the proxy's body limit) so that an OpenAI-style stream can be asked
 // for its usage (dataplane/llm PrepareUsage, the extra usage chunk then hidden from
 // the client), the provider is asked for an answer it need not decompress to be read,
@@ -25,8 +26,13 @@ type meterKey struct{}
 type meterState struct {
 	rw           *responseWriter
 	adapter      *llm.Adapter
+	usage        *usageMetrics
 	requestBytes int64
-	hide         bool
+	// charging is set when the request's rate limits count its tokens.
+	charging bool
+	hide     bool
+	// body is the request body sent, when it was in memory.
+	body []byte
 }
 
 // metered reports whether the request rw answers charges tokens and goes to an LLM
@@ -35,9 +41,10 @@ func metered(rw *responseWriter, up *upstream) bool {
 	return up.adapter != nil && rw.limits != nil && rw.limits.Charging()
 }
 
-// withMeter marks r for metering.
-func withMeter(rw *responseWriter, r *http.Request, up *upstream) *http.Request {
-	m := &meterState{rw: rw, adapter: up.adapter, requestBytes: max(r.ContentLength, 0)}
+// withMeter marks r, to an AI provider, for metering.
+func (s *Server) withMeter(rw *responseWriter, r *http.Request, up *upstream, charging bool) *http.Request {
+	m := &meterState{rw: rw, adapter: up.adapter, usage: s.metrics.usage, requestBytes: max(r.ContentLength, 0), charging: charging}
+	rw.llmSystem = up.adapter.Provider()
 	return r.WithContext(context.WithValue(r.Context(), meterKey{}, m))
 }
 
@@ -61,9 +68,13 @@ func prepareMetering(pr *httputil.ProxyRequest) {
 	if err != nil {
 		return
 	}
+	m.body = body
+	if !m.charging {
+		return // a stream is metered as the client asked for it
+	}
 	if out, hide := m.adapter.PrepareUsage(pr.Out.URL.Path, body); hide {
 		llm.SetBody(pr.Out, out)
-		m.hide = true
+		m.hide, m.body = true, out
 	}
 }
 
@@ -84,6 +95,12 @@ func meterResponse(resp *http.Response) error {
 	}
 	m.adapter.Meter(resp, m.requestBytes, m.hide, func(u llm.Usage) {
 		m.rw.usage, m.rw.metered = u, true
+		if m.usage != nil {
+			m.usage.record(m, u)
+		}
+		if !m.charging {
+			return
+		}
 		if err := chargeTokens(m.rw, u.Total()); err != nil {
 			m.rw.chargeErr = fmt.Sprintf("charging %d tokens: %v", u.Total(), err)
 		}

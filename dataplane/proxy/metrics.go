@@ -18,6 +18,8 @@ type metrics struct {
 	rejected prometheus.Counter
 	// rateLimits counts rate-limit checks by policy (ratelimit.go).
 	rateLimits *prometheus.CounterVec
+	// usage are the token metrics (usage.go).
+	usage *usageMetrics
 }
 
 func newMetrics(reg prometheus.Registerer, s *Server) (*metrics, error) {
@@ -48,6 +50,7 @@ func newMetrics(reg prometheus.Registerer, s *Server) (*metrics, error) {
 			Name: "claimgate_proxy_rate_limit_decisions_total",
 			Help: "Rate-limit checks of a request, by policy, stage (early, regular) and result (allowed, over, store_error).",
 		}, []string{"policy", "stage", "result"}),
+		usage: newUsageMetrics(s.cfg.UsageClaim),
 	}
 	if reg == nil {
 		return m, nil
@@ -62,7 +65,7 @@ func newMetrics(reg prometheus.Registerer, s *Server) (*metrics, error) {
 		}
 		return s.cfg.Now().Sub(t.appliedAt).Seconds()
 	})
-	for _, c := range []prometheus.Collector{m.requests, m.duration, m.upstream, m.info, m.rejected, m.rateLimits, age} {
+	for _, c := range append([]prometheus.Collector{m.requests, m.duration, m.upstream, m.info, m.rejected, m.rateLimits, age}, m.usage.collectors()...) {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("registering proxy metrics: %w", err)
 		}

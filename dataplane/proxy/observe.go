@@ -18,6 +18,7 @@ func (s *Server) observe(rw *responseWriter, r *http.Request, t *table, path str
 		route = "none"
 	}
 	s.metrics.requests.WithLabelValues(route, statusLabel(status), rw.decision, rw.reason).Inc()
+	s.metrics.usage.observeFirstByte(rw)
 	s.metrics.duration.WithLabelValues(route, rw.decision).Observe(dur.Seconds())
 	if rw.upstreamLatency > 0 {
 		s.metrics.upstream.WithLabelValues(route).Observe(rw.upstreamLatency.Seconds())

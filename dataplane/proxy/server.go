@@ -53,6 +53,9 @@ type Config struct {
 	// RateLimitDenyOnFail answers 500 to a request whose counters the store could not
 	// count; by default such a request passes (Gloo's denyOnFail: false).
 	RateLimitDenyOnFail bool
+	// UsageClaim, when set, is the JWT claim (such as team) whose value labels the token
+	// usage metrics; at most 100 distinct values are kept apart, later ones are "other".
+	UsageClaim string
 }
 
 // Server is the proxy: it serves the listeners of its current snapshot.

@@ -22,7 +22,7 @@ import (
 func budgetProxy(t *testing.T, n uint32, cfg fakellm.Config) *harness {
 	t.Helper()
 	clk := &testClock{t: rlStart}
-	h := newHarness(t, cfg, func(c *proxy.Config) { c.Now = clk.Now })
+	h := newHarness(t, cfg, func(c *proxy.Config) { c.Now, c.UsageClaim = clk.Now, "sub" })
 	s := tutorial(t, h.port, h.fake.HostPort(), true, false)
 	p := perUserCounter(n)
 	p.Tokens = true
@@ -60,6 +60,12 @@ func TestTokenBudget(t *testing.T) {
 
 	resp, got = h.do(http.MethodPost, "/openai", tokens.Bob(t), body)
 	require.Equal(t, http.StatusOK, resp.StatusCode, got, "another user has a budget of their own")
+
+	// The usage metrics: three of Alice's answers of 7 output tokens each.
+	m := h.metrics()
+	require.Regexp(t, `gen_ai_client_token_usage_sum\{claim="[^"]+",gen_ai_request_model="gpt-4o-mini",gen_ai_system="openai",gen_ai_token_type="output",route="`+openaiRoute+`"\} 21\n`, m)
+	require.Regexp(t, `gen_ai_client_token_usage_count\{claim="[^"]+",gen_ai_request_model="gpt-4o-mini",gen_ai_system="openai",gen_ai_token_type="input",route="`+openaiRoute+`"\} 3\n`, m)
+	require.Contains(t, m, "claimgate_proxy_llm_time_to_first_byte_seconds_count")
 }
 
 // TestTokenBudgetStream: a streamed answer is charged its usage, which the proxy asks

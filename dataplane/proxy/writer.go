@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/claimgate/claimgate/dataplane/authz"
 	"github.com/claimgate/claimgate/dataplane/llm"
 	"github.com/claimgate/claimgate/dataplane/ratelimit"
 )
@@ -37,6 +38,12 @@ type responseWriter struct {
 	usage     llm.Usage
 	metered   bool
 	chargeErr string
+	// tokens are the verified JWTs of the request; firstByte is when the first byte of
+	// the answer was written.
+	tokens    []authz.Token
+	firstByte time.Time
+	// llmSystem is the AI provider the request went to, if any.
+	llmSystem string
 	// body is the request's body as read from the client, once forwarding starts.
 	body *clientBody
 	// stream enforces the route's idle timeout and maximum stream duration, when it has
@@ -94,6 +101,7 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}
+	w.markFirstByte()
 	if w.stream != nil {
 		w.stream.touch()
 	}
@@ -107,6 +115,7 @@ func (w *responseWriter) WriteString(s string) (int, error) {
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}
+	w.markFirstByte()
 	if w.stream != nil {
 		w.stream.touch()
 	}

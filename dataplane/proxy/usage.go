@@ -1,0 +1,131 @@
+package proxy
+
+import (
+	"encoding/json"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/claimgate/claimgate/dataplane/authz"
+	"github.com/claimgate/claimgate/dataplane/llm"
+)
+
+// Every answer of an AI provider is metered (dataplane/llm): its tokens feed the
+// OpenTelemetry GenAI metric gen_ai_client_token_usage (histogram, by
+// gen_ai_token_type input|output, gen_ai_system, gen_ai_request_model, route and the
+// configured claim), a token counter with the same labels for dashboards, and the
+// time to the answer's first byte. Token budgets charge the same usage (metering.go).
+
+// tokenBuckets are OpenTelemetry's advice for gen_ai.client.token.usage.
+var tokenBuckets = []float64{1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864}
+
+// maxClaimValues bounds the distinct values of the claim label; later values are
+// counted as "other".
+const maxClaimValues = 100
+
+// usageMetrics are the token metrics.
+type usageMetrics struct {
+	usage     *prometheus.HistogramVec
+	tokens    *prometheus.CounterVec
+	firstByte *prometheus.HistogramVec
+	claim     string
+	mu        sync.Mutex
+	seen      map[string]struct{}
+}
+
+func newUsageMetrics(claim string) *usageMetrics {
+	labels := []string{"gen_ai_system", "gen_ai_request_model", "gen_ai_token_type", "route", "claim"}
+	return &usageMetrics{
+		usage: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "gen_ai_client_token_usage", Buckets: tokenBuckets,
+			Help: "Tokens an AI provider reported (or the proxy estimated) per answer, by token type (input, output), provider, requested model, route and the configured claim.",
+		}, labels),
+		tokens: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "claimgate_proxy_llm_tokens_total",
+			Help: "Tokens of AI answers, as gen_ai_client_token_usage sums them, for rate queries.",
+		}, labels),
+		firstByte: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "claimgate_proxy_llm_time_to_first_byte_seconds",
+			Help:    "Time from forwarding an AI request to the first byte of its answer reaching the client (the first token of a stream), by provider and route.",
+			Buckets: []float64{.025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60},
+		}, []string{"gen_ai_system", "route"}),
+		claim: claim,
+		seen:  map[string]struct{}{},
+	}
+}
+
+func (u *usageMetrics) collectors() []prometheus.Collector {
+	return []prometheus.Collector{u.usage, u.tokens, u.firstByte}
+}
+
+// record adds one answer's usage.
+func (u *usageMetrics) record(m *meterState, use llm.Usage) {
+	claim := u.claimValue(m.rw.tokens)
+	model := m.requestModel()
+	for _, v := range [2]struct {
+		typ string
+		n   int64
+	}{{"input", use.Input}, {"output", use.Output}} {
+		l := []string{m.adapter.Provider(), model, v.typ, m.rw.route, claim}
+		u.usage.WithLabelValues(l...).Observe(float64(v.n))
+		u.tokens.WithLabelValues(l...).Add(float64(v.n))
+	}
+}
+
+// observeFirstByte records, once an AI answer is done, when its first byte reached
+// the client.
+func (u *usageMetrics) observeFirstByte(rw *responseWriter) {
+	if rw.llmSystem != "" && !rw.firstByte.IsZero() && !rw.upstreamStart.IsZero() {
+		u.firstByte.WithLabelValues(rw.llmSystem, rw.route).Observe(rw.firstByte.Sub(rw.upstreamStart).Seconds())
+	}
+}
+
+// claimValue is the configured claim of the first verified token that has it as a
+// string, "" without one, "other" past maxClaimValues distinct values.
+func (u *usageMetrics) claimValue(tokens []authz.Token) string {
+	if u.claim == "" {
+		return ""
+	}
+	for _, t := range tokens {
+		v, ok := t.Claims[u.claim].(string)
+		if !ok {
+			continue
+		}
+		u.mu.Lock()
+		defer u.mu.Unlock()
+		if _, known := u.seen[v]; !known {
+			if len(u.seen) >= maxClaimValues {
+				return "other"
+			}
+			u.seen[v] = struct{}{}
+		}
+		return v
+	}
+	return ""
+}
+
+// requestModel is the model the provider was asked for: the Upstream's override, or
+// the request body's "model" when the body was in memory, else "".
+func (m *meterState) requestModel() string {
+	if model := m.adapter.Model(); model != "" {
+		return model
+	}
+	if m.body == nil {
+		return ""
+	}
+	var req struct {
+		Model string `json:"model"`
+	}
+	if json.Unmarshal(m.body, &req) != nil || len(req.Model) > 128 {
+		return ""
+	}
+	return req.Model
+}
+
+// markFirstByte records when the first byte of the answer is written.
+func (w *responseWriter) markFirstByte() {
+	if w.firstByte.IsZero() {
+		w.firstByte = time.Now()
+	}
+}
