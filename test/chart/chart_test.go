@@ -5,6 +5,7 @@ package chart_test
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"os"
 	"os/exec"
@@ -166,4 +167,35 @@ func TestRulesMatchGenerated(t *testing.T) {
 	var generated rbacv1.ClusterRole
 	require.NoError(t, yaml.Unmarshal(raw, &generated))
 	require.Equal(t, generated.Rules, rendered.Rules, "charts/claimgate/files/role.yaml is stale: run make manifests")
+}
+
+// TestUsageDashboard: with usageDashboard.enabled the chart carries the Prompt Usage
+// dashboard as a ConfigMap Grafana's sidecar loads, and its panels query the proxies'
+// token metrics by provider, model and user.
+func TestUsageDashboard(t *testing.T) {
+	out := helm(t, "", "template", "claimgate", chartDir(), "--set", "usageDashboard.enabled=true", "--show-only", "templates/usage-dashboard.yaml")
+	var cm corev1.ConfigMap
+	require.NoError(t, yaml.Unmarshal([]byte(out), &cm))
+	require.Equal(t, "1", cm.Labels["grafana_dashboard"])
+	var dash struct {
+		Title  string `json:"title"`
+		Panels []struct {
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(cm.Data["claimgate-usage.json"]), &dash))
+	require.Equal(t, "claimgate: Prompt Usage", dash.Title)
+	var exprs []string
+	for _, p := range dash.Panels {
+		for _, tg := range p.Targets {
+			exprs = append(exprs, tg.Expr)
+		}
+	}
+	all := strings.Join(exprs, "\n")
+	for _, want := range []string{"by (gen_ai_system, gen_ai_request_model)", "by (claim)", "claimgate_proxy_llm_tokens_total", "gen_ai_client_token_usage_bucket"} {
+		require.Contains(t, all, want)
+	}
+	require.NotContains(t, helm(t, "", "template", "claimgate", chartDir()), "usage-dashboard", "off by default")
 }
