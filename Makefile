@@ -83,12 +83,14 @@ build: ## Build the controller, the proxy and the claimgate CLI into bin/.
 	CGO_ENABLED=0 go build -trimpath -o bin/ ./cmd/controller ./cmd/proxy ./cmd/claimgate
 
 .PHONY: demo
-demo: build k8s ## Run the tutorial locally in the foreground; Ctrl-C stops everything.
-	bin/claimgate demo run --dir .demo --bin bin
+DEMO_FLAGS ?=
+
+demo: build k8s redis ## Run the tutorial locally in the foreground; Ctrl-C stops everything (DEMO_FLAGS="--proxies 2 --redis").
+	bin/claimgate demo run --dir .demo --bin bin $(DEMO_FLAGS)
 
 .PHONY: demo-up
-demo-up: build k8s ## Run the tutorial in the background; returns once the Gateway is Programmed.
-	bin/claimgate demo up --dir .demo --bin bin
+demo-up: build k8s redis ## Run the tutorial in the background; returns once the Gateway is Programmed (DEMO_FLAGS="--proxies 2 --redis").
+	bin/claimgate demo up --dir .demo --bin bin $(DEMO_FLAGS)
 
 .PHONY: demo-down
 demo-down: ## Stop what demo-up started.

@@ -13,7 +13,8 @@ import (
 )
 
 // up starts `claimgate demo run` detached from the terminal and returns once it is ready.
-func up(dir, bin string, port int) error {
+func up(o demoOptions) error {
+	dir, bin := o.dir, o.bin
 	if pid, err := readPid(dir); err == nil && alive(pid) {
 		return fmt.Errorf("a demo is already running (pid %d); run `claimgate demo down` first", pid)
 	}
@@ -31,7 +32,11 @@ func up(dir, bin string, port int) error {
 		return fmt.Errorf("creating %s: %w", logPath, err)
 	}
 	defer logf.Close()
-	cmd := exec.Command(self, "demo", "run", "--dir", dir, "--bin", bin, "--port", strconv.Itoa(port))
+	args := []string{"demo", "run", "--dir", dir, "--bin", bin, "--port", strconv.Itoa(o.port), "--proxies", strconv.Itoa(o.proxies)}
+	if o.redis {
+		args = append(args, "--redis")
+	}
+	cmd := exec.Command(self, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {

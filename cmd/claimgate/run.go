@@ -14,17 +14,32 @@ import (
 	"github.com/claimgate/claimgate/cmd/claimgate/demo/stack"
 )
 
+// demoOptions are the demo's flags.
+type demoOptions struct {
+	dir, bin      string
+	port, proxies int
+	redis         bool
+}
+
+// redisAddr is where the demo runs redis-server with --redis.
+const redisAddr = "127.0.0.1:16379"
+
 // run brings the demo up, prints how to use it, and tears it down on SIGINT or SIGTERM.
-func run(dir, bin string, port int) error {
+func run(o demoOptions) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	dir, bin, err := absPaths(dir, bin)
+	dir, bin, err := absPaths(o.dir, o.bin)
 	if err != nil {
 		return err
 	}
+	port := o.port
 	_ = os.Remove(filepath.Join(dir, "ready"))
-	fmt.Println("starting kube-apiserver, etcd, the controller, a proxy and a fake LLM ...")
-	s, err := stack.Start(ctx, stack.DefaultConfig(dir, bin))
+	fmt.Printf("starting kube-apiserver, etcd, the controller, %d proxies and a fake LLM ...\n", o.proxies)
+	cfg := stack.DefaultConfig(dir, bin)
+	if o.redis {
+		cfg.RedisAddr, cfg.RedisBin = redisAddr, filepath.Join(bin, "redis")
+	}
+	s, err := stack.Start(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -36,10 +51,10 @@ func run(dir, bin string, port int) error {
 		_ = os.Remove(filepath.Join(dir, "ready"))
 		fmt.Println("stopped")
 	}()
-	if err := bringUp(ctx, s, port); err != nil {
+	if err := bringUp(ctx, s, port, o.proxies); err != nil {
 		return err
 	}
-	envFile, err := writeEnv(s, port)
+	envFile, err := writeEnv(s, port, o.proxies)
 	if err != nil {
 		return err
 	}
@@ -50,7 +65,7 @@ func run(dir, bin string, port int) error {
 	return watch(ctx, s)
 }
 
-func bringUp(ctx context.Context, s *stack.Stack, port int) error {
+func bringUp(ctx context.Context, s *stack.Stack, port, proxies int) error {
 	if err := s.ApplyGatewayClass(); err != nil {
 		return err
 	}
@@ -65,6 +80,11 @@ func bringUp(ctx context.Context, s *stack.Stack, port int) error {
 	}
 	if err := s.StartProxy(port); err != nil {
 		return err
+	}
+	for i := 1; i < proxies; i++ {
+		if _, err := s.StartFleetProxy(i, port, fmt.Sprintf("127.0.0.1:%d", 18901+i)); err != nil {
+			return err
+		}
 	}
 	waitCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
@@ -81,7 +101,7 @@ func watch(ctx context.Context, s *stack.Stack) error {
 			return nil
 		case <-t.C:
 		}
-		for _, p := range []*stack.Process{s.Controller, s.Proxy} {
+		for _, p := range append([]*stack.Process{s.Controller, s.Proxy}, s.Fleet...) {
 			if exited, err := p.Exited(); exited {
 				return fmt.Errorf("the %s exited (%w); see %s", p.Name, err, filepath.Join(s.Dir, "logs", p.Name+".log"))
 			}
@@ -89,7 +109,7 @@ func watch(ctx context.Context, s *stack.Stack) error {
 	}
 }
 
-func writeEnv(s *stack.Stack, port int) (string, error) {
+func writeEnv(s *stack.Stack, port, proxies int) (string, error) {
 	alice, err1 := os.ReadFile(stack.Sample("tokens/alice.jwt"))
 	bob, err2 := os.ReadFile(stack.Sample("tokens/bob.jwt"))
 	if err := errors.Join(err1, err2); err != nil {
@@ -98,6 +118,7 @@ func writeEnv(s *stack.Stack, port int) (string, error) {
 	lines := []string{
 		"export KUBECONFIG=" + s.Kubeconfig(),
 		fmt.Sprintf("export GATEWAY=http://127.0.0.1:%d", port),
+		"export GATEWAYS=\"" + gatewayURLs(port, proxies) + "\"",
 		"export FAKE_LLM=http://" + s.FakeLLMAddr,
 		"export SAMPLES=" + stack.SamplesDir(),
 		"export ALICE=" + strings.TrimSpace(string(alice)),
@@ -138,4 +159,13 @@ func absPaths(dir, bin string) (string, string, error) {
 	d, err1 := filepath.Abs(dir)
 	b, err2 := filepath.Abs(bin)
 	return d, b, errors.Join(err1, err2)
+}
+
+// gatewayURLs are the URLs of every proxy, space-separated.
+func gatewayURLs(port, proxies int) string {
+	urls := make([]string, 0, proxies)
+	for i := range proxies {
+		urls = append(urls, fmt.Sprintf("http://%s:%d", stack.ProxyHost(i), port))
+	}
+	return strings.Join(urls, " ")
 }

@@ -53,6 +53,9 @@ type Config struct {
 	// ControllerKubeconfig, when set, is the identity the controller runs with;
 	// otherwise it uses the administrator's.
 	ControllerKubeconfig string
+	// RedisAddr, when set, is where the stack runs redis-server (from RedisBin), which
+	// the controller hands to proxies for their rate-limit counters.
+	RedisAddr, RedisBin string
 }
 
 // DefaultConfig is the stack `make demo` runs, with its state in dir.
@@ -74,6 +77,9 @@ type Stack struct {
 	LLM        *fakellm.Backend
 	Controller *Process
 	Proxy      *Process
+	// Fleet are the proxies after the first (StartFleetProxy); Redis the redis-server.
+	Fleet []*Process
+	Redis *Process
 
 	llmServer *http.Server
 }
@@ -130,6 +136,11 @@ func (s *Stack) StartLocal(ctx context.Context) error {
 	if err := s.startLLM(ctx); err != nil {
 		return err
 	}
+	if s.RedisAddr != "" {
+		if err := s.StartRedis(ctx); err != nil {
+			return err
+		}
+	}
 	return s.StartController(ctx)
 }
 
@@ -167,6 +178,9 @@ func (s *Stack) StartController(ctx context.Context) error {
 		"--proxy-service-type=ClusterIP",
 		"--proxy-image=ghcr.io/claimgate/proxy:dev",
 	}
+	if s.RedisAddr != "" {
+		args = append(args, "--rate-limit-redis-address="+s.RedisAddr)
+	}
 	p, err := StartProcess("controller", filepath.Join(s.Bin, "controller"), args,
 		[]string{"KUBECONFIG=" + kubeconfig}, filepath.Join(s.Dir, "logs", "controller.log"))
 	if err != nil {
@@ -181,17 +195,7 @@ func (s *Stack) StartController(ctx context.Context) error {
 
 // StartProxy starts a proxy for the tutorial's Gateway, listening on 127.0.0.1:port.
 func (s *Stack) StartProxy(port int) error {
-	args := []string{
-		"--gateway=" + GatewayNamespace + "/" + GatewayName,
-		"--instance=local-proxy",
-		"--controller=" + s.GRPCAddr,
-		"--ca=" + filepath.Join(s.CertDir(), "ca.crt"),
-		"--cert=" + filepath.Join(s.CertDir(), "client.crt"),
-		"--key=" + filepath.Join(s.CertDir(), "client.key"),
-		"--admin-addr=" + s.ProxyAdminAddr,
-		"--listen-host=127.0.0.1",
-		fmt.Sprintf("--listen-ports=%d", port),
-	}
+	args := s.proxyArgs("local-proxy", ProxyHost(0), port, s.ProxyAdminAddr)
 	p, err := StartProcess("proxy", filepath.Join(s.Bin, "proxy"), args, nil,
 		filepath.Join(s.Dir, "logs", "proxy.log"))
 	if err != nil {
@@ -246,8 +250,13 @@ func waitUntil(ctx context.Context, timeout time.Duration, p *Process, what stri
 
 // Stop stops the proxy, the controller, the fake LLM and the API server and etcd.
 func (s *Stack) Stop() error {
-	if s.Proxy != nil {
-		s.Proxy.Stop(10 * time.Second)
+	for _, p := range append([]*Process{s.Proxy}, s.Fleet...) {
+		if p != nil {
+			p.Stop(10 * time.Second)
+		}
+	}
+	if s.Redis != nil {
+		s.Redis.Stop(10 * time.Second)
 	}
 	if s.Controller != nil {
 		s.Controller.Stop(10 * time.Second)
