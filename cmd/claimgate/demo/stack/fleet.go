@@ -59,7 +59,8 @@ func (s *Stack) StartRedis(ctx context.Context) error {
 	}
 	s.Redis = p
 	return waitUntil(ctx, 30*time.Second, p, "redis-server to answer", func() bool {
-		c, err := net.DialTimeout("tcp", s.RedisAddr, 100*time.Millisecond)
+		d := net.Dialer{Timeout: 100 * time.Millisecond}
+		c, err := d.DialContext(ctx, "tcp", s.RedisAddr)
 		if err != nil {
 			return false
 		}
