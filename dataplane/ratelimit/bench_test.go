@@ -4,6 +4,9 @@ import (
 	"context"
 	"net/http"
 	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
 
 	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
 )
@@ -43,4 +46,53 @@ func BenchmarkCheck(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkRedisApply measures an Apply of one and two increments against a
+// redis-server on loopback (one round trip each), and the answer of a counter known to
+// be over its limit, which makes none.
+func BenchmarkRedisApply(b *testing.B) {
+	srv := startRedis(b)
+	s := newRedisStore(b, RedisConfig{Addresses: []string{srv.addr()}})
+	end := time.Now().Add(time.Hour)
+	ctx := context.Background()
+	cases := map[string][]Hit{
+		"one-hit":  {{Key: []byte("user"), Amount: 1, Expires: end}},
+		"two-hits": {{Key: []byte("user"), Amount: 1, Expires: end}, {Key: []byte("address"), Amount: 1, Expires: end}},
+		"over-limit-memory": {
+			{Key: []byte("over"), Amount: 1, Expires: end, Limit: 1},
+			{Key: []byte("over2"), Amount: 1, Expires: end, Limit: 1},
+		},
+	}
+	for name, hs := range cases {
+		b.Run(name, func(b *testing.B) {
+			counts := make([]uint64, len(hs))
+			require.NoError(b, s.Apply(ctx, hs, counts)) // the over-limit counters reach their limit
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := s.Apply(ctx, hs, counts); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkRedisApplyParallel measures two-hit Applies from concurrent requests, whose
+// commands the client pipelines together on shared connections.
+func BenchmarkRedisApplyParallel(b *testing.B) {
+	srv := startRedis(b)
+	s := newRedisStore(b, RedisConfig{Addresses: []string{srv.addr()}})
+	end := time.Now().Add(time.Hour)
+	b.ReportAllocs()
+	b.SetParallelism(16)
+	b.RunParallel(func(pb *testing.PB) {
+		hs := []Hit{{Key: []byte("user"), Amount: 1, Expires: end}, {Key: []byte("address"), Amount: 1, Expires: end}}
+		counts := make([]uint64, len(hs))
+		for pb.Next() {
+			if err := s.Apply(context.Background(), hs, counts); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

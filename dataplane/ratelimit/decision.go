@@ -149,7 +149,9 @@ func (d *Decision) Charge(ctx context.Context, tokens uint64) error {
 		d.keys = append(d.keys, d.keys[c.prefixStart:c.prefixEnd]...)
 		d.keys = appendWindow(d.keys, c.lim, now)
 		end := windowStart(c.lim, now) + c.lim.window
-		d.hits = append(d.hits, Hit{Key: d.keys[start:len(d.keys):len(d.keys)], Amount: tokens, Expires: time.Unix(end, 0)})
+		d.hits = append(d.hits, Hit{
+			Key: d.keys[start:len(d.keys):len(d.keys)], Amount: tokens, Expires: time.Unix(end, 0), Limit: c.lim.perUnit,
+		})
 	}
 	d.counts = resize(d.counts, len(d.hits))
 	return d.lim.store.Apply(ctx, d.hits, d.counts)

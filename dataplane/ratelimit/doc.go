@@ -16,4 +16,13 @@
 //
 // Counters are fixed windows aligned to their unit's boundary in UTC; a counter is named
 // by its policy, the matched descriptor with the request's values, and its window.
+//
+// Two stores: MemoryStore, exact for one proxy, and RedisStore, shared by every proxy
+// that points at one Redis, standalone or cluster. RedisStore counts a request stage's
+// hits in one round trip (one per node involved in a cluster) with the rueidis client,
+// chosen for its automatic pipelining of concurrent requests on a few connections and
+// its cluster support (see RedisStore); it remembers in the proxy the counters already
+// at their limit (Hit.Limit), so a flood on an exhausted budget costs Redis nothing.
+// When Redis cannot be reached Apply fails within its timeouts and the Limiter lets the
+// request through, or refuses it with Config.DenyOnFail.
 package ratelimit

@@ -67,7 +67,9 @@ func (l *Limiter) Check(ctx context.Context, policies []*Policy, req *Request, d
 			amount = 0
 		}
 		end := windowStart(pd.lim, sec) + pd.lim.window
-		d.hits = append(d.hits, Hit{Key: d.keys[pd.keyStart:pd.keyEnd], Amount: amount, Expires: time.Unix(end, 0)})
+		d.hits = append(d.hits, Hit{
+			Key: d.keys[pd.keyStart:pd.keyEnd], Amount: amount, Expires: time.Unix(end, 0), Limit: pd.lim.perUnit,
+		})
 	}
 	firstStatus := len(d.statuses)
 	var err error

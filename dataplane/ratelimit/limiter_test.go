@@ -224,3 +224,28 @@ func TestSetCounters(t *testing.T) {
 	require.True(t, check(t, l, req("a", "PLUS"), p).Over(), "the plan is not part of the counter")
 	require.False(t, check(t, l, req("b", "BASIC"), p).Over())
 }
+
+// recordingStore counts in memory and keeps a copy of every hit.
+type recordingStore struct {
+	*MemoryStore
+	hits []Hit
+}
+
+func (s *recordingStore) Apply(ctx context.Context, hits []Hit, counts []uint64) error {
+	s.hits = append(s.hits, hits...)
+	return s.MemoryStore.Apply(ctx, hits, counts)
+}
+
+// TestHitLimit: the hits of a check and of a charge carry their limit, for a store
+// that remembers the counters over it.
+func TestHitLimit(t *testing.T) {
+	store := &recordingStore{MemoryStore: NewMemoryStore(MemoryConfig{})}
+	l := New(Config{Store: store, Now: newClock(start).Now})
+	check(t, l, user("alice"), mustCompile(t, lab6(3, false)))
+	d := check(t, l, user("alice"), mustCompile(t, lab6(70, true)))
+	require.NoError(t, d.Charge(context.Background(), 5))
+	require.Len(t, store.hits, 3)
+	for i, want := range []uint64{3, 70, 70} {
+		require.Equal(t, want, store.hits[i].Limit, "hit %d", i)
+	}
+}

@@ -16,6 +16,12 @@ type Hit struct {
 	// Expires is the end of the counter's window: the store may forget the counter
 	// from then on.
 	Expires time.Time
+	// Limit, when not 0, is the count from which the counter refuses every later hit of
+	// its window (a policy's requests per unit). A networked store may remember a
+	// counter that reached it and answer later hits of the window without counting
+	// them, with the remembered count plus Amount: the Limiter's decision is the same,
+	// since a counter only grows within its window. 0 leaves every hit to the store.
+	Limit uint64
 }
 
 // Store keeps the counters. The Limiter calls Apply once per request stage with every
