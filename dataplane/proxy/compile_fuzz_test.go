@@ -57,8 +57,9 @@ func FuzzCompileAndServe(f *testing.F) {
 		"setDescriptors":[{"entries":[{"key":"o"}],"limit":{"requestsPerUnit":2,"unit":"MINUTE"},"alwaysApply":true}]}]}}]}]}]}`), "/")
 	srv := &Server{
 		cfg: Config{Authenticator: authn.New(authn.Config{Logger: logr.Discard()}), Now: time.Now, Transports: llm.NewTransports(llm.TransportConfig{})},
-		log: logr.Discard(), limiter: ratelimit.New(ratelimit.Config{}),
+		log: logr.Discard(), localLimiter: ratelimit.New(ratelimit.Config{}),
 	}
+	srv.limiters.Store(&limiterState{limiter: srv.localLimiter})
 	m, err := newMetrics(nil, srv)
 	if err != nil {
 		f.Fatal(err)

@@ -98,7 +98,8 @@ func (s *Server) rateLimit(rw *responseWriter, r *http.Request, rt *route, early
 		return false
 	}
 	if rw.limits == nil {
-		rw.limits = s.limiter.Acquire()
+		rw.limiter = s.limiters.Load().limiter
+		rw.limits = rw.limiter.Acquire()
 	}
 	d := rw.limits
 	req := ratelimit.Request{Header: r.Header, RemoteAddr: r.RemoteAddr, Tokens: tokens}
@@ -106,7 +107,7 @@ func (s *Server) rateLimit(rw *responseWriter, r *http.Request, rt *route, early
 		req.Destination = up.name
 	}
 	first := len(d.Results())
-	s.limiter.Check(r.Context(), policies, &req, d)
+	rw.limiter.Check(r.Context(), policies, &req, d)
 	s.metrics.countRateLimits(early, d.Results()[first:])
 	d.SetHeaders(rw.Header())
 	switch {

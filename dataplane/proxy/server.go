@@ -65,7 +65,10 @@ type Server struct {
 	table   atomic.Pointer[table]
 	metrics *metrics
 	bodies  bodyBudget // request bodies held in memory
-	limiter *ratelimit.Limiter
+	// localLimiter counts in this process (Config.RateLimitStore, or memory);
+	// limiters is the limiter in use, per the snapshot's store (store.go).
+	localLimiter *ratelimit.Limiter
+	limiters     atomic.Pointer[limiterState]
 
 	mu        sync.Mutex // serializes Apply and guards listeners and closed
 	listeners map[uint32]*listener
@@ -98,7 +101,8 @@ func New(cfg Config) (*Server, error) {
 		cfg.BodyTimeout = time.Minute
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, listeners: map[uint32]*listener{}}
-	s.limiter = ratelimit.New(ratelimit.Config{Store: cfg.RateLimitStore, Now: cfg.Now, DenyOnFail: cfg.RateLimitDenyOnFail})
+	s.localLimiter = ratelimit.New(ratelimit.Config{Store: cfg.RateLimitStore, Now: cfg.Now, DenyOnFail: cfg.RateLimitDenyOnFail})
+	s.limiters.Store(&limiterState{limiter: s.localLimiter})
 	s.bodies.limit = cfg.MaxBufferedBodyBytes
 	m, err := newMetrics(cfg.Registerer, s)
 	if err != nil {
@@ -140,6 +144,10 @@ func (s *Server) Apply(snap *snapshotv1.Snapshot) error {
 		return errors.New("proxy is shutting down")
 	}
 	t, err := s.compile(snap)
+	var limiters *limiterState
+	if err == nil {
+		limiters, err = s.limiterFor(snap)
+	}
 	if err == nil {
 		err = s.openPorts(t)
 	}
@@ -147,6 +155,7 @@ func (s *Server) Apply(snap *snapshotv1.Snapshot) error {
 		s.metrics.rejected.Inc()
 		return fmt.Errorf("snapshot %s: %w", snap.GetVersion(), err)
 	}
+	s.useLimiter(limiters)
 	old := s.table.Swap(t)
 	s.closeUnusedPorts(t)
 	s.metrics.applied(old, t)

@@ -52,6 +52,8 @@ type responseWriter struct {
 	// limits is the outcome of the route's rate limits, and the handle chargeTokens
 	// uses; nil on a route without any.
 	limits *ratelimit.Decision
+	// limiter is the limiter limits came from (the one in use when the request began).
+	limiter *ratelimit.Limiter
 }
 
 var writers = sync.Pool{New: func() any { return &responseWriter{} }}

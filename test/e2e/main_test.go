@@ -48,8 +48,9 @@ func run(m *testing.M) (int, error) {
 	if err := buildBinaries(bin); err != nil {
 		return 0, err
 	}
-	cfg := stack.Config{Dir: dir, Bin: bin}
-	for _, addr := range []*string{&cfg.FakeLLMAddr, &cfg.GRPCAddr, &cfg.ProxyAdminAddr, &cfg.ControllerProbeAddr} {
+	// The proxies share their rate-limit counters through a real redis-server.
+	cfg := stack.Config{Dir: dir, Bin: bin, RedisBin: filepath.Join(testenv.ModuleRoot(), "bin", "redis")}
+	for _, addr := range []*string{&cfg.FakeLLMAddr, &cfg.GRPCAddr, &cfg.ProxyAdminAddr, &cfg.ControllerProbeAddr, &cfg.RedisAddr} {
 		*addr = "127.0.0.1:" + strconv.Itoa(freePort())
 	}
 	gatewayPort = freePort()
