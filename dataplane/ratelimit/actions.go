@@ -155,9 +155,6 @@ func compileClaim(pb *snapshotv1.ClaimAction) (action, error) {
 	if pb.GetDescriptorKey() == "" {
 		return action{}, errors.New("claim: descriptor_key is empty")
 	}
-	if len(pb.GetPath()) == 0 {
-		return action{}, errors.New("claim: path is empty")
-	}
 	for i, p := range pb.GetPath() {
 		if p == "" {
 			return action{}, fmt.Errorf("claim: path[%d] is empty", i)
@@ -186,6 +183,9 @@ func (a *action) entry(req *Request) (Entry, bool) {
 	case actHeaderMatch:
 		return Entry{a.key, a.value}, matchAll(a.matchers, req.Header) == a.expectMatch
 	case actClaim:
+		if len(a.claim) == 0 { // metadata the proxy never has: the default, or nothing
+			return Entry{a.key, a.claimDefault}, a.claimDefault != ""
+		}
 		if v, ok := claimValue(req.Tokens, a.claim); ok {
 			return Entry{a.key, v}, true
 		}

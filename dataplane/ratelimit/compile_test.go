@@ -33,7 +33,6 @@ func TestCompileErrors(t *testing.T) {
 		"header name":                     {&snapshotv1.RateLimitPolicy{Name: "ns/p", Actions: []*snapshotv1.RateLimitActions{actions(header("bad name", "k"))}}, `header_name "bad name" is not a header name`},
 		"header key":                      {&snapshotv1.RateLimitPolicy{Name: "ns/p", Actions: []*snapshotv1.RateLimitActions{actions(header("x-a", ""))}}, "request_header: descriptor_key is empty"},
 		"claim path":                      {&snapshotv1.RateLimitPolicy{Name: "ns/p", Actions: []*snapshotv1.RateLimitActions{actions(claim("k", "", "org", ""))}}, "claim: path[1] is empty"},
-		"claim no path":                   {&snapshotv1.RateLimitPolicy{Name: "ns/p", Actions: []*snapshotv1.RateLimitActions{actions(claim("k", ""))}}, "claim: path is empty"},
 		"claim key":                       {&snapshotv1.RateLimitPolicy{Name: "ns/p", Actions: []*snapshotv1.RateLimitActions{actions(claim("", "", "sub"))}}, "claim: descriptor_key is empty"},
 		"generic value":                   {&snapshotv1.RateLimitPolicy{Name: "ns/p", Actions: []*snapshotv1.RateLimitActions{actions(&snapshotv1.RateLimitAction{Kind: &snapshotv1.RateLimitAction_GenericKey{GenericKey: &snapshotv1.GenericKeyAction{}}})}}, "generic_key: descriptor_value is empty"},
 		"constant key":                    {&snapshotv1.RateLimitPolicy{Name: "ns/p", Actions: []*snapshotv1.RateLimitActions{actions(constant("", "v"))}}, "constant: key is empty"},

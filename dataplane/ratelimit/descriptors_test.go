@@ -56,6 +56,8 @@ func TestDescriptors(t *testing.T) {
 			one(&snapshotv1.RateLimitAction{Kind: &snapshotv1.RateLimitAction_DestinationCluster{}}), &Request{}, nil,
 		},
 		"claim":                          {one(claim("user-id", "unknown", "sub")), req, e("user-id", "alice")},
+		"no claim named, default":        {one(claim("route", "d")), req, e("route", "d")},
+		"no claim named, no default":     {one(claim("route", "")), req, nil},
 		"nested claim":                   {one(claim("tier", "", "org", "tier")), req, e("tier", "gold")},
 		"number claim as JSON":           {one(claim("org", "", "org", "id")), req, e("org", "42")},
 		"object claim as JSON":           {one(claim("org", "", "org")), req, e("org", `{"id":42,"tier":"gold"}`)},

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
+	ratelimitv1alpha1 "github.com/claimgate/claimgate/api/ratelimit/v1alpha1"
 	"github.com/claimgate/claimgate/controllers/compile"
 	"github.com/claimgate/claimgate/dataplane/authn"
 	"github.com/claimgate/claimgate/dataplane/proxy"
@@ -85,6 +86,38 @@ func FuzzProxyAcceptsCompiledOptions(f *testing.F) {
 			in.RouteOptions[i].Spec.Options = ro
 		}
 		in.VirtualHostOptions[0].Spec.Options = vo
+		for gw, snap := range compile.Compile(in).Snapshots {
+			require.NoError(t, srv.Validate(snap), "the proxy refuses the snapshot of Gateway %s", gw)
+		}
+	})
+}
+
+// FuzzProxyAcceptsCompiledRateLimits: whatever a RateLimitConfig holds, the compiler
+// either rejects it (closing its routes) or builds rate limits the proxy accepts.
+func FuzzProxyAcceptsCompiledRateLimits(f *testing.F) {
+	for _, seed := range []string{
+		`{"raw":{"descriptors":[{"key":"user-id","rateLimit":{"requestsPerUnit":70,"unit":"HOUR"}}],"rateLimits":[{"actions":[{"metadata":{"descriptorKey":"user-id","metadataKey":{"key":"envoy.filters.http.jwt_authn","path":[{"key":"principal"},{"key":"sub"}]},"default":"unknown"}}]}]}}`,
+		`{"raw":{"descriptors":[{"key":"a","value":"b","descriptors":[{"key":"c","weight":2,"alwaysApply":true,"rateLimit":{"unit":1,"requestsPerUnit":1}}]}],"rateLimits":[{"actions":[{"genericKey":{"descriptorValue":"a"}},{"remoteAddress":{}}]}]}}`,
+		`{"raw":{"setDescriptors":[{"simpleDescriptors":[{"key":"x"},{"key":"y","value":"z"}],"rateLimit":{"unit":"DAY","requestsPerUnit":5}}],"rateLimits":[{"setActions":[{"headerValueMatch":{"descriptorValue":"v","headers":[{"name":"h","regexMatch":"a)|(b"}]}},{"requestHeaders":{"headerName":"x-y","descriptorKey":"x"}}]}]}}`,
+		`{"raw":{"rateLimits":[{"actions":[{"headerValueMatch":{"descriptorValue":"v","headers":[{"name":"h","rangeMatch":{"start":5,"end":1}}]}},{"destinationCluster":{},"sourceCluster":{}}]}]}}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	data, err := os.ReadFile(filepath.Join(testenv.ModuleRoot(), "controllers", "compile", "testdata", "ratelimit-configs.in.yaml"))
+	require.NoError(f, err)
+	base, err := compile.DecodeInputs(data)
+	require.NoError(f, err)
+	srv := newProxy(f)
+	f.Fuzz(func(t *testing.T, spec []byte) {
+		in := base
+		in.RateLimitConfigs = append([]ratelimitv1alpha1.RateLimitConfig(nil), base.RateLimitConfigs...)
+		for i := range in.RateLimitConfigs {
+			var s ratelimitv1alpha1.RateLimitConfigSpec
+			if json.Unmarshal(spec, &s) != nil {
+				return
+			}
+			in.RateLimitConfigs[i].Spec = s
+		}
 		for gw, snap := range compile.Compile(in).Snapshots {
 			require.NoError(t, srv.Validate(snap), "the proxy refuses the snapshot of Gateway %s", gw)
 		}

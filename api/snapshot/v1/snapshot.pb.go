@@ -2729,7 +2729,8 @@ func (x *Int64Range) GetEnd() int64 {
 }
 
 // ClaimAction reads a claim of the verified JWT at path (nested keys); a claim that is
-// absent yields default_value, or nothing when that is empty. A claim that is not a
+// absent yields default_value, or nothing when that is empty. An empty path names no
+// claim (metadata the proxy never has): always default_value, or nothing. A claim that is not a
 // string is written as JSON (numbers and booleans as written).
 type ClaimAction struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
