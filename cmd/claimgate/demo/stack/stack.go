@@ -211,15 +211,23 @@ func (s *Stack) ProxyReady() bool { return httpOK("http://" + s.ProxyAdminAddr +
 // WaitProgrammed waits until the tutorial's Gateway is Programmed: its current snapshot
 // was acknowledged by the proxies.
 func (s *Stack) WaitProgrammed(ctx context.Context) error {
-	return waitUntil(ctx, 0, s.Proxy, "Gateway "+GatewayNamespace+"/"+GatewayName+" to be Programmed", func() bool {
+	last := "no Programmed condition"
+	err := waitUntil(ctx, 0, s.Proxy, "Gateway "+GatewayNamespace+"/"+GatewayName+" to be Programmed", func() bool {
 		var gw gwv1.Gateway
 		key := client.ObjectKey{Namespace: GatewayNamespace, Name: GatewayName}
 		if err := s.Env.Client.Get(ctx, key, &gw); err != nil {
 			return false
 		}
 		c := meta.FindStatusCondition(gw.Status.Conditions, string(gwv1.GatewayConditionProgrammed))
+		if c != nil {
+			last = fmt.Sprintf("Programmed is %s (%s): %s, observed generation %d of %d", c.Status, c.Reason, c.Message, c.ObservedGeneration, gw.Generation)
+		}
 		return c != nil && c.Status == metav1.ConditionTrue && c.ObservedGeneration == gw.Generation
 	})
+	if err != nil {
+		return fmt.Errorf("%w; %s", err, last)
+	}
+	return nil
 }
 
 // waitUntil polls ok until it holds, ctx ends, timeout passes (when not 0), or p exits.
