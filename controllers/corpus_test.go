@@ -49,9 +49,9 @@ var routeCorpus = []corpusEntry{
 	{"lbHash", `{hashPolicies: [{header: x-user}]}`, gatewayv1.OptionIgnored},
 	{"maxStreamDuration", `{maxStreamDuration: 300s}`, gatewayv1.OptionHonored},
 	{"prefixRewrite", `/v1`, gatewayv1.OptionHonored},
-	{"rateLimitConfigs", `{refs: [{name: per-user, namespace: gloo-system}]}`, gatewayv1.OptionRefused},
-	{"rateLimitEarlyConfigs", `{refs: [{name: per-ip, namespace: gloo-system}]}`, gatewayv1.OptionRefused},
-	{"rateLimitRegularConfigs", `{refs: [{name: per-team, namespace: gloo-system}]}`, gatewayv1.OptionRefused},
+	{"rateLimitConfigs", `{refs: [{name: per-user, namespace: gloo-system}]}`, gatewayv1.OptionHonored},
+	{"rateLimitEarlyConfigs", `{refs: [{name: per-ip, namespace: gloo-system}]}`, gatewayv1.OptionHonored},
+	{"rateLimitRegularConfigs", `{refs: [{name: per-team, namespace: gloo-system}]}`, gatewayv1.OptionHonored},
 	{"ratelimit", `{rateLimits: [{actions: [{genericKey: {descriptorValue: per-minute}}]}]}`, gatewayv1.OptionRefused},
 	{"ratelimitBasic", `{anonymousLimits: {requestsPerUnit: 10, unit: MINUTE}}`, gatewayv1.OptionRefused},
 	{"ratelimitEarly", `{rateLimits: [{actions: [{remoteAddress: {}}]}]}`, gatewayv1.OptionRefused},
@@ -128,6 +128,9 @@ func TestGlooCorpus(t *testing.T) {
 		ns := newNamespace(t)
 		applyTutorial(t, ns, "00", "10")
 		var doc strings.Builder
+		for _, name := range []string{"per-user", "per-ip", "per-team"} {
+			fmt.Fprintf(&doc, "---\napiVersion: ratelimit.solo.io/v1alpha1\nkind: RateLimitConfig\nmetadata: {name: %s, namespace: gloo-system}\nspec:\n  raw:\n    descriptors: [{key: generic_key, value: %s, rateLimit: {requestsPerUnit: 100, unit: MINUTE}}]\n    rateLimits: [{actions: [{genericKey: {descriptorValue: %s}}]}]\n", name, name, name)
+		}
 		for i, e := range routeCorpus {
 			fmt.Fprintf(&doc, "---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: %[1]s, namespace: gloo-system}\nspec:\n  parentRefs: [{name: ai-gateway}]\n  rules:\n  - matches: [{path: {type: PathPrefix, value: /corpus/%[2]d}}]\n    backendRefs: [{name: openai, group: gloo.solo.io, kind: Upstream}]\n", corpusName(e.name), i)
 			fmt.Fprintf(&doc, "---\napiVersion: gateway.solo.io/v1\nkind: RouteOption\nmetadata: {name: %[1]s, namespace: gloo-system}\nspec:\n  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: %[1]s}]\n  options:\n    %[2]s: %[3]s\n", corpusName(e.name), e.name, strings.ReplaceAll(e.yaml, "@KEY@", key))
@@ -148,6 +151,9 @@ func TestGlooCorpus(t *testing.T) {
 				require.Equal(t, &snapshotv1.DirectResponse{Status: 500, Body: "route uses options." + e.name + ", which claimgate does not implement"}, r.GetDirectResponse(), e.name)
 			} else {
 				require.Nil(t, r.GetDirectResponse(), "%s leaves its route open", e.name)
+			}
+			if strings.HasPrefix(e.name, "rateLimit") {
+				require.NotNil(t, r.GetRateLimits(), "%s puts its RateLimitConfig on the route", e.name)
 			}
 		}
 	})

@@ -80,6 +80,7 @@ func (c *compiler) compileVHO(o *gatewayv1.VirtualHostOption) *vhoIR {
 	}
 	ir.survey = surveyOptions(vhostFields, vhostOptionClasses, opts, kindVirtualHostOption)
 	ir.features = compileVHostFeatures(optionCompiler{survey: ir.survey, state: ir.state}, opts)
+	c.checkRateLimitRefs(ir.state, ir.features.rateLimits)
 	surveyJwt(ir.survey, "options.jwt", opts.Jwt)
 	if st := opts.JwtStaged; st != nil {
 		surveyJwt(ir.survey, "options.jwtStaged.beforeExtAuth", st.BeforeExtAuth)
@@ -142,6 +143,7 @@ func (c *compiler) compileRTO(o *gatewayv1.RouteOption) *rtoIR {
 	}
 	ir.survey = surveyOptions(routeFields, routeOptionClasses, opts, kindRouteOption)
 	ir.features = compileRouteFeatures(optionCompiler{survey: ir.survey, state: state}, opts)
+	c.checkRateLimitRefs(state, ir.features.rateLimits)
 	if ps := opts.JwtProvidersStaged; ps != nil {
 		surveyJwt(ir.survey, "options.jwtProvidersStaged.beforeExtAuth", ps.BeforeExtAuth)
 		surveyJwt(ir.survey, "options.jwtProvidersStaged.afterExtAuth", ps.AfterExtAuth)

@@ -348,3 +348,24 @@ func cloneWithTokens(p *snapshotv1.RateLimitPolicy) *snapshotv1.RateLimitPolicy 
 	out.Tokens = true
 	return out
 }
+
+// checkRateLimitRefs reports, as unresolved references of the option, the
+// RateLimitConfigs it names that do not exist or are rejected: the routes it applies to
+// answer 500 until they are usable.
+func (c *compiler) checkRateLimitRefs(state *policyState, refs []rlcRef) {
+	for _, r := range refs {
+		field := "options.rateLimitRegularConfigs"
+		switch {
+		case r.early:
+			field = "options.rateLimitEarlyConfigs"
+		case r.configs:
+			field = "options.rateLimitConfigs"
+		}
+		switch ir := c.rlcs[r.key]; {
+		case ir == nil:
+			state.unresolved.add(gatewayv1.ReasonRefNotFound, fmt.Sprintf("%s: RateLimitConfig %s not found; the routes this option applies to answer 500 until it exists", field, r.key))
+		case ir.policy == nil:
+			state.unresolved.add(gatewayv1.ReasonInvalid, fmt.Sprintf("%s: RateLimitConfig %s is rejected (see its status); the routes this option applies to answer 500 until it is fixed", field, r.key))
+		}
+	}
+}
