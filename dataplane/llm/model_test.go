@@ -44,3 +44,27 @@ func TestRewriteModel(t *testing.T) {
 		})
 	}
 }
+
+func TestRequestModel(t *testing.T) {
+	for body, want := range map[string]string{
+		`{"messages":[{"role":"user","content":"{\"model\":\"no\"}"}],"model":"gpt-4o-mini"}`: "gpt-4o-mini",
+		`{"model":"m","model":"later"}`: "m",
+		`{"stream":true}`:               "",
+		`["model"]`:                     "",
+		`{"model":42}`:                  "",
+		`not json`:                      "",
+		`{"model":"` + strings.Repeat("x", 200) + `"}`: "",
+	} {
+		require.Equal(t, want, RequestModel([]byte(body)), body)
+	}
+}
+
+func TestInMemory(t *testing.T) {
+	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader("streamed"))
+	_, ok := InMemory(r)
+	require.False(t, ok, "a body as it arrives is not in memory")
+	SetBody(r, []byte("kept"))
+	b, ok := InMemory(r)
+	require.True(t, ok)
+	require.Equal(t, "kept", string(b))
+}

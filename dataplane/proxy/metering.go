@@ -3,7 +3,6 @@ package proxy
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httputil"
 
@@ -31,8 +30,9 @@ type meterState struct {
 	// charging is set when the request's rate limits count its tokens.
 	charging bool
 	hide     bool
-	// body is the request body sent, when it was in memory.
-	body []byte
+	// model is the model the provider was asked for, when known (the Upstream's
+	// override, or the in-memory body's "model").
+	model string
 }
 
 // metered reports whether the request rw answers charges tokens and goes to an LLM
@@ -61,30 +61,21 @@ func prepareMetering(pr *httputil.ProxyRequest) {
 		return
 	}
 	llm.PrepareUsageHeader(pr.Out.Header)
-	if pr.Out.GetBody == nil {
+	m.model = m.adapter.Model()
+	body, ok := llm.InMemory(pr.Out)
+	if !ok {
 		return
 	}
-	body, err := readAll(pr.Out.GetBody)
-	if err != nil {
-		return
+	if m.model == "" {
+		m.model = llm.RequestModel(body)
 	}
-	m.body = body
 	if !m.charging {
 		return // a stream is metered as the client asked for it
 	}
 	if out, hide := m.adapter.PrepareUsage(pr.Out.URL.Path, body); hide {
 		llm.SetBody(pr.Out, out)
-		m.hide, m.body = true, out
+		m.hide = true
 	}
-}
-
-func readAll(get func() (io.ReadCloser, error)) ([]byte, error) {
-	rc, err := get()
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	return io.ReadAll(rc)
 }
 
 // meterResponse wraps a metered request's answer so its usage is charged when it ends.
@@ -114,13 +105,9 @@ func readWhole(r *http.Request, limit int64) error {
 	if r.ContentLength > limit {
 		return llm.ErrBodyTooLarge
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
-	_ = r.Body.Close()
+	body, err := llm.ReadBody(r, limit)
 	if err != nil {
-		return fmt.Errorf("reading request body: %w", err)
-	}
-	if int64(len(body)) > limit {
-		return llm.ErrBodyTooLarge
+		return err
 	}
 	llm.SetBody(r, body)
 	return nil

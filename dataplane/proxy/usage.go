@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"encoding/json"
 	"sync"
 	"time"
 
@@ -62,7 +61,7 @@ func (u *usageMetrics) collectors() []prometheus.Collector {
 // record adds one answer's usage.
 func (u *usageMetrics) record(m *meterState, use llm.Usage) {
 	claim := u.claimValue(m.rw.tokens)
-	model := m.requestModel()
+	model := m.model
 	for _, v := range [2]struct {
 		typ string
 		n   int64
@@ -103,24 +102,6 @@ func (u *usageMetrics) claimValue(tokens []authz.Token) string {
 		return v
 	}
 	return ""
-}
-
-// requestModel is the model the provider was asked for: the Upstream's override, or
-// the request body's "model" when the body was in memory, else "".
-func (m *meterState) requestModel() string {
-	if model := m.adapter.Model(); model != "" {
-		return model
-	}
-	if m.body == nil {
-		return ""
-	}
-	var req struct {
-		Model string `json:"model"`
-	}
-	if json.Unmarshal(m.body, &req) != nil || len(req.Model) > 128 {
-		return ""
-	}
-	return req.Model
 }
 
 // markFirstByte records when the first byte of the answer is written.
