@@ -3,6 +3,7 @@ package proxy_test
 import (
 	"bufio"
 	"encoding/json"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -126,4 +127,55 @@ func TestTokenBudgetClientLeaves(t *testing.T) {
 	left := remaining(t, resp)
 	require.Less(t, left, int64(1000), "the abandoned stream was charged")
 	require.LessOrEqual(t, 1000-left, int64(len(body))/4+50, "about a token per 4 bytes of prompt and of what was streamed")
+}
+
+// TestTokenBudgetRawClients: hostile spellings on a token-budget route, over a raw
+// socket: a chunked prompt (header names in odd case) is read whole, forwarded once
+// and charged; a prompt that claims a length and sends less is a 400 and charges
+// nothing; a request with both Content-Length and Transfer-Encoding reaches the
+// provider once, re-framed.
+func TestTokenBudgetRawClients(t *testing.T) {
+	h := budgetProxy(t, 1000, fakellm.Config{})
+	alice := tokens.Alice(t)
+	body := `{"model":"gpt-4o-mini","messages":[{"role":"user","content":"chunked prompt"}]}`
+	cost := fakellm.PromptTokens([]byte(body)) + fakellm.AnswerTokens
+
+	c := h.dialRaw()
+	c.send("POST /openai HTTP/1.1\r\nhOsT: x\r\naUtHoRiZaTiOn: Bearer " + alice + "\r\ncontent-TYPE: application/json\r\n" +
+		"TRANSFER-encoding: chunked\r\n\r\n" + strconv.FormatInt(int64(len(body[:20])), 16) + "\r\n" + body[:20] + "\r\n" +
+		strconv.FormatInt(int64(len(body[20:])), 16) + "\r\n" + body[20:] + "\r\n0\r\n\r\n")
+	resp, got := c.read()
+	require.Equal(t, http.StatusOK, resp.StatusCode, got)
+	reqs := h.fake.Requests()
+	require.Len(t, reqs, 1)
+	require.JSONEq(t, body, string(reqs[0].Body), "the provider got the whole prompt")
+
+	resp, _ = h.do(http.MethodPost, "/openai", alice, body)
+	require.Equal(t, 1000-cost, remaining(t, resp), "the chunked request was charged its usage")
+
+	c = h.dialRaw()
+	c.send("POST /openai HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + alice + "\r\nContent-Length: 500\r\n\r\n" + body)
+	c.closeWrite()
+	resp, got = c.read()
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode, got)
+
+	// Content-Length with Transfer-Encoding: read as chunked (RFC 9112 §6.1), and the
+	// provider gets one request in the proxy's own framing, so nothing of the client's
+	// framing can be read there as a second request.
+	c = h.dialRaw()
+	c.send("POST /openai HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + alice + "\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+	resp, _ = c.read()
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode, "the provider refuses the empty prompt")
+	reqs = h.fake.Requests()
+	require.Len(t, reqs, 3, "the length-mismatched request never reached the provider; this one reached it once")
+	require.Empty(t, reqs[2].Body)
+	require.Equal(t, "0", reqs[2].Header.Get("Content-Length"))
+	resp, _ = h.do(http.MethodPost, "/openai", alice, body)
+	require.Equal(t, 1000-2*cost, remaining(t, resp), "refused requests charge nothing")
+}
+
+// closeWrite ends what the client sends, as a client that gave up on its body does.
+func (c *rawConn) closeWrite() {
+	c.t.Helper()
+	require.NoError(c.t, c.c.(*net.TCPConn).CloseWrite())
 }
