@@ -187,26 +187,14 @@ func effectiveRewrite(path, host *routeFeatures) *snapshotv1.UpstreamRewrite {
 // own (limits of both levels apply).
 func rateLimitsOf(v *vhostOptions, ro *routeOptions) []rlcRef {
 	var out []rlcRef
-	for _, g := range []int{vRateLimitEarly, vRateLimit, vRateLimitRegular} {
+	for i, g := range [3]int{vRateLimitEarly, vRateLimit, vRateLimitRegular} {
 		if a := v.get(g); a != nil && a.opt.features != nil {
-			out = appendStage(out, a.opt.features.rateLimits, g == vRateLimitEarly, g == vRateLimit)
+			out = append(out, a.opt.features.rateLimits[i]...)
 		}
 	}
-	for _, g := range []int{rRateLimitEarly, rRateLimit, rRateLimitRegular} {
+	for i, g := range [3]int{rRateLimitEarly, rRateLimit, rRateLimitRegular} {
 		if a := ro.get(g); a != nil && a.opt.features != nil {
-			out = appendStage(out, a.opt.features.rateLimits, g == rRateLimitEarly, g == rRateLimit)
-		}
-	}
-	return out
-}
-
-// appendStage appends the refs of one option group: refs holds all three groups of the
-// option, so only those of the group's stage are taken (early, or regular from
-// rateLimitConfigs or from rateLimitRegularConfigs).
-func appendStage(out, refs []rlcRef, early, configs bool) []rlcRef {
-	for _, r := range refs {
-		if r.early == early && (early || r.configs == configs) {
-			out = append(out, r)
+			out = append(out, a.opt.features.rateLimits[i]...)
 		}
 	}
 	return out

@@ -319,15 +319,16 @@ func (c *compiler) routeRateLimits(refs []rlcRef, tokens bool) (*snapshotv1.Rate
 type rlcRef struct {
 	key   types.NamespacedName
 	early bool
-	// configs is set for a ref of rateLimitConfigs (else rateLimitRegularConfigs).
-	configs bool
 }
 
-// rateLimitRefs lists the RateLimitConfigs of the three rate-limit options of o (a
-// VirtualHostOption's or RouteOption's), resolved against ns, early ones first.
-func rateLimitRefs(ns string, early, regular, regular2 *gatewayv1.RateLimitConfigRefs) []rlcRef {
-	var out []rlcRef
-	for i, refs := range []*gatewayv1.RateLimitConfigRefs{early, regular, regular2} {
+// The rate-limit options, in the order of rateLimitRefs.
+var rateLimitFields = [3]string{"options.rateLimitEarlyConfigs", "options.rateLimitConfigs", "options.rateLimitRegularConfigs"}
+
+// rateLimitRefs resolves against ns the RateLimitConfigs of an option's
+// rateLimitEarlyConfigs, rateLimitConfigs and rateLimitRegularConfigs, in that order.
+func rateLimitRefs(ns string, fields ...*gatewayv1.RateLimitConfigRefs) [3][]rlcRef {
+	var out [3][]rlcRef
+	for i, refs := range fields {
 		if refs == nil {
 			continue
 		}
@@ -336,7 +337,7 @@ func rateLimitRefs(ns string, early, regular, regular2 *gatewayv1.RateLimitConfi
 			if key.Namespace == "" {
 				key.Namespace = ns
 			}
-			out = append(out, rlcRef{key: key, early: i == 0, configs: i == 1})
+			out[i] = append(out[i], rlcRef{key: key, early: i == 0})
 		}
 	}
 	return out
@@ -352,20 +353,15 @@ func cloneWithTokens(p *snapshotv1.RateLimitPolicy) *snapshotv1.RateLimitPolicy 
 // checkRateLimitRefs reports, as unresolved references of the option, the
 // RateLimitConfigs it names that do not exist or are rejected: the routes it applies to
 // answer 500 until they are usable.
-func (c *compiler) checkRateLimitRefs(state *policyState, refs []rlcRef) {
-	for _, r := range refs {
-		field := "options.rateLimitRegularConfigs"
-		switch {
-		case r.early:
-			field = "options.rateLimitEarlyConfigs"
-		case r.configs:
-			field = "options.rateLimitConfigs"
-		}
-		switch ir := c.rlcs[r.key]; {
-		case ir == nil:
-			state.unresolved.add(gatewayv1.ReasonRefNotFound, fmt.Sprintf("%s: RateLimitConfig %s not found; the routes this option applies to answer 500 until it exists", field, r.key))
-		case ir.policy == nil:
-			state.unresolved.add(gatewayv1.ReasonInvalid, fmt.Sprintf("%s: RateLimitConfig %s is rejected (see its status); the routes this option applies to answer 500 until it is fixed", field, r.key))
+func (c *compiler) checkRateLimitRefs(state *policyState, fields [3][]rlcRef) {
+	for i, refs := range fields {
+		for _, r := range refs {
+			switch ir := c.rlcs[r.key]; {
+			case ir == nil:
+				state.unresolved.add(gatewayv1.ReasonRefNotFound, fmt.Sprintf("%s: RateLimitConfig %s not found; the routes this option applies to answer 500 until it exists", rateLimitFields[i], r.key))
+			case ir.policy == nil:
+				state.unresolved.add(gatewayv1.ReasonInvalid, fmt.Sprintf("%s: RateLimitConfig %s is rejected (see its status); the routes this option applies to answer 500 until it is fixed", rateLimitFields[i], r.key))
+			}
 		}
 	}
 }

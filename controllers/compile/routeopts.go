@@ -49,8 +49,8 @@ type routeFeatures struct {
 	rewrite                  *snapshotv1.UpstreamRewrite // prefix, regex, host or auto host
 	attemptUp, attemptDown   bool
 	// rateLimits are the RateLimitConfigs of rateLimitEarlyConfigs, rateLimitConfigs
-	// and rateLimitRegularConfigs.
-	rateLimits []rlcRef
+	// and rateLimitRegularConfigs, by option (rateLimitRefs).
+	rateLimits [3][]rlcRef
 }
 
 // optionCompiler compiles the options of one object, recording problems where they
