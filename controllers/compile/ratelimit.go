@@ -69,6 +69,8 @@ func compileRLC(o *ratelimitv1alpha1.RateLimitConfig) *rlcIR {
 		rc.bad("spec.raw", "is required")
 		return ir
 	}
+	p.StopStreams = rc.optIn(o, ratelimitv1alpha1.AnnotationStopStreams)
+	p.ReserveMaxTokens = rc.optIn(o, ratelimitv1alpha1.AnnotationReserveMaxTokens)
 	for i, d := range raw.Descriptors {
 		p.Descriptors = append(p.Descriptors, rc.descriptor(fmt.Sprintf("spec.raw.descriptors[%d]", i), d, 1))
 	}
@@ -96,6 +98,19 @@ func compileRLC(o *ratelimitv1alpha1.RateLimitConfig) *rlcIR {
 		ir.policy = p
 	}
 	return ir
+}
+
+// optIn reads one of claimgate's boolean annotations on o: absent is false.
+func (rc rlcCompiler) optIn(o *ratelimitv1alpha1.RateLimitConfig, name string) bool {
+	v, ok := o.Annotations[name]
+	switch {
+	case !ok || v == "false":
+		return false
+	case v == "true":
+		return true
+	}
+	rc.bad("metadata.annotations["+name+"]", "must be \"true\" or \"false\", not %q", v)
+	return false
 }
 
 // maxDescriptorDepth bounds the descriptor tree: the proxy walks it per request.

@@ -41,9 +41,14 @@ type meter struct {
 	estimate     bool // estimate counts the provider did not report
 	requestBytes int64
 	done         func(Usage)
+	// progress, when set, is told the usage after each event of a stream, and ends the
+	// stream with stopEvent when it returns true (MeterOptions.Progress).
+	progress  func(Usage) bool
+	stopEvent []byte
 
 	mu       sync.Mutex
 	finished bool
+	stopped  bool
 	scan     jsonScan
 	line     sseLine
 	opaque   int64  // bytes of an encoded body
@@ -94,9 +99,12 @@ func (m *meter) read(p []byte) (int, error) {
 		if m.err != nil {
 			return 0, m.err
 		}
-		n, err := m.body.Read(p)
-		m.take(p[:n])
-		if err != nil {
+		got, err := m.body.Read(p)
+		n := m.take(p[:got])
+		switch {
+		case m.stopped:
+			err = nil // m.err ends the body once the stop event is read
+		case err != nil:
 			m.err = err
 			if m.hide {
 				m.releaseHeld()
@@ -105,16 +113,18 @@ func (m *meter) read(p []byte) (int, error) {
 		if !m.hide {
 			return n, err
 		}
-		if n == 0 && err == nil {
+		if got == 0 && err == nil {
 			return 0, nil
 		}
 	}
 }
 
-// take reads bytes that came from the upstream.
-func (m *meter) take(b []byte) {
+// take reads bytes that came from the upstream and returns how many of them reach the
+// client as they are: all of them, unless the meter filters them (into m.out) or the
+// stream stops at the end of an event among them.
+func (m *meter) take(b []byte) int {
 	if len(b) == 0 {
-		return
+		return 0
 	}
 	switch {
 	case m.format == formatOpaque:
@@ -124,8 +134,23 @@ func (m *meter) take(b []byte) {
 	case m.hide:
 		m.filterSSE(b)
 	default:
-		m.scanSSE(b)
+		return m.scanSSE(b)
 	}
+	return len(b)
+}
+
+// eventEnded tells progress of the usage at the end of an event of a stream, and stops
+// the stream when it says so: the client then gets the stop event, then the end of the
+// body, and the upstream's body is closed. It reports whether the stream stopped.
+func (m *meter) eventEnded() bool {
+	if m.progress == nil || m.finished || m.stopped || !m.progress(m.usage()) {
+		return false
+	}
+	m.stopped = true
+	m.out = append(m.out, m.stopEvent...)
+	m.err = io.EOF
+	_ = m.body.Close()
+	return true
 }
 
 // Close closes the upstream body and, when the answer did not reach its end (the client
@@ -155,6 +180,12 @@ func (m *meter) finish() (Usage, bool) {
 		return Usage{}, false
 	}
 	m.finished = true
+	return m.usage(), true
+}
+
+// usage is the answer's usage so far: the provider's counts where it reported them, the
+// estimates otherwise.
+func (m *meter) usage() Usage {
 	text := m.scan.textBytes
 	if m.format == formatOpaque {
 		text = m.opaque
@@ -164,7 +195,7 @@ func (m *meter) finish() (Usage, bool) {
 	u.Input, estIn = m.pick(m.scan.usage.input, m.requestBytes)
 	u.Output, estOut = m.pick(m.scan.usage.output, text)
 	u.Estimated = estIn || estOut
-	return u, true
+	return u
 }
 
 // pick is the provider's count when it reported one, else the estimate from n bytes.

@@ -65,10 +65,39 @@ func PrepareUsageHeader(h http.Header) {
 // size of the request body; Estimated is then set. An answer whose status is not 2xx is
 // charged only what it reports, usually nothing.
 func (a *Adapter) Meter(resp *http.Response, requestBytes int64, hideUsageChunk bool, done func(Usage)) {
+	a.MeterWith(resp, MeterOptions{RequestBytes: requestBytes, HideUsageChunk: hideUsageChunk}, done)
+}
+
+// MeterOptions are how Adapter.MeterWith meters an answer.
+type MeterOptions struct {
+	// RequestBytes is the size of the request body, for the estimate of input tokens.
+	RequestBytes int64
+	// HideUsageChunk is PrepareUsage's: keep the usage-only chunk from the client.
+	HideUsageChunk bool
+	// Progress, when set, is called after each event of a streamed answer (a
+	// server-sent event stream) with the usage so far, estimated as for done where the
+	// provider has not reported it yet. When it returns true the stream ends there: the
+	// client gets a last event saying why (StopMessage, in the provider's error-event
+	// shape), then the end of the body, and the upstream's body is closed; done follows
+	// with the usage so far. It is called from the body's Read, and may block on a
+	// round trip.
+	Progress func(Usage) bool
+}
+
+// MeterWith is Meter with options.
+func (a *Adapter) MeterWith(resp *http.Response, o MeterOptions, done func(Usage)) {
 	format := answerFormat(resp.Header)
 	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
-	m := newMeter(resp.Body, format, requestBytes, hideUsageChunk, ok, done)
-	if m.hide && resp.ContentLength >= 0 {
+	m := newMeter(resp.Body, format, o.RequestBytes, o.HideUsageChunk, ok, done)
+	if o.Progress != nil && format == formatSSE && ok {
+		m.progress = o.Progress
+		path := ""
+		if resp.Request != nil {
+			path = resp.Request.URL.Path
+		}
+		m.stopEvent = a.StopEvent(path)
+	}
+	if (m.hide || m.progress != nil) && resp.ContentLength >= 0 {
 		resp.ContentLength = -1
 		resp.Header.Del("Content-Length")
 	}

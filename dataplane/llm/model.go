@@ -89,28 +89,93 @@ const maxModelLength = 128
 // RequestModel is the top-level "model" of a JSON request body, read without decoding
 // the rest of it (the messages); "" when there is none.
 func RequestModel(body []byte) string {
+	var model string
+	topLevel(body, func(key string, dec *json.Decoder) (bool, bool) {
+		if key != "model" {
+			return false, false
+		}
+		if dec.Decode(&model) != nil || len(model) > maxModelLength {
+			model = ""
+		}
+		return true, true
+	})
+	return model
+}
+
+// RequestMaxTokens is the most tokens a JSON request body lets the answer generate: its
+// top-level "max_tokens" (OpenAI's chat and legacy completions, Mistral, Anthropic),
+// "max_completion_tokens" (OpenAI's newer name, which wins), "max_output_tokens"
+// (OpenAI's responses API) or Gemini's generationConfig.maxOutputTokens, read without
+// decoding the rest; false when it states none (or not as a positive integer).
+func RequestMaxTokens(body []byte) (int64, bool) {
+	var best, other int64
+	topLevel(body, func(key string, dec *json.Decoder) (bool, bool) {
+		switch key {
+		case "max_completion_tokens":
+			best = decodeCount(dec)
+		case "max_tokens", "max_output_tokens":
+			other = decodeCount(dec)
+		case "generationConfig":
+			var gc struct {
+				MaxOutputTokens json.RawMessage `json:"maxOutputTokens"`
+			}
+			if dec.Decode(&gc) == nil {
+				other = parseCount(gc.MaxOutputTokens)
+			}
+		default:
+			return false, false
+		}
+		return true, best > 0
+	})
+	if best > 0 {
+		return best, true
+	}
+	return other, other > 0
+}
+
+// decodeCount decodes the next value as a token count, 0 when it is not one.
+func decodeCount(dec *json.Decoder) int64 {
+	var raw json.RawMessage
+	if dec.Decode(&raw) != nil {
+		return 0
+	}
+	return parseCount(raw)
+}
+
+func parseCount(raw json.RawMessage) int64 {
+	var c count
+	if c.UnmarshalJSON(raw) != nil || !c.ok {
+		return 0
+	}
+	return c.n
+}
+
+// topLevel calls member for each top-level member of a JSON object body, in order,
+// with the decoder before the member's value. member reports whether it decoded the
+// value (else it is skipped) and whether to stop.
+func topLevel(body []byte, member func(key string, dec *json.Decoder) (read, stop bool)) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return ""
+		return
 	}
 	for dec.More() {
 		key, err := dec.Token()
 		if err != nil {
-			return ""
+			return
 		}
-		if key == "model" {
-			var m string
-			if dec.Decode(&m) != nil || len(m) > maxModelLength {
-				return ""
-			}
-			return m
+		k, _ := key.(string)
+		read, stop := member(k, dec)
+		if stop {
+			return
+		}
+		if read {
+			continue
 		}
 		var skip json.RawMessage
 		if dec.Decode(&skip) != nil {
-			return ""
+			return
 		}
 	}
-	return ""
 }
 
 func replaceModel(body []byte, model string) ([]byte, bool) {

@@ -68,3 +68,33 @@ func TestInMemory(t *testing.T) {
 	require.True(t, ok)
 	require.Equal(t, "kept", string(b))
 }
+
+func TestRequestMaxTokens(t *testing.T) {
+	tests := map[string]struct {
+		body string
+		want int64
+	}{
+		"chat completions":             {`{"model":"gpt-4o","max_tokens":256,"messages":[]}`, 256},
+		"the newer name wins":          {`{"max_tokens":10,"max_completion_tokens":300}`, 300},
+		"the newer name wins, first":   {`{"max_completion_tokens":300,"max_tokens":10}`, 300},
+		"responses API":                {`{"input":"hi","max_output_tokens":64}`, 64},
+		"anthropic":                    {`{"model":"claude","max_tokens":1024,"messages":[{"role":"user","content":"x"}]}`, 1024},
+		"gemini":                       {`{"contents":[],"generationConfig":{"temperature":1,"maxOutputTokens":99}}`, 99},
+		"none":                         {`{"model":"gpt-4o","messages":[]}`, 0},
+		"zero":                         {`{"max_tokens":0}`, 0},
+		"negative":                     {`{"max_tokens":-5}`, 0},
+		"a string":                     {`{"max_tokens":"500"}`, 0},
+		"nested elsewhere is not read": {`{"messages":[{"max_tokens":5}]}`, 0},
+		"not JSON":                     {`max_tokens=5`, 0},
+		"an array":                     {`[{"max_tokens":5}]`, 0},
+		"huge is bounded":              {`{"max_tokens":1e300}`, maxTokens},
+		"truncated after it":           {`{"max_tokens":77,"messages":[`, 77},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got, ok := RequestMaxTokens([]byte(tc.body))
+			require.Equal(t, tc.want, got)
+			require.Equal(t, tc.want > 0, ok)
+		})
+	}
+}

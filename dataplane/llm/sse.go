@@ -70,18 +70,25 @@ func (l *sseLine) end(s *jsonScan) (blank, usageOnly bool) {
 	return blank, usageOnly
 }
 
-// scanSSE reads a piece of a stream that passes unchanged.
-func (m *meter) scanSSE(in []byte) {
-	for len(in) > 0 {
-		nl := bytes.IndexByte(in, '\n')
+// scanSSE reads a piece of a stream that passes unchanged, and returns how much of it
+// reaches the client: all of it, unless the stream stops at the end of an event in it.
+func (m *meter) scanSSE(in []byte) int {
+	n := 0
+	for n < len(in) {
+		rest := in[n:]
+		nl := bytes.IndexByte(rest, '\n')
 		if nl < 0 {
-			m.line.segment(in, &m.scan)
-			return
+			m.line.segment(rest, &m.scan)
+			return len(in)
 		}
-		m.line.segment(in[:nl], &m.scan)
-		m.line.end(&m.scan)
-		in = in[nl+1:]
+		m.line.segment(rest[:nl], &m.scan)
+		blank, _ := m.line.end(&m.scan)
+		n += nl + 1
+		if blank && m.eventEnded() {
+			return n
+		}
 	}
+	return n
 }
 
 // filterSSE reads a piece of a stream and appends to m.out what reaches the client:
@@ -115,6 +122,9 @@ func (m *meter) filterSSE(in []byte) {
 		l.dropBlank = l.holding && usageOnly
 		l.held, l.holding = l.held[:0], true
 		in = in[nl+1:]
+		if blank && m.eventEnded() {
+			return
+		}
 	}
 }
 

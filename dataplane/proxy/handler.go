@@ -201,6 +201,15 @@ func (s *Server) forward(rw *responseWriter, r *http.Request, rt *route, up *ups
 			_ = fd.EnableFullDuplex()
 		}
 	}
+	if charging {
+		answered, reserved := s.reserveTokens(rw, r)
+		if answered {
+			return
+		}
+		if reserved {
+			defer settleUnanswered(rw)
+		}
+	}
 	rw.decision = decisionAllowed
 	rw.bodyUnread = false // the reverse proxy reads it, or has it in memory
 	rw.upstreamStart = time.Now()

@@ -26,6 +26,7 @@ type meterState struct {
 	rw           *responseWriter
 	adapter      *llm.Adapter
 	usage        *usageMetrics
+	metrics      *metrics
 	requestBytes int64
 	// charging is set when the request's rate limits count its tokens.
 	charging bool
@@ -43,7 +44,7 @@ func metered(rw *responseWriter, up *upstream) bool {
 
 // withMeter marks r, to an AI provider, for metering.
 func (s *Server) withMeter(rw *responseWriter, r *http.Request, up *upstream, charging bool) *http.Request {
-	m := &meterState{rw: rw, adapter: up.adapter, usage: s.metrics.usage, requestBytes: max(r.ContentLength, 0), charging: charging}
+	m := &meterState{rw: rw, adapter: up.adapter, usage: s.metrics.usage, metrics: s.metrics, requestBytes: max(r.ContentLength, 0), charging: charging}
 	rw.llmSystem = up.adapter.Provider()
 	return r.WithContext(context.WithValue(r.Context(), meterKey{}, m))
 }
@@ -78,13 +79,18 @@ func prepareMetering(pr *httputil.ProxyRequest) {
 	}
 }
 
-// meterResponse wraps a metered request's answer so its usage is charged when it ends.
+// meterResponse wraps a metered request's answer so its usage is charged when it ends,
+// and, when a policy stops streams over budget, so the stream is watched as it goes.
 func meterResponse(resp *http.Response) error {
 	m := meterOf(resp.Request.Context())
 	if m == nil {
 		return nil
 	}
-	m.adapter.Meter(resp, m.requestBytes, m.hide, func(u llm.Usage) {
+	o := llm.MeterOptions{RequestBytes: m.requestBytes, HideUsageChunk: m.hide}
+	if m.charging && m.rw.limits.Stopping() {
+		o.Progress = m.progress
+	}
+	m.adapter.MeterWith(resp, o, func(u llm.Usage) {
 		m.rw.usage, m.rw.metered = u, true
 		if m.usage != nil {
 			m.usage.record(m, u)
@@ -97,6 +103,22 @@ func meterResponse(resp *http.Response) error {
 		}
 	})
 	return nil
+}
+
+// progress brings the stop policies of a streamed answer up to its usage so far, and
+// reports whether one of them ends the stream (its owner's tokens reached the limit).
+func (m *meterState) progress(u llm.Usage) bool {
+	policy, err := m.rw.limits.Progress(context.Background(), uint64(max(u.Total(), 0)))
+	switch {
+	case err != nil:
+		m.rw.chargeErr = fmt.Sprintf("counting a stream's %d tokens: %v", u.Total(), err)
+		return false
+	case policy == "":
+		return false
+	}
+	m.rw.decision, m.rw.reason = decisionStreamStopped, policy
+	m.metrics.countStreamStop(policy)
+	return true
 }
 
 // readWhole reads a metered request's body into memory, up to limit, so that it can be

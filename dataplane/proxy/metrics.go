@@ -48,7 +48,7 @@ func newMetrics(reg prometheus.Registerer, s *Server) (*metrics, error) {
 		}),
 		rateLimits: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "claimgate_proxy_rate_limit_decisions_total",
-			Help: "Rate-limit checks of a request, by policy, stage (early, regular) and result (allowed, over, store_error).",
+			Help: "Rate-limit decisions, by policy, stage (early, regular; reservation of max_tokens, stream) and result (allowed, over, store_error; stopped).",
 		}, []string{"policy", "stage", "result"}),
 		usage: newUsageMetrics(s.cfg.UsageClaim),
 	}
@@ -95,6 +95,17 @@ func statusLabel(code int) string {
 		return statusText[code]
 	}
 	return strconv.Itoa(code)
+}
+
+// countReservation counts a reservation of max_tokens (stage "reservation"): result
+// allowed, over or store_error; policy is the refusing one, "" otherwise.
+func (m *metrics) countReservation(policy, result string) {
+	m.rateLimits.WithLabelValues(policy, "reservation", result).Inc()
+}
+
+// countStreamStop counts a stream ended by policy (stage "stream", result stopped).
+func (m *metrics) countStreamStop(policy string) {
+	m.rateLimits.WithLabelValues(policy, "stream", "stopped").Inc()
 }
 
 // countRateLimits counts one stage's policy results.

@@ -7,6 +7,7 @@ import (
 
 	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
 	"github.com/claimgate/claimgate/dataplane/authz"
+	"github.com/claimgate/claimgate/dataplane/llm"
 	"github.com/claimgate/claimgate/dataplane/ratelimit"
 )
 
@@ -22,13 +23,17 @@ import (
 //   - When the store cannot count, the request passes, unless Config.RateLimitDenyOnFail:
 //     then 500.
 //   - A token policy only refuses a window already at its limit; chargeTokens adds an
-//     answer's tokens.
+//     answer's tokens. Opt-ins of a RateLimitConfig: reserve_max_tokens reserves a
+//     request's max_tokens once its body is read (reserveTokens), and stop_streams ends
+//     a stream whose owner's tokens reach the limit (metering.go).
 
 // Decisions of the rate limits.
 const (
 	decisionRateLimited    = "rate_limited"
 	decisionRateLimitError = "rate_limit_error"
-	rateLimitErrorBody     = "rate limit service unavailable"
+	// decisionStreamStopped: a stream ended when its owner's tokens reached a limit.
+	decisionStreamStopped = "stream_stopped"
+	rateLimitErrorBody    = "rate limit service unavailable"
 )
 
 var ratelimitedTrue = []string{"true"}
@@ -125,16 +130,71 @@ func (s *Server) rateLimit(rw *responseWriter, r *http.Request, rt *route, early
 	return true
 }
 
-// chargeTokens charges n LLM tokens (the answer's input plus output) to the token
-// policies that admitted the request rw answers, in the windows current now. The LLM
-// usage metering calls it when the answer or the stream ends, before the handler
-// returns (rw's decision is released with rw); it may be called more than once. It does
-// nothing for n <= 0, on a route without token limits, or for a refused request. The
-// error is the store's: the tokens are then not counted.
+// chargeTokens settles the token policies that admitted the request rw answers to n LLM
+// tokens (the answer's input plus output): what was reserved or added while it streamed
+// is brought to n. The LLM usage metering calls it when the answer or the stream ends,
+// before the handler returns (rw's decision is released with rw); settleUnanswered calls
+// it with 0 for a request that reserved tokens and got no metered answer. It does
+// nothing on a route without token limits, or for a refused request. The error is the
+// store's: the tokens are then not counted.
 func chargeTokens(rw *responseWriter, n int64) error {
-	if rw.limits == nil || n <= 0 {
+	if rw.limits == nil {
 		return nil
 	}
 	// Not the request's context: the client may be gone once its answer has ended.
-	return rw.limits.Charge(context.Background(), uint64(n))
+	return rw.limits.Settle(context.Background(), uint64(max(n, 0)))
+}
+
+// reserveTokens reserves, for a request to an AI provider whose token policies reserve
+// max_tokens, the most its answer may use: the max_tokens its in-memory body states plus
+// the prompt's estimate (dataplane/llm EstimateTokens of the body's size). It reports
+// whether it answered the request: 429 when the reservation does not fit, 500 when the
+// store failed under deny-on-fail. A body that states no max_tokens reserves nothing,
+// and is admitted as by a policy without the opt-in.
+func (s *Server) reserveTokens(rw *responseWriter, r *http.Request) (answered, reserved bool) {
+	if rw.limits == nil || !rw.limits.Reserving() {
+		return false, false
+	}
+	body, _ := llm.InMemory(r)
+	maxTokens, ok := llm.RequestMaxTokens(body)
+	if !ok {
+		return false, false
+	}
+	prompt := llm.EstimateTokens(int64(len(body)))
+	d := rw.limits
+	fits, err := d.Reserve(r.Context(), uint64(maxTokens)+uint64(prompt))
+	d.SetHeaders(rw.Header())
+	switch {
+	case d.Failed():
+		s.metrics.countReservation("", "store_error")
+		rw.decision, rw.reason = decisionRateLimitError, "store_error"
+		writeText(rw, http.StatusInternalServerError, rateLimitErrorBody)
+		return true, false
+	case err != nil:
+		s.metrics.countReservation("", "store_error")
+		rw.chargeErr = fmt.Sprintf("reserving %d tokens: %v", maxTokens+prompt, err)
+		return false, false
+	case !fits:
+		st, _ := d.Refusal()
+		s.metrics.countReservation(st.Policy, "over")
+		rw.decision, rw.reason = decisionRateLimited, st.Policy
+		rw.Header()[ratelimit.HeaderRateLimited] = ratelimitedTrue
+		writeText(rw, http.StatusTooManyRequests, fmt.Sprintf(
+			"max_tokens (%d) and the prompt (about %d tokens) do not fit in the %d tokens left of a token budget",
+			maxTokens, prompt, st.Remaining))
+		return true, false
+	}
+	s.metrics.countReservation("", "allowed")
+	return false, true
+}
+
+// settleUnanswered gives back what a request reserved when no metered answer settled
+// it (the upstream could not be reached, the client left first).
+func settleUnanswered(rw *responseWriter) {
+	if rw.metered {
+		return
+	}
+	if err := chargeTokens(rw, 0); err != nil {
+		rw.chargeErr = fmt.Sprintf("giving back a reservation: %v", err)
+	}
 }

@@ -39,7 +39,7 @@ func BenchmarkCheck(b *testing.B) {
 				if d.Over() {
 					b.Fatal("over")
 				}
-				if err := d.Charge(ctx, 10); err != nil {
+				if err := d.Settle(ctx, 10); err != nil {
 					b.Fatal(err)
 				}
 				d.Release()

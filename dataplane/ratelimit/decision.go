@@ -1,10 +1,8 @@
 package ratelimit
 
 import (
-	"context"
 	"net/http"
 	"strconv"
-	"time"
 )
 
 // Response header names, canonical.
@@ -59,6 +57,8 @@ type Decision struct {
 	pending []pending
 	hits    []Hit
 	counts  []uint64
+	// hitCharge is, per hit of a ledger operation, the index of its charge.
+	hitCharge []int
 }
 
 // pending is a limit a check reached, and its counter's key in Decision.keys.
@@ -67,12 +67,6 @@ type pending struct {
 	lim                         *limit
 	tree                        bool
 	keyStart, prefixEnd, keyEnd int
-}
-
-// charge is a token limit to charge when the answer ends: its key without the window.
-type charge struct {
-	lim                    *limit
-	prefixStart, prefixEnd int
 }
 
 // Over reports whether a limit refuses the request.
@@ -101,7 +95,7 @@ func (d *Decision) Refusal() (Status, bool) {
 	return Status{}, false
 }
 
-// Charging reports whether token limits wait for Charge.
+// Charging reports whether token limits wait for Settle.
 func (d *Decision) Charging() bool { return len(d.charges) > 0 }
 
 // SetHeaders sets x-ratelimit-limit, -remaining and -reset as Envoy's rate-limit filter
@@ -132,31 +126,6 @@ func (d *Decision) SetHeaders(h http.Header) {
 	h[HeaderReset] = []string{strconv.FormatInt(d.statuses[least].Reset, 10)}
 }
 
-// Charge adds tokens to every token limit the request was admitted by, in the windows
-// current now (an answer may end after the window it started in). It may be called more
-// than once; it does nothing when the request has no token limit or was refused. ctx
-// bounds a networked store's round trip; pass one that outlives the client's request.
-func (d *Decision) Charge(ctx context.Context, tokens uint64) error {
-	if tokens == 0 || len(d.charges) == 0 || d.over {
-		return nil
-	}
-	now := d.lim.now().Unix()
-	base := len(d.keys)
-	defer func() { d.keys = d.keys[:base] }() // the store keeps no key past Apply
-	d.hits = d.hits[:0]
-	for _, c := range d.charges {
-		start := len(d.keys)
-		d.keys = append(d.keys, d.keys[c.prefixStart:c.prefixEnd]...)
-		d.keys = appendWindow(d.keys, c.lim, now)
-		end := windowStart(c.lim, now) + c.lim.window
-		d.hits = append(d.hits, Hit{
-			Key: d.keys[start:len(d.keys):len(d.keys)], Amount: tokens, Expires: time.Unix(end, 0), Limit: c.lim.perUnit,
-		})
-	}
-	d.counts = resize(d.counts, len(d.hits))
-	return d.lim.store.Apply(ctx, d.hits, d.counts)
-}
-
 // Release empties d and gives it back to its Limiter; d must not be used after.
 func (d *Decision) Release() {
 	l := d.lim
@@ -175,7 +144,7 @@ func (d *Decision) reset() {
 	*d = Decision{
 		statuses: d.statuses[:0], results: d.results[:0], charges: d.charges[:0],
 		keys: d.keys[:0], entries: d.entries[:0], pending: d.pending[:0],
-		hits: d.hits[:0], counts: d.counts[:0],
+		hits: d.hits[:0], counts: d.counts[:0], hitCharge: d.hitCharge[:0],
 	}
 	if cap(d.keys) > maxPooledKeys {
 		d.keys = nil

@@ -11,14 +11,15 @@ import (
 )
 
 // FuzzCompile: any policy either fails to compile or compiles into one that checks a
-// request without panicking.
+// request, and reserves, follows and settles its tokens, without panicking.
 func FuzzCompile(f *testing.F) {
 	tokensPolicy := lab6(70, true)
+	budgeted := budget(100, true, true)
 	weighted := desc("type", "Whatsapp", perMinute(1), &snapshotv1.RateLimitDescriptor{Key: "number", Value: "411", Limit: perMinute(100), Weight: 1})
 	sets := actions(header("x-account-id", "account_id"), header("x-plan", "plan"))
 	sets.SetStyle = true
 	seeds := []*snapshotv1.RateLimitPolicy{
-		lab6(70, false), tokensPolicy,
+		lab6(70, false), tokensPolicy, budgeted,
 		{Name: "ns/w", Descriptors: []*snapshotv1.RateLimitDescriptor{weighted}, Actions: []*snapshotv1.RateLimitActions{
 			actions(header("x-type", "type"), header("x-number", "number")),
 		}},
@@ -60,7 +61,11 @@ func FuzzCompile(f *testing.F) {
 		d := l.Acquire()
 		defer d.Release()
 		l.Check(context.Background(), []*Policy{p}, req, d)
-		_ = d.Charge(context.Background(), 3)
+		ctx := context.Background()
+		if fits, _ := d.Reserve(ctx, 40); fits {
+			_, _ = d.Progress(ctx, 90)
+			_ = d.Settle(ctx, 3)
+		}
 		d.SetHeaders(http.Header{})
 	})
 }

@@ -47,7 +47,8 @@ func (l *Limiter) Acquire() *Decision {
 
 // Check checks req against one stage's policies and adds the outcome to d: a request
 // policy counts the request (1) in every window it reaches; a token policy only reads
-// its windows and refuses one already at its limit, and d keeps the counters for Charge.
+// its windows and refuses one already at its limit, and d keeps the counters for its
+// ledger (ledger.go).
 // Every counter of the stage is counted in one Store.Apply, whatever the outcome, as the
 // rate-limit service does.
 func (l *Limiter) Check(ctx context.Context, policies []*Policy, req *Request, d *Decision) {
@@ -68,7 +69,7 @@ func (l *Limiter) Check(ctx context.Context, policies []*Policy, req *Request, d
 		}
 		end := windowStart(pd.lim, sec) + pd.lim.window
 		d.hits = append(d.hits, Hit{
-			Key: d.keys[pd.keyStart:pd.keyEnd], Amount: amount, Expires: time.Unix(end, 0), Limit: pd.lim.perUnit,
+			Key: d.keys[pd.keyStart:pd.keyEnd], Amount: amount, Expires: time.Unix(end, 0), Limit: pd.policy.hitLimit(pd.lim),
 		})
 	}
 	firstStatus := len(d.statuses)
@@ -98,7 +99,11 @@ func (d *Decision) judge(now int64) {
 		}
 		if pd.policy.tokens {
 			st.Over = count >= lim
-			d.charges = append(d.charges, charge{lim: pd.lim, prefixStart: pd.keyStart, prefixEnd: pd.prefixEnd})
+			d.charges = append(d.charges, charge{
+				lim: pd.lim, prefixStart: pd.keyStart, prefixEnd: pd.prefixEnd, status: len(d.statuses),
+				stop: pd.policy.stopStreams, reserve: pd.policy.reserveMaxTokens, count: count,
+				hitLimit: pd.policy.hitLimit(pd.lim),
+			})
 		} else {
 			st.Over = count > lim
 		}

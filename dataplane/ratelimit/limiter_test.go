@@ -110,7 +110,7 @@ func TestStagesAddUp(t *testing.T) {
 }
 
 // TestTokenLimit: a token policy admits requests while the window is under its limit,
-// charges the tokens when told, and refuses once they reach it.
+// settles the tokens when told, and refuses once they reach it.
 func TestTokenLimit(t *testing.T) {
 	clk := newClock(start)
 	l := New(Config{Now: clk.Now})
@@ -119,25 +119,25 @@ func TestTokenLimit(t *testing.T) {
 	require.False(t, d.Over())
 	require.True(t, d.Charging())
 	require.Equal(t, uint64(70), d.Statuses()[0].Remaining, "the check charges nothing")
-	require.NoError(t, d.Charge(context.Background(), 40))
-	require.NoError(t, d.Charge(context.Background(), 29))
+	require.NoError(t, d.Settle(context.Background(), 40))
+	require.NoError(t, d.Settle(context.Background(), 69))
 
 	d = check(t, l, user("alice"), p)
 	require.False(t, d.Over(), "69 of 70")
 	require.Equal(t, uint64(1), d.Statuses()[0].Remaining)
-	require.NoError(t, d.Charge(context.Background(), 500), "an answer may overshoot")
+	require.NoError(t, d.Settle(context.Background(), 500), "an answer may overshoot")
 
 	d = check(t, l, user("alice"), p)
 	require.True(t, d.Over())
 	require.False(t, d.Charging(), "a refused request charges nothing")
-	require.NoError(t, d.Charge(context.Background(), 10))
+	require.NoError(t, d.Settle(context.Background(), 10))
 	require.False(t, check(t, l, user("bob"), p).Over())
 
 	// An answer ending after its window charges the window it ends in.
 	clk.Advance(25 * time.Second)
 	d = check(t, l, user("bob"), p)
 	clk.Advance(10 * time.Second)
-	require.NoError(t, d.Charge(context.Background(), 70))
+	require.NoError(t, d.Settle(context.Background(), 70))
 	require.True(t, check(t, l, user("bob"), p).Over())
 	require.False(t, check(t, l, user("alice"), p).Over(), "alice's new hour")
 }
@@ -225,25 +225,25 @@ func TestSetCounters(t *testing.T) {
 	require.False(t, check(t, l, req("b", "BASIC"), p).Over())
 }
 
-// recordingStore counts in memory and keeps a copy of every hit.
+// recordingStore counts in its store and keeps a copy of every hit.
 type recordingStore struct {
-	*MemoryStore
+	Store
 	hits []Hit
 }
 
 func (s *recordingStore) Apply(ctx context.Context, hits []Hit, counts []uint64) error {
 	s.hits = append(s.hits, hits...)
-	return s.MemoryStore.Apply(ctx, hits, counts)
+	return s.Store.Apply(ctx, hits, counts)
 }
 
 // TestHitLimit: the hits of a check and of a charge carry their limit, for a store
 // that remembers the counters over it.
 func TestHitLimit(t *testing.T) {
-	store := &recordingStore{MemoryStore: NewMemoryStore(MemoryConfig{})}
+	store := &recordingStore{Store: NewMemoryStore(MemoryConfig{})}
 	l := New(Config{Store: store, Now: newClock(start).Now})
 	check(t, l, user("alice"), mustCompile(t, lab6(3, false)))
 	d := check(t, l, user("alice"), mustCompile(t, lab6(70, true)))
-	require.NoError(t, d.Charge(context.Background(), 5))
+	require.NoError(t, d.Settle(context.Background(), 5))
 	require.Len(t, store.hits, 3)
 	for i, want := range []uint64{3, 70, 70} {
 		require.Equal(t, want, store.hits[i].Limit, "hit %d", i)

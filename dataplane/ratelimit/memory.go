@@ -83,16 +83,29 @@ func (s *MemoryStore) Apply(_ context.Context, hits []Hit, counts []uint64) erro
 	return err
 }
 
-// add counts h in the shard and returns the counter, or reports that it did not fit.
+// add applies h in the shard and returns the counter, or reports that it did not fit.
 func (sh *memShard) add(h *Hit, now int64, limit int) (uint64, bool) {
-	if c := sh.counters[string(h.Key)]; c != nil {
-		if c.expires <= now {
-			c.count, c.expires = 0, h.Expires.UnixNano()
-		}
-		c.count += h.Amount
-		return c.count, false
+	c := sh.counters[string(h.Key)]
+	if c != nil && c.expires <= now {
+		c.count, c.expires = 0, h.Expires.UnixNano()
 	}
-	if h.Amount == 0 {
+	var count uint64
+	if c != nil {
+		count = c.count
+	}
+	switch {
+	case h.Op == OpSubtract:
+		if c != nil {
+			c.count -= min(c.count, h.Amount)
+			return c.count, false
+		}
+		return 0, false
+	case h.Op == OpAddIfFits && (count+h.Amount > h.Limit || count+h.Amount < count):
+		return satAdd(count, h.Amount), false
+	case c != nil:
+		c.count = satAdd(c.count, h.Amount)
+		return c.count, false
+	case h.Amount == 0:
 		return 0, false
 	}
 	if now >= sh.sweepAt {
@@ -103,6 +116,14 @@ func (sh *memShard) add(h *Hit, now int64, limit int) (uint64, bool) {
 	}
 	sh.counters[string(h.Key)] = &memCounter{count: h.Amount, expires: h.Expires.UnixNano()}
 	return h.Amount, false
+}
+
+// satAdd is a+b, or the largest count when that overflows.
+func satAdd(a, b uint64) uint64 {
+	if s := a + b; s >= a {
+		return s
+	}
+	return ^uint64(0)
 }
 
 func (sh *memShard) sweep(now int64) {

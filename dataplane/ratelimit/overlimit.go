@@ -13,7 +13,8 @@ const overShards = 16
 
 // overLimit remembers counters that reached their Hit.Limit until their window ends, so
 // a flood of hits on one of them is answered in the proxy, without a round trip. A
-// counter only grows within its window, so an entry stays right until it expires; a
+// counter only grows within its window (but for a reservation given back, which drops
+// the entry), so an entry stays right until it expires; a
 // smaller limit than the remembered count (a policy raised since) is not answered here.
 // It is sharded by key and bounded: a full shard drops its expired entries, then an
 // arbitrary one.
@@ -64,6 +65,14 @@ func (o *overLimit) get(h *Hit, now int64) (uint64, bool) {
 		return 0, false
 	}
 	return e.count, true
+}
+
+// forget drops what is remembered of key's counter.
+func (o *overLimit) forget(key []byte) {
+	sh := o.shard(key)
+	sh.mu.Lock()
+	delete(sh.entries, string(key))
+	sh.mu.Unlock()
 }
 
 // note remembers h's counter when count reached h.Limit.

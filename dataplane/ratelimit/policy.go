@@ -63,6 +63,16 @@ func (p *Policy) StopStreams() bool { return p.stopStreams }
 // (opt-in).
 func (p *Policy) ReserveMaxTokens() bool { return p.reserveMaxTokens }
 
+// hitLimit is the Hit.Limit of lim's counters: 0 for a policy whose counters may fall
+// (a reservation or a stopped stream's estimate given back), which a store must then
+// always count.
+func (p *Policy) hitLimit(lim *limit) uint64 {
+	if p.stopStreams || p.reserveMaxTokens {
+		return 0
+	}
+	return lim.perUnit
+}
+
 // UsesDestination reports whether an action reads the upstream the request goes to, which
 // must then be chosen before the policy is checked.
 func (p *Policy) UsesDestination() bool { return p.usesDestination }

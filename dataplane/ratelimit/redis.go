@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -183,6 +184,13 @@ func (s *RedisStore) Apply(ctx context.Context, hits []Hit, counts []uint64) err
 	b.local = resizeBools(b.local, len(hits))
 	if s.over != nil {
 		for i := range hits {
+			switch hits[i].Op {
+			case OpSubtract:
+				s.over.forget(hits[i].Key) // the counter falls: it may be under again
+				continue
+			case OpAddIfFits:
+				continue
+			}
 			if c, ok := s.over.get(&hits[i], now); ok {
 				counts[i], b.local[i] = c+hits[i].Amount, true
 				remote--
@@ -216,20 +224,49 @@ func (s *RedisStore) Apply(ctx context.Context, hits []Hit, counts []uint64) err
 	return nil
 }
 
-// add appends h's commands to b: INCRBY and EXPIREAT, or GET to read only.
+// Lua scripts of the hits that must read their counter before changing it; each is
+// one command, so it goes in the Apply's pipeline like the others. EVAL rather than
+// EVALSHA: a pipeline cannot fall back on NOSCRIPT, and the server caches the compiled
+// script by its hash anyway.
+const (
+	// addIfFitsScript: KEYS[1] counter, ARGV amount, limit, window end.
+	addIfFitsScript = `local c = tonumber(redis.call('GET', KEYS[1]) or '0')
+local a = tonumber(ARGV[1])
+if c + a > tonumber(ARGV[2]) then return c + a end
+c = redis.call('INCRBY', KEYS[1], a)
+redis.call('EXPIREAT', KEYS[1], ARGV[3])
+return c`
+	// subtractScript: KEYS[1] counter, ARGV amount; a counter that is gone stays gone.
+	subtractScript = `local c = redis.call('GET', KEYS[1])
+if not c then return 0 end
+c = math.max(tonumber(c) - tonumber(ARGV[1]), 0)
+redis.call('SET', KEYS[1], c, 'KEEPTTL')
+return c`
+)
+
+// add appends h's commands to b: INCRBY and EXPIREAT, GET to read only, or the script
+// of a reservation or of a reservation given back.
 func (b *redisBatch) add(c *redisClient, prefix string, h *Hit, i int) {
 	// The key is copied: the client may still write it after a timed-out Apply.
 	key := prefix + string(h.Key)
-	if h.Amount == 0 {
+	amount := strconv.FormatUint(min(h.Amount, math.MaxInt64), 10)
+	switch {
+	case h.Op == OpAddIfFits:
+		limit := strconv.FormatUint(min(h.Limit, math.MaxInt64), 10)
+		b.cmds = append(b.cmds, c.B().Eval().Script(addIfFitsScript).Numkeys(1).Key(key).
+			Arg(amount, limit, strconv.FormatInt(h.Expires.Unix(), 10)).Build())
+	case h.Op == OpSubtract:
+		b.cmds = append(b.cmds, c.B().Eval().Script(subtractScript).Numkeys(1).Key(key).Arg(amount).Build())
+	case h.Amount == 0:
 		b.cmds = append(b.cmds, c.B().Get().Key(key).Build())
-		b.hit = append(b.hit, i)
+	default:
+		b.cmds = append(b.cmds,
+			c.B().Incrby().Key(key).Increment(int64(min(h.Amount, math.MaxInt64))).Build(),
+			c.B().Expireat().Key(key).Timestamp(h.Expires.Unix()).Build())
+		b.hit = append(b.hit, i, -1)
 		return
 	}
-	amount := int64(min(h.Amount, math.MaxInt64))
-	b.cmds = append(b.cmds,
-		c.B().Incrby().Key(key).Increment(amount).Build(),
-		c.B().Expireat().Key(key).Timestamp(h.Expires.Unix()).Build())
-	b.hit = append(b.hit, i, -1)
+	b.hit = append(b.hit, i)
 }
 
 // read sets the counts of the hits sent from their replies, and remembers the counters
@@ -256,7 +293,7 @@ func (s *RedisStore) read(b *redisBatch, res []rueidis.RedisResult, hits []Hit, 
 			continue
 		}
 		counts[i] = uint64(max(n, 0))
-		if s.over != nil {
+		if s.over != nil && hits[i].Op == OpAdd {
 			s.over.note(&hits[i], counts[i], now)
 		}
 	}

@@ -350,3 +350,17 @@ func addKnownTypes(s *runtime.Scheme) error {
 	metav1.AddToGroupVersion(s, GroupVersion)
 	return nil
 }
+
+// Annotations of a RateLimitConfig that opt in to claimgate's token-budget features
+// (Gloo has neither; without them a token budget behaves as Gloo's does). Each takes
+// "true" or "false"; any other value rejects the RateLimitConfig. They act only on
+// routes whose limits count LLM tokens.
+const (
+	// AnnotationStopStreams ends a streamed answer once its owner's tokens reach the
+	// limit, with a last event saying why in the provider's error-event shape.
+	AnnotationStopStreams = "claimgate.dev/stop-streams-over-budget"
+	// AnnotationReserveMaxTokens admits a request that states max_tokens only when that
+	// many tokens, and its prompt's, fit under the limit; they stay reserved until the
+	// answer ends and the real usage is charged instead.
+	AnnotationReserveMaxTokens = "claimgate.dev/reserve-max-tokens" //nolint:gosec // an annotation name, not a credential
+)

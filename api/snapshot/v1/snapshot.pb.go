@@ -1701,7 +1701,8 @@ type RateLimitPolicy struct {
 	// mid-answer (opt-in: claimgate.dev/stop-streams-over-budget).
 	StopStreams bool `protobuf:"varint,6,opt,name=stop_streams,json=stopStreams,proto3" json:"stop_streams,omitempty"`
 	// reserve_max_tokens admits a request that states max_tokens only if that many tokens
-	// fit, reserving them until the answer settles (opt-in).
+	// and its prompt's fit, reserving them until the answer settles (opt-in:
+	// claimgate.dev/reserve-max-tokens).
 	ReserveMaxTokens bool `protobuf:"varint,7,opt,name=reserve_max_tokens,json=reserveMaxTokens,proto3" json:"reserve_max_tokens,omitempty"`
 	unknownFields    protoimpl.UnknownFields
 	sizeCache        protoimpl.SizeCache
