@@ -48,8 +48,8 @@ func newMetrics(reg prometheus.Registerer, s *Server) (*metrics, error) {
 		}),
 		rateLimits: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "claimgate_proxy_rate_limit_decisions_total",
-			Help: "Rate-limit decisions, by policy, stage (early, regular; reservation of max_tokens, stream) and result (allowed, over, store_error; stopped).",
-		}, []string{"policy", "stage", "result"}),
+			Help: "Rate-limit decisions, by policy, configured descriptor (its keys and configured values; empty when no limit was reached), stage (early, regular; reservation of max_tokens, stream) and result (allowed, over, store_error; stopped).",
+		}, []string{"policy", "descriptor", "stage", "result"}),
 		usage: newUsageMetrics(s.cfg.UsageClaim),
 	}
 	if reg == nil {
@@ -100,28 +100,42 @@ func statusLabel(code int) string {
 // countReservation counts a reservation of max_tokens (stage "reservation"): result
 // allowed, over or store_error; policy is the refusing one, "" otherwise.
 func (m *metrics) countReservation(policy, result string) {
-	m.rateLimits.WithLabelValues(policy, "reservation", result).Inc()
+	m.rateLimits.WithLabelValues(policy, "", "reservation", result).Inc()
 }
 
 // countStreamStop counts a stream ended by policy (stage "stream", result stopped).
 func (m *metrics) countStreamStop(policy string) {
-	m.rateLimits.WithLabelValues(policy, "stream", "stopped").Inc()
+	m.rateLimits.WithLabelValues(policy, "", "stream", "stopped").Inc()
 }
 
-// countRateLimits counts one stage's policy results.
-func (m *metrics) countRateLimits(early bool, results []ratelimit.PolicyResult) {
+// countRateLimits counts one stage's outcomes: each limit a policy reached, by its
+// configured descriptor, allowed or over; a policy that reached none, or whose
+// counters could not be counted, once with descriptor "".
+func (m *metrics) countRateLimits(early bool, results []ratelimit.PolicyResult, statuses []ratelimit.Status) {
 	stage := "regular"
 	if early {
 		stage = "early"
 	}
 	for _, res := range results {
-		result := "allowed"
+		reached := false
+		for i := range statuses {
+			if st := &statuses[i]; st.Policy == res.Policy {
+				reached = true
+				m.rateLimits.WithLabelValues(res.Policy, st.Descriptor, stage, overLabel(st.Over)).Inc()
+			}
+		}
 		switch {
 		case res.Failed:
-			result = "store_error"
-		case res.Over:
-			result = "over"
+			m.rateLimits.WithLabelValues(res.Policy, "", stage, "store_error").Inc()
+		case !reached:
+			m.rateLimits.WithLabelValues(res.Policy, "", stage, "allowed").Inc()
 		}
-		m.rateLimits.WithLabelValues(res.Policy, stage, result).Inc()
 	}
+}
+
+func overLabel(over bool) string {
+	if over {
+		return "over"
+	}
+	return "allowed"
 }

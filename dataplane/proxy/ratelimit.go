@@ -111,9 +111,9 @@ func (s *Server) rateLimit(rw *responseWriter, r *http.Request, rt *route, early
 	if up != nil {
 		req.Destination = up.name
 	}
-	first := len(d.Results())
+	first, firstStatus := len(d.Results()), len(d.Statuses())
 	rw.limiter.Check(r.Context(), policies, &req, d)
-	s.metrics.countRateLimits(early, d.Results()[first:])
+	s.metrics.countRateLimits(early, d.Results()[first:], d.Statuses()[firstStatus:])
 	d.SetHeaders(rw.Header())
 	switch {
 	case d.Failed():

@@ -120,8 +120,8 @@ func TestRateLimitLab6(t *testing.T) {
 	require.Contains(t, h.access.String(), `"decision":"rate_limited","reason":"gloo-system/per-user-counter"`)
 	m := h.metrics()
 	require.Contains(t, m, `claimgate_proxy_requests_total{decision="rate_limited",reason="gloo-system/per-user-counter",route="`+openaiRoute+`",status="429"} 1`)
-	require.Contains(t, m, `claimgate_proxy_rate_limit_decisions_total{policy="gloo-system/per-user-counter",result="over",stage="regular"} 1`)
-	require.Contains(t, m, `claimgate_proxy_rate_limit_decisions_total{policy="gloo-system/per-user-counter",result="allowed",stage="regular"} 5`)
+	require.Contains(t, m, `claimgate_proxy_rate_limit_decisions_total{descriptor="user-id",policy="gloo-system/per-user-counter",result="over",stage="regular"} 1`)
+	require.Contains(t, m, `claimgate_proxy_rate_limit_decisions_total{descriptor="user-id",policy="gloo-system/per-user-counter",result="allowed",stage="regular"} 5`)
 }
 
 // TestRateLimitByHeaders: regular limits by a request header and by a claimsToHeaders
@@ -192,8 +192,8 @@ func TestEarlyRateLimit(t *testing.T) {
 	requireLimited(t, resp, got, "2, 2;w=60")
 	require.Len(t, h.fake.Requests(), 1)
 	m := h.metrics()
-	require.Contains(t, m, `claimgate_proxy_rate_limit_decisions_total{policy="ns/per-ip",result="over",stage="early"} 2`)
-	require.Contains(t, m, `claimgate_proxy_rate_limit_decisions_total{policy="gloo-system/per-user-counter",result="allowed",stage="regular"} 1`)
+	require.Contains(t, m, `claimgate_proxy_rate_limit_decisions_total{descriptor="remote_address",policy="ns/per-ip",result="over",stage="early"} 2`)
+	require.Contains(t, m, `claimgate_proxy_rate_limit_decisions_total{descriptor="user-id",policy="gloo-system/per-user-counter",result="allowed",stage="regular"} 1`)
 }
 
 // TestInvalidRateLimitIsRefused: a snapshot with an invalid policy is rejected, naming

@@ -55,7 +55,7 @@ func TestTokenBudgetStopsStream(t *testing.T) {
 	require.Positive(t, words)
 	require.Less(t, words, chunks/4, "stopped near the budget, not at the end of the answer")
 	require.Contains(t, h.access.String(), `"decision":"stream_stopped","reason":"gloo-system/per-user-counter"`)
-	require.Regexp(t, `claimgate_proxy_rate_limit_decisions_total\{policy="gloo-system/per-user-counter",result="stopped",stage="stream"\} 1\n`, h.metrics())
+	require.Regexp(t, `claimgate_proxy_rate_limit_decisions_total\{descriptor="",policy="gloo-system/per-user-counter",result="stopped",stage="stream"\} 1\n`, h.metrics())
 
 	resp, got = h.do(http.MethodPost, "/openai", alice, body)
 	require.Equal(t, http.StatusTooManyRequests, resp.StatusCode, got)

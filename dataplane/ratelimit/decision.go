@@ -16,8 +16,10 @@ const (
 
 // Status is one limit a request was counted against.
 type Status struct {
-	// Policy is the name of the limit's policy.
-	Policy string
+	// Policy is the name of the limit's policy; Descriptor names the configured
+	// descriptor that holds the limit (its keys and configured values, never the
+	// request's), for metrics.
+	Policy, Descriptor string
 	// Tokens is set for a limit of LLM tokens.
 	Tokens bool
 	// RequestsPerUnit is the limit, Window its window in seconds.

@@ -93,7 +93,7 @@ func (d *Decision) judge(now int64) {
 	for i, pd := range d.pending {
 		count, lim := d.counts[i], pd.lim.perUnit
 		st := Status{
-			Policy: pd.policy.name, Tokens: pd.policy.tokens,
+			Policy: pd.policy.name, Descriptor: pd.lim.label, Tokens: pd.policy.tokens,
 			RequestsPerUnit: lim, Window: pd.lim.window,
 			Reset: windowStart(pd.lim, now) + pd.lim.window - now,
 		}

@@ -249,3 +249,27 @@ func TestHitLimit(t *testing.T) {
 		require.Equal(t, want, store.hits[i].Limit, "hit %d", i)
 	}
 }
+
+// TestStatusDescriptor: a status names the configured descriptor that holds its limit,
+// with configured values only, never the request's.
+func TestStatusDescriptor(t *testing.T) {
+	l := New(Config{Now: newClock(start).Now})
+	sets := actions(header("x-account", "account"), header("x-plan", "plan"))
+	sets.SetStyle = true
+	p := mustCompile(t, &snapshotv1.RateLimitPolicy{
+		Name: "ns/labels",
+		Descriptors: []*snapshotv1.RateLimitDescriptor{
+			desc("type", "Whatsapp", nil, desc("number", "", perMinute(5))),
+		},
+		Actions: []*snapshotv1.RateLimitActions{actions(header("x-type", "type"), header("x-number", "number")), sets},
+		SetDescriptors: []*snapshotv1.RateLimitSetDescriptor{{
+			Entries: []*snapshotv1.RateLimitEntry{{Key: "plan", Value: "BASIC"}, {Key: "account"}}, Limit: perMinute(1),
+		}},
+	})
+	d := check(t, l, &Request{Header: headers("X-Type", "Whatsapp", "X-Number", "555-0100", "X-Account", "a", "X-Plan", "BASIC")}, p)
+	var got []string
+	for _, st := range d.Statuses() {
+		got = append(got, st.Descriptor)
+	}
+	require.Equal(t, []string{"type=Whatsapp.number", "set:plan=BASIC,account"}, got)
+}

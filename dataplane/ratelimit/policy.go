@@ -47,6 +47,10 @@ type limit struct {
 	window      int64 // seconds
 	weight      uint32
 	alwaysApply bool
+	// label names the configured descriptor for metrics: its keys and configured values
+	// from the top of the tree ("user-id", "type=Whatsapp.number=411"), or a set's
+	// entries ("set:plan=BASIC,account_id"). It never holds a request's own values.
+	label string
 }
 
 // Name is the policy's name, "<namespace>/<name>" of its RateLimitConfig.
@@ -90,7 +94,7 @@ func Compile(pb *snapshotv1.RateLimitPolicy) (*Policy, error) {
 		stopStreams: pb.GetStopStreams(), reserveMaxTokens: pb.GetReserveMaxTokens(),
 	}
 	var err error
-	if p.tree, err = compileTree(pb.GetDescriptors(), "descriptors", 1); err != nil {
+	if p.tree, err = compileTree(pb.GetDescriptors(), "descriptors", "", 1); err != nil {
 		return nil, err
 	}
 	for i, a := range pb.GetActions() {
@@ -111,8 +115,9 @@ func Compile(pb *snapshotv1.RateLimitPolicy) (*Policy, error) {
 	return p, nil
 }
 
-// compileTree compiles one level of descriptors; where names it in errors.
-func compileTree(ds []*snapshotv1.RateLimitDescriptor, where string, depth int) (children, error) {
+// compileTree compiles one level of descriptors; where names it in errors, label is the
+// parent's limit label.
+func compileTree(ds []*snapshotv1.RateLimitDescriptor, where, label string, depth int) (children, error) {
 	if len(ds) == 0 {
 		return nil, nil
 	}
@@ -130,21 +135,34 @@ func compileTree(ds []*snapshotv1.RateLimitDescriptor, where string, depth int) 
 			return nil, fmt.Errorf("%s: key %q with value %q is listed twice", at, k.key, k.value)
 		}
 		n := &node{}
+		nodeLabel := entryLabel(label, ".", k)
 		if d.GetLimit() != nil {
 			lim, err := compileLimit(d.GetLimit())
 			if err != nil {
 				return nil, fmt.Errorf("%s: limit: %w", at, err)
 			}
-			lim.weight, lim.alwaysApply = d.GetWeight(), d.GetAlwaysApply()
+			lim.weight, lim.alwaysApply, lim.label = d.GetWeight(), d.GetAlwaysApply(), nodeLabel
 			n.limit = lim
 		}
 		var err error
-		if n.children, err = compileTree(d.GetDescriptors(), at+".descriptors", depth+1); err != nil {
+		if n.children, err = compileTree(d.GetDescriptors(), at+".descriptors", nodeLabel, depth+1); err != nil {
 			return nil, err
 		}
 		out[k] = n
 	}
 	return out, nil
+}
+
+// entryLabel appends k to a limit label after sep: "key" or "key=value".
+func entryLabel(label, sep string, k entryKey) string {
+	if label != "" {
+		label += sep
+	}
+	label += k.key
+	if k.value != "" {
+		label += "=" + k.value
+	}
+	return label
 }
 
 // unitSeconds are the windows of the units.

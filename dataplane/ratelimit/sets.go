@@ -36,6 +36,11 @@ func compileSet(pb *snapshotv1.RateLimitSetDescriptor) (setLimit, error) {
 		seen[e.GetKey()] = true
 		s.entries = append(s.entries, entryKey{key: e.GetKey(), value: e.GetValue()})
 	}
+	label := ""
+	for _, e := range s.entries {
+		label = entryLabel(label, ",", e)
+	}
+	lim.label = "set:" + label
 	return s, nil
 }
 
