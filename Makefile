@@ -10,7 +10,10 @@ GATEWAY_API_VERSION ?= v1.6.3
 TOOLS := go tool -modfile=$(CURDIR)/hack/tools/go.mod
 CONTROLLER_GEN := $(TOOLS) controller-gen
 KUBEBUILDER_ASSETS := $(CURDIR)/bin/k8s/$(K8S_VERSION)
-GO_TEST_FLAGS ?= -count=1
+# A package may take long on a loaded machine with a cold build cache (the end-to-end
+# and benchmark smoke packages build binaries and start API servers): 30 minutes, not
+# go test's 10, before a package counts as hung.
+GO_TEST_FLAGS ?= -count=1 -timeout 30m
 export KUBEBUILDER_ASSETS
 
 ##@ General
