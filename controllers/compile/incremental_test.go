@@ -119,7 +119,7 @@ func TestCompilerOnGoldenCases(t *testing.T) {
 	k := NewCompiler()
 	for _, path := range cases {
 		t.Run(filepath.Base(path), func(t *testing.T) {
-			in := withVersions(loadInputs(t, path))
+			in := withVersionsAt(loadInputs(t, path), path)
 			requireSameResult(t, Compile(in), k.Compile(in))
 			requireSameResult(t, Compile(in), k.Compile(in))
 		})
@@ -138,13 +138,17 @@ func requireSameResult(t *testing.T, want, got Result) {
 }
 
 // withVersions gives every object a uid and resourceVersion, as the API server does.
-func withVersions(in Inputs) Inputs {
+func withVersions(in Inputs) Inputs { return withVersionsAt(in, "1") }
+
+// withVersionsAt is withVersions with resourceVersion version: cases that hold different
+// objects of the same names must not share versions, as they never do in an API server.
+func withVersionsAt(in Inputs, version string) Inputs {
 	set := func(kind string, m *metav1.ObjectMeta) {
 		if m.UID == "" {
 			m.UID = types.UID(fmt.Sprintf("%s/%s/%s", kind, m.Namespace, m.Name))
 		}
 		if m.ResourceVersion == "" {
-			m.ResourceVersion = "1"
+			m.ResourceVersion = version
 		}
 	}
 	for i := range in.GatewayClasses {

@@ -69,6 +69,15 @@ func compileJwtPrincipal(jp *gatewayv1.JwtPrincipal, field func() string, probs 
 	slices.Sort(keys)
 	for _, k := range keys {
 		v, err := claimValue(jp.Claims[k])
+		if err == nil && v == gatewayv1.RequestModelClaim {
+			if matcher != snapshotv1.ClaimMatcher_EXACT_STRING && matcher != snapshotv1.ClaimMatcher_LIST_CONTAINS {
+				probs.add(gatewayv1.ReasonInvalid, fmt.Sprintf("%s.claims[%s]: %s needs the matcher EXACT_STRING or LIST_CONTAINS, not %s; every request to the routes it covers is denied until this is fixed",
+					field(), k, gatewayv1.RequestModelClaim, matcher))
+				continue
+			}
+			out.Claims = append(out.Claims, &snapshotv1.Claim{Key: k, RequestModel: true})
+			continue
+		}
 		if err == nil {
 			err = checkClaimValue(matcher, v)
 		}

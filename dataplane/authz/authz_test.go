@@ -238,3 +238,57 @@ func BenchmarkAllowedTutorial(b *testing.B) {
 		}
 	}
 }
+
+// TestRequestModel: a rule expecting the request's model holds when the claim is it
+// (EXACT_STRING) or lists it (LIST_CONTAINS); a listing holds when the claim names any
+// model; without a model, or with another, it fails. It allocates nothing.
+func TestRequestModel(t *testing.T) {
+	compile := func(m snapshotv1.ClaimMatcher) *Policy {
+		p, err := Compile(&snapshotv1.Rbac{Policies: []*snapshotv1.RbacPolicy{{
+			Name: "models", NestedClaimDelimiter: ".",
+			Principals: []*snapshotv1.Principal{{JwtPrincipal: &snapshotv1.JwtPrincipal{
+				Claims: []*snapshotv1.Claim{{Key: "llms.openai", RequestModel: true}}, Matcher: m,
+			}}},
+		}}})
+		require.NoError(t, err)
+		require.True(t, p.NeedsModel())
+		return p
+	}
+	list := compile(snapshotv1.ClaimMatcher_LIST_CONTAINS)
+	exact := compile(snapshotv1.ClaimMatcher_EXACT_STRING)
+	listed := []Token{{Claims: jsonClaims(t, `{"llms":{"openai":["gpt-3.5-turbo","gpt-4o-mini"]}}`)}}
+	single := []Token{{Claims: jsonClaims(t, `{"llms":{"openai":"gpt-4o"}}`)}}
+	empty := []Token{{Claims: jsonClaims(t, `{"llms":{"openai":[]}}`)}}
+	tests := []struct {
+		p      *Policy
+		tokens []Token
+		model  Model
+		want   bool
+	}{
+		{list, listed, Model{Name: "gpt-4o-mini"}, true},
+		{list, listed, Model{Name: "gpt-4o"}, false},
+		{list, listed, Model{}, false},
+		{list, listed, Model{Listing: true}, true},
+		{list, empty, Model{Listing: true}, false},
+		{list, single, Model{Name: "gpt-4o"}, false},
+		{exact, single, Model{Name: "gpt-4o"}, true},
+		{exact, single, Model{Name: "gpt-4"}, false},
+		{exact, listed, Model{Name: "gpt-4o-mini"}, false},
+		{exact, single, Model{Listing: true}, true},
+	}
+	for i, tc := range tests {
+		require.Equal(t, tc.want, tc.p.AllowedModel(tc.tokens, "POST", "/", tc.model), "case %d", i)
+	}
+	require.False(t, list.Allowed(listed, "POST", "/"), "Allowed knows no model")
+	require.True(t, list.ModelAllowed(listed, "GET", "/v1/models", "gpt-3.5-turbo"))
+	require.False(t, list.ModelAllowed(listed, "GET", "/v1/models", ""))
+	allocs := testing.AllocsPerRun(100, func() { list.AllowedModel(listed, "POST", "/", Model{Name: "gpt-4o-mini"}) })
+	require.Zero(t, allocs)
+
+	_, err := Compile(&snapshotv1.Rbac{Policies: []*snapshotv1.RbacPolicy{{
+		Name: "bad", Principals: []*snapshotv1.Principal{{JwtPrincipal: &snapshotv1.JwtPrincipal{
+			Claims: []*snapshotv1.Claim{{Key: "llms", RequestModel: true}}, Matcher: snapshotv1.ClaimMatcher_REGEX_MATCH,
+		}}},
+	}}})
+	require.ErrorContains(t, err, "request_model needs the matcher EXACT_STRING or LIST_CONTAINS")
+}

@@ -13,6 +13,8 @@ import (
 // upper-cased. It is immutable and safe for concurrent use.
 type Policy struct {
 	policies []policy
+	// needsModel is set when a claim rule expects the request's model.
+	needsModel bool
 }
 
 type policy struct {
@@ -30,11 +32,13 @@ type principal struct {
 }
 
 type claimRule struct {
-	path    []string
-	matcher snapshotv1.ClaimMatcher
-	value   string
-	boolean bool
-	re      *regexp.Regexp
+	// requestModel: the claim must be the request's model, or a list holding it.
+	requestModel bool
+	path         []string
+	matcher      snapshotv1.ClaimMatcher
+	value        string
+	boolean      bool
+	re           *regexp.Regexp
 }
 
 // Compile validates and precompiles an Rbac. An error names the policy and the field.
@@ -47,9 +51,18 @@ func Compile(r *snapshotv1.Rbac) (*Policy, error) {
 			return nil, fmt.Errorf("rbac policy %q (#%d): %w", p.GetName(), i, err)
 		}
 		out.policies = append(out.policies, cp)
+		for _, pr := range cp.principals {
+			for _, c := range pr.claims {
+				out.needsModel = out.needsModel || c.requestModel
+			}
+		}
 	}
 	return out, nil
 }
+
+// NeedsModel reports whether a rule expects the request's model: the proxy must then
+// know it (AllowedModel) before authorizing.
+func (p *Policy) NeedsModel() bool { return p != nil && p.needsModel }
 
 func compilePolicy(p *snapshotv1.RbacPolicy) (policy, error) {
 	cp := policy{
@@ -81,9 +94,15 @@ func compileClaim(c *snapshotv1.Claim, m snapshotv1.ClaimMatcher, delim string) 
 	if c.GetKey() == "" {
 		return claimRule{}, errors.New("key is empty")
 	}
-	rule := claimRule{matcher: m, value: c.GetValue(), path: []string{c.GetKey()}}
+	rule := claimRule{matcher: m, value: c.GetValue(), path: []string{c.GetKey()}, requestModel: c.GetRequestModel()}
 	if delim != "" {
 		rule.path = strings.Split(c.GetKey(), delim)
+	}
+	if rule.requestModel {
+		if m != snapshotv1.ClaimMatcher_EXACT_STRING && m != snapshotv1.ClaimMatcher_LIST_CONTAINS {
+			return claimRule{}, fmt.Errorf("request_model needs the matcher EXACT_STRING or LIST_CONTAINS, not %s", m)
+		}
+		return rule, nil
 	}
 	switch m {
 	case snapshotv1.ClaimMatcher_EXACT_STRING, snapshotv1.ClaimMatcher_LIST_CONTAINS:

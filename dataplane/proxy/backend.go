@@ -63,7 +63,7 @@ func compileUpstream(u *snapshotv1.Upstream, tr *llm.Transports, log logr.Logger
 	up.proxy = &httputil.ReverseProxy{
 		Rewrite:        up.rewrite,
 		Transport:      attemptTransport{next: rt},
-		ModifyResponse: meterResponse,
+		ModifyResponse: modifyResponse,
 		// An answer of known length is written at once; the reverse proxy flushes every
 		// write of a server-sent event stream or of an answer of unknown length (chunked)
 		// as it arrives whatever the interval.
@@ -74,6 +74,15 @@ func compileUpstream(u *snapshotv1.Upstream, tr *llm.Transports, log logr.Logger
 	}
 	up.autoHostProxy = up.newAutoHostProxy()
 	return up, nil
+}
+
+// modifyResponse filters a model list the caller asked for and meters an AI
+// provider's answer.
+func modifyResponse(resp *http.Response) error {
+	if err := filterModelList(resp); err != nil {
+		return err
+	}
+	return meterResponse(resp)
 }
 
 // rewrite points the outgoing request at the upstream. A client's attempt count is

@@ -48,6 +48,9 @@ func (b *bodyBudget) release(n int64) { b.used.Add(-n) }
 // holds, to release once the request is done.
 func (s *Server) readBody(r *http.Request, up *upstream, replay int64, whole bool) (inMemory bool, reserved int64, err error) {
 	modelOverride := up.adapter != nil && up.adapter.Model() != ""
+	if _, ok := llm.InMemory(r); ok && !modelOverride {
+		return true, 0, nil // read before authorization, for its model
+	}
 	whole = whole || modelOverride
 	if r.Body == nil || r.Body == http.NoBody || !whole && (r.ContentLength <= 0 || r.ContentLength > max(prereadLimit, replay)) {
 		return false, 0, nil
@@ -90,8 +93,8 @@ func (s *Server) readBody(r *http.Request, up *upstream, replay int64, whole boo
 // later request on the connection. The route's timeout is the request context's
 // deadline.
 func (s *Server) bodyDeadline(rw *responseWriter, r *http.Request) {
-	if r.Body == nil || r.Body == http.NoBody {
-		return
+	if r.Body == nil || r.Body == http.NoBody || rw.body != nil {
+		return // no body, or bounded already
 	}
 	deadline := time.Now().Add(s.cfg.BodyTimeout)
 	if !rw.deadline.IsZero() && rw.deadline.Before(deadline) {

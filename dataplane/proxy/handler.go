@@ -1,13 +1,11 @@
 package proxy
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"time"
 
 	"github.com/claimgate/claimgate/dataplane/authz"
-	"github.com/claimgate/claimgate/dataplane/llm"
 )
 
 // Decisions label metrics and access-log lines.
@@ -130,10 +128,20 @@ func (s *Server) serveRoute(rw *responseWriter, r *http.Request, rt *route, port
 		tokens, rw.sub = toks, subject(toks)
 		rw.tokens = toks
 	}
-	if rt.rbac != nil && !rt.rbac.Allowed(tokens, r.Method, r.URL.Path) {
-		rw.decision = decisionDeniedAuthz
-		writeText(rw, http.StatusForbidden, authz.DenyBody)
-		return
+	if rt.rbac != nil {
+		model, reserved, answered := s.modelFor(rw, r, rt)
+		defer s.bodies.release(reserved)
+		if answered {
+			return
+		}
+		if !rt.rbac.AllowedModel(tokens, r.Method, r.URL.Path, model) {
+			rw.decision = decisionDeniedAuthz
+			writeText(rw, http.StatusForbidden, authz.DenyBody)
+			return
+		}
+		if model.Listing {
+			r = withModelList(r, rt.rbac, tokens)
+		}
 	}
 	if s.rateLimit(rw, r, rt, false, tokens, up) {
 		return
@@ -180,17 +188,7 @@ func (s *Server) forward(rw *responseWriter, r *http.Request, rt *route, up *ups
 	inMemory, reserved, err := s.readBody(r, up, rt.replayLimit(), charging)
 	defer s.bodies.release(reserved)
 	if err != nil {
-		rw.decision = decisionBadRequest
-		switch {
-		case errors.Is(err, errBuffersFull):
-			rw.decision = decisionOverloaded
-			rw.Header().Set("Retry-After", "1")
-			writeText(rw, http.StatusServiceUnavailable, "proxy is busy: too many request bodies in memory")
-		case errors.Is(err, llm.ErrBodyTooLarge):
-			writeText(rw, http.StatusRequestEntityTooLarge, "request body too large")
-		default:
-			writeBodyError(rw, err)
-		}
+		writeReadError(rw, err)
 		return
 	}
 	if !inMemory && r.ProtoMajor == 1 && r.Body != nil && r.Body != http.NoBody {

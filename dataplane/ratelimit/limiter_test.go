@@ -45,7 +45,7 @@ func TestRequestLimit(t *testing.T) {
 	require.True(t, d.Over())
 	st, ok := d.Refusal()
 	require.True(t, ok)
-	require.Equal(t, Status{Policy: "gloo-system/per-user-counter", RequestsPerUnit: 3, Window: 3600, Remaining: 0, Reset: 30, Over: true}, st)
+	require.Equal(t, Status{Policy: "gloo-system/per-user-counter", Descriptor: "user-id", RequestsPerUnit: 3, Window: 3600, Remaining: 0, Reset: 30, Over: true}, st)
 	require.Equal(t, []PolicyResult{{Policy: "gloo-system/per-user-counter", Over: true}}, d.Results())
 	h := http.Header{}
 	d.SetHeaders(h)

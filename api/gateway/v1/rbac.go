@@ -66,7 +66,9 @@ type Principal struct {
 type JwtPrincipal struct {
 	// claims maps a claim key to its expected value: a string, or for the BOOLEAN
 	// matcher a boolean written with or without quotes. Any other value is reported in
-	// the policy's status, and the policy then allows no one.
+	// the policy's status, and the policy then allows no one. The value
+	// "{request.model}" (RequestModelClaim, a claimgate extension) expects the model the
+	// request asks for, with EXACT_STRING or LIST_CONTAINS.
 	// +optional
 	// +kubebuilder:validation:MaxProperties=32
 	Claims map[string]apiextensionsv1.JSON `json:"claims,omitempty"`
@@ -79,6 +81,14 @@ type JwtPrincipal struct {
 	// +optional
 	Matcher ClaimMatcher `json:"matcher,omitempty"`
 }
+
+// RequestModelClaim is the jwtPrincipal claim value that stands for the model the
+// request asks for: the "model" of its JSON body, or for Gemini's and Azure OpenAI's
+// native APIs the model or deployment in its path, as the client sent it (before an
+// Upstream's fixed model replaces it). "claims: {llms.openai: "{request.model}"}" with
+// LIST_CONTAINS allows a caller only the models its llms.openai claim lists. Gloo
+// compares the value literally, so a manifest using it stays valid there and denies.
+const RequestModelClaim = "{request.model}"
 
 // Permissions restrict which requests a policy allows: every set part must match.
 type Permissions struct {

@@ -5403,7 +5403,11 @@ type Claim struct {
 	// key is the claim name, or a path when the policy has a nested_claim_delimiter.
 	Key string `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
 	// value is the expected value.
-	Value         string `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
+	Value string `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
+	// request_model, instead of value, expects the model the request asks for (a
+	// claimgate extension, written as the claim value "{request.model}"): its claim is
+	// that model (EXACT_STRING) or a list holding it (LIST_CONTAINS).
+	RequestModel  bool `protobuf:"varint,3,opt,name=request_model,json=requestModel,proto3" json:"request_model,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -5450,6 +5454,13 @@ func (x *Claim) GetValue() string {
 		return x.Value
 	}
 	return ""
+}
+
+func (x *Claim) GetRequestModel() bool {
+	if x != nil {
+		return x.RequestModel
+	}
+	return false
 }
 
 // Permissions restrict which requests a policy allows: every set part must match.
@@ -5859,10 +5870,11 @@ const file_snapshot_proto_rawDesc = "" +
 	"\fJwtPrincipal\x124\n" +
 	"\x06claims\x18\x01 \x03(\v2\x1c.claimgate.snapshot.v1.ClaimR\x06claims\x12=\n" +
 	"\amatcher\x18\x02 \x01(\x0e2#.claimgate.snapshot.v1.ClaimMatcherR\amatcher\x12\x1a\n" +
-	"\bprovider\x18\x03 \x01(\tR\bprovider\"/\n" +
+	"\bprovider\x18\x03 \x01(\tR\bprovider\"T\n" +
 	"\x05Claim\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value\"H\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value\x12#\n" +
+	"\rrequest_model\x18\x03 \x01(\bR\frequestModel\"H\n" +
 	"\vPermissions\x12\x1f\n" +
 	"\vpath_prefix\x18\x01 \x01(\tR\n" +
 	"pathPrefix\x12\x18\n" +
