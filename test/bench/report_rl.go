@@ -87,7 +87,7 @@ func (r *Results) rlGoals() []goal {
 	}
 	if rl.limit.requests > 0 {
 		v := rl.limit.roundTripsPerRequest()
-		gs[1].measured = fmt.Sprintf("%.2f (%.0f round trips, %d requests)", v, rl.limit.roundTrips, rl.limit.requests)
+		gs[1].measured = fmt.Sprintf("%.2f (%.0f round trips, %d requests)", v, rl.limit.roundTrips, rl.limit.sent)
 		gs[1].met = verdict(v <= 1)
 	}
 	if f := &rl.flood; f.requests > 0 {
