@@ -68,11 +68,11 @@ test-race: k8s redis ## Run the controller's and the proxy's tests under the rac
 	go test -race $(GO_TEST_FLAGS) ./controllers/... ./dataplane/...
 
 .PHONY: bench
-bench: build k8s ## Run the side-by-side benchmark (direct, claimgate, HAProxy; control plane); report in test/bench/results/.
+bench: build k8s redis ## Run the side-by-side benchmark (direct, claimgate, HAProxy; rate limit in Redis; control plane); report in test/bench/results/.
 	go run ./test/bench/cmd/bench -bin bin -out test/bench/results $(BENCH_FLAGS)
 
 .PHONY: bench-smoke
-bench-smoke: build k8s ## Run every benchmark scenario briefly with tiny sizes: proves the harness, times nothing.
+bench-smoke: build k8s redis ## Run every benchmark scenario briefly with tiny sizes: proves the harness, times nothing.
 	go run ./test/bench/cmd/bench -smoke -bin bin -out test/bench/results $(BENCH_FLAGS)
 
 .PHONY: bench-go

@@ -1,12 +1,18 @@
 package bench
 
-import "time"
+import (
+	"path/filepath"
+	"time"
+)
 
 // Config sizes a run. Full is what `make bench` runs; Smoke is a quick pass that proves
 // every scenario works without timing anything meaningful.
 type Config struct {
 	// Bin holds the proxy and controller binaries.
 	Bin string
+	// RedisBin holds redis-server (`make redis` installs it in bin/redis); without it the
+	// rate-limit scenario is not available.
+	RedisBin string
 	// Rounds is how many times every system runs each concurrency step, alternating.
 	Rounds int
 	// Step is the duration of one closed-loop measurement; Warmup precedes each.
@@ -20,6 +26,9 @@ type Config struct {
 	StreamRequests int
 	// FloodStep is the duration of each invalid-token flood.
 	FloodStep time.Duration
+	// RateLimitClients is the closed-loop client count of the rate-limit scenario, split
+	// over its two proxies.
+	RateLimitClients int
 	// RouteSizes lists the control-plane sizes (HTTPRoutes, each with a RouteOption).
 	RouteSizes []int
 	// Toggles is how many policy changes are timed at each size.
@@ -30,16 +39,18 @@ type Config struct {
 	SizeTimeout time.Duration
 	// SkipControlPlane leaves out the control-plane scenarios.
 	SkipControlPlane bool
-	// SkipDataPlane leaves out the data-plane scenarios.
+	// SkipDataPlane leaves out the data-plane scenarios (direct, claimgate, HAProxy).
 	SkipDataPlane bool
+	// SkipRateLimit leaves out the rate-limit scenario (two proxies sharing Redis).
+	SkipRateLimit bool
 }
 
 // Full is the configuration of `make bench`.
 func Full(bin string) Config {
 	return Config{
-		Bin: bin, Rounds: 3, Step: 3 * time.Second, Warmup: 500 * time.Millisecond,
+		Bin: bin, RedisBin: filepath.Join(bin, "redis"), Rounds: 3, Step: 3 * time.Second, Warmup: 500 * time.Millisecond,
 		Concurrency: []int{1, 16, 64}, TokenPool: 24000, StreamRequests: 40,
-		FloodStep: 2 * time.Second, RouteSizes: []int{100, 1000, 10000}, Toggles: 20,
+		FloodStep: 2 * time.Second, RateLimitClients: 64, RouteSizes: []int{100, 1000, 10000}, Toggles: 20,
 		SizeTimeout: 8 * time.Minute, ChangeTimeout: 6 * time.Minute,
 	}
 }
@@ -47,9 +58,9 @@ func Full(bin string) Config {
 // Smoke is the configuration of `make bench-smoke` and TestSmoke.
 func Smoke(bin string) Config {
 	return Config{
-		Bin: bin, Rounds: 1, Step: 150 * time.Millisecond, Warmup: 20 * time.Millisecond,
+		Bin: bin, RedisBin: filepath.Join(bin, "redis"), Rounds: 1, Step: 150 * time.Millisecond, Warmup: 20 * time.Millisecond,
 		Concurrency: []int{1, 16, 64}, TokenPool: 200, StreamRequests: 3,
-		FloodStep: 150 * time.Millisecond, RouteSizes: []int{10}, Toggles: 3,
+		FloodStep: 150 * time.Millisecond, RateLimitClients: 16, RouteSizes: []int{10}, Toggles: 3,
 		SizeTimeout: 2 * time.Minute, ChangeTimeout: time.Minute,
 	}
 }

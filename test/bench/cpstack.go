@@ -67,7 +67,7 @@ func (c *cp) start(ctx context.Context) error {
 		return fmt.Errorf("applying the GatewayClass: %w", err)
 	}
 	for _, name := range []string{"00-gateway.yaml", "10-openai-backend.yaml", "20-jwt-provider.yaml", "30-openai-rbac.yaml"} {
-		if err := c.applySample(name, gwPort); err != nil {
+		if err := applySample(c.st, name, gwPort, c.backendPort); err != nil {
 			return err
 		}
 	}
@@ -114,18 +114,23 @@ func (c *cp) startController(ctx context.Context) error {
 }
 
 // applySample applies one of the tutorial's manifests with this run's ports.
-func (c *cp) applySample(name string, gwPort int) error {
+func applySample(st *stack.Stack, name string, gwPort, backendPort int) error {
 	raw, err := os.ReadFile(stack.Sample(name))
 	if err != nil {
 		return fmt.Errorf("reading sample %s: %w", name, err)
 	}
 	s := strings.ReplaceAll(string(raw), "port: 8080", "port: "+strconv.Itoa(gwPort))
-	s = strings.ReplaceAll(s, "port: 18090", "port: "+strconv.Itoa(c.backendPort))
-	path := filepath.Join(c.st.Dir, "applied-"+name)
-	if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
+	s = strings.ReplaceAll(s, "port: 18090", "port: "+strconv.Itoa(backendPort))
+	return applyManifest(st, name, s)
+}
+
+// applyManifest writes a manifest of this run into the stack's folder and applies it.
+func applyManifest(st *stack.Stack, name, manifest string) error {
+	path := filepath.Join(st.Dir, "applied-"+name)
+	if err := os.WriteFile(path, []byte(manifest), 0o600); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	if out, err := c.st.Kubectl("apply", "-f", path); err != nil {
+	if out, err := st.Kubectl("apply", "-f", path); err != nil {
 		return fmt.Errorf("applying %s: %w: %s", name, err, out)
 	}
 	return nil

@@ -9,14 +9,23 @@ import (
 type goal struct {
 	name, target, measured string
 	met                    *bool // nil: not measured
+	figure                 bool  // a figure reported beside the goals, with no target
 }
 
 func verdict(ok bool) *bool { return &ok }
 
 func (r *Results) goals() []goal {
-	if r.Config.SkipDataPlane {
-		return r.cpGoals()
+	var gs []goal
+	if !r.Config.SkipDataPlane {
+		gs = r.dpGoals()
 	}
+	if !r.Config.SkipRateLimit {
+		gs = append(gs, r.rlGoals()...)
+	}
+	return append(gs, r.cpGoals()...)
+}
+
+func (r *Results) dpGoals() []goal {
 	var gs []goal
 	satPolicy, satNone := r.throughput.saturation(sysPolicy), r.throughput.saturation(sysNoPolicy)
 	g := goal{name: "JWT+RBAC, same token ÷ no policy (best step each)", target: "≥ 0.95"}
@@ -36,8 +45,7 @@ func (r *Results) goals() []goal {
 		v := median(r.half.p99[sysPolicy]) - median(r.half.p99[sysDirect])
 		g.measured, g.met = ms(v), verdict(v <= 0.0005)
 	}
-	gs = append(gs, g)
-	return append(gs, r.cpGoals()...)
+	return append(gs, g)
 }
 
 func (r *Results) cpGoals() []goal {
@@ -84,7 +92,10 @@ func (r *Results) goalTable(b *strings.Builder) {
 	b.WriteString("## Goals\n\n| Goal | Target | Measured | Met |\n|---|---|---|---|\n")
 	for _, g := range r.goals() {
 		met := "not measured"
-		if g.met != nil {
+		switch {
+		case g.figure:
+			met = "—"
+		case g.met != nil:
 			met = map[bool]string{true: "yes", false: "**no**"}[*g.met]
 		}
 		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", g.name, g.target, g.measured, met)
@@ -100,8 +111,10 @@ func (r *Results) notes(b *strings.Builder) {
 		"`jwt_payload_query('$.llms.openai[0]')` (HAProxy 2.6 cannot search a JSON list, so it checks the first item).\n"+
 		"- CPU per 1,000 requests: utime+stime of the proxy process over the step; peak RSS: its VmHWM.\n"+
 		"- Apply → enforced: from the RouteOption update to the first response with the new status, polled every millisecond (one request, then a 1 ms pause); the API write is the read-modify-update of the RouteOption until the API server answers, retried on a conflict. The first change after adding routes is timed right after the last route is served; the repeated changes start once the controller has no status left to write (\"statuses written after\", from the first change; the controller's status work queue empty three scrapes in a row).\n"+
-		"- Compile: claimgate_compile_duration_seconds sum/count over the compilations the changes caused.\n"+
-		"- Run took %s.\n", r.Config.Warmup, r.Config.Step, r.Config.TokenPool, poolNote(r.Config.TokenPool), r.Elapsed.Round(1e9))
+		"- Compile: claimgate_compile_duration_seconds sum/count over the compilations the changes caused.\n",
+		r.Config.Warmup, r.Config.Step, r.Config.TokenPool, poolNote(r.Config.TokenPool))
+	r.rlNotes(b)
+	fmt.Fprintf(b, "- Run took %s.\n", r.Elapsed.Round(1e9))
 }
 
 func poolNote(n int) string {

@@ -143,3 +143,41 @@ func ClosedLoop(t Target, conc int, d time.Duration) Result {
 	wg.Wait()
 	return tl.result(t.Want, time.Since(start))
 }
+
+// SplitLoop runs a closed loop against every target at once, conc clients shared out
+// evenly (several proxies of one Gateway taking one load), for d, and returns the runs
+// merged as one.
+func SplitLoop(ts []Target, conc int, d time.Duration) Result {
+	rs := make([]Result, len(ts))
+	var wg sync.WaitGroup
+	for i, t := range ts {
+		n := conc / len(ts)
+		if i < conc%len(ts) {
+			n++
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rs[i] = ClosedLoop(t, max(1, n), d)
+		}()
+	}
+	wg.Wait()
+	return mergeResults(rs)
+}
+
+// mergeResults adds up runs that ran side by side: their elapsed time is the longest.
+func mergeResults(rs []Result) Result {
+	out := Result{Statuses: map[int]int{}}
+	for _, r := range rs {
+		out.Requests += r.Requests
+		out.Unexpected += r.Unexpected
+		out.Errors += r.Errors
+		out.Elapsed = max(out.Elapsed, r.Elapsed)
+		out.Latencies = append(out.Latencies, r.Latencies...)
+		for code, n := range r.Statuses {
+			out.Statuses[code] += n
+		}
+	}
+	sort.Slice(out.Latencies, func(i, j int) bool { return out.Latencies[i] < out.Latencies[j] })
+	return out
+}

@@ -56,3 +56,45 @@ func statusBacklog(m map[string]float64) (float64, bool) {
 	}
 	return n, found
 }
+
+// The Redis rate-limit store's counters (dataplane/ratelimit/redismetrics.go).
+const (
+	metricRedisRoundTrips = "claimgate_proxy_ratelimit_redis_round_trips_total"
+	metricRedisErrors     = "claimgate_proxy_ratelimit_redis_errors_total"
+	metricRedisLocalOver  = "claimgate_proxy_ratelimit_redis_local_over_total"
+	metricRedisSeconds    = "claimgate_proxy_ratelimit_redis_round_trip_seconds_sum"
+)
+
+// redisCounters are the Redis store's counters, summed over proxies.
+type redisCounters struct {
+	roundTrips, errors, localOver float64
+	seconds                       float64 // time spent in round trips
+}
+
+func (c redisCounters) sub(o redisCounters) redisCounters {
+	return redisCounters{
+		roundTrips: c.roundTrips - o.roundTrips, errors: c.errors - o.errors,
+		localOver: c.localOver - o.localOver, seconds: c.seconds - o.seconds,
+	}
+}
+
+// scrapeRedis sums the Redis store's counters over the proxies whose admin endpoints are
+// adminAddrs; a proxy without them has no Redis store in use, which is an error.
+func scrapeRedis(adminAddrs []string) (redisCounters, error) {
+	var out redisCounters
+	for _, a := range adminAddrs {
+		m, err := scrape("http://" + a + "/metrics")
+		if err != nil {
+			return redisCounters{}, err
+		}
+		rt, ok := m[metricRedisRoundTrips]
+		if !ok {
+			return redisCounters{}, fmt.Errorf("the proxy at %s exports no %s: it counts in no Redis", a, metricRedisRoundTrips)
+		}
+		out.roundTrips += rt
+		out.errors += m[metricRedisErrors]
+		out.localOver += m[metricRedisLocalOver]
+		out.seconds += m[metricRedisSeconds]
+	}
+	return out, nil
+}

@@ -6,9 +6,15 @@ import "fmt"
 // A system that could not be started (HAProxy without the package) is not a problem;
 // Unavailable names those.
 func (r *Results) Problems() []string {
-	if r.Config.SkipDataPlane {
-		return r.cpProblems()
+	var ps []string
+	if !r.Config.SkipDataPlane {
+		ps = r.dpProblems()
 	}
+	ps = append(ps, r.rlProblems()...)
+	return append(ps, r.cpProblems()...)
+}
+
+func (r *Results) dpProblems() []string {
 	var ps []string
 	add := func(format string, a ...any) { ps = append(ps, fmt.Sprintf(format, a...)) }
 	for _, s := range r.systems {
@@ -35,8 +41,7 @@ func (r *Results) Problems() []string {
 			add("streaming %s: no complete stream or failures", name)
 		}
 	}
-	ps = append(ps, r.floodProblems()...)
-	return append(ps, r.cpProblems()...)
+	return append(ps, r.floodProblems()...)
 }
 
 func (r *Results) floodProblems() []string {
@@ -80,13 +85,16 @@ func (r *Results) cpProblems() []string {
 	return ps
 }
 
-// Unavailable lists the systems that could not run, with the reason.
+// Unavailable lists the systems and scenarios that could not run, with the reason.
 func (r *Results) Unavailable() []string {
 	var out []string
 	for _, s := range r.systems {
 		if s.unavailable != "" {
 			out = append(out, s.name+": "+s.unavailable)
 		}
+	}
+	if r.rl != nil && r.rl.unavailable != "" {
+		out = append(out, "rate limit: "+r.rl.unavailable)
 	}
 	return out
 }

@@ -16,6 +16,7 @@ func (r *Results) Markdown() string {
 	r.halfTable(&b)
 	r.streamTable(&b)
 	r.floodTable(&b)
+	r.rlTable(&b)
 	r.cpTable(&b)
 	r.goalTable(&b)
 	r.notes(&b)

@@ -18,6 +18,7 @@ type Results struct {
 	half       halfRate
 	streams    map[string]*streamStats
 	floods     []floodRow
+	rl         *rateLimit // nil when skipped
 	cp         []cpRow
 	cpErr      string
 }
@@ -26,42 +27,51 @@ type Results struct {
 func Run(ctx context.Context, cfg Config, dir string, log io.Writer) (*Results, error) {
 	res := &Results{Config: cfg, Started: time.Now()}
 	logf := func(format string, a ...any) { fmt.Fprintf(log, format+"\n", a...) }
+	var b *backend
 	if cfg.SkipDataPlane {
-		b, err := startBackend()
-		if err != nil {
+		var err error
+		if b, err = startBackend(); err != nil {
 			return nil, err
 		}
 		defer b.close()
+	} else {
+		f, err := newFixture(ctx, cfg, dir, log)
+		if err != nil {
+			return nil, fmt.Errorf("starting the data-plane systems: %w", err)
+		}
+		defer f.close()
+		res.runDataPlane(f, logf)
+		b = f.backend
+	}
+	if !cfg.SkipRateLimit && ctx.Err() == nil {
+		res.rl = runRateLimit(ctx, cfg, dir, b.port(), logf)
+	}
+	if !cfg.SkipControlPlane && ctx.Err() == nil {
 		res.cp, res.cpErr = runCPScenario(ctx, cfg, dir, b.port(), logf)
-		res.Elapsed = time.Since(res.Started)
-		return res, nil
 	}
-	f, err := newFixture(ctx, cfg, dir, log)
-	if err != nil {
-		return nil, fmt.Errorf("starting the data-plane systems: %w", err)
-	}
+	res.Elapsed = time.Since(res.Started)
+	return res, nil
+}
+
+// runDataPlane runs the scenarios of direct, claimgate and HAProxy, then stops the
+// proxies so that the next scenarios have the machine to themselves.
+func (res *Results) runDataPlane(f *fixture, logf func(string, ...any)) {
 	res.systems = f.systems
 	for _, s := range f.systems {
 		if s.unavailable != "" {
 			logf("%s: %s", s.name, s.unavailable)
 		}
 	}
-	logf("data plane: %d rounds × %v × concurrency %v", cfg.Rounds, cfg.Step, cfg.Concurrency)
+	logf("data plane: %d rounds × %v × concurrency %v", f.cfg.Rounds, f.cfg.Step, f.cfg.Concurrency)
 	res.throughput = f.runThroughput()
 	res.half = f.runHalfRate(res.throughput.saturation(sysPolicy))
 	res.streams = f.runStreaming()
 	res.floods = f.runFloods()
 	f.stopProxies()
-	if !cfg.SkipControlPlane && ctx.Err() == nil {
-		res.cp, res.cpErr = runCPScenario(ctx, cfg, dir, f.backend.port(), logf)
-	}
-	f.close()
-	res.Elapsed = time.Since(res.Started)
-	return res, nil
 }
 
-// stopProxies stops the data-plane proxies (not the backend) so the control plane has
-// the machine to itself.
+// stopProxies stops the data-plane proxies (not the backend) so the rate-limit and
+// control-plane scenarios have the machine to themselves.
 func (f *fixture) stopProxies() {
 	for _, s := range f.systems {
 		s.proc.Stop(5 * time.Second)

@@ -31,7 +31,7 @@ func (s *Stack) StartFleetProxy(i, port int, adminAddr string) (*Process, error)
 
 // proxyArgs are the flags of a local proxy of the tutorial's Gateway.
 func (s *Stack) proxyArgs(instance, host string, port int, adminAddr string) []string {
-	return []string{
+	return append([]string{
 		"--gateway=" + GatewayNamespace + "/" + GatewayName,
 		"--instance=" + instance,
 		"--controller=" + s.GRPCAddr,
@@ -41,7 +41,7 @@ func (s *Stack) proxyArgs(instance, host string, port int, adminAddr string) []s
 		"--admin-addr=" + adminAddr,
 		"--listen-host=" + host,
 		fmt.Sprintf("--listen-ports=%d", port),
-	}
+	}, s.ProxyFlags...)
 }
 
 // StartRedis starts redis-server (bin/redis, installed by `make redis`) on RedisAddr,

@@ -56,6 +56,9 @@ type Config struct {
 	// RedisAddr, when set, is where the stack runs redis-server (from RedisBin), which
 	// the controller hands to proxies for their rate-limit counters.
 	RedisAddr, RedisBin string
+	// ProxyFlags are added to every proxy's flags (the benchmark turns the access log
+	// off, as it does for the proxies it runs standalone).
+	ProxyFlags []string
 }
 
 // DefaultConfig is the stack `make demo` runs, with its state in dir.

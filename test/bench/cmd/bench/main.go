@@ -31,7 +31,9 @@ func run() error {
 	step := flag.Duration("step", 0, "duration of one measured step (0: the configuration's default)")
 	noCP := flag.Bool("skip-control-plane", false, "leave out the control-plane scenarios")
 	changeTimeout := flag.Duration("change-timeout", 0, "longest wait for one policy change to be enforced (0: the configuration's default)")
-	noDP := flag.Bool("skip-data-plane", false, "leave out the data-plane scenarios")
+	noDP := flag.Bool("skip-data-plane", false, "leave out the data-plane scenarios (direct, claimgate, HAProxy)")
+	noRL := flag.Bool("skip-rate-limit", false, "leave out the rate-limit scenario (two proxies sharing Redis)")
+	redisBin := flag.String("redis-bin", "", "folder holding redis-server (default: <bin>/redis, from `make redis`)")
 	flag.Parse()
 
 	cfg := bench.Full(*bin)
@@ -39,7 +41,10 @@ func run() error {
 		cfg = bench.Smoke(*bin)
 	}
 	cfg = bench.Limit(cfg, *maxRoutes, *rounds, *step)
-	cfg.SkipControlPlane, cfg.SkipDataPlane = *noCP, *noDP
+	cfg.SkipControlPlane, cfg.SkipDataPlane, cfg.SkipRateLimit = *noCP, *noDP, *noRL
+	if *redisBin != "" {
+		cfg.RedisBin = *redisBin
+	}
 	if *changeTimeout > 0 {
 		cfg.ChangeTimeout = *changeTimeout
 	}
