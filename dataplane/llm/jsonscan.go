@@ -20,6 +20,7 @@ const (
 	memberMessage         // message: Anthropic's message_start holds its usage here
 	memberResponse        // response: OpenAI's Responses API events hold their usage here
 	memberText            // content, text, delta, ...: generated text, for the estimate
+	memberModel           // model, modelVersion: the model that answered
 )
 
 // classify names a member from its key's bytes.
@@ -36,20 +37,28 @@ func classify(key []byte) member {
 	case "content", "text", "delta", "arguments", "partial_json", "thinking",
 		"reasoning", "reasoning_content", "refusal":
 		return memberText
+	case "model", "modelVersion":
+		return memberModel
 	}
 	return memberOther
 }
 
 // jsonScan follows the structure of JSON text fed to it in pieces of any size, without
 // keeping the text: it decodes the usage objects of the top-level objects (an answer, an
-// event, or the elements of a top-level array), counts the bytes of generated text, and
-// tells a usage-only chunk (usage set, choices empty). It never fails: bytes that are not
-// JSON leave it in some state that the next reset clears. Its memory is bounded.
+// event, or the elements of a top-level array), counts the bytes of generated text, reads
+// the name of the model that answered, and tells a usage-only chunk (usage set, choices
+// empty). It never fails: bytes that are not JSON leave it in some state that the next
+// reset clears. Its memory is bounded.
 type jsonScan struct {
 	// usage is the latest counts the text reported.
 	usage reported
 	// textBytes is the bytes of every string member that holds generated text.
 	textBytes int64
+	// model[:modelLen] is the model that answered once hasModel is set (see modelAt); a
+	// name being read until then.
+	model    [maxModelLength]byte
+	modelLen int
+	hasModel bool
 
 	depth   int
 	objects uint64 // bit d: the container at depth d+1 is an object
@@ -61,6 +70,8 @@ type jsonScan struct {
 	key    [20]byte
 	keyLen int
 	next   member // the member whose value comes after the colon
+	// inModel: the string being scanned is a model name, kept in model.
+	inModel bool
 
 	parent   member // the top-level member whose object is open (message, response)
 	capDepth int    // > 0: capturing the usage object that opened at this depth
@@ -77,10 +88,34 @@ type jsonScan struct {
 	ended     int
 }
 
-// reset forgets the structure (at the end of an event) but keeps the counts.
+// modelName is the first non-empty model name the text gave, "" without one. It is the
+// JSON string's bytes as written: escapes are not decoded. A name longer than
+// maxModelLength bytes, which no provider uses, is not kept.
+func (s *jsonScan) modelName() string {
+	if !s.hasModel {
+		return ""
+	}
+	return string(s.model[:s.modelLen])
+}
+
+// reset forgets the structure (at the end of an event) but keeps the counts and the
+// model.
 func (s *jsonScan) reset() {
 	u, t, c := s.usage, s.textBytes, s.capture[:0]
-	*s = jsonScan{usage: u, textBytes: t, capture: c}
+	m, ml, hm := s.model, s.modelLen, s.hasModel
+	*s = jsonScan{usage: u, textBytes: t, capture: c, model: m, modelLen: ml, hasModel: hm}
+}
+
+// modelAt reports whether a string value of a model member that starts here names the
+// model that answered: a member of a top-level object (the whole answer's or a chunk's
+// "model", Gemini's "modelVersion"), or of the message of Anthropic's message_start or
+// the response of OpenAI's Responses API events.
+func (s *jsonScan) modelAt() bool {
+	if !s.inObject() {
+		return false
+	}
+	return s.depth == s.base+1 ||
+		s.depth == s.base+2 && (s.parent == memberMessage || s.parent == memberResponse)
 }
 
 // inObject reports whether the innermost open container is an object.
@@ -113,6 +148,13 @@ func (s *jsonScan) feed(b []byte) {
 // stringBytes scans b from inside a string and returns how many bytes it used: up to and
 // including the closing quote, or all of b.
 func (s *jsonScan) stringBytes(b []byte) int {
+	if s.inModel {
+		n := s.modelBytes(b)
+		if n == len(b) || !s.inString {
+			return n
+		}
+		return n + s.stringBytes(b[n:]) // a name too long: the rest is any string's
+	}
 	n := 0
 	for n < len(b) {
 		if s.escaped {
@@ -141,6 +183,29 @@ func (s *jsonScan) stringBytes(b []byte) int {
 		return n + 1
 	}
 	return n
+}
+
+// modelBytes scans b from inside a model name, keeping its bytes as written, and
+// returns how many it used: up to and including the closing quote, or all of b. A name
+// longer than the buffer is given up on where it overflows; the string's other bytes
+// are scanned as any string's. No usage object is being captured here (a model name is
+// never inside one), nor text counted.
+func (s *jsonScan) modelBytes(b []byte) int {
+	for n, c := range b {
+		if c == '"' && !s.escaped {
+			s.inString, s.inModel = false, false
+			s.hasModel = s.modelLen > 0
+			return n + 1
+		}
+		if s.modelLen == len(s.model) {
+			s.inModel, s.modelLen = false, 0
+			return n
+		}
+		s.escaped = !s.escaped && c == '\\'
+		s.model[s.modelLen] = c
+		s.modelLen++
+	}
+	return len(b)
 }
 
 // stringByte takes bytes inside a string.
@@ -195,6 +260,8 @@ func (s *jsonScan) structural(c byte) {
 			s.isKey, s.keyLen, s.expectKey = true, 0, false
 		case value && s.next == memberText:
 			s.counting = true
+		case value && s.next == memberModel && !s.hasModel && s.modelAt():
+			s.inModel, s.modelLen = true, 0
 		}
 		s.keepByte(c)
 	case '{', '[':

@@ -180,7 +180,9 @@ func (m *meter) finish() (Usage, bool) {
 		return Usage{}, false
 	}
 	m.finished = true
-	return m.usage(), true
+	u := m.usage()
+	u.Model = m.scan.modelName() // once, here: usage runs after every event
+	return u, true
 }
 
 // usage is the answer's usage so far: the provider's counts where it reported them, the

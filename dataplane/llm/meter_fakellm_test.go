@@ -31,15 +31,15 @@ func TestMeterAgainstTheFake(t *testing.T) {
 	}{
 		"stream that did not ask for usage": {
 			body: `{"model":"m","stream":true,` + messages + `}`,
-			want: llm.Usage{Input: fakellm.PromptTokens([]byte(`{` + messages + `}`)), Output: fakellm.StreamTokens(4)},
+			want: llm.Usage{Input: fakellm.PromptTokens([]byte(`{` + messages + `}`)), Output: fakellm.StreamTokens(4), Model: "m"},
 		},
 		"stream that asked for usage": {
 			body: `{"model":"m","stream":true,"stream_options":{"include_usage":true},` + messages + `}`, wantChunk: true,
-			want: llm.Usage{Input: fakellm.PromptTokens([]byte(`{` + messages + `}`)), Output: fakellm.StreamTokens(4)},
+			want: llm.Usage{Input: fakellm.PromptTokens([]byte(`{` + messages + `}`)), Output: fakellm.StreamTokens(4), Model: "m"},
 		},
 		"JSON answer": {
 			body: `{"model":"m",` + messages + `}`,
-			want: llm.Usage{Input: fakellm.PromptTokens([]byte(`{` + messages + `}`)), Output: fakellm.AnswerTokens},
+			want: llm.Usage{Input: fakellm.PromptTokens([]byte(`{` + messages + `}`)), Output: fakellm.AnswerTokens, Model: "m"},
 		},
 	}
 	for name, tc := range tests {

@@ -52,16 +52,16 @@ func TestMeterHostileInput(t *testing.T) {
 		},
 		"deep nesting in an event": {
 			body: "data: " + strings.Repeat(`{"a":`, 5000) + "\n\n" + openAIUsageChunk, format: formatSSE, hide: true,
-			want: "data: " + strings.Repeat(`{"a":`, 5000) + "\n\n", usage: Usage{Input: 12, Output: 5},
+			want: "data: " + strings.Repeat(`{"a":`, 5000) + "\n\n", usage: Usage{Input: 12, Output: 5, Model: "gpt-4o"},
 		},
 		"an unterminated last line is passed on": {
 			body: openAIStream + "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":3}}", format: formatSSE, hide: true,
-			usage: Usage{Input: 3, Output: 5, Estimated: true},
+			usage: Usage{Input: 3, Output: 5, Estimated: true, Model: "gpt-4o"},
 		},
 		"lines ended by CR LF": {
 			body:   strings.ReplaceAll(openAIStream+openAIUsageChunk+sseDone, "\n", "\r\n"),
 			format: formatSSE, hide: true, want: strings.ReplaceAll(openAIStream+sseDone, "\n", "\r\n"),
-			usage: Usage{Input: 12, Output: 5},
+			usage: Usage{Input: 12, Output: 5, Model: "gpt-4o"},
 		},
 		"binary garbage": {
 			body: string(bytes.Repeat([]byte{0, 0xff, '"', '\\', '{', '\n', ':'}, 3000)), format: formatSSE, hide: true,

@@ -31,7 +31,7 @@ func TestMeterStops(t *testing.T) {
 				got, _, u, calls := meterAll(t, m)
 				require.Equal(t, events[0]+events[1]+stop, got, "hide=%v", hide)
 				require.Len(t, seen, 2, "told after each event until it stopped")
-				require.Equal(t, Usage{Input: 25, Output: 5, Estimated: true}, u, "the estimate of what was seen")
+				require.Equal(t, Usage{Input: 25, Output: 5, Estimated: true, Model: "gpt-4o"}, u, "the estimate of what was seen")
 				require.Equal(t, 1, calls)
 				require.True(t, up.closed.Load(), "the provider's stream is closed")
 			})
@@ -51,7 +51,7 @@ func TestMeterProgressOnlyOnStreams(t *testing.T) {
 	m := resp.Body.(*meter)
 	got, _, u, _ := meterAll(t, m)
 	require.Equal(t, openAIJSON, got)
-	require.Equal(t, Usage{Input: 10, Output: 7}, u)
+	require.Equal(t, Usage{Input: 10, Output: 7, Model: "gpt-4o"}, u)
 	require.False(t, called)
 	require.Equal(t, int64(len(openAIJSON)), resp.ContentLength, "its length stands")
 }

@@ -174,28 +174,28 @@ func TestMeterProviders(t *testing.T) {
 	}{
 		"openai stream with the usage chunk the client asked for": {
 			body: openAIStream + openAIUsageChunk + sseDone, format: formatSSE,
-			usage: Usage{Input: 12, Output: 5},
+			usage: Usage{Input: 12, Output: 5, Model: "gpt-4o"},
 		},
 		"openai stream: the usage chunk the client did not ask for is hidden": {
 			body: openAIStream + openAIUsageChunk + sseDone, format: formatSSE, hide: true,
-			want: openAIStream + sseDone, usage: Usage{Input: 12, Output: 5},
+			want: openAIStream + sseDone, usage: Usage{Input: 12, Output: 5, Model: "gpt-4o"},
 		},
 		"azure: a content filter chunk with empty choices and no usage stays": {
 			body: azureFilterChunk + openAIStream + openAIUsageChunk + sseDone, format: formatSSE, hide: true,
-			want: azureFilterChunk + openAIStream + sseDone, usage: Usage{Input: 12, Output: 5},
+			want: azureFilterChunk + openAIStream + sseDone, usage: Usage{Input: 12, Output: 5, Model: "gpt-4o"},
 		},
 		"openai stream without usage: estimated": {
 			body: openAIStream + sseDone, format: formatSSE,
-			usage: Usage{Input: 25, Output: 5, Estimated: true}, // 100 request bytes; 19 content bytes
+			usage: Usage{Input: 25, Output: 5, Estimated: true, Model: "gpt-4o"}, // 100 request bytes; 19 content bytes
 		},
 		"mistral: usage in the last content chunk, never hidden": {
-			body: mistralStream, format: formatSSE, hide: true, usage: Usage{Input: 9, Output: 3},
+			body: mistralStream, format: formatSSE, hide: true, usage: Usage{Input: 9, Output: 3, Model: "mistral-small-latest"},
 		},
 		"anthropic messages stream: input from message_start, output from message_delta": {
-			body: anthropicStream, format: formatSSE, usage: Usage{Input: 33, Output: 15},
+			body: anthropicStream, format: formatSSE, usage: Usage{Input: 33, Output: 15, Model: "claude-sonnet-4"},
 		},
 		"gemini alt=sse stream": {
-			body: geminiStream, format: formatSSE, usage: Usage{Input: 8, Output: 6},
+			body: geminiStream, format: formatSSE, usage: Usage{Input: 8, Output: 6, Model: "gemini-2.0-flash"},
 		},
 		"gemini stream framed as a JSON array": {
 			body: geminiArrayStream, format: formatJSON, usage: Usage{Input: 8, Output: 4},
@@ -203,9 +203,9 @@ func TestMeterProviders(t *testing.T) {
 		"openai responses stream": {
 			body: responsesStream, format: formatSSE, usage: Usage{Input: 30, Output: 2},
 		},
-		"openai JSON answer":    {body: openAIJSON, format: formatJSON, usage: Usage{Input: 10, Output: 7}},
-		"anthropic JSON answer": {body: anthropicJSON, format: formatJSON, usage: Usage{Input: 11, Output: 4}},
-		"gemini JSON answer":    {body: geminiJSON, format: formatJSON, usage: Usage{Input: 6, Output: 3}},
+		"openai JSON answer":    {body: openAIJSON, format: formatJSON, usage: Usage{Input: 10, Output: 7, Model: "gpt-4o"}},
+		"anthropic JSON answer": {body: anthropicJSON, format: formatJSON, usage: Usage{Input: 11, Output: 4, Model: "claude-sonnet-4"}},
+		"gemini JSON answer":    {body: geminiJSON, format: formatJSON, usage: Usage{Input: 6, Output: 3, Model: "gemini-2.0-flash"}},
 		"JSON answer without usage: estimated": {
 			body: `{"choices":[{"message":{"content":"12345678"}}]}`, format: formatJSON,
 			usage: Usage{Input: 25, Output: 2, Estimated: true},
@@ -259,15 +259,15 @@ func TestMeterEarlyClose(t *testing.T) {
 	}{
 		"closed before any byte": {body: openAIStream, read: 0, usage: Usage{Input: 25, Estimated: true}},
 		"openai cut mid stream": {
-			body: openAIStream, read: len(openAIStream) - 10, usage: Usage{Input: 25, Output: 5, Estimated: true},
+			body: openAIStream, read: len(openAIStream) - 10, usage: Usage{Input: 25, Output: 5, Estimated: true, Model: "gpt-4o"},
 		},
 		"openai closed after the usage chunk": {
 			body: openAIStream + openAIUsageChunk + sseDone, read: len(openAIStream) + len(openAIUsageChunk),
-			usage: Usage{Input: 12, Output: 5},
+			usage: Usage{Input: 12, Output: 5, Model: "gpt-4o"},
 		},
 		"anthropic cut after message_start: input seen, output estimated": {
 			body: anthropicStream, read: strings.Index(anthropicStream, "event: content_block_stop"),
-			usage: Usage{Input: 33, Output: 6, Estimated: true},
+			usage: Usage{Input: 33, Output: 6, Estimated: true, Model: "claude-sonnet-4"},
 		},
 	}
 	for name, tc := range tests {
@@ -301,7 +301,7 @@ func TestMeterUpstreamError(t *testing.T) {
 	require.ErrorIs(t, err, boom)
 	require.NoError(t, m.Close())
 	require.Equal(t, 1, calls)
-	require.Equal(t, Usage{Input: 10, Estimated: true}, u)
+	require.Equal(t, Usage{Input: 10, Estimated: true, Model: "gpt-4o"}, u)
 }
 
 func TestAdapterMeter(t *testing.T) {
@@ -318,11 +318,11 @@ func TestAdapterMeter(t *testing.T) {
 		"stream, usage chunk hidden, length dropped": {
 			status: 200, header: http.Header{"Content-Type": {"text/event-stream; charset=utf-8"}, "Content-Length": {"1"}},
 			body: openAIStream + openAIUsageChunk + sseDone, want: openAIStream + sseDone,
-			usage: Usage{Input: 12, Output: 5}, wantLen: -1,
+			usage: Usage{Input: 12, Output: 5, Model: "gpt-4o"}, wantLen: -1,
 		},
 		"JSON answer: hiding does not apply": {
 			status: 200, header: http.Header{"Content-Type": {"application/json"}},
-			body: openAIJSON, want: openAIJSON, usage: Usage{Input: 10, Output: 7}, wantLen: int64(len(openAIJSON)),
+			body: openAIJSON, want: openAIJSON, usage: Usage{Input: 10, Output: 7, Model: "gpt-4o"}, wantLen: int64(len(openAIJSON)),
 		},
 		"an error answer is charged nothing": {
 			status: 429, header: http.Header{"Content-Type": {"application/json"}},

@@ -16,6 +16,16 @@ type Usage struct {
 	// Estimated is set when at least one non-zero count comes from the estimate rather than
 	// from the provider.
 	Estimated bool
+	// Model is the model that answered, as the answer names it: the top-level "model" of
+	// an OpenAI-style answer or chunk (OpenAI, Azure OpenAI, Mistral, the compatible APIs)
+	// and of Anthropic's message, message_start's message.model in Anthropic's stream,
+	// response.model in the Responses API's events, Gemini's "modelVersion". It is the
+	// first non-empty name, its JSON string's bytes as written (escapes are not decoded);
+	// a name longer than 128 bytes is not kept. "" when the answer named none (or came
+	// encoded). It is set in the usage reported when the answer ends, not in the
+	// progress reports of a stream. The upstream chooses it: bound it before using it as
+	// a label.
+	Model string
 }
 
 // Total is Input plus Output.
