@@ -64,8 +64,8 @@ func TestTokenBudget(t *testing.T) {
 
 	// The usage metrics: three of Alice's answers of 7 output tokens each.
 	m := h.metrics()
-	require.Regexp(t, `gen_ai_client_token_usage_sum\{claim="[^"]+",gen_ai_request_model="gpt-4o-mini",gen_ai_system="openai",gen_ai_token_type="output",route="`+openaiRoute+`"\} 21\n`, m)
-	require.Regexp(t, `gen_ai_client_token_usage_count\{claim="[^"]+",gen_ai_request_model="gpt-4o-mini",gen_ai_system="openai",gen_ai_token_type="input",route="`+openaiRoute+`"\} 3\n`, m)
+	require.Regexp(t, `gen_ai_client_token_usage_sum\{claim="[^"]+",gen_ai_request_model="gpt-4o-mini",gen_ai_response_model="gpt-4o-mini",gen_ai_system="openai",gen_ai_token_type="output",route="`+openaiRoute+`"\} 21\n`, m)
+	require.Regexp(t, `gen_ai_client_token_usage_count\{claim="[^"]+",gen_ai_request_model="gpt-4o-mini",gen_ai_response_model="gpt-4o-mini",gen_ai_system="openai",gen_ai_token_type="input",route="`+openaiRoute+`"\} 3\n`, m)
 	require.Contains(t, m, "claimgate_proxy_llm_time_to_first_byte_seconds_count")
 }
 

@@ -12,9 +12,10 @@ import (
 
 // Every answer of an AI provider is metered (dataplane/llm): its tokens feed the
 // OpenTelemetry GenAI metric gen_ai_client_token_usage (histogram, by
-// gen_ai_token_type input|output, gen_ai_system, gen_ai_request_model, route and the
-// configured claim), a token counter with the same labels for dashboards, and the
-// time to the answer's first byte. Token budgets charge the same usage (metering.go).
+// gen_ai_token_type input|output, gen_ai_system, gen_ai_request_model,
+// gen_ai_response_model, route and the configured claim), a token counter with the same
+// labels for dashboards, and the time to the answer's first byte. Token budgets charge
+// the same usage (metering.go).
 
 // tokenBuckets are OpenTelemetry's advice for gen_ai.client.token.usage.
 var tokenBuckets = []float64{1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864}
@@ -23,6 +24,13 @@ var tokenBuckets = []float64{1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144
 // counted as "other".
 const maxClaimValues = 100
 
+// maxResponseModels bounds the distinct values of the gen_ai_response_model label;
+// later values are counted as "other".
+const maxResponseModels = 100
+
+// maxModelLabel bounds a response model name kept as a label.
+const maxModelLabel = 128
+
 // usageMetrics are the token metrics.
 type usageMetrics struct {
 	usage     *prometheus.HistogramVec
@@ -30,15 +38,16 @@ type usageMetrics struct {
 	firstByte *prometheus.HistogramVec
 	claim     string
 	mu        sync.Mutex
-	seen      map[string]struct{}
+	seen      map[string]struct{} // claim values
+	models    map[string]struct{} // response models
 }
 
 func newUsageMetrics(claim string) *usageMetrics {
-	labels := []string{"gen_ai_system", "gen_ai_request_model", "gen_ai_token_type", "route", "claim"}
+	labels := []string{"gen_ai_system", "gen_ai_request_model", "gen_ai_response_model", "gen_ai_token_type", "route", "claim"}
 	return &usageMetrics{
 		usage: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "gen_ai_client_token_usage", Buckets: tokenBuckets,
-			Help: "Tokens an AI provider reported (or the proxy estimated) per answer, by token type (input, output), provider, requested model, route and the configured claim.",
+			Help: "Tokens an AI provider reported (or the proxy estimated) per answer, by token type (input, output), provider, requested model, model that answered, route and the configured claim.",
 		}, labels),
 		tokens: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "claimgate_proxy_llm_tokens_total",
@@ -49,8 +58,9 @@ func newUsageMetrics(claim string) *usageMetrics {
 			Help:    "Time from forwarding an AI request to the first byte of its answer reaching the client (the first token of a stream), by provider and route.",
 			Buckets: []float64{.025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60},
 		}, []string{"gen_ai_system", "route"}),
-		claim: claim,
-		seen:  map[string]struct{}{},
+		claim:  claim,
+		seen:   map[string]struct{}{},
+		models: map[string]struct{}{},
 	}
 }
 
@@ -61,12 +71,12 @@ func (u *usageMetrics) collectors() []prometheus.Collector {
 // record adds one answer's usage.
 func (u *usageMetrics) record(m *meterState, use llm.Usage) {
 	claim := u.claimValue(m.rw.tokens)
-	model := m.model
+	answered := u.responseModel(use.Model)
 	for _, v := range [2]struct {
 		typ string
 		n   int64
 	}{{"input", use.Input}, {"output", use.Output}} {
-		l := []string{m.adapter.Provider(), model, v.typ, m.rw.route, claim}
+		l := []string{m.adapter.Provider(), m.model, answered, v.typ, m.rw.route, claim}
 		u.usage.WithLabelValues(l...).Observe(float64(v.n))
 		u.tokens.WithLabelValues(l...).Add(float64(v.n))
 	}
@@ -91,17 +101,56 @@ func (u *usageMetrics) claimValue(tokens []authz.Token) string {
 		if !ok {
 			continue
 		}
-		u.mu.Lock()
-		defer u.mu.Unlock()
-		if _, known := u.seen[v]; !known {
-			if len(u.seen) >= maxClaimValues {
-				return "other"
-			}
-			u.seen[v] = struct{}{}
-		}
-		return v
+		return u.bounded(u.seen, maxClaimValues, v)
 	}
 	return ""
+}
+
+// responseModel is the gen_ai_response_model label of the model an answer named: ""
+// when it named none. The name comes from the upstream, and a custom or hostile one
+// could send any string in each answer; so that the label's values stay few, a name
+// that does not have a model name's shape (at most 128 bytes of letters, digits and
+// . _ : / @ -) is "other", and so is any name past maxResponseModels distinct ones.
+func (u *usageMetrics) responseModel(name string) string {
+	if name == "" {
+		return ""
+	}
+	if !modelShaped(name) {
+		return "other"
+	}
+	return u.bounded(u.models, maxResponseModels, name)
+}
+
+// modelShaped reports whether name looks like a model name (gpt-4o-2024-08-06,
+// claude-sonnet-4-20250514, gemini-2.0-flash, models/x, meta-llama/Llama-3.1-8B,
+// mistral.mistral-large-2407-v1:0, vertex's claude-sonnet-4@20250514).
+func modelShaped(name string) bool {
+	if len(name) > maxModelLabel {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case c == '.', c == '_', c == ':', c == '/', c == '@', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// bounded is v, recorded in seen, or "other" once seen holds limit other values.
+func (u *usageMetrics) bounded(seen map[string]struct{}, limit int, v string) string {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if _, known := seen[v]; !known {
+		if len(seen) >= limit {
+			return "other"
+		}
+		seen[v] = struct{}{}
+	}
+	return v
 }
 
 // markFirstByte records when the first byte of the answer is written.
