@@ -91,7 +91,7 @@ func meterResponse(resp *http.Response) error {
 		o.Progress = m.progress
 	}
 	m.adapter.MeterWith(resp, o, func(u llm.Usage) {
-		m.rw.usage, m.rw.metered = u, true
+		m.rw.usage, m.rw.metered, m.rw.requestModel = u, true, m.model
 		if m.usage != nil {
 			m.usage.record(m, u)
 		}

@@ -57,6 +57,7 @@ func TestTokenBudget(t *testing.T) {
 	resp, got := h.do(http.MethodPost, "/openai", alice, body)
 	requireLimited(t, resp, got, strconv.FormatInt(2*cost+1, 10)+", "+strconv.FormatInt(2*cost+1, 10)+";w=3600")
 	require.Len(t, h.fake.Requests(), 3, "the provider is not called once the budget is spent")
+	require.Regexp(t, `"request_model":"gpt-4o-mini","response_model":"[^"]+"`, h.access.String(), "the access log names both models")
 	require.Contains(t, h.access.String(), `"tokens_in":`+strconv.FormatInt(fakellm.PromptTokens([]byte(body)), 10)+`,"tokens_out":7,"tokens_estimated":false`)
 
 	resp, got = h.do(http.MethodPost, "/openai", tokens.Bob(t), body)

@@ -71,12 +71,12 @@ func (u *usageMetrics) collectors() []prometheus.Collector {
 // record adds one answer's usage.
 func (u *usageMetrics) record(m *meterState, use llm.Usage) {
 	claim := u.claimValue(m.rw.tokens)
-	answered := u.responseModel(use.Model)
+	asked, answered := u.modelLabel(m.model), u.modelLabel(use.Model)
 	for _, v := range [2]struct {
 		typ string
 		n   int64
 	}{{"input", use.Input}, {"output", use.Output}} {
-		l := []string{m.adapter.Provider(), m.model, answered, v.typ, m.rw.route, claim}
+		l := []string{m.adapter.Provider(), asked, answered, v.typ, m.rw.route, claim}
 		u.usage.WithLabelValues(l...).Observe(float64(v.n))
 		u.tokens.WithLabelValues(l...).Add(float64(v.n))
 	}
@@ -106,12 +106,13 @@ func (u *usageMetrics) claimValue(tokens []authz.Token) string {
 	return ""
 }
 
-// responseModel is the gen_ai_response_model label of the model an answer named: ""
-// when it named none. The name comes from the upstream, and a custom or hostile one
-// could send any string in each answer; so that the label's values stay few, a name
+// modelLabel is the gen_ai_request_model or gen_ai_response_model label of a model
+// name: "" for none. A request's model comes from the client and an answer's from the
+// upstream, and either may be any string; so that the labels' values stay few, a name
 // that does not have a model name's shape (at most 128 bytes of letters, digits and
-// . _ : / @ -) is "other", and so is any name past maxResponseModels distinct ones.
-func (u *usageMetrics) responseModel(name string) string {
+// . _ : / @ -) is "other", and so is any name past maxResponseModels distinct ones
+// (requested and answered together).
+func (u *usageMetrics) modelLabel(name string) string {
 	if name == "" {
 		return ""
 	}

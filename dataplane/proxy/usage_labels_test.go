@@ -28,7 +28,7 @@ func TestResponseModelLabel(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			require.Equal(t, tc.want, newUsageMetrics("").responseModel(tc.name))
+			require.Equal(t, tc.want, newUsageMetrics("").modelLabel(tc.name))
 		})
 	}
 }
@@ -39,9 +39,9 @@ func TestResponseModelLabelBounded(t *testing.T) {
 	u := newUsageMetrics("")
 	for i := range maxResponseModels {
 		name := "model-" + strconv.Itoa(i)
-		require.Equal(t, name, u.responseModel(name))
+		require.Equal(t, name, u.modelLabel(name))
 	}
-	require.Equal(t, "other", u.responseModel("one-too-many"))
-	require.Equal(t, "model-0", u.responseModel("model-0"))
-	require.Equal(t, "model-99", u.responseModel("model-99"))
+	require.Equal(t, "other", u.modelLabel("one-too-many"))
+	require.Equal(t, "model-0", u.modelLabel("model-0"))
+	require.Equal(t, "model-99", u.modelLabel("model-99"))
 }

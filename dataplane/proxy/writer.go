@@ -38,6 +38,8 @@ type responseWriter struct {
 	usage     llm.Usage
 	metered   bool
 	chargeErr string
+	// requestModel is the model the provider was asked for, when known.
+	requestModel string
 	// tokens are the verified JWTs of the request; firstByte is when the first byte of
 	// the answer was written.
 	tokens    []authz.Token
