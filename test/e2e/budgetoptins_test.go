@@ -23,7 +23,7 @@ import (
 func TestLab6BudgetOptIns(t *testing.T) {
 	setup(t)
 	freshCounters(t)
-	apply(t, "20-jwt-provider.yaml")
+	jwtProvider(t)
 	lab, err := os.ReadFile(labFile(t, "lab6-rate-limit.yaml"))
 	require.NoError(t, err)
 	meta := "  name: per-user-counter\n  namespace: gloo-system\n"

@@ -88,6 +88,16 @@ func apply(t *testing.T, name string) {
 	require.NoError(t, err, out)
 }
 
+// jwtProvider applies the tutorial's JWT provider (step 20) for the test, and deletes it
+// when the test ends, so that later tests start without it.
+func jwtProvider(t *testing.T) {
+	t.Helper()
+	apply(t, "20-jwt-provider.yaml")
+	t.Cleanup(func() {
+		_, _ = st.Kubectl("delete", "virtualhostoption", "jwt-provider", "-n", "gloo-system", "--ignore-not-found")
+	})
+}
+
 func kubectl(t *testing.T, args ...string) {
 	t.Helper()
 	out, err := st.Kubectl(args...)

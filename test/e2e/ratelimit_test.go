@@ -31,7 +31,7 @@ func labFile(t *testing.T, name string) string {
 func TestLab6RateLimit(t *testing.T) {
 	setup(t)
 	freshCounters(t)
-	apply(t, "20-jwt-provider.yaml")
+	jwtProvider(t)
 	kubectl(t, "apply", "-f", labFile(t, "lab6-rate-limit.yaml"))
 	t.Cleanup(func() { _, _ = st.Kubectl("delete", "-f", labFile(t, "lab6-rate-limit.yaml")) })
 	raw, err := os.ReadFile(labFile(t, "lab6-alice.jwt"))
@@ -80,7 +80,7 @@ func eventuallyHeader(t *testing.T, tok, header string) (answer, bool) {
 func TestFleetSharesBudget(t *testing.T) {
 	setup(t)
 	freshCounters(t)
-	apply(t, "20-jwt-provider.yaml")
+	jwtProvider(t)
 	second, err := st.StartFleetProxy(1, gatewayPort, "127.0.0.1:"+strconv.Itoa(freePort()))
 	require.NoError(t, err)
 	t.Cleanup(func() { second.Stop(5 * time.Second) })

@@ -98,7 +98,7 @@ spec:
 func TestRateLimitShapes(t *testing.T) {
 	setup(t)
 	freshCounters(t)
-	apply(t, "20-jwt-provider.yaml")
+	jwtProvider(t)
 	var seen countingHandler
 	backend := httptest.NewServer(&seen)
 	t.Cleanup(backend.Close)

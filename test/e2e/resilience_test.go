@@ -15,8 +15,9 @@ import (
 func withPolicies(t *testing.T) {
 	t.Helper()
 	setup(t)
-	apply(t, "20-jwt-provider.yaml")
+	jwtProvider(t)
 	apply(t, "30-openai-rbac.yaml")
+	t.Cleanup(func() { _, _ = st.Kubectl("delete", "routeoption", "openai-opt", "-n", "gloo-system", "--ignore-not-found") })
 	eventually(t, token(t, "bob"), http.StatusForbidden)
 }
 
