@@ -76,3 +76,43 @@ func TestPromptEnrichmentOddBodies(t *testing.T) {
 		require.Equal(t, body, string(reqs[i].Body))
 	}
 }
+
+// TestPromptEnrichmentAnthropic: on Anthropic's messages API the system message goes
+// to the top-level system, before the client's own system text.
+func TestPromptEnrichmentAnthropic(t *testing.T) {
+	h := newHarness(t, fakellm.Config{})
+	s := tutorial(t, h.port, h.fake.HostPort(), false, false)
+	vh := s.Listeners[0].VirtualHosts[0]
+	r := vh.Routes[0]
+	r.Filters[0].GetUrlRewrite().GetPath().Value = "/v1/messages"
+	r.AiRequest = &snapshotv1.AiRequest{Prepend: []*snapshotv1.AiMessage{{Role: "system", Content: labPrompt}}}
+	llmUp := s.Upstreams[0].GetLlm()
+	llmUp.Provider = snapshotv1.LlmProvider_ANTHROPIC
+	h.apply(s, false)
+	body := `{"model":"claude-3-5-haiku","max_tokens":64,"system":"Be terse.","messages":[{"role":"user","content":"hi"}]}`
+	resp, got := h.do(http.MethodPost, "/openai", "", body)
+	require.Less(t, resp.StatusCode, 500, got)
+	reqs := h.fake.Requests()
+	require.Len(t, reqs, 1)
+	require.Equal(t, "/v1/messages", reqs[0].Path)
+	require.JSONEq(t, `{"model":"claude-3-5-haiku","max_tokens":64,"system":"`+labPrompt+`\nBe terse.","messages":[{"role":"user","content":"hi"}]}`, string(reqs[0].Body))
+}
+
+// TestPromptEnrichmentGemini: on Gemini's generateContent the system message goes to
+// systemInstruction and an assistant message becomes a model turn in contents.
+func TestPromptEnrichmentGemini(t *testing.T) {
+	h := newHarness(t, fakellm.Config{})
+	s := tutorial(t, h.port, h.fake.HostPort(), false, false)
+	r := s.Listeners[0].VirtualHosts[0].Routes[0]
+	r.Filters[0].GetUrlRewrite().GetPath().Value = "/v1beta/models/gemini-2.0-flash:generateContent"
+	r.AiRequest = &snapshotv1.AiRequest{Prepend: []*snapshotv1.AiMessage{
+		{Role: "system", Content: labPrompt}, {Role: "assistant", Content: "Ready."},
+	}}
+	s.Upstreams[0].GetLlm().Provider = snapshotv1.LlmProvider_GEMINI
+	h.apply(s, false)
+	resp, got := h.do(http.MethodPost, "/openai", "", `{"contents":[{"role":"user","parts":[{"text":"hi"}]}]}`)
+	require.Less(t, resp.StatusCode, 500, got)
+	reqs := h.fake.Requests()
+	require.Len(t, reqs, 1)
+	require.JSONEq(t, `{"contents":[{"role":"model","parts":[{"text":"Ready."}]},{"role":"user","parts":[{"text":"hi"}]}],"systemInstruction":{"parts":[{"text":"`+labPrompt+`"}]}}`, string(reqs[0].Body))
+}
