@@ -219,3 +219,22 @@ func RewriteBody(r *http.Request, s *Shaping, f Format, model string, limit int6
 	SetBody(r, body)
 	return nil
 }
+
+// Model is the model a body that names client (or none, "") names once the defaults
+// are set: a "model" default that is a string replaces it when it overrides or the
+// client named none. Authorization by model sees what the provider will be asked for.
+func (s *Shaping) Model(client string) string {
+	if s == nil {
+		return client
+	}
+	for _, d := range s.Defaults {
+		var m string
+		if d.Field != "model" || json.Unmarshal(d.Value, &m) != nil {
+			continue
+		}
+		if d.Override || client == "" {
+			client = m
+		}
+	}
+	return client
+}

@@ -158,3 +158,15 @@ func FuzzShape(f *testing.F) {
 		require.True(t, json.Valid(out), "shaped body %q is not JSON", out)
 	})
 }
+
+func TestShapingModel(t *testing.T) {
+	var none *Shaping
+	require.Equal(t, "a", none.Model("a"))
+	soft := &Shaping{Defaults: []FieldDefault{{Field: "model", Value: json.RawMessage(`"d"`)}}}
+	require.Equal(t, "a", soft.Model("a"))
+	require.Equal(t, "d", soft.Model(""))
+	hard := &Shaping{Defaults: []FieldDefault{{Field: "model", Value: json.RawMessage(`"d"`), Override: true}}}
+	require.Equal(t, "d", hard.Model("a"))
+	odd := &Shaping{Defaults: []FieldDefault{{Field: "model", Value: json.RawMessage(`7`), Override: true}}}
+	require.Equal(t, "a", odd.Model("a"))
+}

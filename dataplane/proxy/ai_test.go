@@ -9,6 +9,7 @@ import (
 
 	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
 	"github.com/claimgate/claimgate/test/fakellm"
+	"github.com/claimgate/claimgate/test/tokens"
 )
 
 // labPrompt is lab 8's system message.
@@ -115,4 +116,32 @@ func TestPromptEnrichmentGemini(t *testing.T) {
 	reqs := h.fake.Requests()
 	require.Len(t, reqs, 1)
 	require.JSONEq(t, `{"contents":[{"role":"model","parts":[{"text":"Ready."}]},{"role":"user","parts":[{"text":"hi"}]}],"systemInstruction":{"parts":[{"text":"`+labPrompt+`"}]}}`, string(reqs[0].Body))
+}
+
+// TestDefaultModelAuthorized: model-aware authorization judges the model the provider
+// will be asked for: a "model" default fills a body that names none (Alice may use
+// gpt-3.5-turbo), and an overriding one replaces the client's (gpt-4o is then allowed,
+// as gpt-3.5-turbo is what is sent).
+func TestDefaultModelAuthorized(t *testing.T) {
+	for name, tc := range map[string]struct {
+		override bool
+		body     string
+	}{
+		"fills a missing model":     {false, `{"messages":[{"role":"user","content":"hi"}]}`},
+		"replaces the client model": {true, chatBody("gpt-4o", false)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			h := newHarness(t, fakellm.Config{})
+			s := tutorial(t, h.port, h.fake.HostPort(), true, false)
+			r := s.Listeners[0].VirtualHosts[0].Routes[0]
+			r.Rbac = modelRbac()
+			r.AiRequest = &snapshotv1.AiRequest{Defaults: []*snapshotv1.AiFieldDefault{{Field: "model", ValueJson: `"gpt-3.5-turbo"`, Override: tc.override}}}
+			h.apply(s, false)
+			resp, got := h.do(http.MethodPost, "/openai", tokens.Alice(t), tc.body)
+			require.Equal(t, http.StatusOK, resp.StatusCode, got)
+			reqs := h.fake.Requests()
+			require.Len(t, reqs, 1)
+			require.Contains(t, string(reqs[0].Body), `"model":"gpt-3.5-turbo"`)
+		})
+	}
 }
