@@ -255,8 +255,10 @@ func (s *optionSurvey) invalid(state *policyState, name, msg string) {
 	if s.closing[g] == "" {
 		s.closing[g] = invalidOptionBody(state.kind, top)
 	}
+	full := "options." + name
 	for i := range s.status {
-		if s.status[i].Name == "options."+top {
+		// The option's entry, or for an option reported member by member, the member's.
+		if n := s.status[i].Name; n == "options."+top || n == full || strings.HasPrefix(full, n+".") {
 			s.status[i].Outcome, s.status[i].Message = gatewayv1.OptionRefused, msg
 		}
 	}
