@@ -21,6 +21,18 @@ type corpusEntry struct {
 	outcome    gatewayv1.OptionOutcome
 }
 
+// corpusMembers names, per option the status reports member by member, the member
+// its corpus entry sets.
+var corpusMembers = map[string]string{"ai": "promptGuard"}
+
+// statusName is the name the option's status gives the entry.
+func (e corpusEntry) statusName() string {
+	if m := corpusMembers[e.name]; m != "" {
+		return e.name + "." + m
+	}
+	return e.name
+}
+
 // routeCorpus has one entry per top-level option of Gloo's RouteOption, written as in
 // Gloo's docs and workshops.
 var routeCorpus = []corpusEntry{
@@ -139,7 +151,7 @@ func TestGlooCorpus(t *testing.T) {
 		for _, e := range routeCorpus {
 			var o gatewayv1.RouteOption
 			eventually(t, types.NamespacedName{Namespace: ns, Name: corpusName(e.name)}, &o, func() string {
-				return wantOptionStatus(o.Status.Conditions, o.Status.Options, o.Generation, "options."+e.name, e.outcome)
+				return wantOptionStatus(o.Status.Conditions, o.Status.Options, o.Generation, "options."+e.statusName(), e.outcome)
 			})
 		}
 		snap := proxyStream(t, types.NamespacedName{Namespace: ns, Name: "ai-gateway"}, "proxy-0").next(t, wait)
@@ -148,7 +160,7 @@ func TestGlooCorpus(t *testing.T) {
 			r := routeByPath(snap, fmt.Sprintf("/corpus/%d", i))
 			require.NotNil(t, r, e.name)
 			if e.outcome == gatewayv1.OptionRefused {
-				require.Equal(t, &snapshotv1.DirectResponse{Status: 500, Body: "route uses options." + e.name + ", which claimgate does not implement"}, r.GetDirectResponse(), e.name)
+				require.Equal(t, &snapshotv1.DirectResponse{Status: 500, Body: "route uses options." + e.statusName() + ", which claimgate does not implement"}, r.GetDirectResponse(), e.name)
 			} else {
 				require.Nil(t, r.GetDirectResponse(), "%s leaves its route open", e.name)
 			}

@@ -2,14 +2,17 @@ package compile
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
 	gloov1 "github.com/claimgate/claimgate/api/gloo/v1"
 )
 
@@ -44,6 +47,12 @@ func TestEveryOptionIsClassified(t *testing.T) {
 		}
 		require.Len(t, f.classes, len(f.fields.names), "%s classifies an option it does not have", kind)
 	}
+	for name, members := range memberClasses {
+		i, ok := routeFields.index[name]
+		require.True(t, ok, "options.%s has members classified but is no RouteOption option", name)
+		got := memberNames(memberType(routeFields, i))
+		require.ElementsMatch(t, got, slices.Collect(maps.Keys(members)), "options.%s: every member is classified, and only those", name)
+	}
 }
 
 type warning struct{ path, message string }
@@ -62,13 +71,38 @@ func admissionPolicy() string {
 
 func optionWarnings(fields *optionFields, classes map[string]optionClass, kind string) []warning {
 	var out []warning
-	for _, name := range fields.names {
-		switch classes[name] {
-		case ignored:
-			out = append(out, warning{"spec.options." + name, "options." + name + ": claimgate does not implement it; it changes nothing"})
-		case refused:
-			out = append(out, warning{"spec.options." + name, fmt.Sprintf("options.%s: claimgate does not implement it, and it admits or refuses traffic: the routes this %s applies to answer 500 until it is removed", name, kind)})
+	for i, name := range fields.names {
+		members, partial := memberClasses[name]
+		if !partial {
+			out = appendWarning(out, name, classes[name], kind)
+			continue
 		}
+		for _, m := range memberNames(memberType(fields, i)) {
+			out = appendWarning(out, name+"."+m, members[m], kind)
+		}
+	}
+	return out
+}
+
+// memberType is the struct type of the options field at position i.
+func memberType(fields *optionFields, i int) reflect.Type {
+	t := reflect.TypeFor[gatewayv1.RouteOptions]()
+	if fields == vhostFields {
+		t = reflect.TypeFor[gatewayv1.VirtualHostOptions]()
+	}
+	f := t.Field(i).Type
+	if f.Kind() == reflect.Pointer {
+		f = f.Elem()
+	}
+	return f
+}
+
+func appendWarning(out []warning, name string, class optionClass, kind string) []warning {
+	switch class {
+	case ignored:
+		out = append(out, warning{"spec.options." + name, "options." + name + ": claimgate does not implement it; it changes nothing"})
+	case refused:
+		out = append(out, warning{"spec.options." + name, "options." + name + ": " + refusedMessage(kind)})
 	}
 	return out
 }

@@ -262,6 +262,9 @@ func (c *compiler) mergeRouteOptions(ir *routeIR, rule *ruleIR) {
 		}
 		ir.contribution(a.opt).record(set, where, shadowed)
 	}
+	if w := rule.options.get(rAI); w != nil && w.opt.features.ai != nil && !allLLM(rule.upstreams) {
+		ir.contribution(w.opt).note(where() + ": options.ai is ignored, as the rule's backends are not all AI Upstreams")
+	}
 }
 
 func rtoWhy(winner, loser *rtoAttachment) string {

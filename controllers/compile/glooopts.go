@@ -57,8 +57,17 @@ var routeOptionClasses = withClasses(sharedOptionClasses, map[string]optionClass
 	"autoHostRewrite":   honored,
 	"hostRewriteHeader": ignored, "hostRewritePathRegex": ignored, "appendXForwardedHost": ignored,
 	"envoyMetadata": ignored, "lbHash": ignored, "shadowing": ignored, "tracing": ignored,
-	"ai": refused,
+	"ai": honored,
 })
+
+// memberClasses classifies, per option claimgate implements only in part, each of its
+// members: the status names each member set rather than the option.
+var memberClasses = map[string]map[string]optionClass{
+	"ai": {
+		"promptEnrichment": honored, "defaults": honored, "routeType": honored,
+		"promptGuard": refused, "rag": ignored, "semanticCache": ignored,
+	},
+}
 
 func withClasses(base, more map[string]optionClass) map[string]optionClass {
 	out := make(map[string]optionClass, len(base)+len(more))
@@ -167,22 +176,70 @@ type optionSurvey struct {
 // surveyOptions classifies the options set in opts.
 func surveyOptions(fields *optionFields, classes map[string]optionClass, opts any, kind string) *optionSurvey {
 	s := &optionSurvey{fields: fields, sets: make([]bool, fields.groups), closing: make([]string, fields.groups)}
+	v := reflect.ValueOf(opts).Elem()
 	for _, i := range fields.set(opts) {
 		name := fields.names[i]
-		s.sets[fields.group[i]] = true
-		switch classes[name] {
-		case honored:
-			s.status = append(s.status, gatewayv1.OptionStatus{Name: "options." + name, Outcome: gatewayv1.OptionHonored})
-		case ignored:
-			s.ignore("options."+name, "claimgate does not implement it; it changes nothing")
-		case refused:
-			s.closing[fields.group[i]] = refusedBody(name)
-			msg := fmt.Sprintf("claimgate does not implement it, and it admits or refuses traffic: the routes this %s applies to answer 500 until it is removed", kind)
-			s.status = append(s.status, gatewayv1.OptionStatus{Name: "options." + name, Outcome: gatewayv1.OptionRefused, Message: msg})
-			s.unsupported.add(gatewayv1.ReasonUnsupported, "options."+name+": "+msg)
+		g := fields.group[i]
+		s.sets[g] = true
+		members, partial := memberClasses[name]
+		if !partial {
+			s.classify(name, g, classes[name], kind)
+			continue
+		}
+		set := setMembers(v.Field(i))
+		if len(set) == 0 {
+			s.classify(name, g, honored, kind)
+		}
+		for _, m := range set {
+			s.classify(name+"."+m, g, members[m], kind)
 		}
 	}
 	return s
+}
+
+// classify records what claimgate does with the option (or member) at name, of merge
+// group g.
+func (s *optionSurvey) classify(name string, g int, class optionClass, kind string) {
+	switch class {
+	case honored:
+		s.status = append(s.status, gatewayv1.OptionStatus{Name: "options." + name, Outcome: gatewayv1.OptionHonored})
+	case ignored:
+		s.ignore("options."+name, "claimgate does not implement it; it changes nothing")
+	case refused:
+		s.closing[g] = refusedBody(name)
+		msg := refusedMessage(kind)
+		s.status = append(s.status, gatewayv1.OptionStatus{Name: "options." + name, Outcome: gatewayv1.OptionRefused, Message: msg})
+		s.unsupported.add(gatewayv1.ReasonUnsupported, "options."+name+": "+msg)
+	}
+}
+
+// refusedMessage says what a refused option does to the routes of a kind of option.
+func refusedMessage(kind string) string {
+	return fmt.Sprintf("claimgate does not implement it, and it admits or refuses traffic: the routes this %s applies to answer 500 until it is removed", kind)
+}
+
+// memberNames lists the JSON names of a struct type's fields, in declaration order.
+func memberNames(t reflect.Type) []string {
+	out := make([]string, 0, t.NumField())
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		out = append(out, name)
+	}
+	return out
+}
+
+// setMembers lists the members set in v (a pointer to a struct), in declaration order.
+func setMembers(v reflect.Value) []string {
+	if v.Kind() == reflect.Pointer {
+		v = v.Elem()
+	}
+	var out []string
+	for i, name := range memberNames(v.Type()) {
+		if !v.Field(i).IsZero() {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // ignore records an ignored option (a top-level one or a part of one).
@@ -198,8 +255,10 @@ func (s *optionSurvey) invalid(state *policyState, name, msg string) {
 	if s.closing[g] == "" {
 		s.closing[g] = invalidOptionBody(state.kind, top)
 	}
+	full := "options." + name
 	for i := range s.status {
-		if s.status[i].Name == "options."+top {
+		// The option's entry, or for an option reported member by member, the member's.
+		if n := s.status[i].Name; n == "options."+top || n == full || strings.HasPrefix(full, n+".") {
 			s.status[i].Outcome, s.status[i].Message = gatewayv1.OptionRefused, msg
 		}
 	}

@@ -117,7 +117,7 @@ func (c *compiler) routeOptionState(o *gatewayv1.RouteOption, extRefs []*routeIR
 func adoptContribution(st *policyState, r *routeIR, opt *rtoIR) {
 	a := st.ancestor(routeParentRef(r.key))
 	if src := r.contributionOf(opt); src != nil && !a.applied {
-		a.applied, a.contributed, a.shadowed = src.applied, src.contributed, src.shadowed
+		a.applied, a.contributed, a.shadowed, a.notes = src.applied, src.contributed, src.shadowed, src.notes
 	}
 }
 

@@ -45,6 +45,8 @@ type ancestorState struct {
 	// contributed when it set at least one field there.
 	applied, contributed bool
 	shadowed             []string
+	// notes say where an option it set changes nothing.
+	notes []string
 }
 
 func newPolicyState(kind string, obj metav1.Object) *policyState {
@@ -83,6 +85,13 @@ func (a *ancestorState) record(fields int, where func() string, shadowed []strin
 	a.contributed = a.contributed || len(shadowed) < fields
 	if len(shadowed) > 0 && len(a.shadowed) < maxShadowNotes {
 		a.shadowed = append(a.shadowed, where()+": "+strings.Join(shadowed, " and "))
+	}
+}
+
+// note records where an option of the object changes nothing.
+func (a *ancestorState) note(n string) {
+	if len(a.notes) < maxShadowNotes && !slices.Contains(a.notes, n) {
+		a.notes = append(a.notes, n)
 	}
 }
 
@@ -128,6 +137,9 @@ func (a *ancestorState) acceptedMessage(kind string) string {
 	if len(a.shadowed) > 0 {
 		msg += "; partly shadowed: " + strings.Join(a.shadowed, "; ")
 	}
+	if len(a.notes) > 0 {
+		msg += "; " + strings.Join(a.notes, "; ")
+	}
 	return msg
 }
 
@@ -160,6 +172,9 @@ func (p *policyState) acceptedMessage() string {
 			notes = append(notes, pr.message())
 		} else if a.contributed && len(a.shadowed) > 0 {
 			notes = append(notes, "partly shadowed: "+strings.Join(a.shadowed, "; "))
+		}
+		if a.contributed {
+			notes = append(notes, a.notes...)
 		}
 	}
 	msg := "the " + p.kind + " is in effect"

@@ -51,6 +51,8 @@ type routeFeatures struct {
 	// rateLimits are the RateLimitConfigs of rateLimitEarlyConfigs, rateLimitConfigs
 	// and rateLimitRegularConfigs, by option (rateLimitRefs).
 	rateLimits [3][]rlcRef
+	// ai shapes requests to LLM providers (ai.promptEnrichment, defaults, routeType).
+	ai *snapshotv1.AiRequest
 }
 
 // optionCompiler compiles the options of one object, recording problems where they
@@ -114,6 +116,7 @@ func compileRouteFeatures(oc optionCompiler, o *gatewayv1.RouteOptions) *routeFe
 	f.cors, f.corsDisabled = oc.cors(o.Cors)
 	f.headers = oc.headers(o.HeaderManipulation)
 	f.rewrite = oc.rewrite(o)
+	f.ai = oc.aiRequest(o.AI)
 	for i, u := range o.Upgrades {
 		for j, spec := range []*gatewayv1.ProtocolUpgradeSpec{u.Connect, u.ConnectTerminate} {
 			if spec != nil && (spec.Enabled == nil || *spec.Enabled) {

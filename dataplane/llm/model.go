@@ -21,18 +21,7 @@ var ErrBodyTooLarge = errors.New("request body too large")
 // a JSON object is forwarded unchanged. A body longer than limit bytes fails with
 // ErrBodyTooLarge.
 func RewriteModel(r *http.Request, model string, limit int64) error {
-	if r.Body == nil || r.Body == http.NoBody {
-		return nil
-	}
-	body, err := ReadBody(r, limit)
-	if err != nil {
-		return err
-	}
-	if rewritten, ok := replaceModel(body, model); ok {
-		body = rewritten
-	}
-	SetBody(r, body)
-	return nil
+	return RewriteBody(r, nil, FormatOpenAI, model, limit)
 }
 
 // SetBody makes body, which r's sender no longer changes, r's body and length. A
@@ -188,7 +177,7 @@ func replaceModel(body []byte, model string) ([]byte, bool) {
 		return nil, false
 	}
 	obj["model"] = m
-	out, err := json.Marshal(obj)
+	out, err := encodeJSON(obj)
 	if err != nil {
 		return nil, false
 	}

@@ -37,7 +37,8 @@ func (b *bodyBudget) reserve(n int64) bool {
 
 func (b *bodyBudget) release(n int64) { b.used.Add(-n) }
 
-// readBody reads into memory the body the upstream needs whole (to override its model)
+// readBody reads into memory the body the upstream needs whole (to shape it for the
+// route's ai options, or to override its model)
 // or, when it has a declared length up to prereadLimit, to forward it in one write: for a
 // body it cannot see into, the transport flushes the request's head on its own first (one
 // more system call and packet per request). A route that retries also reads a body of
@@ -46,12 +47,14 @@ func (b *bodyBudget) release(n int64) { b.used.Add(-n) }
 // bodies of unknown length, are streamed as they arrive. The body's deadline bounds the
 // reading. It reports whether the body is now in memory and the bytes of the budget it
 // holds, to release once the request is done.
-func (s *Server) readBody(r *http.Request, up *upstream, replay int64, whole bool) (inMemory bool, reserved int64, err error) {
-	modelOverride := up.adapter != nil && up.adapter.Model() != ""
-	if _, ok := llm.InMemory(r); ok && !modelOverride {
+func (s *Server) readBody(r *http.Request, up *upstream, rt *route, whole bool) (inMemory bool, reserved int64, err error) {
+	replay := rt.replayLimit()
+	shaping := rt.aiShaping(up)
+	rewrite := up.adapter != nil && up.adapter.Model() != "" || shaping != nil
+	if _, ok := llm.InMemory(r); ok && !rewrite {
 		return true, 0, nil // read before authorization, for its model
 	}
-	whole = whole || modelOverride
+	whole = whole || rewrite
 	if r.Body == nil || r.Body == http.NoBody || !whole && (r.ContentLength <= 0 || r.ContentLength > max(prereadLimit, replay)) {
 		return false, 0, nil
 	}
@@ -68,8 +71,8 @@ func (s *Server) readBody(r *http.Request, up *upstream, replay int64, whole boo
 		return false, 0, errBuffersFull
 	}
 	switch {
-	case modelOverride:
-		return true, reserved, llm.RewriteModel(r, up.adapter.Model(), s.cfg.MaxBodyBytes)
+	case rewrite:
+		return true, reserved, llm.RewriteBody(r, shaping, up.adapter.BodyFormat(r.URL.Path), up.adapter.Model(), s.cfg.MaxBodyBytes)
 	case whole:
 		return true, reserved, readWhole(r, s.cfg.MaxBodyBytes)
 	}

@@ -9,6 +9,7 @@ import (
 	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
 	"github.com/claimgate/claimgate/dataplane/authn"
 	"github.com/claimgate/claimgate/dataplane/authz"
+	"github.com/claimgate/claimgate/dataplane/llm"
 )
 
 // table is one compiled snapshot. It is immutable once built.
@@ -63,6 +64,8 @@ type route struct {
 	res *resilience
 	// limits are the route's rate limits by stage (ratelimit.go); nil without any.
 	limits *routeLimits
+	// ai shapes request bodies sent to LLM providers (ai.go); nil without any.
+	ai *llm.Shaping
 }
 
 type directResponse struct {
@@ -207,6 +210,9 @@ func (c *compiler) compileRoute(r *snapshotv1.Route) (*route, error) {
 		}
 	}
 	if rt.limits, err = compileRateLimits(r.GetRateLimits()); err != nil {
+		return nil, err
+	}
+	if rt.ai, err = llm.CompileShaping(r.GetAiRequest()); err != nil {
 		return nil, err
 	}
 	if rb := r.GetRbac(); rb != nil {

@@ -185,7 +185,7 @@ func (s *Server) forward(rw *responseWriter, r *http.Request, rt *route, up *ups
 	}
 	s.bodyDeadline(rw, r)
 	charging := metered(rw, up)
-	inMemory, reserved, err := s.readBody(r, up, rt.replayLimit(), charging)
+	inMemory, reserved, err := s.readBody(r, up, rt, charging)
 	defer s.bodies.release(reserved)
 	if err != nil {
 		writeReadError(rw, err)

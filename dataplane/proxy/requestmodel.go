@@ -22,7 +22,8 @@ import (
 //     the model retrieval GET …/models/<model>;
 //   - else from the "model" of the JSON body, which is then read into memory (up to the
 //     proxy's body limit, under its body timeout) before the rate limits and the
-//     upstream see it; a body without one names no model, and the rule denies.
+//     upstream see it, as the route's ai.defaults leave it; a body without one names
+//     no model, and the rule denies.
 //
 // A GET of the model list (a path ending in /models) is authorized when the caller's
 // claim names any model, and the provider's answer is filtered to the models the caller
@@ -59,7 +60,7 @@ func (s *Server) modelFor(rw *responseWriter, r *http.Request, rt *route) (m aut
 		return authz.Model{}, reserved, true
 	}
 	body, _ := llm.InMemory(r)
-	return authz.Model{Name: llm.RequestModel(body)}, reserved, false
+	return authz.Model{Name: rt.ai.Model(llm.RequestModel(body))}, reserved, false
 }
 
 // modelInPath is the model a path names: the segment after /models/ (up to a ':' or

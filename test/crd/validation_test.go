@@ -41,6 +41,38 @@ func TestInvalidObjectsRejected(t *testing.T) {
 		doc        string
 		wantErrors []string
 	}{
+		"ai routeType unknown": {
+			doc: rtoHeader + `
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: openai}]
+  options:
+    ai: {routeType: COMPLETION}
+`,
+			wantErrors: []string{"spec.options.ai.routeType", "ai.routeType: must be CHAT or CHAT_STREAMING (or 0, 1)"},
+		},
+		"ai routeType number out of range": {
+			doc: rtoHeader + `
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: openai}]
+  options:
+    ai: {routeType: 2}
+`,
+			wantErrors: []string{"ai.routeType: must be CHAT or CHAT_STREAMING (or 0, 1)"},
+		},
+		"ai promptEnrichment message without a role": {
+			doc: rtoHeader + `
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: openai}]
+  options:
+    ai: {promptEnrichment: {prepend: [{content: hi}]}}
+`,
+			wantErrors: []string{"spec.options.ai.promptEnrichment.prepend[0].role: Required value"},
+		},
+		"ai default without a value": {
+			doc: rtoHeader + `
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: openai}]
+  options:
+    ai: {defaults: [{field: temperature}]}
+`,
+			wantErrors: []string{"spec.options.ai.defaults[0].value: Required value"},
+		},
 		"VirtualHostOption targeting an HTTPRoute": {
 			doc: vhoHeader + `
   targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: openai}]

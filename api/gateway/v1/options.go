@@ -240,13 +240,11 @@ type RouteOptions struct {
 	// cors answers CORS preflights and adds CORS headers; it replaces the virtual host's.
 	// +optional
 	Cors *CorsPolicy `json:"cors,omitempty"`
-	// ai is Gloo's ai option (AI prompt guards, enrichment, defaults and semantic cache). claimgate does not implement it: it
-	// is kept as written and the option's status names it.
+	// ai shapes requests to an AI Upstream: promptEnrichment, defaults and routeType
+	// are in effect; promptGuard, rag and semanticCache are not implemented, and the
+	// option's status names them.
 	// +optional
-	// +kubebuilder:pruning:PreserveUnknownFields
-	// +kubebuilder:validation:Schemaless
-	// +kubebuilder:validation:Type=object
-	AI *apiextensionsv1.JSON `json:"ai,omitempty"`
+	AI *AIRouteSettings `json:"ai,omitempty"`
 	// bufferPerRoute is Gloo's bufferPerRoute option (request buffering). claimgate does not implement it: it
 	// is kept as written and the option's status names it.
 	// +optional

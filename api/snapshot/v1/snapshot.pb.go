@@ -90,6 +90,55 @@ func (Protocol) EnumDescriptor() ([]byte, []int) {
 	return file_snapshot_proto_rawDescGZIP(), []int{0}
 }
 
+// AiRouteType is the kind of provider API a route serves.
+type AiRouteType int32
+
+const (
+	// AI_ROUTE_TYPE_CHAT: whole answers (Gloo's CHAT, the default).
+	AiRouteType_AI_ROUTE_TYPE_CHAT AiRouteType = 0
+	// AI_ROUTE_TYPE_CHAT_STREAMING: streamed answers (Gloo's CHAT_STREAMING).
+	AiRouteType_AI_ROUTE_TYPE_CHAT_STREAMING AiRouteType = 1
+)
+
+// Enum value maps for AiRouteType.
+var (
+	AiRouteType_name = map[int32]string{
+		0: "AI_ROUTE_TYPE_CHAT",
+		1: "AI_ROUTE_TYPE_CHAT_STREAMING",
+	}
+	AiRouteType_value = map[string]int32{
+		"AI_ROUTE_TYPE_CHAT":           0,
+		"AI_ROUTE_TYPE_CHAT_STREAMING": 1,
+	}
+)
+
+func (x AiRouteType) Enum() *AiRouteType {
+	p := new(AiRouteType)
+	*p = x
+	return p
+}
+
+func (x AiRouteType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (AiRouteType) Descriptor() protoreflect.EnumDescriptor {
+	return file_snapshot_proto_enumTypes[1].Descriptor()
+}
+
+func (AiRouteType) Type() protoreflect.EnumType {
+	return &file_snapshot_proto_enumTypes[1]
+}
+
+func (x AiRouteType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use AiRouteType.Descriptor instead.
+func (AiRouteType) EnumDescriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{1}
+}
+
 // RateLimitUnit is the window of a limit; windows are aligned to the unit's boundary.
 type RateLimitUnit int32
 
@@ -130,11 +179,11 @@ func (x RateLimitUnit) String() string {
 }
 
 func (RateLimitUnit) Descriptor() protoreflect.EnumDescriptor {
-	return file_snapshot_proto_enumTypes[1].Descriptor()
+	return file_snapshot_proto_enumTypes[2].Descriptor()
 }
 
 func (RateLimitUnit) Type() protoreflect.EnumType {
-	return &file_snapshot_proto_enumTypes[1]
+	return &file_snapshot_proto_enumTypes[2]
 }
 
 func (x RateLimitUnit) Number() protoreflect.EnumNumber {
@@ -143,7 +192,7 @@ func (x RateLimitUnit) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use RateLimitUnit.Descriptor instead.
 func (RateLimitUnit) EnumDescriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{1}
+	return file_snapshot_proto_rawDescGZIP(), []int{2}
 }
 
 // PathMatchType is how a path is matched.
@@ -184,11 +233,11 @@ func (x PathMatchType) String() string {
 }
 
 func (PathMatchType) Descriptor() protoreflect.EnumDescriptor {
-	return file_snapshot_proto_enumTypes[2].Descriptor()
+	return file_snapshot_proto_enumTypes[3].Descriptor()
 }
 
 func (PathMatchType) Type() protoreflect.EnumType {
-	return &file_snapshot_proto_enumTypes[2]
+	return &file_snapshot_proto_enumTypes[3]
 }
 
 func (x PathMatchType) Number() protoreflect.EnumNumber {
@@ -197,7 +246,7 @@ func (x PathMatchType) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PathMatchType.Descriptor instead.
 func (PathMatchType) EnumDescriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{2}
+	return file_snapshot_proto_rawDescGZIP(), []int{3}
 }
 
 // ValueMatchType is how a header or query-parameter value is matched.
@@ -233,11 +282,11 @@ func (x ValueMatchType) String() string {
 }
 
 func (ValueMatchType) Descriptor() protoreflect.EnumDescriptor {
-	return file_snapshot_proto_enumTypes[3].Descriptor()
+	return file_snapshot_proto_enumTypes[4].Descriptor()
 }
 
 func (ValueMatchType) Type() protoreflect.EnumType {
-	return &file_snapshot_proto_enumTypes[3]
+	return &file_snapshot_proto_enumTypes[4]
 }
 
 func (x ValueMatchType) Number() protoreflect.EnumNumber {
@@ -246,7 +295,7 @@ func (x ValueMatchType) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ValueMatchType.Descriptor instead.
 func (ValueMatchType) EnumDescriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{3}
+	return file_snapshot_proto_rawDescGZIP(), []int{4}
 }
 
 // PathModifierType is how a path is rewritten.
@@ -282,11 +331,11 @@ func (x PathModifierType) String() string {
 }
 
 func (PathModifierType) Descriptor() protoreflect.EnumDescriptor {
-	return file_snapshot_proto_enumTypes[4].Descriptor()
+	return file_snapshot_proto_enumTypes[5].Descriptor()
 }
 
 func (PathModifierType) Type() protoreflect.EnumType {
-	return &file_snapshot_proto_enumTypes[4]
+	return &file_snapshot_proto_enumTypes[5]
 }
 
 func (x PathModifierType) Number() protoreflect.EnumNumber {
@@ -295,7 +344,7 @@ func (x PathModifierType) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PathModifierType.Descriptor instead.
 func (PathModifierType) EnumDescriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{4}
+	return file_snapshot_proto_rawDescGZIP(), []int{5}
 }
 
 // LlmProvider is an AI provider.
@@ -347,11 +396,11 @@ func (x LlmProvider) String() string {
 }
 
 func (LlmProvider) Descriptor() protoreflect.EnumDescriptor {
-	return file_snapshot_proto_enumTypes[5].Descriptor()
+	return file_snapshot_proto_enumTypes[6].Descriptor()
 }
 
 func (LlmProvider) Type() protoreflect.EnumType {
-	return &file_snapshot_proto_enumTypes[5]
+	return &file_snapshot_proto_enumTypes[6]
 }
 
 func (x LlmProvider) Number() protoreflect.EnumNumber {
@@ -360,7 +409,7 @@ func (x LlmProvider) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use LlmProvider.Descriptor instead.
 func (LlmProvider) EnumDescriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{5}
+	return file_snapshot_proto_rawDescGZIP(), []int{6}
 }
 
 // JwtStageName names an authentication stage.
@@ -396,11 +445,11 @@ func (x JwtStageName) String() string {
 }
 
 func (JwtStageName) Descriptor() protoreflect.EnumDescriptor {
-	return file_snapshot_proto_enumTypes[6].Descriptor()
+	return file_snapshot_proto_enumTypes[7].Descriptor()
 }
 
 func (JwtStageName) Type() protoreflect.EnumType {
-	return &file_snapshot_proto_enumTypes[6]
+	return &file_snapshot_proto_enumTypes[7]
 }
 
 func (x JwtStageName) Number() protoreflect.EnumNumber {
@@ -409,7 +458,7 @@ func (x JwtStageName) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use JwtStageName.Descriptor instead.
 func (JwtStageName) EnumDescriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{6}
+	return file_snapshot_proto_rawDescGZIP(), []int{7}
 }
 
 // ValidationPolicy is what a stage does with a missing or failed token.
@@ -450,11 +499,11 @@ func (x ValidationPolicy) String() string {
 }
 
 func (ValidationPolicy) Descriptor() protoreflect.EnumDescriptor {
-	return file_snapshot_proto_enumTypes[7].Descriptor()
+	return file_snapshot_proto_enumTypes[8].Descriptor()
 }
 
 func (ValidationPolicy) Type() protoreflect.EnumType {
-	return &file_snapshot_proto_enumTypes[7]
+	return &file_snapshot_proto_enumTypes[8]
 }
 
 func (x ValidationPolicy) Number() protoreflect.EnumNumber {
@@ -463,7 +512,7 @@ func (x ValidationPolicy) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ValidationPolicy.Descriptor instead.
 func (ValidationPolicy) EnumDescriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{7}
+	return file_snapshot_proto_rawDescGZIP(), []int{8}
 }
 
 // ClaimMatcher is how a claim value is compared.
@@ -507,11 +556,11 @@ func (x ClaimMatcher) String() string {
 }
 
 func (ClaimMatcher) Descriptor() protoreflect.EnumDescriptor {
-	return file_snapshot_proto_enumTypes[8].Descriptor()
+	return file_snapshot_proto_enumTypes[9].Descriptor()
 }
 
 func (ClaimMatcher) Type() protoreflect.EnumType {
-	return &file_snapshot_proto_enumTypes[8]
+	return &file_snapshot_proto_enumTypes[9]
 }
 
 func (x ClaimMatcher) Number() protoreflect.EnumNumber {
@@ -520,7 +569,7 @@ func (x ClaimMatcher) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ClaimMatcher.Descriptor instead.
 func (ClaimMatcher) EnumDescriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{8}
+	return file_snapshot_proto_rawDescGZIP(), []int{9}
 }
 
 // StreamRequest is one message from a proxy to the controller.
@@ -1456,7 +1505,11 @@ type Route struct {
 	// rate_limits are the RateLimitConfigs that apply to the route (Gloo's
 	// rateLimitEarlyConfigs, rateLimitConfigs and rateLimitRegularConfigs, from its
 	// RouteOption and its VirtualHostOption): a request is refused when any is over.
-	RateLimits    *RateLimits `protobuf:"bytes,19,opt,name=rate_limits,json=rateLimits,proto3" json:"rate_limits,omitempty"`
+	RateLimits *RateLimits `protobuf:"bytes,19,opt,name=rate_limits,json=rateLimits,proto3" json:"rate_limits,omitempty"`
+	// ai_request shapes the JSON body sent to an LLM provider (Gloo's RouteOption
+	// ai.promptEnrichment, ai.defaults and ai.routeType). Set only on routes whose
+	// backends are all LLM providers.
+	AiRequest     *AiRequest `protobuf:"bytes,20,opt,name=ai_request,json=aiRequest,proto3" json:"ai_request,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1624,6 +1677,207 @@ func (x *Route) GetRateLimits() *RateLimits {
 	return nil
 }
 
+func (x *Route) GetAiRequest() *AiRequest {
+	if x != nil {
+		return x.AiRequest
+	}
+	return nil
+}
+
+// AiRequest is how a route changes a request to an LLM provider before it is sent,
+// in the provider's own format: defaults first, then the messages, then the
+// Upstream's fixed model.
+type AiRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// prepend are put before the client's messages, in order.
+	Prepend []*AiMessage `protobuf:"bytes,1,rep,name=prepend,proto3" json:"prepend,omitempty"`
+	// append are put after the client's messages, in order.
+	Append []*AiMessage `protobuf:"bytes,2,rep,name=append,proto3" json:"append,omitempty"`
+	// defaults set top-level fields of the request body, in order.
+	Defaults []*AiFieldDefault `protobuf:"bytes,3,rep,name=defaults,proto3" json:"defaults,omitempty"`
+	// route_type is the kind of provider API the route serves.
+	RouteType     AiRouteType `protobuf:"varint,4,opt,name=route_type,json=routeType,proto3,enum=claimgate.snapshot.v1.AiRouteType" json:"route_type,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AiRequest) Reset() {
+	*x = AiRequest{}
+	mi := &file_snapshot_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AiRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AiRequest) ProtoMessage() {}
+
+func (x *AiRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_snapshot_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AiRequest.ProtoReflect.Descriptor instead.
+func (*AiRequest) Descriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *AiRequest) GetPrepend() []*AiMessage {
+	if x != nil {
+		return x.Prepend
+	}
+	return nil
+}
+
+func (x *AiRequest) GetAppend() []*AiMessage {
+	if x != nil {
+		return x.Append
+	}
+	return nil
+}
+
+func (x *AiRequest) GetDefaults() []*AiFieldDefault {
+	if x != nil {
+		return x.Defaults
+	}
+	return nil
+}
+
+func (x *AiRequest) GetRouteType() AiRouteType {
+	if x != nil {
+		return x.RouteType
+	}
+	return AiRouteType_AI_ROUTE_TYPE_CHAT
+}
+
+// AiMessage is one chat message to add.
+type AiMessage struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// role is the message's role (system, user, assistant, ...).
+	Role string `protobuf:"bytes,1,opt,name=role,proto3" json:"role,omitempty"`
+	// content is the message's text.
+	Content       string `protobuf:"bytes,2,opt,name=content,proto3" json:"content,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AiMessage) Reset() {
+	*x = AiMessage{}
+	mi := &file_snapshot_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AiMessage) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AiMessage) ProtoMessage() {}
+
+func (x *AiMessage) ProtoReflect() protoreflect.Message {
+	mi := &file_snapshot_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AiMessage.ProtoReflect.Descriptor instead.
+func (*AiMessage) Descriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *AiMessage) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+func (x *AiMessage) GetContent() string {
+	if x != nil {
+		return x.Content
+	}
+	return ""
+}
+
+// AiFieldDefault sets one top-level field of the request body.
+type AiFieldDefault struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// field is the top-level field's name.
+	Field string `protobuf:"bytes,1,opt,name=field,proto3" json:"field,omitempty"`
+	// value_json is the field's value, encoded as JSON.
+	ValueJson string `protobuf:"bytes,2,opt,name=value_json,json=valueJson,proto3" json:"value_json,omitempty"`
+	// override sets the field even when the client set it; otherwise only when absent.
+	Override      bool `protobuf:"varint,3,opt,name=override,proto3" json:"override,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AiFieldDefault) Reset() {
+	*x = AiFieldDefault{}
+	mi := &file_snapshot_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AiFieldDefault) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AiFieldDefault) ProtoMessage() {}
+
+func (x *AiFieldDefault) ProtoReflect() protoreflect.Message {
+	mi := &file_snapshot_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AiFieldDefault.ProtoReflect.Descriptor instead.
+func (*AiFieldDefault) Descriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *AiFieldDefault) GetField() string {
+	if x != nil {
+		return x.Field
+	}
+	return ""
+}
+
+func (x *AiFieldDefault) GetValueJson() string {
+	if x != nil {
+		return x.ValueJson
+	}
+	return ""
+}
+
+func (x *AiFieldDefault) GetOverride() bool {
+	if x != nil {
+		return x.Override
+	}
+	return false
+}
+
 // RateLimits are a route's rate limits by stage.
 type RateLimits struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1637,7 +1891,7 @@ type RateLimits struct {
 
 func (x *RateLimits) Reset() {
 	*x = RateLimits{}
-	mi := &file_snapshot_proto_msgTypes[13]
+	mi := &file_snapshot_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1649,7 +1903,7 @@ func (x *RateLimits) String() string {
 func (*RateLimits) ProtoMessage() {}
 
 func (x *RateLimits) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[13]
+	mi := &file_snapshot_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1662,7 +1916,7 @@ func (x *RateLimits) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateLimits.ProtoReflect.Descriptor instead.
 func (*RateLimits) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{13}
+	return file_snapshot_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *RateLimits) GetEarly() []*RateLimitPolicy {
@@ -1710,7 +1964,7 @@ type RateLimitPolicy struct {
 
 func (x *RateLimitPolicy) Reset() {
 	*x = RateLimitPolicy{}
-	mi := &file_snapshot_proto_msgTypes[14]
+	mi := &file_snapshot_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1722,7 +1976,7 @@ func (x *RateLimitPolicy) String() string {
 func (*RateLimitPolicy) ProtoMessage() {}
 
 func (x *RateLimitPolicy) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[14]
+	mi := &file_snapshot_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1735,7 +1989,7 @@ func (x *RateLimitPolicy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateLimitPolicy.ProtoReflect.Descriptor instead.
 func (*RateLimitPolicy) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{14}
+	return file_snapshot_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *RateLimitPolicy) GetName() string {
@@ -1798,7 +2052,7 @@ type RateLimit struct {
 
 func (x *RateLimit) Reset() {
 	*x = RateLimit{}
-	mi := &file_snapshot_proto_msgTypes[15]
+	mi := &file_snapshot_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1810,7 +2064,7 @@ func (x *RateLimit) String() string {
 func (*RateLimit) ProtoMessage() {}
 
 func (x *RateLimit) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[15]
+	mi := &file_snapshot_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1823,7 +2077,7 @@ func (x *RateLimit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateLimit.ProtoReflect.Descriptor instead.
 func (*RateLimit) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{15}
+	return file_snapshot_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *RateLimit) GetRequestsPerUnit() uint32 {
@@ -1861,7 +2115,7 @@ type RateLimitDescriptor struct {
 
 func (x *RateLimitDescriptor) Reset() {
 	*x = RateLimitDescriptor{}
-	mi := &file_snapshot_proto_msgTypes[16]
+	mi := &file_snapshot_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1873,7 +2127,7 @@ func (x *RateLimitDescriptor) String() string {
 func (*RateLimitDescriptor) ProtoMessage() {}
 
 func (x *RateLimitDescriptor) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[16]
+	mi := &file_snapshot_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1886,7 +2140,7 @@ func (x *RateLimitDescriptor) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateLimitDescriptor.ProtoReflect.Descriptor instead.
 func (*RateLimitDescriptor) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{16}
+	return file_snapshot_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *RateLimitDescriptor) GetKey() string {
@@ -1944,7 +2198,7 @@ type RateLimitSetDescriptor struct {
 
 func (x *RateLimitSetDescriptor) Reset() {
 	*x = RateLimitSetDescriptor{}
-	mi := &file_snapshot_proto_msgTypes[17]
+	mi := &file_snapshot_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1956,7 +2210,7 @@ func (x *RateLimitSetDescriptor) String() string {
 func (*RateLimitSetDescriptor) ProtoMessage() {}
 
 func (x *RateLimitSetDescriptor) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[17]
+	mi := &file_snapshot_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1969,7 +2223,7 @@ func (x *RateLimitSetDescriptor) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateLimitSetDescriptor.ProtoReflect.Descriptor instead.
 func (*RateLimitSetDescriptor) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{17}
+	return file_snapshot_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *RateLimitSetDescriptor) GetEntries() []*RateLimitEntry {
@@ -2004,7 +2258,7 @@ type RateLimitEntry struct {
 
 func (x *RateLimitEntry) Reset() {
 	*x = RateLimitEntry{}
-	mi := &file_snapshot_proto_msgTypes[18]
+	mi := &file_snapshot_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2016,7 +2270,7 @@ func (x *RateLimitEntry) String() string {
 func (*RateLimitEntry) ProtoMessage() {}
 
 func (x *RateLimitEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[18]
+	mi := &file_snapshot_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2029,7 +2283,7 @@ func (x *RateLimitEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateLimitEntry.ProtoReflect.Descriptor instead.
 func (*RateLimitEntry) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{18}
+	return file_snapshot_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *RateLimitEntry) GetKey() string {
@@ -2059,7 +2313,7 @@ type RateLimitActions struct {
 
 func (x *RateLimitActions) Reset() {
 	*x = RateLimitActions{}
-	mi := &file_snapshot_proto_msgTypes[19]
+	mi := &file_snapshot_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2071,7 +2325,7 @@ func (x *RateLimitActions) String() string {
 func (*RateLimitActions) ProtoMessage() {}
 
 func (x *RateLimitActions) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[19]
+	mi := &file_snapshot_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2084,7 +2338,7 @@ func (x *RateLimitActions) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateLimitActions.ProtoReflect.Descriptor instead.
 func (*RateLimitActions) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{19}
+	return file_snapshot_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *RateLimitActions) GetActions() []*RateLimitAction {
@@ -2120,7 +2374,7 @@ type RateLimitAction struct {
 
 func (x *RateLimitAction) Reset() {
 	*x = RateLimitAction{}
-	mi := &file_snapshot_proto_msgTypes[20]
+	mi := &file_snapshot_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2132,7 +2386,7 @@ func (x *RateLimitAction) String() string {
 func (*RateLimitAction) ProtoMessage() {}
 
 func (x *RateLimitAction) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[20]
+	mi := &file_snapshot_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2145,7 +2399,7 @@ func (x *RateLimitAction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateLimitAction.ProtoReflect.Descriptor instead.
 func (*RateLimitAction) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{20}
+	return file_snapshot_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *RateLimitAction) GetKind() isRateLimitAction_Kind {
@@ -2285,7 +2539,7 @@ type GenericKeyAction struct {
 
 func (x *GenericKeyAction) Reset() {
 	*x = GenericKeyAction{}
-	mi := &file_snapshot_proto_msgTypes[21]
+	mi := &file_snapshot_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2297,7 +2551,7 @@ func (x *GenericKeyAction) String() string {
 func (*GenericKeyAction) ProtoMessage() {}
 
 func (x *GenericKeyAction) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[21]
+	mi := &file_snapshot_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2310,7 +2564,7 @@ func (x *GenericKeyAction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GenericKeyAction.ProtoReflect.Descriptor instead.
 func (*GenericKeyAction) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{21}
+	return file_snapshot_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *GenericKeyAction) GetDescriptorValue() string {
@@ -2337,7 +2591,7 @@ type RequestHeaderAction struct {
 
 func (x *RequestHeaderAction) Reset() {
 	*x = RequestHeaderAction{}
-	mi := &file_snapshot_proto_msgTypes[22]
+	mi := &file_snapshot_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2349,7 +2603,7 @@ func (x *RequestHeaderAction) String() string {
 func (*RequestHeaderAction) ProtoMessage() {}
 
 func (x *RequestHeaderAction) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[22]
+	mi := &file_snapshot_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2362,7 +2616,7 @@ func (x *RequestHeaderAction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestHeaderAction.ProtoReflect.Descriptor instead.
 func (*RequestHeaderAction) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{22}
+	return file_snapshot_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *RequestHeaderAction) GetHeaderName() string {
@@ -2387,7 +2641,7 @@ type RemoteAddressAction struct {
 
 func (x *RemoteAddressAction) Reset() {
 	*x = RemoteAddressAction{}
-	mi := &file_snapshot_proto_msgTypes[23]
+	mi := &file_snapshot_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2399,7 +2653,7 @@ func (x *RemoteAddressAction) String() string {
 func (*RemoteAddressAction) ProtoMessage() {}
 
 func (x *RemoteAddressAction) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[23]
+	mi := &file_snapshot_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2412,7 +2666,7 @@ func (x *RemoteAddressAction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RemoteAddressAction.ProtoReflect.Descriptor instead.
 func (*RemoteAddressAction) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{23}
+	return file_snapshot_proto_rawDescGZIP(), []int{26}
 }
 
 type DestinationClusterAction struct {
@@ -2423,7 +2677,7 @@ type DestinationClusterAction struct {
 
 func (x *DestinationClusterAction) Reset() {
 	*x = DestinationClusterAction{}
-	mi := &file_snapshot_proto_msgTypes[24]
+	mi := &file_snapshot_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2435,7 +2689,7 @@ func (x *DestinationClusterAction) String() string {
 func (*DestinationClusterAction) ProtoMessage() {}
 
 func (x *DestinationClusterAction) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[24]
+	mi := &file_snapshot_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2448,7 +2702,7 @@ func (x *DestinationClusterAction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DestinationClusterAction.ProtoReflect.Descriptor instead.
 func (*DestinationClusterAction) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{24}
+	return file_snapshot_proto_rawDescGZIP(), []int{27}
 }
 
 type HeaderValueMatchAction struct {
@@ -2464,7 +2718,7 @@ type HeaderValueMatchAction struct {
 
 func (x *HeaderValueMatchAction) Reset() {
 	*x = HeaderValueMatchAction{}
-	mi := &file_snapshot_proto_msgTypes[25]
+	mi := &file_snapshot_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2476,7 +2730,7 @@ func (x *HeaderValueMatchAction) String() string {
 func (*HeaderValueMatchAction) ProtoMessage() {}
 
 func (x *HeaderValueMatchAction) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[25]
+	mi := &file_snapshot_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2489,7 +2743,7 @@ func (x *HeaderValueMatchAction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeaderValueMatchAction.ProtoReflect.Descriptor instead.
 func (*HeaderValueMatchAction) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{25}
+	return file_snapshot_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *HeaderValueMatchAction) GetDescriptorValue() string {
@@ -2533,7 +2787,7 @@ type RateLimitHeaderMatcher struct {
 
 func (x *RateLimitHeaderMatcher) Reset() {
 	*x = RateLimitHeaderMatcher{}
-	mi := &file_snapshot_proto_msgTypes[26]
+	mi := &file_snapshot_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2545,7 +2799,7 @@ func (x *RateLimitHeaderMatcher) String() string {
 func (*RateLimitHeaderMatcher) ProtoMessage() {}
 
 func (x *RateLimitHeaderMatcher) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[26]
+	mi := &file_snapshot_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2558,7 +2812,7 @@ func (x *RateLimitHeaderMatcher) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateLimitHeaderMatcher.ProtoReflect.Descriptor instead.
 func (*RateLimitHeaderMatcher) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{26}
+	return file_snapshot_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *RateLimitHeaderMatcher) GetName() string {
@@ -2687,7 +2941,7 @@ type Int64Range struct {
 
 func (x *Int64Range) Reset() {
 	*x = Int64Range{}
-	mi := &file_snapshot_proto_msgTypes[27]
+	mi := &file_snapshot_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2699,7 +2953,7 @@ func (x *Int64Range) String() string {
 func (*Int64Range) ProtoMessage() {}
 
 func (x *Int64Range) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[27]
+	mi := &file_snapshot_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2712,7 +2966,7 @@ func (x *Int64Range) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Int64Range.ProtoReflect.Descriptor instead.
 func (*Int64Range) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{27}
+	return file_snapshot_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *Int64Range) GetStart() int64 {
@@ -2744,7 +2998,7 @@ type ClaimAction struct {
 
 func (x *ClaimAction) Reset() {
 	*x = ClaimAction{}
-	mi := &file_snapshot_proto_msgTypes[28]
+	mi := &file_snapshot_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2756,7 +3010,7 @@ func (x *ClaimAction) String() string {
 func (*ClaimAction) ProtoMessage() {}
 
 func (x *ClaimAction) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[28]
+	mi := &file_snapshot_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2769,7 +3023,7 @@ func (x *ClaimAction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClaimAction.ProtoReflect.Descriptor instead.
 func (*ClaimAction) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{28}
+	return file_snapshot_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ClaimAction) GetDescriptorKey() string {
@@ -2821,7 +3075,7 @@ type RetryPolicy struct {
 
 func (x *RetryPolicy) Reset() {
 	*x = RetryPolicy{}
-	mi := &file_snapshot_proto_msgTypes[29]
+	mi := &file_snapshot_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2833,7 +3087,7 @@ func (x *RetryPolicy) String() string {
 func (*RetryPolicy) ProtoMessage() {}
 
 func (x *RetryPolicy) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[29]
+	mi := &file_snapshot_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2846,7 +3100,7 @@ func (x *RetryPolicy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryPolicy.ProtoReflect.Descriptor instead.
 func (*RetryPolicy) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{29}
+	return file_snapshot_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *RetryPolicy) GetRetryOn() []string {
@@ -2904,7 +3158,7 @@ type FaultInjection struct {
 
 func (x *FaultInjection) Reset() {
 	*x = FaultInjection{}
-	mi := &file_snapshot_proto_msgTypes[30]
+	mi := &file_snapshot_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2916,7 +3170,7 @@ func (x *FaultInjection) String() string {
 func (*FaultInjection) ProtoMessage() {}
 
 func (x *FaultInjection) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[30]
+	mi := &file_snapshot_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2929,7 +3183,7 @@ func (x *FaultInjection) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FaultInjection.ProtoReflect.Descriptor instead.
 func (*FaultInjection) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{30}
+	return file_snapshot_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *FaultInjection) GetDelay() *FaultDelay {
@@ -2959,7 +3213,7 @@ type FaultDelay struct {
 
 func (x *FaultDelay) Reset() {
 	*x = FaultDelay{}
-	mi := &file_snapshot_proto_msgTypes[31]
+	mi := &file_snapshot_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2971,7 +3225,7 @@ func (x *FaultDelay) String() string {
 func (*FaultDelay) ProtoMessage() {}
 
 func (x *FaultDelay) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[31]
+	mi := &file_snapshot_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2984,7 +3238,7 @@ func (x *FaultDelay) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FaultDelay.ProtoReflect.Descriptor instead.
 func (*FaultDelay) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{31}
+	return file_snapshot_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *FaultDelay) GetFixedDelay() *durationpb.Duration {
@@ -3014,7 +3268,7 @@ type FaultAbort struct {
 
 func (x *FaultAbort) Reset() {
 	*x = FaultAbort{}
-	mi := &file_snapshot_proto_msgTypes[32]
+	mi := &file_snapshot_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3026,7 +3280,7 @@ func (x *FaultAbort) String() string {
 func (*FaultAbort) ProtoMessage() {}
 
 func (x *FaultAbort) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[32]
+	mi := &file_snapshot_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3039,7 +3293,7 @@ func (x *FaultAbort) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FaultAbort.ProtoReflect.Descriptor instead.
 func (*FaultAbort) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{32}
+	return file_snapshot_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *FaultAbort) GetHttpStatus() uint32 {
@@ -3079,7 +3333,7 @@ type CorsPolicy struct {
 
 func (x *CorsPolicy) Reset() {
 	*x = CorsPolicy{}
-	mi := &file_snapshot_proto_msgTypes[33]
+	mi := &file_snapshot_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3091,7 +3345,7 @@ func (x *CorsPolicy) String() string {
 func (*CorsPolicy) ProtoMessage() {}
 
 func (x *CorsPolicy) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[33]
+	mi := &file_snapshot_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3104,7 +3358,7 @@ func (x *CorsPolicy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CorsPolicy.ProtoReflect.Descriptor instead.
 func (*CorsPolicy) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{33}
+	return file_snapshot_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *CorsPolicy) GetAllowOrigin() []string {
@@ -3174,7 +3428,7 @@ type HeaderManipulation struct {
 
 func (x *HeaderManipulation) Reset() {
 	*x = HeaderManipulation{}
-	mi := &file_snapshot_proto_msgTypes[34]
+	mi := &file_snapshot_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3186,7 +3440,7 @@ func (x *HeaderManipulation) String() string {
 func (*HeaderManipulation) ProtoMessage() {}
 
 func (x *HeaderManipulation) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[34]
+	mi := &file_snapshot_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3199,7 +3453,7 @@ func (x *HeaderManipulation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeaderManipulation.ProtoReflect.Descriptor instead.
 func (*HeaderManipulation) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{34}
+	return file_snapshot_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *HeaderManipulation) GetRequestHeadersToAdd() []*HeaderValueOption {
@@ -3246,7 +3500,7 @@ type HeaderValueOption struct {
 
 func (x *HeaderValueOption) Reset() {
 	*x = HeaderValueOption{}
-	mi := &file_snapshot_proto_msgTypes[35]
+	mi := &file_snapshot_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3258,7 +3512,7 @@ func (x *HeaderValueOption) String() string {
 func (*HeaderValueOption) ProtoMessage() {}
 
 func (x *HeaderValueOption) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[35]
+	mi := &file_snapshot_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3271,7 +3525,7 @@ func (x *HeaderValueOption) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeaderValueOption.ProtoReflect.Descriptor instead.
 func (*HeaderValueOption) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{35}
+	return file_snapshot_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *HeaderValueOption) GetName() string {
@@ -3313,7 +3567,7 @@ type UpstreamRewrite struct {
 
 func (x *UpstreamRewrite) Reset() {
 	*x = UpstreamRewrite{}
-	mi := &file_snapshot_proto_msgTypes[36]
+	mi := &file_snapshot_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3325,7 +3579,7 @@ func (x *UpstreamRewrite) String() string {
 func (*UpstreamRewrite) ProtoMessage() {}
 
 func (x *UpstreamRewrite) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[36]
+	mi := &file_snapshot_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3338,7 +3592,7 @@ func (x *UpstreamRewrite) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpstreamRewrite.ProtoReflect.Descriptor instead.
 func (*UpstreamRewrite) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{36}
+	return file_snapshot_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *UpstreamRewrite) GetPrefix() string {
@@ -3383,7 +3637,7 @@ type RegexRewrite struct {
 
 func (x *RegexRewrite) Reset() {
 	*x = RegexRewrite{}
-	mi := &file_snapshot_proto_msgTypes[37]
+	mi := &file_snapshot_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3395,7 +3649,7 @@ func (x *RegexRewrite) String() string {
 func (*RegexRewrite) ProtoMessage() {}
 
 func (x *RegexRewrite) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[37]
+	mi := &file_snapshot_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3408,7 +3662,7 @@ func (x *RegexRewrite) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegexRewrite.ProtoReflect.Descriptor instead.
 func (*RegexRewrite) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{37}
+	return file_snapshot_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *RegexRewrite) GetPattern() string {
@@ -3438,7 +3692,7 @@ type PathMatch struct {
 
 func (x *PathMatch) Reset() {
 	*x = PathMatch{}
-	mi := &file_snapshot_proto_msgTypes[38]
+	mi := &file_snapshot_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3450,7 +3704,7 @@ func (x *PathMatch) String() string {
 func (*PathMatch) ProtoMessage() {}
 
 func (x *PathMatch) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[38]
+	mi := &file_snapshot_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3463,7 +3717,7 @@ func (x *PathMatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PathMatch.ProtoReflect.Descriptor instead.
 func (*PathMatch) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{38}
+	return file_snapshot_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *PathMatch) GetType() PathMatchType {
@@ -3495,7 +3749,7 @@ type ValueMatch struct {
 
 func (x *ValueMatch) Reset() {
 	*x = ValueMatch{}
-	mi := &file_snapshot_proto_msgTypes[39]
+	mi := &file_snapshot_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3507,7 +3761,7 @@ func (x *ValueMatch) String() string {
 func (*ValueMatch) ProtoMessage() {}
 
 func (x *ValueMatch) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[39]
+	mi := &file_snapshot_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3520,7 +3774,7 @@ func (x *ValueMatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValueMatch.ProtoReflect.Descriptor instead.
 func (*ValueMatch) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{39}
+	return file_snapshot_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ValueMatch) GetName() string {
@@ -3561,7 +3815,7 @@ type RouteMatch struct {
 
 func (x *RouteMatch) Reset() {
 	*x = RouteMatch{}
-	mi := &file_snapshot_proto_msgTypes[40]
+	mi := &file_snapshot_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3573,7 +3827,7 @@ func (x *RouteMatch) String() string {
 func (*RouteMatch) ProtoMessage() {}
 
 func (x *RouteMatch) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[40]
+	mi := &file_snapshot_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3586,7 +3840,7 @@ func (x *RouteMatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteMatch.ProtoReflect.Descriptor instead.
 func (*RouteMatch) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{40}
+	return file_snapshot_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *RouteMatch) GetPath() *PathMatch {
@@ -3633,7 +3887,7 @@ type Filter struct {
 
 func (x *Filter) Reset() {
 	*x = Filter{}
-	mi := &file_snapshot_proto_msgTypes[41]
+	mi := &file_snapshot_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3645,7 +3899,7 @@ func (x *Filter) String() string {
 func (*Filter) ProtoMessage() {}
 
 func (x *Filter) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[41]
+	mi := &file_snapshot_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3658,7 +3912,7 @@ func (x *Filter) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Filter.ProtoReflect.Descriptor instead.
 func (*Filter) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{41}
+	return file_snapshot_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *Filter) GetKind() isFilter_Kind {
@@ -3749,7 +4003,7 @@ type Header struct {
 
 func (x *Header) Reset() {
 	*x = Header{}
-	mi := &file_snapshot_proto_msgTypes[42]
+	mi := &file_snapshot_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3761,7 +4015,7 @@ func (x *Header) String() string {
 func (*Header) ProtoMessage() {}
 
 func (x *Header) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[42]
+	mi := &file_snapshot_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3774,7 +4028,7 @@ func (x *Header) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Header.ProtoReflect.Descriptor instead.
 func (*Header) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{42}
+	return file_snapshot_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *Header) GetName() string {
@@ -3806,7 +4060,7 @@ type HeaderModifier struct {
 
 func (x *HeaderModifier) Reset() {
 	*x = HeaderModifier{}
-	mi := &file_snapshot_proto_msgTypes[43]
+	mi := &file_snapshot_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3818,7 +4072,7 @@ func (x *HeaderModifier) String() string {
 func (*HeaderModifier) ProtoMessage() {}
 
 func (x *HeaderModifier) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[43]
+	mi := &file_snapshot_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3831,7 +4085,7 @@ func (x *HeaderModifier) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeaderModifier.ProtoReflect.Descriptor instead.
 func (*HeaderModifier) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{43}
+	return file_snapshot_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *HeaderModifier) GetSet() []*Header {
@@ -3868,7 +4122,7 @@ type PathModifier struct {
 
 func (x *PathModifier) Reset() {
 	*x = PathModifier{}
-	mi := &file_snapshot_proto_msgTypes[44]
+	mi := &file_snapshot_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3880,7 +4134,7 @@ func (x *PathModifier) String() string {
 func (*PathModifier) ProtoMessage() {}
 
 func (x *PathModifier) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[44]
+	mi := &file_snapshot_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3893,7 +4147,7 @@ func (x *PathModifier) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PathModifier.ProtoReflect.Descriptor instead.
 func (*PathModifier) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{44}
+	return file_snapshot_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *PathModifier) GetType() PathModifierType {
@@ -3923,7 +4177,7 @@ type URLRewrite struct {
 
 func (x *URLRewrite) Reset() {
 	*x = URLRewrite{}
-	mi := &file_snapshot_proto_msgTypes[45]
+	mi := &file_snapshot_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3935,7 +4189,7 @@ func (x *URLRewrite) String() string {
 func (*URLRewrite) ProtoMessage() {}
 
 func (x *URLRewrite) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[45]
+	mi := &file_snapshot_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3948,7 +4202,7 @@ func (x *URLRewrite) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use URLRewrite.ProtoReflect.Descriptor instead.
 func (*URLRewrite) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{45}
+	return file_snapshot_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *URLRewrite) GetHostname() string {
@@ -3984,7 +4238,7 @@ type RequestRedirect struct {
 
 func (x *RequestRedirect) Reset() {
 	*x = RequestRedirect{}
-	mi := &file_snapshot_proto_msgTypes[46]
+	mi := &file_snapshot_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3996,7 +4250,7 @@ func (x *RequestRedirect) String() string {
 func (*RequestRedirect) ProtoMessage() {}
 
 func (x *RequestRedirect) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[46]
+	mi := &file_snapshot_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4009,7 +4263,7 @@ func (x *RequestRedirect) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestRedirect.ProtoReflect.Descriptor instead.
 func (*RequestRedirect) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{46}
+	return file_snapshot_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *RequestRedirect) GetScheme() string {
@@ -4060,7 +4314,7 @@ type WeightedBackend struct {
 
 func (x *WeightedBackend) Reset() {
 	*x = WeightedBackend{}
-	mi := &file_snapshot_proto_msgTypes[47]
+	mi := &file_snapshot_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4072,7 +4326,7 @@ func (x *WeightedBackend) String() string {
 func (*WeightedBackend) ProtoMessage() {}
 
 func (x *WeightedBackend) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[47]
+	mi := &file_snapshot_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4085,7 +4339,7 @@ func (x *WeightedBackend) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WeightedBackend.ProtoReflect.Descriptor instead.
 func (*WeightedBackend) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{47}
+	return file_snapshot_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *WeightedBackend) GetUpstream() string {
@@ -4116,7 +4370,7 @@ type Timeouts struct {
 
 func (x *Timeouts) Reset() {
 	*x = Timeouts{}
-	mi := &file_snapshot_proto_msgTypes[48]
+	mi := &file_snapshot_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4128,7 +4382,7 @@ func (x *Timeouts) String() string {
 func (*Timeouts) ProtoMessage() {}
 
 func (x *Timeouts) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[48]
+	mi := &file_snapshot_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4141,7 +4395,7 @@ func (x *Timeouts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Timeouts.ProtoReflect.Descriptor instead.
 func (*Timeouts) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{48}
+	return file_snapshot_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *Timeouts) GetRequest() *durationpb.Duration {
@@ -4171,7 +4425,7 @@ type DirectResponse struct {
 
 func (x *DirectResponse) Reset() {
 	*x = DirectResponse{}
-	mi := &file_snapshot_proto_msgTypes[49]
+	mi := &file_snapshot_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4183,7 +4437,7 @@ func (x *DirectResponse) String() string {
 func (*DirectResponse) ProtoMessage() {}
 
 func (x *DirectResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[49]
+	mi := &file_snapshot_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4196,7 +4450,7 @@ func (x *DirectResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DirectResponse.ProtoReflect.Descriptor instead.
 func (*DirectResponse) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{49}
+	return file_snapshot_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *DirectResponse) GetStatus() uint32 {
@@ -4230,7 +4484,7 @@ type Upstream struct {
 
 func (x *Upstream) Reset() {
 	*x = Upstream{}
-	mi := &file_snapshot_proto_msgTypes[50]
+	mi := &file_snapshot_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4242,7 +4496,7 @@ func (x *Upstream) String() string {
 func (*Upstream) ProtoMessage() {}
 
 func (x *Upstream) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[50]
+	mi := &file_snapshot_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4255,7 +4509,7 @@ func (x *Upstream) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Upstream.ProtoReflect.Descriptor instead.
 func (*Upstream) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{50}
+	return file_snapshot_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *Upstream) GetName() string {
@@ -4341,7 +4595,7 @@ type LlmUpstream struct {
 
 func (x *LlmUpstream) Reset() {
 	*x = LlmUpstream{}
-	mi := &file_snapshot_proto_msgTypes[51]
+	mi := &file_snapshot_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4353,7 +4607,7 @@ func (x *LlmUpstream) String() string {
 func (*LlmUpstream) ProtoMessage() {}
 
 func (x *LlmUpstream) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[51]
+	mi := &file_snapshot_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4366,7 +4620,7 @@ func (x *LlmUpstream) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LlmUpstream.ProtoReflect.Descriptor instead.
 func (*LlmUpstream) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{51}
+	return file_snapshot_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *LlmUpstream) GetProvider() LlmProvider {
@@ -4475,7 +4729,7 @@ type Endpoint struct {
 
 func (x *Endpoint) Reset() {
 	*x = Endpoint{}
-	mi := &file_snapshot_proto_msgTypes[52]
+	mi := &file_snapshot_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4487,7 +4741,7 @@ func (x *Endpoint) String() string {
 func (*Endpoint) ProtoMessage() {}
 
 func (x *Endpoint) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[52]
+	mi := &file_snapshot_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4500,7 +4754,7 @@ func (x *Endpoint) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Endpoint.ProtoReflect.Descriptor instead.
 func (*Endpoint) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{52}
+	return file_snapshot_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *Endpoint) GetHost() string {
@@ -4598,7 +4852,7 @@ type StaticUpstream struct {
 
 func (x *StaticUpstream) Reset() {
 	*x = StaticUpstream{}
-	mi := &file_snapshot_proto_msgTypes[53]
+	mi := &file_snapshot_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4610,7 +4864,7 @@ func (x *StaticUpstream) String() string {
 func (*StaticUpstream) ProtoMessage() {}
 
 func (x *StaticUpstream) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[53]
+	mi := &file_snapshot_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4623,7 +4877,7 @@ func (x *StaticUpstream) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StaticUpstream.ProtoReflect.Descriptor instead.
 func (*StaticUpstream) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{53}
+	return file_snapshot_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *StaticUpstream) GetEndpoints() []*Endpoint {
@@ -4645,7 +4899,7 @@ type JwtAuthentication struct {
 
 func (x *JwtAuthentication) Reset() {
 	*x = JwtAuthentication{}
-	mi := &file_snapshot_proto_msgTypes[54]
+	mi := &file_snapshot_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4657,7 +4911,7 @@ func (x *JwtAuthentication) String() string {
 func (*JwtAuthentication) ProtoMessage() {}
 
 func (x *JwtAuthentication) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[54]
+	mi := &file_snapshot_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4670,7 +4924,7 @@ func (x *JwtAuthentication) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JwtAuthentication.ProtoReflect.Descriptor instead.
 func (*JwtAuthentication) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{54}
+	return file_snapshot_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *JwtAuthentication) GetStages() []*JwtStage {
@@ -4695,7 +4949,7 @@ type JwtStage struct {
 
 func (x *JwtStage) Reset() {
 	*x = JwtStage{}
-	mi := &file_snapshot_proto_msgTypes[55]
+	mi := &file_snapshot_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4707,7 +4961,7 @@ func (x *JwtStage) String() string {
 func (*JwtStage) ProtoMessage() {}
 
 func (x *JwtStage) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[55]
+	mi := &file_snapshot_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4720,7 +4974,7 @@ func (x *JwtStage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JwtStage.ProtoReflect.Descriptor instead.
 func (*JwtStage) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{55}
+	return file_snapshot_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *JwtStage) GetStage() JwtStageName {
@@ -4783,7 +5037,7 @@ type JwtProvider struct {
 
 func (x *JwtProvider) Reset() {
 	*x = JwtProvider{}
-	mi := &file_snapshot_proto_msgTypes[56]
+	mi := &file_snapshot_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4795,7 +5049,7 @@ func (x *JwtProvider) String() string {
 func (*JwtProvider) ProtoMessage() {}
 
 func (x *JwtProvider) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[56]
+	mi := &file_snapshot_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4808,7 +5062,7 @@ func (x *JwtProvider) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JwtProvider.ProtoReflect.Descriptor instead.
 func (*JwtProvider) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{56}
+	return file_snapshot_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *JwtProvider) GetId() string {
@@ -4935,7 +5189,7 @@ type RemoteJwks struct {
 
 func (x *RemoteJwks) Reset() {
 	*x = RemoteJwks{}
-	mi := &file_snapshot_proto_msgTypes[57]
+	mi := &file_snapshot_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4947,7 +5201,7 @@ func (x *RemoteJwks) String() string {
 func (*RemoteJwks) ProtoMessage() {}
 
 func (x *RemoteJwks) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[57]
+	mi := &file_snapshot_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4960,7 +5214,7 @@ func (x *RemoteJwks) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RemoteJwks.ProtoReflect.Descriptor instead.
 func (*RemoteJwks) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{57}
+	return file_snapshot_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *RemoteJwks) GetUrl() string {
@@ -5004,7 +5258,7 @@ type TokenSource struct {
 
 func (x *TokenSource) Reset() {
 	*x = TokenSource{}
-	mi := &file_snapshot_proto_msgTypes[58]
+	mi := &file_snapshot_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5016,7 +5270,7 @@ func (x *TokenSource) String() string {
 func (*TokenSource) ProtoMessage() {}
 
 func (x *TokenSource) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[58]
+	mi := &file_snapshot_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5029,7 +5283,7 @@ func (x *TokenSource) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TokenSource.ProtoReflect.Descriptor instead.
 func (*TokenSource) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{58}
+	return file_snapshot_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *TokenSource) GetHeaders() []*HeaderSource {
@@ -5059,7 +5313,7 @@ type HeaderSource struct {
 
 func (x *HeaderSource) Reset() {
 	*x = HeaderSource{}
-	mi := &file_snapshot_proto_msgTypes[59]
+	mi := &file_snapshot_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5071,7 +5325,7 @@ func (x *HeaderSource) String() string {
 func (*HeaderSource) ProtoMessage() {}
 
 func (x *HeaderSource) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[59]
+	mi := &file_snapshot_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5084,7 +5338,7 @@ func (x *HeaderSource) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeaderSource.ProtoReflect.Descriptor instead.
 func (*HeaderSource) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{59}
+	return file_snapshot_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *HeaderSource) GetHeader() string {
@@ -5118,7 +5372,7 @@ type ClaimToHeader struct {
 
 func (x *ClaimToHeader) Reset() {
 	*x = ClaimToHeader{}
-	mi := &file_snapshot_proto_msgTypes[60]
+	mi := &file_snapshot_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5130,7 +5384,7 @@ func (x *ClaimToHeader) String() string {
 func (*ClaimToHeader) ProtoMessage() {}
 
 func (x *ClaimToHeader) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[60]
+	mi := &file_snapshot_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5143,7 +5397,7 @@ func (x *ClaimToHeader) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClaimToHeader.ProtoReflect.Descriptor instead.
 func (*ClaimToHeader) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{60}
+	return file_snapshot_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *ClaimToHeader) GetClaim() string {
@@ -5179,7 +5433,7 @@ type Rbac struct {
 
 func (x *Rbac) Reset() {
 	*x = Rbac{}
-	mi := &file_snapshot_proto_msgTypes[61]
+	mi := &file_snapshot_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5191,7 +5445,7 @@ func (x *Rbac) String() string {
 func (*Rbac) ProtoMessage() {}
 
 func (x *Rbac) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[61]
+	mi := &file_snapshot_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5204,7 +5458,7 @@ func (x *Rbac) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Rbac.ProtoReflect.Descriptor instead.
 func (*Rbac) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{61}
+	return file_snapshot_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *Rbac) GetPolicies() []*RbacPolicy {
@@ -5231,7 +5485,7 @@ type RbacPolicy struct {
 
 func (x *RbacPolicy) Reset() {
 	*x = RbacPolicy{}
-	mi := &file_snapshot_proto_msgTypes[62]
+	mi := &file_snapshot_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5243,7 +5497,7 @@ func (x *RbacPolicy) String() string {
 func (*RbacPolicy) ProtoMessage() {}
 
 func (x *RbacPolicy) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[62]
+	mi := &file_snapshot_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5256,7 +5510,7 @@ func (x *RbacPolicy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RbacPolicy.ProtoReflect.Descriptor instead.
 func (*RbacPolicy) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{62}
+	return file_snapshot_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *RbacPolicy) GetName() string {
@@ -5298,7 +5552,7 @@ type Principal struct {
 
 func (x *Principal) Reset() {
 	*x = Principal{}
-	mi := &file_snapshot_proto_msgTypes[63]
+	mi := &file_snapshot_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5310,7 +5564,7 @@ func (x *Principal) String() string {
 func (*Principal) ProtoMessage() {}
 
 func (x *Principal) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[63]
+	mi := &file_snapshot_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5323,7 +5577,7 @@ func (x *Principal) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Principal.ProtoReflect.Descriptor instead.
 func (*Principal) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{63}
+	return file_snapshot_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *Principal) GetJwtPrincipal() *JwtPrincipal {
@@ -5348,7 +5602,7 @@ type JwtPrincipal struct {
 
 func (x *JwtPrincipal) Reset() {
 	*x = JwtPrincipal{}
-	mi := &file_snapshot_proto_msgTypes[64]
+	mi := &file_snapshot_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5360,7 +5614,7 @@ func (x *JwtPrincipal) String() string {
 func (*JwtPrincipal) ProtoMessage() {}
 
 func (x *JwtPrincipal) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[64]
+	mi := &file_snapshot_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5373,7 +5627,7 @@ func (x *JwtPrincipal) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JwtPrincipal.ProtoReflect.Descriptor instead.
 func (*JwtPrincipal) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{64}
+	return file_snapshot_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *JwtPrincipal) GetClaims() []*Claim {
@@ -5414,7 +5668,7 @@ type Claim struct {
 
 func (x *Claim) Reset() {
 	*x = Claim{}
-	mi := &file_snapshot_proto_msgTypes[65]
+	mi := &file_snapshot_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5426,7 +5680,7 @@ func (x *Claim) String() string {
 func (*Claim) ProtoMessage() {}
 
 func (x *Claim) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[65]
+	mi := &file_snapshot_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5439,7 +5693,7 @@ func (x *Claim) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Claim.ProtoReflect.Descriptor instead.
 func (*Claim) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{65}
+	return file_snapshot_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *Claim) GetKey() string {
@@ -5476,7 +5730,7 @@ type Permissions struct {
 
 func (x *Permissions) Reset() {
 	*x = Permissions{}
-	mi := &file_snapshot_proto_msgTypes[66]
+	mi := &file_snapshot_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5488,7 +5742,7 @@ func (x *Permissions) String() string {
 func (*Permissions) ProtoMessage() {}
 
 func (x *Permissions) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[66]
+	mi := &file_snapshot_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5501,7 +5755,7 @@ func (x *Permissions) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Permissions.ProtoReflect.Descriptor instead.
 func (*Permissions) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{66}
+	return file_snapshot_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *Permissions) GetPathPrefix() string {
@@ -5579,7 +5833,7 @@ const file_snapshot_proto_rawDesc = "" +
 	"\vVirtualHost\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\adomains\x18\x02 \x03(\tR\adomains\x124\n" +
-	"\x06routes\x18\x03 \x03(\v2\x1c.claimgate.snapshot.v1.RouteR\x06routes\"\xb1\t\n" +
+	"\x06routes\x18\x03 \x03(\v2\x1c.claimgate.snapshot.v1.RouteR\x06routes\"\xf2\t\n" +
 	"\x05Route\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x127\n" +
 	"\x05match\x18\x02 \x01(\v2!.claimgate.snapshot.v1.RouteMatchR\x05match\x127\n" +
@@ -5601,7 +5855,23 @@ const file_snapshot_proto_rawDesc = "" +
 	"\x1dinclude_request_attempt_count\x18\x11 \x01(\bR\x1aincludeRequestAttemptCount\x12H\n" +
 	"!include_attempt_count_in_response\x18\x12 \x01(\bR\x1dincludeAttemptCountInResponse\x12B\n" +
 	"\vrate_limits\x18\x13 \x01(\v2!.claimgate.snapshot.v1.RateLimitsR\n" +
-	"rateLimits\"\x8c\x01\n" +
+	"rateLimits\x12?\n" +
+	"\n" +
+	"ai_request\x18\x14 \x01(\v2 .claimgate.snapshot.v1.AiRequestR\taiRequest\"\x87\x02\n" +
+	"\tAiRequest\x12:\n" +
+	"\aprepend\x18\x01 \x03(\v2 .claimgate.snapshot.v1.AiMessageR\aprepend\x128\n" +
+	"\x06append\x18\x02 \x03(\v2 .claimgate.snapshot.v1.AiMessageR\x06append\x12A\n" +
+	"\bdefaults\x18\x03 \x03(\v2%.claimgate.snapshot.v1.AiFieldDefaultR\bdefaults\x12A\n" +
+	"\n" +
+	"route_type\x18\x04 \x01(\x0e2\".claimgate.snapshot.v1.AiRouteTypeR\trouteType\"9\n" +
+	"\tAiMessage\x12\x12\n" +
+	"\x04role\x18\x01 \x01(\tR\x04role\x12\x18\n" +
+	"\acontent\x18\x02 \x01(\tR\acontent\"a\n" +
+	"\x0eAiFieldDefault\x12\x14\n" +
+	"\x05field\x18\x01 \x01(\tR\x05field\x12\x1d\n" +
+	"\n" +
+	"value_json\x18\x02 \x01(\tR\tvalueJson\x12\x1a\n" +
+	"\boverride\x18\x03 \x01(\bR\boverride\"\x8c\x01\n" +
 	"\n" +
 	"RateLimits\x12<\n" +
 	"\x05early\x18\x01 \x03(\v2&.claimgate.snapshot.v1.RateLimitPolicyR\x05early\x12@\n" +
@@ -5882,7 +6152,10 @@ const file_snapshot_proto_rawDesc = "" +
 	"\bProtocol\x12\x18\n" +
 	"\x14PROTOCOL_UNSPECIFIED\x10\x00\x12\b\n" +
 	"\x04HTTP\x10\x01\x12\t\n" +
-	"\x05HTTPS\x10\x02*[\n" +
+	"\x05HTTPS\x10\x02*G\n" +
+	"\vAiRouteType\x12\x16\n" +
+	"\x12AI_ROUTE_TYPE_CHAT\x10\x00\x12 \n" +
+	"\x1cAI_ROUTE_TYPE_CHAT_STREAMING\x10\x01*[\n" +
 	"\rRateLimitUnit\x12\x1f\n" +
 	"\x1bRATE_LIMIT_UNIT_UNSPECIFIED\x10\x00\x12\n" +
 	"\n" +
@@ -5937,188 +6210,197 @@ func file_snapshot_proto_rawDescGZIP() []byte {
 	return file_snapshot_proto_rawDescData
 }
 
-var file_snapshot_proto_enumTypes = make([]protoimpl.EnumInfo, 9)
-var file_snapshot_proto_msgTypes = make([]protoimpl.MessageInfo, 67)
+var file_snapshot_proto_enumTypes = make([]protoimpl.EnumInfo, 10)
+var file_snapshot_proto_msgTypes = make([]protoimpl.MessageInfo, 70)
 var file_snapshot_proto_goTypes = []any{
 	(Protocol)(0),                    // 0: claimgate.snapshot.v1.Protocol
-	(RateLimitUnit)(0),               // 1: claimgate.snapshot.v1.RateLimitUnit
-	(PathMatchType)(0),               // 2: claimgate.snapshot.v1.PathMatchType
-	(ValueMatchType)(0),              // 3: claimgate.snapshot.v1.ValueMatchType
-	(PathModifierType)(0),            // 4: claimgate.snapshot.v1.PathModifierType
-	(LlmProvider)(0),                 // 5: claimgate.snapshot.v1.LlmProvider
-	(JwtStageName)(0),                // 6: claimgate.snapshot.v1.JwtStageName
-	(ValidationPolicy)(0),            // 7: claimgate.snapshot.v1.ValidationPolicy
-	(ClaimMatcher)(0),                // 8: claimgate.snapshot.v1.ClaimMatcher
-	(*StreamRequest)(nil),            // 9: claimgate.snapshot.v1.StreamRequest
-	(*Hello)(nil),                    // 10: claimgate.snapshot.v1.Hello
-	(*Ack)(nil),                      // 11: claimgate.snapshot.v1.Ack
-	(*Nack)(nil),                     // 12: claimgate.snapshot.v1.Nack
-	(*StreamResponse)(nil),           // 13: claimgate.snapshot.v1.StreamResponse
-	(*Snapshot)(nil),                 // 14: claimgate.snapshot.v1.Snapshot
-	(*RateLimitStore)(nil),           // 15: claimgate.snapshot.v1.RateLimitStore
-	(*RedisStore)(nil),               // 16: claimgate.snapshot.v1.RedisStore
-	(*Listener)(nil),                 // 17: claimgate.snapshot.v1.Listener
-	(*ListenerTLS)(nil),              // 18: claimgate.snapshot.v1.ListenerTLS
-	(*Certificate)(nil),              // 19: claimgate.snapshot.v1.Certificate
-	(*VirtualHost)(nil),              // 20: claimgate.snapshot.v1.VirtualHost
-	(*Route)(nil),                    // 21: claimgate.snapshot.v1.Route
-	(*RateLimits)(nil),               // 22: claimgate.snapshot.v1.RateLimits
-	(*RateLimitPolicy)(nil),          // 23: claimgate.snapshot.v1.RateLimitPolicy
-	(*RateLimit)(nil),                // 24: claimgate.snapshot.v1.RateLimit
-	(*RateLimitDescriptor)(nil),      // 25: claimgate.snapshot.v1.RateLimitDescriptor
-	(*RateLimitSetDescriptor)(nil),   // 26: claimgate.snapshot.v1.RateLimitSetDescriptor
-	(*RateLimitEntry)(nil),           // 27: claimgate.snapshot.v1.RateLimitEntry
-	(*RateLimitActions)(nil),         // 28: claimgate.snapshot.v1.RateLimitActions
-	(*RateLimitAction)(nil),          // 29: claimgate.snapshot.v1.RateLimitAction
-	(*GenericKeyAction)(nil),         // 30: claimgate.snapshot.v1.GenericKeyAction
-	(*RequestHeaderAction)(nil),      // 31: claimgate.snapshot.v1.RequestHeaderAction
-	(*RemoteAddressAction)(nil),      // 32: claimgate.snapshot.v1.RemoteAddressAction
-	(*DestinationClusterAction)(nil), // 33: claimgate.snapshot.v1.DestinationClusterAction
-	(*HeaderValueMatchAction)(nil),   // 34: claimgate.snapshot.v1.HeaderValueMatchAction
-	(*RateLimitHeaderMatcher)(nil),   // 35: claimgate.snapshot.v1.RateLimitHeaderMatcher
-	(*Int64Range)(nil),               // 36: claimgate.snapshot.v1.Int64Range
-	(*ClaimAction)(nil),              // 37: claimgate.snapshot.v1.ClaimAction
-	(*RetryPolicy)(nil),              // 38: claimgate.snapshot.v1.RetryPolicy
-	(*FaultInjection)(nil),           // 39: claimgate.snapshot.v1.FaultInjection
-	(*FaultDelay)(nil),               // 40: claimgate.snapshot.v1.FaultDelay
-	(*FaultAbort)(nil),               // 41: claimgate.snapshot.v1.FaultAbort
-	(*CorsPolicy)(nil),               // 42: claimgate.snapshot.v1.CorsPolicy
-	(*HeaderManipulation)(nil),       // 43: claimgate.snapshot.v1.HeaderManipulation
-	(*HeaderValueOption)(nil),        // 44: claimgate.snapshot.v1.HeaderValueOption
-	(*UpstreamRewrite)(nil),          // 45: claimgate.snapshot.v1.UpstreamRewrite
-	(*RegexRewrite)(nil),             // 46: claimgate.snapshot.v1.RegexRewrite
-	(*PathMatch)(nil),                // 47: claimgate.snapshot.v1.PathMatch
-	(*ValueMatch)(nil),               // 48: claimgate.snapshot.v1.ValueMatch
-	(*RouteMatch)(nil),               // 49: claimgate.snapshot.v1.RouteMatch
-	(*Filter)(nil),                   // 50: claimgate.snapshot.v1.Filter
-	(*Header)(nil),                   // 51: claimgate.snapshot.v1.Header
-	(*HeaderModifier)(nil),           // 52: claimgate.snapshot.v1.HeaderModifier
-	(*PathModifier)(nil),             // 53: claimgate.snapshot.v1.PathModifier
-	(*URLRewrite)(nil),               // 54: claimgate.snapshot.v1.URLRewrite
-	(*RequestRedirect)(nil),          // 55: claimgate.snapshot.v1.RequestRedirect
-	(*WeightedBackend)(nil),          // 56: claimgate.snapshot.v1.WeightedBackend
-	(*Timeouts)(nil),                 // 57: claimgate.snapshot.v1.Timeouts
-	(*DirectResponse)(nil),           // 58: claimgate.snapshot.v1.DirectResponse
-	(*Upstream)(nil),                 // 59: claimgate.snapshot.v1.Upstream
-	(*LlmUpstream)(nil),              // 60: claimgate.snapshot.v1.LlmUpstream
-	(*Endpoint)(nil),                 // 61: claimgate.snapshot.v1.Endpoint
-	(*StaticUpstream)(nil),           // 62: claimgate.snapshot.v1.StaticUpstream
-	(*JwtAuthentication)(nil),        // 63: claimgate.snapshot.v1.JwtAuthentication
-	(*JwtStage)(nil),                 // 64: claimgate.snapshot.v1.JwtStage
-	(*JwtProvider)(nil),              // 65: claimgate.snapshot.v1.JwtProvider
-	(*RemoteJwks)(nil),               // 66: claimgate.snapshot.v1.RemoteJwks
-	(*TokenSource)(nil),              // 67: claimgate.snapshot.v1.TokenSource
-	(*HeaderSource)(nil),             // 68: claimgate.snapshot.v1.HeaderSource
-	(*ClaimToHeader)(nil),            // 69: claimgate.snapshot.v1.ClaimToHeader
-	(*Rbac)(nil),                     // 70: claimgate.snapshot.v1.Rbac
-	(*RbacPolicy)(nil),               // 71: claimgate.snapshot.v1.RbacPolicy
-	(*Principal)(nil),                // 72: claimgate.snapshot.v1.Principal
-	(*JwtPrincipal)(nil),             // 73: claimgate.snapshot.v1.JwtPrincipal
-	(*Claim)(nil),                    // 74: claimgate.snapshot.v1.Claim
-	(*Permissions)(nil),              // 75: claimgate.snapshot.v1.Permissions
-	(*durationpb.Duration)(nil),      // 76: google.protobuf.Duration
+	(AiRouteType)(0),                 // 1: claimgate.snapshot.v1.AiRouteType
+	(RateLimitUnit)(0),               // 2: claimgate.snapshot.v1.RateLimitUnit
+	(PathMatchType)(0),               // 3: claimgate.snapshot.v1.PathMatchType
+	(ValueMatchType)(0),              // 4: claimgate.snapshot.v1.ValueMatchType
+	(PathModifierType)(0),            // 5: claimgate.snapshot.v1.PathModifierType
+	(LlmProvider)(0),                 // 6: claimgate.snapshot.v1.LlmProvider
+	(JwtStageName)(0),                // 7: claimgate.snapshot.v1.JwtStageName
+	(ValidationPolicy)(0),            // 8: claimgate.snapshot.v1.ValidationPolicy
+	(ClaimMatcher)(0),                // 9: claimgate.snapshot.v1.ClaimMatcher
+	(*StreamRequest)(nil),            // 10: claimgate.snapshot.v1.StreamRequest
+	(*Hello)(nil),                    // 11: claimgate.snapshot.v1.Hello
+	(*Ack)(nil),                      // 12: claimgate.snapshot.v1.Ack
+	(*Nack)(nil),                     // 13: claimgate.snapshot.v1.Nack
+	(*StreamResponse)(nil),           // 14: claimgate.snapshot.v1.StreamResponse
+	(*Snapshot)(nil),                 // 15: claimgate.snapshot.v1.Snapshot
+	(*RateLimitStore)(nil),           // 16: claimgate.snapshot.v1.RateLimitStore
+	(*RedisStore)(nil),               // 17: claimgate.snapshot.v1.RedisStore
+	(*Listener)(nil),                 // 18: claimgate.snapshot.v1.Listener
+	(*ListenerTLS)(nil),              // 19: claimgate.snapshot.v1.ListenerTLS
+	(*Certificate)(nil),              // 20: claimgate.snapshot.v1.Certificate
+	(*VirtualHost)(nil),              // 21: claimgate.snapshot.v1.VirtualHost
+	(*Route)(nil),                    // 22: claimgate.snapshot.v1.Route
+	(*AiRequest)(nil),                // 23: claimgate.snapshot.v1.AiRequest
+	(*AiMessage)(nil),                // 24: claimgate.snapshot.v1.AiMessage
+	(*AiFieldDefault)(nil),           // 25: claimgate.snapshot.v1.AiFieldDefault
+	(*RateLimits)(nil),               // 26: claimgate.snapshot.v1.RateLimits
+	(*RateLimitPolicy)(nil),          // 27: claimgate.snapshot.v1.RateLimitPolicy
+	(*RateLimit)(nil),                // 28: claimgate.snapshot.v1.RateLimit
+	(*RateLimitDescriptor)(nil),      // 29: claimgate.snapshot.v1.RateLimitDescriptor
+	(*RateLimitSetDescriptor)(nil),   // 30: claimgate.snapshot.v1.RateLimitSetDescriptor
+	(*RateLimitEntry)(nil),           // 31: claimgate.snapshot.v1.RateLimitEntry
+	(*RateLimitActions)(nil),         // 32: claimgate.snapshot.v1.RateLimitActions
+	(*RateLimitAction)(nil),          // 33: claimgate.snapshot.v1.RateLimitAction
+	(*GenericKeyAction)(nil),         // 34: claimgate.snapshot.v1.GenericKeyAction
+	(*RequestHeaderAction)(nil),      // 35: claimgate.snapshot.v1.RequestHeaderAction
+	(*RemoteAddressAction)(nil),      // 36: claimgate.snapshot.v1.RemoteAddressAction
+	(*DestinationClusterAction)(nil), // 37: claimgate.snapshot.v1.DestinationClusterAction
+	(*HeaderValueMatchAction)(nil),   // 38: claimgate.snapshot.v1.HeaderValueMatchAction
+	(*RateLimitHeaderMatcher)(nil),   // 39: claimgate.snapshot.v1.RateLimitHeaderMatcher
+	(*Int64Range)(nil),               // 40: claimgate.snapshot.v1.Int64Range
+	(*ClaimAction)(nil),              // 41: claimgate.snapshot.v1.ClaimAction
+	(*RetryPolicy)(nil),              // 42: claimgate.snapshot.v1.RetryPolicy
+	(*FaultInjection)(nil),           // 43: claimgate.snapshot.v1.FaultInjection
+	(*FaultDelay)(nil),               // 44: claimgate.snapshot.v1.FaultDelay
+	(*FaultAbort)(nil),               // 45: claimgate.snapshot.v1.FaultAbort
+	(*CorsPolicy)(nil),               // 46: claimgate.snapshot.v1.CorsPolicy
+	(*HeaderManipulation)(nil),       // 47: claimgate.snapshot.v1.HeaderManipulation
+	(*HeaderValueOption)(nil),        // 48: claimgate.snapshot.v1.HeaderValueOption
+	(*UpstreamRewrite)(nil),          // 49: claimgate.snapshot.v1.UpstreamRewrite
+	(*RegexRewrite)(nil),             // 50: claimgate.snapshot.v1.RegexRewrite
+	(*PathMatch)(nil),                // 51: claimgate.snapshot.v1.PathMatch
+	(*ValueMatch)(nil),               // 52: claimgate.snapshot.v1.ValueMatch
+	(*RouteMatch)(nil),               // 53: claimgate.snapshot.v1.RouteMatch
+	(*Filter)(nil),                   // 54: claimgate.snapshot.v1.Filter
+	(*Header)(nil),                   // 55: claimgate.snapshot.v1.Header
+	(*HeaderModifier)(nil),           // 56: claimgate.snapshot.v1.HeaderModifier
+	(*PathModifier)(nil),             // 57: claimgate.snapshot.v1.PathModifier
+	(*URLRewrite)(nil),               // 58: claimgate.snapshot.v1.URLRewrite
+	(*RequestRedirect)(nil),          // 59: claimgate.snapshot.v1.RequestRedirect
+	(*WeightedBackend)(nil),          // 60: claimgate.snapshot.v1.WeightedBackend
+	(*Timeouts)(nil),                 // 61: claimgate.snapshot.v1.Timeouts
+	(*DirectResponse)(nil),           // 62: claimgate.snapshot.v1.DirectResponse
+	(*Upstream)(nil),                 // 63: claimgate.snapshot.v1.Upstream
+	(*LlmUpstream)(nil),              // 64: claimgate.snapshot.v1.LlmUpstream
+	(*Endpoint)(nil),                 // 65: claimgate.snapshot.v1.Endpoint
+	(*StaticUpstream)(nil),           // 66: claimgate.snapshot.v1.StaticUpstream
+	(*JwtAuthentication)(nil),        // 67: claimgate.snapshot.v1.JwtAuthentication
+	(*JwtStage)(nil),                 // 68: claimgate.snapshot.v1.JwtStage
+	(*JwtProvider)(nil),              // 69: claimgate.snapshot.v1.JwtProvider
+	(*RemoteJwks)(nil),               // 70: claimgate.snapshot.v1.RemoteJwks
+	(*TokenSource)(nil),              // 71: claimgate.snapshot.v1.TokenSource
+	(*HeaderSource)(nil),             // 72: claimgate.snapshot.v1.HeaderSource
+	(*ClaimToHeader)(nil),            // 73: claimgate.snapshot.v1.ClaimToHeader
+	(*Rbac)(nil),                     // 74: claimgate.snapshot.v1.Rbac
+	(*RbacPolicy)(nil),               // 75: claimgate.snapshot.v1.RbacPolicy
+	(*Principal)(nil),                // 76: claimgate.snapshot.v1.Principal
+	(*JwtPrincipal)(nil),             // 77: claimgate.snapshot.v1.JwtPrincipal
+	(*Claim)(nil),                    // 78: claimgate.snapshot.v1.Claim
+	(*Permissions)(nil),              // 79: claimgate.snapshot.v1.Permissions
+	(*durationpb.Duration)(nil),      // 80: google.protobuf.Duration
 }
 var file_snapshot_proto_depIdxs = []int32{
-	10, // 0: claimgate.snapshot.v1.StreamRequest.hello:type_name -> claimgate.snapshot.v1.Hello
-	11, // 1: claimgate.snapshot.v1.StreamRequest.ack:type_name -> claimgate.snapshot.v1.Ack
-	12, // 2: claimgate.snapshot.v1.StreamRequest.nack:type_name -> claimgate.snapshot.v1.Nack
-	14, // 3: claimgate.snapshot.v1.StreamResponse.snapshot:type_name -> claimgate.snapshot.v1.Snapshot
-	17, // 4: claimgate.snapshot.v1.Snapshot.listeners:type_name -> claimgate.snapshot.v1.Listener
-	59, // 5: claimgate.snapshot.v1.Snapshot.upstreams:type_name -> claimgate.snapshot.v1.Upstream
-	65, // 6: claimgate.snapshot.v1.Snapshot.jwt_providers:type_name -> claimgate.snapshot.v1.JwtProvider
-	15, // 7: claimgate.snapshot.v1.Snapshot.rate_limit_store:type_name -> claimgate.snapshot.v1.RateLimitStore
-	16, // 8: claimgate.snapshot.v1.RateLimitStore.redis:type_name -> claimgate.snapshot.v1.RedisStore
+	11, // 0: claimgate.snapshot.v1.StreamRequest.hello:type_name -> claimgate.snapshot.v1.Hello
+	12, // 1: claimgate.snapshot.v1.StreamRequest.ack:type_name -> claimgate.snapshot.v1.Ack
+	13, // 2: claimgate.snapshot.v1.StreamRequest.nack:type_name -> claimgate.snapshot.v1.Nack
+	15, // 3: claimgate.snapshot.v1.StreamResponse.snapshot:type_name -> claimgate.snapshot.v1.Snapshot
+	18, // 4: claimgate.snapshot.v1.Snapshot.listeners:type_name -> claimgate.snapshot.v1.Listener
+	63, // 5: claimgate.snapshot.v1.Snapshot.upstreams:type_name -> claimgate.snapshot.v1.Upstream
+	69, // 6: claimgate.snapshot.v1.Snapshot.jwt_providers:type_name -> claimgate.snapshot.v1.JwtProvider
+	16, // 7: claimgate.snapshot.v1.Snapshot.rate_limit_store:type_name -> claimgate.snapshot.v1.RateLimitStore
+	17, // 8: claimgate.snapshot.v1.RateLimitStore.redis:type_name -> claimgate.snapshot.v1.RedisStore
 	0,  // 9: claimgate.snapshot.v1.Listener.protocol:type_name -> claimgate.snapshot.v1.Protocol
-	18, // 10: claimgate.snapshot.v1.Listener.tls:type_name -> claimgate.snapshot.v1.ListenerTLS
-	20, // 11: claimgate.snapshot.v1.Listener.virtual_hosts:type_name -> claimgate.snapshot.v1.VirtualHost
-	19, // 12: claimgate.snapshot.v1.ListenerTLS.certificates:type_name -> claimgate.snapshot.v1.Certificate
-	21, // 13: claimgate.snapshot.v1.VirtualHost.routes:type_name -> claimgate.snapshot.v1.Route
-	49, // 14: claimgate.snapshot.v1.Route.match:type_name -> claimgate.snapshot.v1.RouteMatch
-	50, // 15: claimgate.snapshot.v1.Route.filters:type_name -> claimgate.snapshot.v1.Filter
-	56, // 16: claimgate.snapshot.v1.Route.backends:type_name -> claimgate.snapshot.v1.WeightedBackend
-	57, // 17: claimgate.snapshot.v1.Route.timeouts:type_name -> claimgate.snapshot.v1.Timeouts
-	63, // 18: claimgate.snapshot.v1.Route.jwt:type_name -> claimgate.snapshot.v1.JwtAuthentication
-	70, // 19: claimgate.snapshot.v1.Route.rbac:type_name -> claimgate.snapshot.v1.Rbac
-	58, // 20: claimgate.snapshot.v1.Route.direct_response:type_name -> claimgate.snapshot.v1.DirectResponse
-	38, // 21: claimgate.snapshot.v1.Route.retry:type_name -> claimgate.snapshot.v1.RetryPolicy
-	76, // 22: claimgate.snapshot.v1.Route.idle_timeout:type_name -> google.protobuf.Duration
-	76, // 23: claimgate.snapshot.v1.Route.max_stream_duration:type_name -> google.protobuf.Duration
-	39, // 24: claimgate.snapshot.v1.Route.fault:type_name -> claimgate.snapshot.v1.FaultInjection
-	42, // 25: claimgate.snapshot.v1.Route.cors:type_name -> claimgate.snapshot.v1.CorsPolicy
-	43, // 26: claimgate.snapshot.v1.Route.header_manipulation:type_name -> claimgate.snapshot.v1.HeaderManipulation
-	45, // 27: claimgate.snapshot.v1.Route.upstream_rewrite:type_name -> claimgate.snapshot.v1.UpstreamRewrite
-	22, // 28: claimgate.snapshot.v1.Route.rate_limits:type_name -> claimgate.snapshot.v1.RateLimits
-	23, // 29: claimgate.snapshot.v1.RateLimits.early:type_name -> claimgate.snapshot.v1.RateLimitPolicy
-	23, // 30: claimgate.snapshot.v1.RateLimits.regular:type_name -> claimgate.snapshot.v1.RateLimitPolicy
-	25, // 31: claimgate.snapshot.v1.RateLimitPolicy.descriptors:type_name -> claimgate.snapshot.v1.RateLimitDescriptor
-	28, // 32: claimgate.snapshot.v1.RateLimitPolicy.actions:type_name -> claimgate.snapshot.v1.RateLimitActions
-	26, // 33: claimgate.snapshot.v1.RateLimitPolicy.set_descriptors:type_name -> claimgate.snapshot.v1.RateLimitSetDescriptor
-	1,  // 34: claimgate.snapshot.v1.RateLimit.unit:type_name -> claimgate.snapshot.v1.RateLimitUnit
-	24, // 35: claimgate.snapshot.v1.RateLimitDescriptor.limit:type_name -> claimgate.snapshot.v1.RateLimit
-	25, // 36: claimgate.snapshot.v1.RateLimitDescriptor.descriptors:type_name -> claimgate.snapshot.v1.RateLimitDescriptor
-	27, // 37: claimgate.snapshot.v1.RateLimitSetDescriptor.entries:type_name -> claimgate.snapshot.v1.RateLimitEntry
-	24, // 38: claimgate.snapshot.v1.RateLimitSetDescriptor.limit:type_name -> claimgate.snapshot.v1.RateLimit
-	29, // 39: claimgate.snapshot.v1.RateLimitActions.actions:type_name -> claimgate.snapshot.v1.RateLimitAction
-	30, // 40: claimgate.snapshot.v1.RateLimitAction.generic_key:type_name -> claimgate.snapshot.v1.GenericKeyAction
-	31, // 41: claimgate.snapshot.v1.RateLimitAction.request_header:type_name -> claimgate.snapshot.v1.RequestHeaderAction
-	32, // 42: claimgate.snapshot.v1.RateLimitAction.remote_address:type_name -> claimgate.snapshot.v1.RemoteAddressAction
-	34, // 43: claimgate.snapshot.v1.RateLimitAction.header_value_match:type_name -> claimgate.snapshot.v1.HeaderValueMatchAction
-	37, // 44: claimgate.snapshot.v1.RateLimitAction.claim:type_name -> claimgate.snapshot.v1.ClaimAction
-	27, // 45: claimgate.snapshot.v1.RateLimitAction.constant:type_name -> claimgate.snapshot.v1.RateLimitEntry
-	33, // 46: claimgate.snapshot.v1.RateLimitAction.destination_cluster:type_name -> claimgate.snapshot.v1.DestinationClusterAction
-	35, // 47: claimgate.snapshot.v1.HeaderValueMatchAction.headers:type_name -> claimgate.snapshot.v1.RateLimitHeaderMatcher
-	36, // 48: claimgate.snapshot.v1.RateLimitHeaderMatcher.range:type_name -> claimgate.snapshot.v1.Int64Range
-	76, // 49: claimgate.snapshot.v1.RetryPolicy.base_interval:type_name -> google.protobuf.Duration
-	76, // 50: claimgate.snapshot.v1.RetryPolicy.max_interval:type_name -> google.protobuf.Duration
-	40, // 51: claimgate.snapshot.v1.FaultInjection.delay:type_name -> claimgate.snapshot.v1.FaultDelay
-	41, // 52: claimgate.snapshot.v1.FaultInjection.abort:type_name -> claimgate.snapshot.v1.FaultAbort
-	76, // 53: claimgate.snapshot.v1.FaultDelay.fixed_delay:type_name -> google.protobuf.Duration
-	44, // 54: claimgate.snapshot.v1.HeaderManipulation.request_headers_to_add:type_name -> claimgate.snapshot.v1.HeaderValueOption
-	44, // 55: claimgate.snapshot.v1.HeaderManipulation.response_headers_to_add:type_name -> claimgate.snapshot.v1.HeaderValueOption
-	46, // 56: claimgate.snapshot.v1.UpstreamRewrite.regex:type_name -> claimgate.snapshot.v1.RegexRewrite
-	2,  // 57: claimgate.snapshot.v1.PathMatch.type:type_name -> claimgate.snapshot.v1.PathMatchType
-	3,  // 58: claimgate.snapshot.v1.ValueMatch.type:type_name -> claimgate.snapshot.v1.ValueMatchType
-	47, // 59: claimgate.snapshot.v1.RouteMatch.path:type_name -> claimgate.snapshot.v1.PathMatch
-	48, // 60: claimgate.snapshot.v1.RouteMatch.headers:type_name -> claimgate.snapshot.v1.ValueMatch
-	48, // 61: claimgate.snapshot.v1.RouteMatch.query_params:type_name -> claimgate.snapshot.v1.ValueMatch
-	52, // 62: claimgate.snapshot.v1.Filter.request_headers:type_name -> claimgate.snapshot.v1.HeaderModifier
-	52, // 63: claimgate.snapshot.v1.Filter.response_headers:type_name -> claimgate.snapshot.v1.HeaderModifier
-	54, // 64: claimgate.snapshot.v1.Filter.url_rewrite:type_name -> claimgate.snapshot.v1.URLRewrite
-	55, // 65: claimgate.snapshot.v1.Filter.request_redirect:type_name -> claimgate.snapshot.v1.RequestRedirect
-	51, // 66: claimgate.snapshot.v1.HeaderModifier.set:type_name -> claimgate.snapshot.v1.Header
-	51, // 67: claimgate.snapshot.v1.HeaderModifier.add:type_name -> claimgate.snapshot.v1.Header
-	4,  // 68: claimgate.snapshot.v1.PathModifier.type:type_name -> claimgate.snapshot.v1.PathModifierType
-	53, // 69: claimgate.snapshot.v1.URLRewrite.path:type_name -> claimgate.snapshot.v1.PathModifier
-	53, // 70: claimgate.snapshot.v1.RequestRedirect.path:type_name -> claimgate.snapshot.v1.PathModifier
-	76, // 71: claimgate.snapshot.v1.Timeouts.request:type_name -> google.protobuf.Duration
-	76, // 72: claimgate.snapshot.v1.Timeouts.backend_request:type_name -> google.protobuf.Duration
-	60, // 73: claimgate.snapshot.v1.Upstream.llm:type_name -> claimgate.snapshot.v1.LlmUpstream
-	62, // 74: claimgate.snapshot.v1.Upstream.static:type_name -> claimgate.snapshot.v1.StaticUpstream
-	5,  // 75: claimgate.snapshot.v1.LlmUpstream.provider:type_name -> claimgate.snapshot.v1.LlmProvider
-	61, // 76: claimgate.snapshot.v1.LlmUpstream.endpoint:type_name -> claimgate.snapshot.v1.Endpoint
-	61, // 77: claimgate.snapshot.v1.StaticUpstream.endpoints:type_name -> claimgate.snapshot.v1.Endpoint
-	64, // 78: claimgate.snapshot.v1.JwtAuthentication.stages:type_name -> claimgate.snapshot.v1.JwtStage
-	6,  // 79: claimgate.snapshot.v1.JwtStage.stage:type_name -> claimgate.snapshot.v1.JwtStageName
-	7,  // 80: claimgate.snapshot.v1.JwtStage.validation_policy:type_name -> claimgate.snapshot.v1.ValidationPolicy
-	66, // 81: claimgate.snapshot.v1.JwtProvider.remote_jwks:type_name -> claimgate.snapshot.v1.RemoteJwks
-	67, // 82: claimgate.snapshot.v1.JwtProvider.token_source:type_name -> claimgate.snapshot.v1.TokenSource
-	69, // 83: claimgate.snapshot.v1.JwtProvider.claims_to_headers:type_name -> claimgate.snapshot.v1.ClaimToHeader
-	61, // 84: claimgate.snapshot.v1.RemoteJwks.endpoint:type_name -> claimgate.snapshot.v1.Endpoint
-	76, // 85: claimgate.snapshot.v1.RemoteJwks.cache_duration:type_name -> google.protobuf.Duration
-	68, // 86: claimgate.snapshot.v1.TokenSource.headers:type_name -> claimgate.snapshot.v1.HeaderSource
-	71, // 87: claimgate.snapshot.v1.Rbac.policies:type_name -> claimgate.snapshot.v1.RbacPolicy
-	72, // 88: claimgate.snapshot.v1.RbacPolicy.principals:type_name -> claimgate.snapshot.v1.Principal
-	75, // 89: claimgate.snapshot.v1.RbacPolicy.permissions:type_name -> claimgate.snapshot.v1.Permissions
-	73, // 90: claimgate.snapshot.v1.Principal.jwt_principal:type_name -> claimgate.snapshot.v1.JwtPrincipal
-	74, // 91: claimgate.snapshot.v1.JwtPrincipal.claims:type_name -> claimgate.snapshot.v1.Claim
-	8,  // 92: claimgate.snapshot.v1.JwtPrincipal.matcher:type_name -> claimgate.snapshot.v1.ClaimMatcher
-	9,  // 93: claimgate.snapshot.v1.SnapshotService.Stream:input_type -> claimgate.snapshot.v1.StreamRequest
-	13, // 94: claimgate.snapshot.v1.SnapshotService.Stream:output_type -> claimgate.snapshot.v1.StreamResponse
-	94, // [94:95] is the sub-list for method output_type
-	93, // [93:94] is the sub-list for method input_type
-	93, // [93:93] is the sub-list for extension type_name
-	93, // [93:93] is the sub-list for extension extendee
-	0,  // [0:93] is the sub-list for field type_name
+	19, // 10: claimgate.snapshot.v1.Listener.tls:type_name -> claimgate.snapshot.v1.ListenerTLS
+	21, // 11: claimgate.snapshot.v1.Listener.virtual_hosts:type_name -> claimgate.snapshot.v1.VirtualHost
+	20, // 12: claimgate.snapshot.v1.ListenerTLS.certificates:type_name -> claimgate.snapshot.v1.Certificate
+	22, // 13: claimgate.snapshot.v1.VirtualHost.routes:type_name -> claimgate.snapshot.v1.Route
+	53, // 14: claimgate.snapshot.v1.Route.match:type_name -> claimgate.snapshot.v1.RouteMatch
+	54, // 15: claimgate.snapshot.v1.Route.filters:type_name -> claimgate.snapshot.v1.Filter
+	60, // 16: claimgate.snapshot.v1.Route.backends:type_name -> claimgate.snapshot.v1.WeightedBackend
+	61, // 17: claimgate.snapshot.v1.Route.timeouts:type_name -> claimgate.snapshot.v1.Timeouts
+	67, // 18: claimgate.snapshot.v1.Route.jwt:type_name -> claimgate.snapshot.v1.JwtAuthentication
+	74, // 19: claimgate.snapshot.v1.Route.rbac:type_name -> claimgate.snapshot.v1.Rbac
+	62, // 20: claimgate.snapshot.v1.Route.direct_response:type_name -> claimgate.snapshot.v1.DirectResponse
+	42, // 21: claimgate.snapshot.v1.Route.retry:type_name -> claimgate.snapshot.v1.RetryPolicy
+	80, // 22: claimgate.snapshot.v1.Route.idle_timeout:type_name -> google.protobuf.Duration
+	80, // 23: claimgate.snapshot.v1.Route.max_stream_duration:type_name -> google.protobuf.Duration
+	43, // 24: claimgate.snapshot.v1.Route.fault:type_name -> claimgate.snapshot.v1.FaultInjection
+	46, // 25: claimgate.snapshot.v1.Route.cors:type_name -> claimgate.snapshot.v1.CorsPolicy
+	47, // 26: claimgate.snapshot.v1.Route.header_manipulation:type_name -> claimgate.snapshot.v1.HeaderManipulation
+	49, // 27: claimgate.snapshot.v1.Route.upstream_rewrite:type_name -> claimgate.snapshot.v1.UpstreamRewrite
+	26, // 28: claimgate.snapshot.v1.Route.rate_limits:type_name -> claimgate.snapshot.v1.RateLimits
+	23, // 29: claimgate.snapshot.v1.Route.ai_request:type_name -> claimgate.snapshot.v1.AiRequest
+	24, // 30: claimgate.snapshot.v1.AiRequest.prepend:type_name -> claimgate.snapshot.v1.AiMessage
+	24, // 31: claimgate.snapshot.v1.AiRequest.append:type_name -> claimgate.snapshot.v1.AiMessage
+	25, // 32: claimgate.snapshot.v1.AiRequest.defaults:type_name -> claimgate.snapshot.v1.AiFieldDefault
+	1,  // 33: claimgate.snapshot.v1.AiRequest.route_type:type_name -> claimgate.snapshot.v1.AiRouteType
+	27, // 34: claimgate.snapshot.v1.RateLimits.early:type_name -> claimgate.snapshot.v1.RateLimitPolicy
+	27, // 35: claimgate.snapshot.v1.RateLimits.regular:type_name -> claimgate.snapshot.v1.RateLimitPolicy
+	29, // 36: claimgate.snapshot.v1.RateLimitPolicy.descriptors:type_name -> claimgate.snapshot.v1.RateLimitDescriptor
+	32, // 37: claimgate.snapshot.v1.RateLimitPolicy.actions:type_name -> claimgate.snapshot.v1.RateLimitActions
+	30, // 38: claimgate.snapshot.v1.RateLimitPolicy.set_descriptors:type_name -> claimgate.snapshot.v1.RateLimitSetDescriptor
+	2,  // 39: claimgate.snapshot.v1.RateLimit.unit:type_name -> claimgate.snapshot.v1.RateLimitUnit
+	28, // 40: claimgate.snapshot.v1.RateLimitDescriptor.limit:type_name -> claimgate.snapshot.v1.RateLimit
+	29, // 41: claimgate.snapshot.v1.RateLimitDescriptor.descriptors:type_name -> claimgate.snapshot.v1.RateLimitDescriptor
+	31, // 42: claimgate.snapshot.v1.RateLimitSetDescriptor.entries:type_name -> claimgate.snapshot.v1.RateLimitEntry
+	28, // 43: claimgate.snapshot.v1.RateLimitSetDescriptor.limit:type_name -> claimgate.snapshot.v1.RateLimit
+	33, // 44: claimgate.snapshot.v1.RateLimitActions.actions:type_name -> claimgate.snapshot.v1.RateLimitAction
+	34, // 45: claimgate.snapshot.v1.RateLimitAction.generic_key:type_name -> claimgate.snapshot.v1.GenericKeyAction
+	35, // 46: claimgate.snapshot.v1.RateLimitAction.request_header:type_name -> claimgate.snapshot.v1.RequestHeaderAction
+	36, // 47: claimgate.snapshot.v1.RateLimitAction.remote_address:type_name -> claimgate.snapshot.v1.RemoteAddressAction
+	38, // 48: claimgate.snapshot.v1.RateLimitAction.header_value_match:type_name -> claimgate.snapshot.v1.HeaderValueMatchAction
+	41, // 49: claimgate.snapshot.v1.RateLimitAction.claim:type_name -> claimgate.snapshot.v1.ClaimAction
+	31, // 50: claimgate.snapshot.v1.RateLimitAction.constant:type_name -> claimgate.snapshot.v1.RateLimitEntry
+	37, // 51: claimgate.snapshot.v1.RateLimitAction.destination_cluster:type_name -> claimgate.snapshot.v1.DestinationClusterAction
+	39, // 52: claimgate.snapshot.v1.HeaderValueMatchAction.headers:type_name -> claimgate.snapshot.v1.RateLimitHeaderMatcher
+	40, // 53: claimgate.snapshot.v1.RateLimitHeaderMatcher.range:type_name -> claimgate.snapshot.v1.Int64Range
+	80, // 54: claimgate.snapshot.v1.RetryPolicy.base_interval:type_name -> google.protobuf.Duration
+	80, // 55: claimgate.snapshot.v1.RetryPolicy.max_interval:type_name -> google.protobuf.Duration
+	44, // 56: claimgate.snapshot.v1.FaultInjection.delay:type_name -> claimgate.snapshot.v1.FaultDelay
+	45, // 57: claimgate.snapshot.v1.FaultInjection.abort:type_name -> claimgate.snapshot.v1.FaultAbort
+	80, // 58: claimgate.snapshot.v1.FaultDelay.fixed_delay:type_name -> google.protobuf.Duration
+	48, // 59: claimgate.snapshot.v1.HeaderManipulation.request_headers_to_add:type_name -> claimgate.snapshot.v1.HeaderValueOption
+	48, // 60: claimgate.snapshot.v1.HeaderManipulation.response_headers_to_add:type_name -> claimgate.snapshot.v1.HeaderValueOption
+	50, // 61: claimgate.snapshot.v1.UpstreamRewrite.regex:type_name -> claimgate.snapshot.v1.RegexRewrite
+	3,  // 62: claimgate.snapshot.v1.PathMatch.type:type_name -> claimgate.snapshot.v1.PathMatchType
+	4,  // 63: claimgate.snapshot.v1.ValueMatch.type:type_name -> claimgate.snapshot.v1.ValueMatchType
+	51, // 64: claimgate.snapshot.v1.RouteMatch.path:type_name -> claimgate.snapshot.v1.PathMatch
+	52, // 65: claimgate.snapshot.v1.RouteMatch.headers:type_name -> claimgate.snapshot.v1.ValueMatch
+	52, // 66: claimgate.snapshot.v1.RouteMatch.query_params:type_name -> claimgate.snapshot.v1.ValueMatch
+	56, // 67: claimgate.snapshot.v1.Filter.request_headers:type_name -> claimgate.snapshot.v1.HeaderModifier
+	56, // 68: claimgate.snapshot.v1.Filter.response_headers:type_name -> claimgate.snapshot.v1.HeaderModifier
+	58, // 69: claimgate.snapshot.v1.Filter.url_rewrite:type_name -> claimgate.snapshot.v1.URLRewrite
+	59, // 70: claimgate.snapshot.v1.Filter.request_redirect:type_name -> claimgate.snapshot.v1.RequestRedirect
+	55, // 71: claimgate.snapshot.v1.HeaderModifier.set:type_name -> claimgate.snapshot.v1.Header
+	55, // 72: claimgate.snapshot.v1.HeaderModifier.add:type_name -> claimgate.snapshot.v1.Header
+	5,  // 73: claimgate.snapshot.v1.PathModifier.type:type_name -> claimgate.snapshot.v1.PathModifierType
+	57, // 74: claimgate.snapshot.v1.URLRewrite.path:type_name -> claimgate.snapshot.v1.PathModifier
+	57, // 75: claimgate.snapshot.v1.RequestRedirect.path:type_name -> claimgate.snapshot.v1.PathModifier
+	80, // 76: claimgate.snapshot.v1.Timeouts.request:type_name -> google.protobuf.Duration
+	80, // 77: claimgate.snapshot.v1.Timeouts.backend_request:type_name -> google.protobuf.Duration
+	64, // 78: claimgate.snapshot.v1.Upstream.llm:type_name -> claimgate.snapshot.v1.LlmUpstream
+	66, // 79: claimgate.snapshot.v1.Upstream.static:type_name -> claimgate.snapshot.v1.StaticUpstream
+	6,  // 80: claimgate.snapshot.v1.LlmUpstream.provider:type_name -> claimgate.snapshot.v1.LlmProvider
+	65, // 81: claimgate.snapshot.v1.LlmUpstream.endpoint:type_name -> claimgate.snapshot.v1.Endpoint
+	65, // 82: claimgate.snapshot.v1.StaticUpstream.endpoints:type_name -> claimgate.snapshot.v1.Endpoint
+	68, // 83: claimgate.snapshot.v1.JwtAuthentication.stages:type_name -> claimgate.snapshot.v1.JwtStage
+	7,  // 84: claimgate.snapshot.v1.JwtStage.stage:type_name -> claimgate.snapshot.v1.JwtStageName
+	8,  // 85: claimgate.snapshot.v1.JwtStage.validation_policy:type_name -> claimgate.snapshot.v1.ValidationPolicy
+	70, // 86: claimgate.snapshot.v1.JwtProvider.remote_jwks:type_name -> claimgate.snapshot.v1.RemoteJwks
+	71, // 87: claimgate.snapshot.v1.JwtProvider.token_source:type_name -> claimgate.snapshot.v1.TokenSource
+	73, // 88: claimgate.snapshot.v1.JwtProvider.claims_to_headers:type_name -> claimgate.snapshot.v1.ClaimToHeader
+	65, // 89: claimgate.snapshot.v1.RemoteJwks.endpoint:type_name -> claimgate.snapshot.v1.Endpoint
+	80, // 90: claimgate.snapshot.v1.RemoteJwks.cache_duration:type_name -> google.protobuf.Duration
+	72, // 91: claimgate.snapshot.v1.TokenSource.headers:type_name -> claimgate.snapshot.v1.HeaderSource
+	75, // 92: claimgate.snapshot.v1.Rbac.policies:type_name -> claimgate.snapshot.v1.RbacPolicy
+	76, // 93: claimgate.snapshot.v1.RbacPolicy.principals:type_name -> claimgate.snapshot.v1.Principal
+	79, // 94: claimgate.snapshot.v1.RbacPolicy.permissions:type_name -> claimgate.snapshot.v1.Permissions
+	77, // 95: claimgate.snapshot.v1.Principal.jwt_principal:type_name -> claimgate.snapshot.v1.JwtPrincipal
+	78, // 96: claimgate.snapshot.v1.JwtPrincipal.claims:type_name -> claimgate.snapshot.v1.Claim
+	9,  // 97: claimgate.snapshot.v1.JwtPrincipal.matcher:type_name -> claimgate.snapshot.v1.ClaimMatcher
+	10, // 98: claimgate.snapshot.v1.SnapshotService.Stream:input_type -> claimgate.snapshot.v1.StreamRequest
+	14, // 99: claimgate.snapshot.v1.SnapshotService.Stream:output_type -> claimgate.snapshot.v1.StreamResponse
+	99, // [99:100] is the sub-list for method output_type
+	98, // [98:99] is the sub-list for method input_type
+	98, // [98:98] is the sub-list for extension type_name
+	98, // [98:98] is the sub-list for extension extendee
+	0,  // [0:98] is the sub-list for field type_name
 }
 
 func init() { file_snapshot_proto_init() }
@@ -6131,7 +6413,7 @@ func file_snapshot_proto_init() {
 		(*StreamRequest_Ack)(nil),
 		(*StreamRequest_Nack)(nil),
 	}
-	file_snapshot_proto_msgTypes[20].OneofWrappers = []any{
+	file_snapshot_proto_msgTypes[23].OneofWrappers = []any{
 		(*RateLimitAction_GenericKey)(nil),
 		(*RateLimitAction_RequestHeader)(nil),
 		(*RateLimitAction_RemoteAddress)(nil),
@@ -6140,7 +6422,7 @@ func file_snapshot_proto_init() {
 		(*RateLimitAction_Constant)(nil),
 		(*RateLimitAction_DestinationCluster)(nil),
 	}
-	file_snapshot_proto_msgTypes[26].OneofWrappers = []any{
+	file_snapshot_proto_msgTypes[29].OneofWrappers = []any{
 		(*RateLimitHeaderMatcher_Exact)(nil),
 		(*RateLimitHeaderMatcher_Regex)(nil),
 		(*RateLimitHeaderMatcher_Range)(nil),
@@ -6148,18 +6430,18 @@ func file_snapshot_proto_init() {
 		(*RateLimitHeaderMatcher_Prefix)(nil),
 		(*RateLimitHeaderMatcher_Suffix)(nil),
 	}
-	file_snapshot_proto_msgTypes[36].OneofWrappers = []any{}
-	file_snapshot_proto_msgTypes[41].OneofWrappers = []any{
+	file_snapshot_proto_msgTypes[39].OneofWrappers = []any{}
+	file_snapshot_proto_msgTypes[44].OneofWrappers = []any{
 		(*Filter_RequestHeaders)(nil),
 		(*Filter_ResponseHeaders)(nil),
 		(*Filter_UrlRewrite)(nil),
 		(*Filter_RequestRedirect)(nil),
 	}
-	file_snapshot_proto_msgTypes[50].OneofWrappers = []any{
+	file_snapshot_proto_msgTypes[53].OneofWrappers = []any{
 		(*Upstream_Llm)(nil),
 		(*Upstream_Static)(nil),
 	}
-	file_snapshot_proto_msgTypes[56].OneofWrappers = []any{
+	file_snapshot_proto_msgTypes[59].OneofWrappers = []any{
 		(*JwtProvider_LocalJwks)(nil),
 		(*JwtProvider_RemoteJwks)(nil),
 	}
@@ -6168,8 +6450,8 @@ func file_snapshot_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_snapshot_proto_rawDesc), len(file_snapshot_proto_rawDesc)),
-			NumEnums:      9,
-			NumMessages:   67,
+			NumEnums:      10,
+			NumMessages:   70,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
