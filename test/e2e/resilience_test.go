@@ -17,7 +17,9 @@ func withPolicies(t *testing.T) {
 	setup(t)
 	jwtProvider(t)
 	apply(t, "30-openai-rbac.yaml")
-	t.Cleanup(func() { _, _ = st.Kubectl("delete", "routeoption", "openai-opt", "-n", "gloo-system", "--ignore-not-found") })
+	t.Cleanup(func() {
+		_, _ = st.Kubectl("delete", "routeoption", "openai-opt", "-n", "gloo-system", "--ignore-not-found")
+	})
 	eventually(t, token(t, "bob"), http.StatusForbidden)
 }
 
