@@ -36,7 +36,7 @@ type flags struct {
 	insecure                      bool
 	config, adminAddr, logLevel   string
 	listenHost, listenPorts       string
-	accessLog                     bool
+	accessLog, pprof              bool
 	shutdownTimeout, drainDelay   time.Duration
 	bodyTimeout                   time.Duration
 	usageClaim                    string
@@ -63,6 +63,7 @@ func parseFlags() flags {
 	flag.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 15*time.Second, "time in-flight requests get on shutdown")
 	flag.DurationVar(&f.drainDelay, "drain-delay", 0, "on SIGTERM, report not ready and keep serving this long before closing listeners")
 	flag.DurationVar(&f.bodyTimeout, "body-timeout", time.Minute, "longest time a request body may take to arrive")
+	flag.BoolVar(&f.pprof, "pprof", false, "also serve Go's profiles under /debug/pprof/ on the admin address (for profiling; off in production)")
 	flag.StringVar(&f.usageClaim, "usage-metrics-claim", "", "JWT claim (such as team) whose value labels the token usage metrics (at most 100 values)")
 	flag.Int64Var(&f.maxBufferedBodyBytes, "max-buffered-body-bytes", 256<<20,
 		"bound on the memory all request bodies read into memory hold at once; past it such requests get 503")
@@ -120,7 +121,11 @@ func run(f flags, log logr.Logger) error {
 	g.Go(func() error { return auth.Start(ctx) })
 	g.Go(func() error { return srv.Start(ctx) })
 	g.Go(func() error { return source(ctx) })
-	g.Go(func() error { return serveAdmin(ctx, f.adminAddr, srv.AdminHandler(reg)) })
+	admin := srv.AdminHandler(reg)
+	if f.pprof {
+		admin = withProfiles(admin)
+	}
+	g.Go(func() error { return serveAdmin(ctx, f.adminAddr, admin) })
 	log.Info("proxy started", "admin", f.adminAddr, "instance", f.instance)
 	return g.Wait()
 }
