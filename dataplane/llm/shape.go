@@ -153,15 +153,20 @@ func addMessages(obj map[string]json.RawMessage, key string, prepend, appendix [
 	if err := json.Unmarshal(raw, &list); err != nil || list == nil {
 		return errNotShaped
 	}
-	out := make([]json.RawMessage, 0, len(prepend)+len(list)+len(appendix))
-	for _, m := range prepend {
+	return setJSON(obj, key, surround(prepend, list, appendix, enc))
+}
+
+// surround is mid with pre encoded before it and post after it.
+func surround[T any](pre []T, mid []json.RawMessage, post []T, enc func(T) json.RawMessage) []json.RawMessage {
+	out := make([]json.RawMessage, 0, len(pre)+len(mid)+len(post))
+	for _, m := range pre {
 		out = append(out, enc(m))
 	}
-	out = append(out, list...)
-	for _, m := range appendix {
+	out = append(out, mid...)
+	for _, m := range post {
 		out = append(out, enc(m))
 	}
-	return setJSON(obj, key, out)
+	return out
 }
 
 func setJSON(obj map[string]json.RawMessage, key string, v any) error {

@@ -46,15 +46,7 @@ func aroundText(blocks []json.RawMessage, pre, post []string, kindKey, kind stri
 		}
 		return mustJSON(m)
 	}
-	out := make([]json.RawMessage, 0, len(pre)+len(blocks)+len(post))
-	for _, t := range pre {
-		out = append(out, block(t))
-	}
-	out = append(out, blocks...)
-	for _, t := range post {
-		out = append(out, block(t))
-	}
-	return out
+	return surround(pre, blocks, post, block)
 }
 
 // geminiRoles maps chat roles to Gemini's.
