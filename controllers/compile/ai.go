@@ -9,20 +9,23 @@ import (
 var rAI = routeFields.groupOf("ai")
 
 // aiRequest compiles the members of a RouteOption's ai option that shape the request
-// body (promptEnrichment, defaults, routeType); nil when it sets none of them.
+// body (promptEnrichment, defaults); nil when it sets neither. routeType is only
+// checked: the proxy tells a streamed answer by its content type, so it changes nothing
+// (its status says so).
 func (oc optionCompiler) aiRequest(a *gatewayv1.AIRouteSettings) *snapshotv1.AiRequest {
-	if a == nil || (a.PromptEnrichment == nil && len(a.Defaults) == 0 && a.RouteType == "") {
+	if a == nil {
 		return nil
 	}
-	out := &snapshotv1.AiRequest{}
 	switch a.RouteType {
-	case "", gatewayv1.RouteTypeChat:
-	case gatewayv1.RouteTypeChatStreaming:
-		out.RouteType = snapshotv1.AiRouteType_AI_ROUTE_TYPE_CHAT_STREAMING
+	case "", gatewayv1.RouteTypeChat, gatewayv1.RouteTypeChatStreaming:
 	default:
 		oc.invalid("ai.routeType", "%q is neither CHAT (0) nor CHAT_STREAMING (1)", string(a.RouteType))
 		return nil
 	}
+	if a.PromptEnrichment == nil && len(a.Defaults) == 0 {
+		return nil
+	}
+	out := &snapshotv1.AiRequest{}
 	if pe := a.PromptEnrichment; pe != nil {
 		out.Prepend = aiMessages(pe.Prepend)
 		out.Append = aiMessages(pe.Append)

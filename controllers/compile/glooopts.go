@@ -64,7 +64,7 @@ var routeOptionClasses = withClasses(sharedOptionClasses, map[string]optionClass
 // members: the status names each member set rather than the option.
 var memberClasses = map[string]map[string]optionClass{
 	"ai": {
-		"promptEnrichment": honored, "defaults": honored, "routeType": honored,
+		"promptEnrichment": honored, "defaults": honored, "routeType": ignored,
 		"promptGuard": refused, "rag": ignored, "semanticCache": ignored,
 	},
 }

@@ -90,55 +90,6 @@ func (Protocol) EnumDescriptor() ([]byte, []int) {
 	return file_snapshot_proto_rawDescGZIP(), []int{0}
 }
 
-// AiRouteType is the kind of provider API a route serves.
-type AiRouteType int32
-
-const (
-	// AI_ROUTE_TYPE_CHAT: whole answers (Gloo's CHAT, the default).
-	AiRouteType_AI_ROUTE_TYPE_CHAT AiRouteType = 0
-	// AI_ROUTE_TYPE_CHAT_STREAMING: streamed answers (Gloo's CHAT_STREAMING).
-	AiRouteType_AI_ROUTE_TYPE_CHAT_STREAMING AiRouteType = 1
-)
-
-// Enum value maps for AiRouteType.
-var (
-	AiRouteType_name = map[int32]string{
-		0: "AI_ROUTE_TYPE_CHAT",
-		1: "AI_ROUTE_TYPE_CHAT_STREAMING",
-	}
-	AiRouteType_value = map[string]int32{
-		"AI_ROUTE_TYPE_CHAT":           0,
-		"AI_ROUTE_TYPE_CHAT_STREAMING": 1,
-	}
-)
-
-func (x AiRouteType) Enum() *AiRouteType {
-	p := new(AiRouteType)
-	*p = x
-	return p
-}
-
-func (x AiRouteType) String() string {
-	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
-}
-
-func (AiRouteType) Descriptor() protoreflect.EnumDescriptor {
-	return file_snapshot_proto_enumTypes[1].Descriptor()
-}
-
-func (AiRouteType) Type() protoreflect.EnumType {
-	return &file_snapshot_proto_enumTypes[1]
-}
-
-func (x AiRouteType) Number() protoreflect.EnumNumber {
-	return protoreflect.EnumNumber(x)
-}
-
-// Deprecated: Use AiRouteType.Descriptor instead.
-func (AiRouteType) EnumDescriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{1}
-}
-
 // RateLimitUnit is the window of a limit; windows are aligned to the unit's boundary.
 type RateLimitUnit int32
 
@@ -179,11 +130,11 @@ func (x RateLimitUnit) String() string {
 }
 
 func (RateLimitUnit) Descriptor() protoreflect.EnumDescriptor {
-	return file_snapshot_proto_enumTypes[2].Descriptor()
+	return file_snapshot_proto_enumTypes[1].Descriptor()
 }
 
 func (RateLimitUnit) Type() protoreflect.EnumType {
-	return &file_snapshot_proto_enumTypes[2]
+	return &file_snapshot_proto_enumTypes[1]
 }
 
 func (x RateLimitUnit) Number() protoreflect.EnumNumber {
@@ -192,7 +143,7 @@ func (x RateLimitUnit) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use RateLimitUnit.Descriptor instead.
 func (RateLimitUnit) EnumDescriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{2}
+	return file_snapshot_proto_rawDescGZIP(), []int{1}
 }
 
 // PathMatchType is how a path is matched.
@@ -233,11 +184,11 @@ func (x PathMatchType) String() string {
 }
 
 func (PathMatchType) Descriptor() protoreflect.EnumDescriptor {
-	return file_snapshot_proto_enumTypes[3].Descriptor()
+	return file_snapshot_proto_enumTypes[2].Descriptor()
 }
 
 func (PathMatchType) Type() protoreflect.EnumType {
-	return &file_snapshot_proto_enumTypes[3]
+	return &file_snapshot_proto_enumTypes[2]
 }
 
 func (x PathMatchType) Number() protoreflect.EnumNumber {
@@ -246,7 +197,7 @@ func (x PathMatchType) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PathMatchType.Descriptor instead.
 func (PathMatchType) EnumDescriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{3}
+	return file_snapshot_proto_rawDescGZIP(), []int{2}
 }
 
 // ValueMatchType is how a header or query-parameter value is matched.
@@ -282,11 +233,11 @@ func (x ValueMatchType) String() string {
 }
 
 func (ValueMatchType) Descriptor() protoreflect.EnumDescriptor {
-	return file_snapshot_proto_enumTypes[4].Descriptor()
+	return file_snapshot_proto_enumTypes[3].Descriptor()
 }
 
 func (ValueMatchType) Type() protoreflect.EnumType {
-	return &file_snapshot_proto_enumTypes[4]
+	return &file_snapshot_proto_enumTypes[3]
 }
 
 func (x ValueMatchType) Number() protoreflect.EnumNumber {
@@ -295,7 +246,7 @@ func (x ValueMatchType) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ValueMatchType.Descriptor instead.
 func (ValueMatchType) EnumDescriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{4}
+	return file_snapshot_proto_rawDescGZIP(), []int{3}
 }
 
 // PathModifierType is how a path is rewritten.
@@ -331,11 +282,11 @@ func (x PathModifierType) String() string {
 }
 
 func (PathModifierType) Descriptor() protoreflect.EnumDescriptor {
-	return file_snapshot_proto_enumTypes[5].Descriptor()
+	return file_snapshot_proto_enumTypes[4].Descriptor()
 }
 
 func (PathModifierType) Type() protoreflect.EnumType {
-	return &file_snapshot_proto_enumTypes[5]
+	return &file_snapshot_proto_enumTypes[4]
 }
 
 func (x PathModifierType) Number() protoreflect.EnumNumber {
@@ -344,7 +295,7 @@ func (x PathModifierType) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PathModifierType.Descriptor instead.
 func (PathModifierType) EnumDescriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{5}
+	return file_snapshot_proto_rawDescGZIP(), []int{4}
 }
 
 // LlmProvider is an AI provider.
@@ -396,11 +347,11 @@ func (x LlmProvider) String() string {
 }
 
 func (LlmProvider) Descriptor() protoreflect.EnumDescriptor {
-	return file_snapshot_proto_enumTypes[6].Descriptor()
+	return file_snapshot_proto_enumTypes[5].Descriptor()
 }
 
 func (LlmProvider) Type() protoreflect.EnumType {
-	return &file_snapshot_proto_enumTypes[6]
+	return &file_snapshot_proto_enumTypes[5]
 }
 
 func (x LlmProvider) Number() protoreflect.EnumNumber {
@@ -409,7 +360,7 @@ func (x LlmProvider) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use LlmProvider.Descriptor instead.
 func (LlmProvider) EnumDescriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{6}
+	return file_snapshot_proto_rawDescGZIP(), []int{5}
 }
 
 // JwtStageName names an authentication stage.
@@ -445,11 +396,11 @@ func (x JwtStageName) String() string {
 }
 
 func (JwtStageName) Descriptor() protoreflect.EnumDescriptor {
-	return file_snapshot_proto_enumTypes[7].Descriptor()
+	return file_snapshot_proto_enumTypes[6].Descriptor()
 }
 
 func (JwtStageName) Type() protoreflect.EnumType {
-	return &file_snapshot_proto_enumTypes[7]
+	return &file_snapshot_proto_enumTypes[6]
 }
 
 func (x JwtStageName) Number() protoreflect.EnumNumber {
@@ -458,7 +409,7 @@ func (x JwtStageName) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use JwtStageName.Descriptor instead.
 func (JwtStageName) EnumDescriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{7}
+	return file_snapshot_proto_rawDescGZIP(), []int{6}
 }
 
 // ValidationPolicy is what a stage does with a missing or failed token.
@@ -499,11 +450,11 @@ func (x ValidationPolicy) String() string {
 }
 
 func (ValidationPolicy) Descriptor() protoreflect.EnumDescriptor {
-	return file_snapshot_proto_enumTypes[8].Descriptor()
+	return file_snapshot_proto_enumTypes[7].Descriptor()
 }
 
 func (ValidationPolicy) Type() protoreflect.EnumType {
-	return &file_snapshot_proto_enumTypes[8]
+	return &file_snapshot_proto_enumTypes[7]
 }
 
 func (x ValidationPolicy) Number() protoreflect.EnumNumber {
@@ -512,7 +463,7 @@ func (x ValidationPolicy) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ValidationPolicy.Descriptor instead.
 func (ValidationPolicy) EnumDescriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{8}
+	return file_snapshot_proto_rawDescGZIP(), []int{7}
 }
 
 // ClaimMatcher is how a claim value is compared.
@@ -556,11 +507,11 @@ func (x ClaimMatcher) String() string {
 }
 
 func (ClaimMatcher) Descriptor() protoreflect.EnumDescriptor {
-	return file_snapshot_proto_enumTypes[9].Descriptor()
+	return file_snapshot_proto_enumTypes[8].Descriptor()
 }
 
 func (ClaimMatcher) Type() protoreflect.EnumType {
-	return &file_snapshot_proto_enumTypes[9]
+	return &file_snapshot_proto_enumTypes[8]
 }
 
 func (x ClaimMatcher) Number() protoreflect.EnumNumber {
@@ -569,7 +520,7 @@ func (x ClaimMatcher) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ClaimMatcher.Descriptor instead.
 func (ClaimMatcher) EnumDescriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{9}
+	return file_snapshot_proto_rawDescGZIP(), []int{8}
 }
 
 // StreamRequest is one message from a proxy to the controller.
@@ -1694,9 +1645,7 @@ type AiRequest struct {
 	// append are put after the client's messages, in order.
 	Append []*AiMessage `protobuf:"bytes,2,rep,name=append,proto3" json:"append,omitempty"`
 	// defaults set top-level fields of the request body, in order.
-	Defaults []*AiFieldDefault `protobuf:"bytes,3,rep,name=defaults,proto3" json:"defaults,omitempty"`
-	// route_type is the kind of provider API the route serves.
-	RouteType     AiRouteType `protobuf:"varint,4,opt,name=route_type,json=routeType,proto3,enum=claimgate.snapshot.v1.AiRouteType" json:"route_type,omitempty"`
+	Defaults      []*AiFieldDefault `protobuf:"bytes,3,rep,name=defaults,proto3" json:"defaults,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1750,13 +1699,6 @@ func (x *AiRequest) GetDefaults() []*AiFieldDefault {
 		return x.Defaults
 	}
 	return nil
-}
-
-func (x *AiRequest) GetRouteType() AiRouteType {
-	if x != nil {
-		return x.RouteType
-	}
-	return AiRouteType_AI_ROUTE_TYPE_CHAT
 }
 
 // AiMessage is one chat message to add.
@@ -5857,13 +5799,11 @@ const file_snapshot_proto_rawDesc = "" +
 	"\vrate_limits\x18\x13 \x01(\v2!.claimgate.snapshot.v1.RateLimitsR\n" +
 	"rateLimits\x12?\n" +
 	"\n" +
-	"ai_request\x18\x14 \x01(\v2 .claimgate.snapshot.v1.AiRequestR\taiRequest\"\x87\x02\n" +
+	"ai_request\x18\x14 \x01(\v2 .claimgate.snapshot.v1.AiRequestR\taiRequest\"\xca\x01\n" +
 	"\tAiRequest\x12:\n" +
 	"\aprepend\x18\x01 \x03(\v2 .claimgate.snapshot.v1.AiMessageR\aprepend\x128\n" +
 	"\x06append\x18\x02 \x03(\v2 .claimgate.snapshot.v1.AiMessageR\x06append\x12A\n" +
-	"\bdefaults\x18\x03 \x03(\v2%.claimgate.snapshot.v1.AiFieldDefaultR\bdefaults\x12A\n" +
-	"\n" +
-	"route_type\x18\x04 \x01(\x0e2\".claimgate.snapshot.v1.AiRouteTypeR\trouteType\"9\n" +
+	"\bdefaults\x18\x03 \x03(\v2%.claimgate.snapshot.v1.AiFieldDefaultR\bdefaultsJ\x04\b\x04\x10\x05\"9\n" +
 	"\tAiMessage\x12\x12\n" +
 	"\x04role\x18\x01 \x01(\tR\x04role\x12\x18\n" +
 	"\acontent\x18\x02 \x01(\tR\acontent\"a\n" +
@@ -6152,10 +6092,7 @@ const file_snapshot_proto_rawDesc = "" +
 	"\bProtocol\x12\x18\n" +
 	"\x14PROTOCOL_UNSPECIFIED\x10\x00\x12\b\n" +
 	"\x04HTTP\x10\x01\x12\t\n" +
-	"\x05HTTPS\x10\x02*G\n" +
-	"\vAiRouteType\x12\x16\n" +
-	"\x12AI_ROUTE_TYPE_CHAT\x10\x00\x12 \n" +
-	"\x1cAI_ROUTE_TYPE_CHAT_STREAMING\x10\x01*[\n" +
+	"\x05HTTPS\x10\x02*[\n" +
 	"\rRateLimitUnit\x12\x1f\n" +
 	"\x1bRATE_LIMIT_UNIT_UNSPECIFIED\x10\x00\x12\n" +
 	"\n" +
@@ -6210,197 +6147,195 @@ func file_snapshot_proto_rawDescGZIP() []byte {
 	return file_snapshot_proto_rawDescData
 }
 
-var file_snapshot_proto_enumTypes = make([]protoimpl.EnumInfo, 10)
+var file_snapshot_proto_enumTypes = make([]protoimpl.EnumInfo, 9)
 var file_snapshot_proto_msgTypes = make([]protoimpl.MessageInfo, 70)
 var file_snapshot_proto_goTypes = []any{
 	(Protocol)(0),                    // 0: claimgate.snapshot.v1.Protocol
-	(AiRouteType)(0),                 // 1: claimgate.snapshot.v1.AiRouteType
-	(RateLimitUnit)(0),               // 2: claimgate.snapshot.v1.RateLimitUnit
-	(PathMatchType)(0),               // 3: claimgate.snapshot.v1.PathMatchType
-	(ValueMatchType)(0),              // 4: claimgate.snapshot.v1.ValueMatchType
-	(PathModifierType)(0),            // 5: claimgate.snapshot.v1.PathModifierType
-	(LlmProvider)(0),                 // 6: claimgate.snapshot.v1.LlmProvider
-	(JwtStageName)(0),                // 7: claimgate.snapshot.v1.JwtStageName
-	(ValidationPolicy)(0),            // 8: claimgate.snapshot.v1.ValidationPolicy
-	(ClaimMatcher)(0),                // 9: claimgate.snapshot.v1.ClaimMatcher
-	(*StreamRequest)(nil),            // 10: claimgate.snapshot.v1.StreamRequest
-	(*Hello)(nil),                    // 11: claimgate.snapshot.v1.Hello
-	(*Ack)(nil),                      // 12: claimgate.snapshot.v1.Ack
-	(*Nack)(nil),                     // 13: claimgate.snapshot.v1.Nack
-	(*StreamResponse)(nil),           // 14: claimgate.snapshot.v1.StreamResponse
-	(*Snapshot)(nil),                 // 15: claimgate.snapshot.v1.Snapshot
-	(*RateLimitStore)(nil),           // 16: claimgate.snapshot.v1.RateLimitStore
-	(*RedisStore)(nil),               // 17: claimgate.snapshot.v1.RedisStore
-	(*Listener)(nil),                 // 18: claimgate.snapshot.v1.Listener
-	(*ListenerTLS)(nil),              // 19: claimgate.snapshot.v1.ListenerTLS
-	(*Certificate)(nil),              // 20: claimgate.snapshot.v1.Certificate
-	(*VirtualHost)(nil),              // 21: claimgate.snapshot.v1.VirtualHost
-	(*Route)(nil),                    // 22: claimgate.snapshot.v1.Route
-	(*AiRequest)(nil),                // 23: claimgate.snapshot.v1.AiRequest
-	(*AiMessage)(nil),                // 24: claimgate.snapshot.v1.AiMessage
-	(*AiFieldDefault)(nil),           // 25: claimgate.snapshot.v1.AiFieldDefault
-	(*RateLimits)(nil),               // 26: claimgate.snapshot.v1.RateLimits
-	(*RateLimitPolicy)(nil),          // 27: claimgate.snapshot.v1.RateLimitPolicy
-	(*RateLimit)(nil),                // 28: claimgate.snapshot.v1.RateLimit
-	(*RateLimitDescriptor)(nil),      // 29: claimgate.snapshot.v1.RateLimitDescriptor
-	(*RateLimitSetDescriptor)(nil),   // 30: claimgate.snapshot.v1.RateLimitSetDescriptor
-	(*RateLimitEntry)(nil),           // 31: claimgate.snapshot.v1.RateLimitEntry
-	(*RateLimitActions)(nil),         // 32: claimgate.snapshot.v1.RateLimitActions
-	(*RateLimitAction)(nil),          // 33: claimgate.snapshot.v1.RateLimitAction
-	(*GenericKeyAction)(nil),         // 34: claimgate.snapshot.v1.GenericKeyAction
-	(*RequestHeaderAction)(nil),      // 35: claimgate.snapshot.v1.RequestHeaderAction
-	(*RemoteAddressAction)(nil),      // 36: claimgate.snapshot.v1.RemoteAddressAction
-	(*DestinationClusterAction)(nil), // 37: claimgate.snapshot.v1.DestinationClusterAction
-	(*HeaderValueMatchAction)(nil),   // 38: claimgate.snapshot.v1.HeaderValueMatchAction
-	(*RateLimitHeaderMatcher)(nil),   // 39: claimgate.snapshot.v1.RateLimitHeaderMatcher
-	(*Int64Range)(nil),               // 40: claimgate.snapshot.v1.Int64Range
-	(*ClaimAction)(nil),              // 41: claimgate.snapshot.v1.ClaimAction
-	(*RetryPolicy)(nil),              // 42: claimgate.snapshot.v1.RetryPolicy
-	(*FaultInjection)(nil),           // 43: claimgate.snapshot.v1.FaultInjection
-	(*FaultDelay)(nil),               // 44: claimgate.snapshot.v1.FaultDelay
-	(*FaultAbort)(nil),               // 45: claimgate.snapshot.v1.FaultAbort
-	(*CorsPolicy)(nil),               // 46: claimgate.snapshot.v1.CorsPolicy
-	(*HeaderManipulation)(nil),       // 47: claimgate.snapshot.v1.HeaderManipulation
-	(*HeaderValueOption)(nil),        // 48: claimgate.snapshot.v1.HeaderValueOption
-	(*UpstreamRewrite)(nil),          // 49: claimgate.snapshot.v1.UpstreamRewrite
-	(*RegexRewrite)(nil),             // 50: claimgate.snapshot.v1.RegexRewrite
-	(*PathMatch)(nil),                // 51: claimgate.snapshot.v1.PathMatch
-	(*ValueMatch)(nil),               // 52: claimgate.snapshot.v1.ValueMatch
-	(*RouteMatch)(nil),               // 53: claimgate.snapshot.v1.RouteMatch
-	(*Filter)(nil),                   // 54: claimgate.snapshot.v1.Filter
-	(*Header)(nil),                   // 55: claimgate.snapshot.v1.Header
-	(*HeaderModifier)(nil),           // 56: claimgate.snapshot.v1.HeaderModifier
-	(*PathModifier)(nil),             // 57: claimgate.snapshot.v1.PathModifier
-	(*URLRewrite)(nil),               // 58: claimgate.snapshot.v1.URLRewrite
-	(*RequestRedirect)(nil),          // 59: claimgate.snapshot.v1.RequestRedirect
-	(*WeightedBackend)(nil),          // 60: claimgate.snapshot.v1.WeightedBackend
-	(*Timeouts)(nil),                 // 61: claimgate.snapshot.v1.Timeouts
-	(*DirectResponse)(nil),           // 62: claimgate.snapshot.v1.DirectResponse
-	(*Upstream)(nil),                 // 63: claimgate.snapshot.v1.Upstream
-	(*LlmUpstream)(nil),              // 64: claimgate.snapshot.v1.LlmUpstream
-	(*Endpoint)(nil),                 // 65: claimgate.snapshot.v1.Endpoint
-	(*StaticUpstream)(nil),           // 66: claimgate.snapshot.v1.StaticUpstream
-	(*JwtAuthentication)(nil),        // 67: claimgate.snapshot.v1.JwtAuthentication
-	(*JwtStage)(nil),                 // 68: claimgate.snapshot.v1.JwtStage
-	(*JwtProvider)(nil),              // 69: claimgate.snapshot.v1.JwtProvider
-	(*RemoteJwks)(nil),               // 70: claimgate.snapshot.v1.RemoteJwks
-	(*TokenSource)(nil),              // 71: claimgate.snapshot.v1.TokenSource
-	(*HeaderSource)(nil),             // 72: claimgate.snapshot.v1.HeaderSource
-	(*ClaimToHeader)(nil),            // 73: claimgate.snapshot.v1.ClaimToHeader
-	(*Rbac)(nil),                     // 74: claimgate.snapshot.v1.Rbac
-	(*RbacPolicy)(nil),               // 75: claimgate.snapshot.v1.RbacPolicy
-	(*Principal)(nil),                // 76: claimgate.snapshot.v1.Principal
-	(*JwtPrincipal)(nil),             // 77: claimgate.snapshot.v1.JwtPrincipal
-	(*Claim)(nil),                    // 78: claimgate.snapshot.v1.Claim
-	(*Permissions)(nil),              // 79: claimgate.snapshot.v1.Permissions
-	(*durationpb.Duration)(nil),      // 80: google.protobuf.Duration
+	(RateLimitUnit)(0),               // 1: claimgate.snapshot.v1.RateLimitUnit
+	(PathMatchType)(0),               // 2: claimgate.snapshot.v1.PathMatchType
+	(ValueMatchType)(0),              // 3: claimgate.snapshot.v1.ValueMatchType
+	(PathModifierType)(0),            // 4: claimgate.snapshot.v1.PathModifierType
+	(LlmProvider)(0),                 // 5: claimgate.snapshot.v1.LlmProvider
+	(JwtStageName)(0),                // 6: claimgate.snapshot.v1.JwtStageName
+	(ValidationPolicy)(0),            // 7: claimgate.snapshot.v1.ValidationPolicy
+	(ClaimMatcher)(0),                // 8: claimgate.snapshot.v1.ClaimMatcher
+	(*StreamRequest)(nil),            // 9: claimgate.snapshot.v1.StreamRequest
+	(*Hello)(nil),                    // 10: claimgate.snapshot.v1.Hello
+	(*Ack)(nil),                      // 11: claimgate.snapshot.v1.Ack
+	(*Nack)(nil),                     // 12: claimgate.snapshot.v1.Nack
+	(*StreamResponse)(nil),           // 13: claimgate.snapshot.v1.StreamResponse
+	(*Snapshot)(nil),                 // 14: claimgate.snapshot.v1.Snapshot
+	(*RateLimitStore)(nil),           // 15: claimgate.snapshot.v1.RateLimitStore
+	(*RedisStore)(nil),               // 16: claimgate.snapshot.v1.RedisStore
+	(*Listener)(nil),                 // 17: claimgate.snapshot.v1.Listener
+	(*ListenerTLS)(nil),              // 18: claimgate.snapshot.v1.ListenerTLS
+	(*Certificate)(nil),              // 19: claimgate.snapshot.v1.Certificate
+	(*VirtualHost)(nil),              // 20: claimgate.snapshot.v1.VirtualHost
+	(*Route)(nil),                    // 21: claimgate.snapshot.v1.Route
+	(*AiRequest)(nil),                // 22: claimgate.snapshot.v1.AiRequest
+	(*AiMessage)(nil),                // 23: claimgate.snapshot.v1.AiMessage
+	(*AiFieldDefault)(nil),           // 24: claimgate.snapshot.v1.AiFieldDefault
+	(*RateLimits)(nil),               // 25: claimgate.snapshot.v1.RateLimits
+	(*RateLimitPolicy)(nil),          // 26: claimgate.snapshot.v1.RateLimitPolicy
+	(*RateLimit)(nil),                // 27: claimgate.snapshot.v1.RateLimit
+	(*RateLimitDescriptor)(nil),      // 28: claimgate.snapshot.v1.RateLimitDescriptor
+	(*RateLimitSetDescriptor)(nil),   // 29: claimgate.snapshot.v1.RateLimitSetDescriptor
+	(*RateLimitEntry)(nil),           // 30: claimgate.snapshot.v1.RateLimitEntry
+	(*RateLimitActions)(nil),         // 31: claimgate.snapshot.v1.RateLimitActions
+	(*RateLimitAction)(nil),          // 32: claimgate.snapshot.v1.RateLimitAction
+	(*GenericKeyAction)(nil),         // 33: claimgate.snapshot.v1.GenericKeyAction
+	(*RequestHeaderAction)(nil),      // 34: claimgate.snapshot.v1.RequestHeaderAction
+	(*RemoteAddressAction)(nil),      // 35: claimgate.snapshot.v1.RemoteAddressAction
+	(*DestinationClusterAction)(nil), // 36: claimgate.snapshot.v1.DestinationClusterAction
+	(*HeaderValueMatchAction)(nil),   // 37: claimgate.snapshot.v1.HeaderValueMatchAction
+	(*RateLimitHeaderMatcher)(nil),   // 38: claimgate.snapshot.v1.RateLimitHeaderMatcher
+	(*Int64Range)(nil),               // 39: claimgate.snapshot.v1.Int64Range
+	(*ClaimAction)(nil),              // 40: claimgate.snapshot.v1.ClaimAction
+	(*RetryPolicy)(nil),              // 41: claimgate.snapshot.v1.RetryPolicy
+	(*FaultInjection)(nil),           // 42: claimgate.snapshot.v1.FaultInjection
+	(*FaultDelay)(nil),               // 43: claimgate.snapshot.v1.FaultDelay
+	(*FaultAbort)(nil),               // 44: claimgate.snapshot.v1.FaultAbort
+	(*CorsPolicy)(nil),               // 45: claimgate.snapshot.v1.CorsPolicy
+	(*HeaderManipulation)(nil),       // 46: claimgate.snapshot.v1.HeaderManipulation
+	(*HeaderValueOption)(nil),        // 47: claimgate.snapshot.v1.HeaderValueOption
+	(*UpstreamRewrite)(nil),          // 48: claimgate.snapshot.v1.UpstreamRewrite
+	(*RegexRewrite)(nil),             // 49: claimgate.snapshot.v1.RegexRewrite
+	(*PathMatch)(nil),                // 50: claimgate.snapshot.v1.PathMatch
+	(*ValueMatch)(nil),               // 51: claimgate.snapshot.v1.ValueMatch
+	(*RouteMatch)(nil),               // 52: claimgate.snapshot.v1.RouteMatch
+	(*Filter)(nil),                   // 53: claimgate.snapshot.v1.Filter
+	(*Header)(nil),                   // 54: claimgate.snapshot.v1.Header
+	(*HeaderModifier)(nil),           // 55: claimgate.snapshot.v1.HeaderModifier
+	(*PathModifier)(nil),             // 56: claimgate.snapshot.v1.PathModifier
+	(*URLRewrite)(nil),               // 57: claimgate.snapshot.v1.URLRewrite
+	(*RequestRedirect)(nil),          // 58: claimgate.snapshot.v1.RequestRedirect
+	(*WeightedBackend)(nil),          // 59: claimgate.snapshot.v1.WeightedBackend
+	(*Timeouts)(nil),                 // 60: claimgate.snapshot.v1.Timeouts
+	(*DirectResponse)(nil),           // 61: claimgate.snapshot.v1.DirectResponse
+	(*Upstream)(nil),                 // 62: claimgate.snapshot.v1.Upstream
+	(*LlmUpstream)(nil),              // 63: claimgate.snapshot.v1.LlmUpstream
+	(*Endpoint)(nil),                 // 64: claimgate.snapshot.v1.Endpoint
+	(*StaticUpstream)(nil),           // 65: claimgate.snapshot.v1.StaticUpstream
+	(*JwtAuthentication)(nil),        // 66: claimgate.snapshot.v1.JwtAuthentication
+	(*JwtStage)(nil),                 // 67: claimgate.snapshot.v1.JwtStage
+	(*JwtProvider)(nil),              // 68: claimgate.snapshot.v1.JwtProvider
+	(*RemoteJwks)(nil),               // 69: claimgate.snapshot.v1.RemoteJwks
+	(*TokenSource)(nil),              // 70: claimgate.snapshot.v1.TokenSource
+	(*HeaderSource)(nil),             // 71: claimgate.snapshot.v1.HeaderSource
+	(*ClaimToHeader)(nil),            // 72: claimgate.snapshot.v1.ClaimToHeader
+	(*Rbac)(nil),                     // 73: claimgate.snapshot.v1.Rbac
+	(*RbacPolicy)(nil),               // 74: claimgate.snapshot.v1.RbacPolicy
+	(*Principal)(nil),                // 75: claimgate.snapshot.v1.Principal
+	(*JwtPrincipal)(nil),             // 76: claimgate.snapshot.v1.JwtPrincipal
+	(*Claim)(nil),                    // 77: claimgate.snapshot.v1.Claim
+	(*Permissions)(nil),              // 78: claimgate.snapshot.v1.Permissions
+	(*durationpb.Duration)(nil),      // 79: google.protobuf.Duration
 }
 var file_snapshot_proto_depIdxs = []int32{
-	11, // 0: claimgate.snapshot.v1.StreamRequest.hello:type_name -> claimgate.snapshot.v1.Hello
-	12, // 1: claimgate.snapshot.v1.StreamRequest.ack:type_name -> claimgate.snapshot.v1.Ack
-	13, // 2: claimgate.snapshot.v1.StreamRequest.nack:type_name -> claimgate.snapshot.v1.Nack
-	15, // 3: claimgate.snapshot.v1.StreamResponse.snapshot:type_name -> claimgate.snapshot.v1.Snapshot
-	18, // 4: claimgate.snapshot.v1.Snapshot.listeners:type_name -> claimgate.snapshot.v1.Listener
-	63, // 5: claimgate.snapshot.v1.Snapshot.upstreams:type_name -> claimgate.snapshot.v1.Upstream
-	69, // 6: claimgate.snapshot.v1.Snapshot.jwt_providers:type_name -> claimgate.snapshot.v1.JwtProvider
-	16, // 7: claimgate.snapshot.v1.Snapshot.rate_limit_store:type_name -> claimgate.snapshot.v1.RateLimitStore
-	17, // 8: claimgate.snapshot.v1.RateLimitStore.redis:type_name -> claimgate.snapshot.v1.RedisStore
+	10, // 0: claimgate.snapshot.v1.StreamRequest.hello:type_name -> claimgate.snapshot.v1.Hello
+	11, // 1: claimgate.snapshot.v1.StreamRequest.ack:type_name -> claimgate.snapshot.v1.Ack
+	12, // 2: claimgate.snapshot.v1.StreamRequest.nack:type_name -> claimgate.snapshot.v1.Nack
+	14, // 3: claimgate.snapshot.v1.StreamResponse.snapshot:type_name -> claimgate.snapshot.v1.Snapshot
+	17, // 4: claimgate.snapshot.v1.Snapshot.listeners:type_name -> claimgate.snapshot.v1.Listener
+	62, // 5: claimgate.snapshot.v1.Snapshot.upstreams:type_name -> claimgate.snapshot.v1.Upstream
+	68, // 6: claimgate.snapshot.v1.Snapshot.jwt_providers:type_name -> claimgate.snapshot.v1.JwtProvider
+	15, // 7: claimgate.snapshot.v1.Snapshot.rate_limit_store:type_name -> claimgate.snapshot.v1.RateLimitStore
+	16, // 8: claimgate.snapshot.v1.RateLimitStore.redis:type_name -> claimgate.snapshot.v1.RedisStore
 	0,  // 9: claimgate.snapshot.v1.Listener.protocol:type_name -> claimgate.snapshot.v1.Protocol
-	19, // 10: claimgate.snapshot.v1.Listener.tls:type_name -> claimgate.snapshot.v1.ListenerTLS
-	21, // 11: claimgate.snapshot.v1.Listener.virtual_hosts:type_name -> claimgate.snapshot.v1.VirtualHost
-	20, // 12: claimgate.snapshot.v1.ListenerTLS.certificates:type_name -> claimgate.snapshot.v1.Certificate
-	22, // 13: claimgate.snapshot.v1.VirtualHost.routes:type_name -> claimgate.snapshot.v1.Route
-	53, // 14: claimgate.snapshot.v1.Route.match:type_name -> claimgate.snapshot.v1.RouteMatch
-	54, // 15: claimgate.snapshot.v1.Route.filters:type_name -> claimgate.snapshot.v1.Filter
-	60, // 16: claimgate.snapshot.v1.Route.backends:type_name -> claimgate.snapshot.v1.WeightedBackend
-	61, // 17: claimgate.snapshot.v1.Route.timeouts:type_name -> claimgate.snapshot.v1.Timeouts
-	67, // 18: claimgate.snapshot.v1.Route.jwt:type_name -> claimgate.snapshot.v1.JwtAuthentication
-	74, // 19: claimgate.snapshot.v1.Route.rbac:type_name -> claimgate.snapshot.v1.Rbac
-	62, // 20: claimgate.snapshot.v1.Route.direct_response:type_name -> claimgate.snapshot.v1.DirectResponse
-	42, // 21: claimgate.snapshot.v1.Route.retry:type_name -> claimgate.snapshot.v1.RetryPolicy
-	80, // 22: claimgate.snapshot.v1.Route.idle_timeout:type_name -> google.protobuf.Duration
-	80, // 23: claimgate.snapshot.v1.Route.max_stream_duration:type_name -> google.protobuf.Duration
-	43, // 24: claimgate.snapshot.v1.Route.fault:type_name -> claimgate.snapshot.v1.FaultInjection
-	46, // 25: claimgate.snapshot.v1.Route.cors:type_name -> claimgate.snapshot.v1.CorsPolicy
-	47, // 26: claimgate.snapshot.v1.Route.header_manipulation:type_name -> claimgate.snapshot.v1.HeaderManipulation
-	49, // 27: claimgate.snapshot.v1.Route.upstream_rewrite:type_name -> claimgate.snapshot.v1.UpstreamRewrite
-	26, // 28: claimgate.snapshot.v1.Route.rate_limits:type_name -> claimgate.snapshot.v1.RateLimits
-	23, // 29: claimgate.snapshot.v1.Route.ai_request:type_name -> claimgate.snapshot.v1.AiRequest
-	24, // 30: claimgate.snapshot.v1.AiRequest.prepend:type_name -> claimgate.snapshot.v1.AiMessage
-	24, // 31: claimgate.snapshot.v1.AiRequest.append:type_name -> claimgate.snapshot.v1.AiMessage
-	25, // 32: claimgate.snapshot.v1.AiRequest.defaults:type_name -> claimgate.snapshot.v1.AiFieldDefault
-	1,  // 33: claimgate.snapshot.v1.AiRequest.route_type:type_name -> claimgate.snapshot.v1.AiRouteType
-	27, // 34: claimgate.snapshot.v1.RateLimits.early:type_name -> claimgate.snapshot.v1.RateLimitPolicy
-	27, // 35: claimgate.snapshot.v1.RateLimits.regular:type_name -> claimgate.snapshot.v1.RateLimitPolicy
-	29, // 36: claimgate.snapshot.v1.RateLimitPolicy.descriptors:type_name -> claimgate.snapshot.v1.RateLimitDescriptor
-	32, // 37: claimgate.snapshot.v1.RateLimitPolicy.actions:type_name -> claimgate.snapshot.v1.RateLimitActions
-	30, // 38: claimgate.snapshot.v1.RateLimitPolicy.set_descriptors:type_name -> claimgate.snapshot.v1.RateLimitSetDescriptor
-	2,  // 39: claimgate.snapshot.v1.RateLimit.unit:type_name -> claimgate.snapshot.v1.RateLimitUnit
-	28, // 40: claimgate.snapshot.v1.RateLimitDescriptor.limit:type_name -> claimgate.snapshot.v1.RateLimit
-	29, // 41: claimgate.snapshot.v1.RateLimitDescriptor.descriptors:type_name -> claimgate.snapshot.v1.RateLimitDescriptor
-	31, // 42: claimgate.snapshot.v1.RateLimitSetDescriptor.entries:type_name -> claimgate.snapshot.v1.RateLimitEntry
-	28, // 43: claimgate.snapshot.v1.RateLimitSetDescriptor.limit:type_name -> claimgate.snapshot.v1.RateLimit
-	33, // 44: claimgate.snapshot.v1.RateLimitActions.actions:type_name -> claimgate.snapshot.v1.RateLimitAction
-	34, // 45: claimgate.snapshot.v1.RateLimitAction.generic_key:type_name -> claimgate.snapshot.v1.GenericKeyAction
-	35, // 46: claimgate.snapshot.v1.RateLimitAction.request_header:type_name -> claimgate.snapshot.v1.RequestHeaderAction
-	36, // 47: claimgate.snapshot.v1.RateLimitAction.remote_address:type_name -> claimgate.snapshot.v1.RemoteAddressAction
-	38, // 48: claimgate.snapshot.v1.RateLimitAction.header_value_match:type_name -> claimgate.snapshot.v1.HeaderValueMatchAction
-	41, // 49: claimgate.snapshot.v1.RateLimitAction.claim:type_name -> claimgate.snapshot.v1.ClaimAction
-	31, // 50: claimgate.snapshot.v1.RateLimitAction.constant:type_name -> claimgate.snapshot.v1.RateLimitEntry
-	37, // 51: claimgate.snapshot.v1.RateLimitAction.destination_cluster:type_name -> claimgate.snapshot.v1.DestinationClusterAction
-	39, // 52: claimgate.snapshot.v1.HeaderValueMatchAction.headers:type_name -> claimgate.snapshot.v1.RateLimitHeaderMatcher
-	40, // 53: claimgate.snapshot.v1.RateLimitHeaderMatcher.range:type_name -> claimgate.snapshot.v1.Int64Range
-	80, // 54: claimgate.snapshot.v1.RetryPolicy.base_interval:type_name -> google.protobuf.Duration
-	80, // 55: claimgate.snapshot.v1.RetryPolicy.max_interval:type_name -> google.protobuf.Duration
-	44, // 56: claimgate.snapshot.v1.FaultInjection.delay:type_name -> claimgate.snapshot.v1.FaultDelay
-	45, // 57: claimgate.snapshot.v1.FaultInjection.abort:type_name -> claimgate.snapshot.v1.FaultAbort
-	80, // 58: claimgate.snapshot.v1.FaultDelay.fixed_delay:type_name -> google.protobuf.Duration
-	48, // 59: claimgate.snapshot.v1.HeaderManipulation.request_headers_to_add:type_name -> claimgate.snapshot.v1.HeaderValueOption
-	48, // 60: claimgate.snapshot.v1.HeaderManipulation.response_headers_to_add:type_name -> claimgate.snapshot.v1.HeaderValueOption
-	50, // 61: claimgate.snapshot.v1.UpstreamRewrite.regex:type_name -> claimgate.snapshot.v1.RegexRewrite
-	3,  // 62: claimgate.snapshot.v1.PathMatch.type:type_name -> claimgate.snapshot.v1.PathMatchType
-	4,  // 63: claimgate.snapshot.v1.ValueMatch.type:type_name -> claimgate.snapshot.v1.ValueMatchType
-	51, // 64: claimgate.snapshot.v1.RouteMatch.path:type_name -> claimgate.snapshot.v1.PathMatch
-	52, // 65: claimgate.snapshot.v1.RouteMatch.headers:type_name -> claimgate.snapshot.v1.ValueMatch
-	52, // 66: claimgate.snapshot.v1.RouteMatch.query_params:type_name -> claimgate.snapshot.v1.ValueMatch
-	56, // 67: claimgate.snapshot.v1.Filter.request_headers:type_name -> claimgate.snapshot.v1.HeaderModifier
-	56, // 68: claimgate.snapshot.v1.Filter.response_headers:type_name -> claimgate.snapshot.v1.HeaderModifier
-	58, // 69: claimgate.snapshot.v1.Filter.url_rewrite:type_name -> claimgate.snapshot.v1.URLRewrite
-	59, // 70: claimgate.snapshot.v1.Filter.request_redirect:type_name -> claimgate.snapshot.v1.RequestRedirect
-	55, // 71: claimgate.snapshot.v1.HeaderModifier.set:type_name -> claimgate.snapshot.v1.Header
-	55, // 72: claimgate.snapshot.v1.HeaderModifier.add:type_name -> claimgate.snapshot.v1.Header
-	5,  // 73: claimgate.snapshot.v1.PathModifier.type:type_name -> claimgate.snapshot.v1.PathModifierType
-	57, // 74: claimgate.snapshot.v1.URLRewrite.path:type_name -> claimgate.snapshot.v1.PathModifier
-	57, // 75: claimgate.snapshot.v1.RequestRedirect.path:type_name -> claimgate.snapshot.v1.PathModifier
-	80, // 76: claimgate.snapshot.v1.Timeouts.request:type_name -> google.protobuf.Duration
-	80, // 77: claimgate.snapshot.v1.Timeouts.backend_request:type_name -> google.protobuf.Duration
-	64, // 78: claimgate.snapshot.v1.Upstream.llm:type_name -> claimgate.snapshot.v1.LlmUpstream
-	66, // 79: claimgate.snapshot.v1.Upstream.static:type_name -> claimgate.snapshot.v1.StaticUpstream
-	6,  // 80: claimgate.snapshot.v1.LlmUpstream.provider:type_name -> claimgate.snapshot.v1.LlmProvider
-	65, // 81: claimgate.snapshot.v1.LlmUpstream.endpoint:type_name -> claimgate.snapshot.v1.Endpoint
-	65, // 82: claimgate.snapshot.v1.StaticUpstream.endpoints:type_name -> claimgate.snapshot.v1.Endpoint
-	68, // 83: claimgate.snapshot.v1.JwtAuthentication.stages:type_name -> claimgate.snapshot.v1.JwtStage
-	7,  // 84: claimgate.snapshot.v1.JwtStage.stage:type_name -> claimgate.snapshot.v1.JwtStageName
-	8,  // 85: claimgate.snapshot.v1.JwtStage.validation_policy:type_name -> claimgate.snapshot.v1.ValidationPolicy
-	70, // 86: claimgate.snapshot.v1.JwtProvider.remote_jwks:type_name -> claimgate.snapshot.v1.RemoteJwks
-	71, // 87: claimgate.snapshot.v1.JwtProvider.token_source:type_name -> claimgate.snapshot.v1.TokenSource
-	73, // 88: claimgate.snapshot.v1.JwtProvider.claims_to_headers:type_name -> claimgate.snapshot.v1.ClaimToHeader
-	65, // 89: claimgate.snapshot.v1.RemoteJwks.endpoint:type_name -> claimgate.snapshot.v1.Endpoint
-	80, // 90: claimgate.snapshot.v1.RemoteJwks.cache_duration:type_name -> google.protobuf.Duration
-	72, // 91: claimgate.snapshot.v1.TokenSource.headers:type_name -> claimgate.snapshot.v1.HeaderSource
-	75, // 92: claimgate.snapshot.v1.Rbac.policies:type_name -> claimgate.snapshot.v1.RbacPolicy
-	76, // 93: claimgate.snapshot.v1.RbacPolicy.principals:type_name -> claimgate.snapshot.v1.Principal
-	79, // 94: claimgate.snapshot.v1.RbacPolicy.permissions:type_name -> claimgate.snapshot.v1.Permissions
-	77, // 95: claimgate.snapshot.v1.Principal.jwt_principal:type_name -> claimgate.snapshot.v1.JwtPrincipal
-	78, // 96: claimgate.snapshot.v1.JwtPrincipal.claims:type_name -> claimgate.snapshot.v1.Claim
-	9,  // 97: claimgate.snapshot.v1.JwtPrincipal.matcher:type_name -> claimgate.snapshot.v1.ClaimMatcher
-	10, // 98: claimgate.snapshot.v1.SnapshotService.Stream:input_type -> claimgate.snapshot.v1.StreamRequest
-	14, // 99: claimgate.snapshot.v1.SnapshotService.Stream:output_type -> claimgate.snapshot.v1.StreamResponse
-	99, // [99:100] is the sub-list for method output_type
-	98, // [98:99] is the sub-list for method input_type
-	98, // [98:98] is the sub-list for extension type_name
-	98, // [98:98] is the sub-list for extension extendee
-	0,  // [0:98] is the sub-list for field type_name
+	18, // 10: claimgate.snapshot.v1.Listener.tls:type_name -> claimgate.snapshot.v1.ListenerTLS
+	20, // 11: claimgate.snapshot.v1.Listener.virtual_hosts:type_name -> claimgate.snapshot.v1.VirtualHost
+	19, // 12: claimgate.snapshot.v1.ListenerTLS.certificates:type_name -> claimgate.snapshot.v1.Certificate
+	21, // 13: claimgate.snapshot.v1.VirtualHost.routes:type_name -> claimgate.snapshot.v1.Route
+	52, // 14: claimgate.snapshot.v1.Route.match:type_name -> claimgate.snapshot.v1.RouteMatch
+	53, // 15: claimgate.snapshot.v1.Route.filters:type_name -> claimgate.snapshot.v1.Filter
+	59, // 16: claimgate.snapshot.v1.Route.backends:type_name -> claimgate.snapshot.v1.WeightedBackend
+	60, // 17: claimgate.snapshot.v1.Route.timeouts:type_name -> claimgate.snapshot.v1.Timeouts
+	66, // 18: claimgate.snapshot.v1.Route.jwt:type_name -> claimgate.snapshot.v1.JwtAuthentication
+	73, // 19: claimgate.snapshot.v1.Route.rbac:type_name -> claimgate.snapshot.v1.Rbac
+	61, // 20: claimgate.snapshot.v1.Route.direct_response:type_name -> claimgate.snapshot.v1.DirectResponse
+	41, // 21: claimgate.snapshot.v1.Route.retry:type_name -> claimgate.snapshot.v1.RetryPolicy
+	79, // 22: claimgate.snapshot.v1.Route.idle_timeout:type_name -> google.protobuf.Duration
+	79, // 23: claimgate.snapshot.v1.Route.max_stream_duration:type_name -> google.protobuf.Duration
+	42, // 24: claimgate.snapshot.v1.Route.fault:type_name -> claimgate.snapshot.v1.FaultInjection
+	45, // 25: claimgate.snapshot.v1.Route.cors:type_name -> claimgate.snapshot.v1.CorsPolicy
+	46, // 26: claimgate.snapshot.v1.Route.header_manipulation:type_name -> claimgate.snapshot.v1.HeaderManipulation
+	48, // 27: claimgate.snapshot.v1.Route.upstream_rewrite:type_name -> claimgate.snapshot.v1.UpstreamRewrite
+	25, // 28: claimgate.snapshot.v1.Route.rate_limits:type_name -> claimgate.snapshot.v1.RateLimits
+	22, // 29: claimgate.snapshot.v1.Route.ai_request:type_name -> claimgate.snapshot.v1.AiRequest
+	23, // 30: claimgate.snapshot.v1.AiRequest.prepend:type_name -> claimgate.snapshot.v1.AiMessage
+	23, // 31: claimgate.snapshot.v1.AiRequest.append:type_name -> claimgate.snapshot.v1.AiMessage
+	24, // 32: claimgate.snapshot.v1.AiRequest.defaults:type_name -> claimgate.snapshot.v1.AiFieldDefault
+	26, // 33: claimgate.snapshot.v1.RateLimits.early:type_name -> claimgate.snapshot.v1.RateLimitPolicy
+	26, // 34: claimgate.snapshot.v1.RateLimits.regular:type_name -> claimgate.snapshot.v1.RateLimitPolicy
+	28, // 35: claimgate.snapshot.v1.RateLimitPolicy.descriptors:type_name -> claimgate.snapshot.v1.RateLimitDescriptor
+	31, // 36: claimgate.snapshot.v1.RateLimitPolicy.actions:type_name -> claimgate.snapshot.v1.RateLimitActions
+	29, // 37: claimgate.snapshot.v1.RateLimitPolicy.set_descriptors:type_name -> claimgate.snapshot.v1.RateLimitSetDescriptor
+	1,  // 38: claimgate.snapshot.v1.RateLimit.unit:type_name -> claimgate.snapshot.v1.RateLimitUnit
+	27, // 39: claimgate.snapshot.v1.RateLimitDescriptor.limit:type_name -> claimgate.snapshot.v1.RateLimit
+	28, // 40: claimgate.snapshot.v1.RateLimitDescriptor.descriptors:type_name -> claimgate.snapshot.v1.RateLimitDescriptor
+	30, // 41: claimgate.snapshot.v1.RateLimitSetDescriptor.entries:type_name -> claimgate.snapshot.v1.RateLimitEntry
+	27, // 42: claimgate.snapshot.v1.RateLimitSetDescriptor.limit:type_name -> claimgate.snapshot.v1.RateLimit
+	32, // 43: claimgate.snapshot.v1.RateLimitActions.actions:type_name -> claimgate.snapshot.v1.RateLimitAction
+	33, // 44: claimgate.snapshot.v1.RateLimitAction.generic_key:type_name -> claimgate.snapshot.v1.GenericKeyAction
+	34, // 45: claimgate.snapshot.v1.RateLimitAction.request_header:type_name -> claimgate.snapshot.v1.RequestHeaderAction
+	35, // 46: claimgate.snapshot.v1.RateLimitAction.remote_address:type_name -> claimgate.snapshot.v1.RemoteAddressAction
+	37, // 47: claimgate.snapshot.v1.RateLimitAction.header_value_match:type_name -> claimgate.snapshot.v1.HeaderValueMatchAction
+	40, // 48: claimgate.snapshot.v1.RateLimitAction.claim:type_name -> claimgate.snapshot.v1.ClaimAction
+	30, // 49: claimgate.snapshot.v1.RateLimitAction.constant:type_name -> claimgate.snapshot.v1.RateLimitEntry
+	36, // 50: claimgate.snapshot.v1.RateLimitAction.destination_cluster:type_name -> claimgate.snapshot.v1.DestinationClusterAction
+	38, // 51: claimgate.snapshot.v1.HeaderValueMatchAction.headers:type_name -> claimgate.snapshot.v1.RateLimitHeaderMatcher
+	39, // 52: claimgate.snapshot.v1.RateLimitHeaderMatcher.range:type_name -> claimgate.snapshot.v1.Int64Range
+	79, // 53: claimgate.snapshot.v1.RetryPolicy.base_interval:type_name -> google.protobuf.Duration
+	79, // 54: claimgate.snapshot.v1.RetryPolicy.max_interval:type_name -> google.protobuf.Duration
+	43, // 55: claimgate.snapshot.v1.FaultInjection.delay:type_name -> claimgate.snapshot.v1.FaultDelay
+	44, // 56: claimgate.snapshot.v1.FaultInjection.abort:type_name -> claimgate.snapshot.v1.FaultAbort
+	79, // 57: claimgate.snapshot.v1.FaultDelay.fixed_delay:type_name -> google.protobuf.Duration
+	47, // 58: claimgate.snapshot.v1.HeaderManipulation.request_headers_to_add:type_name -> claimgate.snapshot.v1.HeaderValueOption
+	47, // 59: claimgate.snapshot.v1.HeaderManipulation.response_headers_to_add:type_name -> claimgate.snapshot.v1.HeaderValueOption
+	49, // 60: claimgate.snapshot.v1.UpstreamRewrite.regex:type_name -> claimgate.snapshot.v1.RegexRewrite
+	2,  // 61: claimgate.snapshot.v1.PathMatch.type:type_name -> claimgate.snapshot.v1.PathMatchType
+	3,  // 62: claimgate.snapshot.v1.ValueMatch.type:type_name -> claimgate.snapshot.v1.ValueMatchType
+	50, // 63: claimgate.snapshot.v1.RouteMatch.path:type_name -> claimgate.snapshot.v1.PathMatch
+	51, // 64: claimgate.snapshot.v1.RouteMatch.headers:type_name -> claimgate.snapshot.v1.ValueMatch
+	51, // 65: claimgate.snapshot.v1.RouteMatch.query_params:type_name -> claimgate.snapshot.v1.ValueMatch
+	55, // 66: claimgate.snapshot.v1.Filter.request_headers:type_name -> claimgate.snapshot.v1.HeaderModifier
+	55, // 67: claimgate.snapshot.v1.Filter.response_headers:type_name -> claimgate.snapshot.v1.HeaderModifier
+	57, // 68: claimgate.snapshot.v1.Filter.url_rewrite:type_name -> claimgate.snapshot.v1.URLRewrite
+	58, // 69: claimgate.snapshot.v1.Filter.request_redirect:type_name -> claimgate.snapshot.v1.RequestRedirect
+	54, // 70: claimgate.snapshot.v1.HeaderModifier.set:type_name -> claimgate.snapshot.v1.Header
+	54, // 71: claimgate.snapshot.v1.HeaderModifier.add:type_name -> claimgate.snapshot.v1.Header
+	4,  // 72: claimgate.snapshot.v1.PathModifier.type:type_name -> claimgate.snapshot.v1.PathModifierType
+	56, // 73: claimgate.snapshot.v1.URLRewrite.path:type_name -> claimgate.snapshot.v1.PathModifier
+	56, // 74: claimgate.snapshot.v1.RequestRedirect.path:type_name -> claimgate.snapshot.v1.PathModifier
+	79, // 75: claimgate.snapshot.v1.Timeouts.request:type_name -> google.protobuf.Duration
+	79, // 76: claimgate.snapshot.v1.Timeouts.backend_request:type_name -> google.protobuf.Duration
+	63, // 77: claimgate.snapshot.v1.Upstream.llm:type_name -> claimgate.snapshot.v1.LlmUpstream
+	65, // 78: claimgate.snapshot.v1.Upstream.static:type_name -> claimgate.snapshot.v1.StaticUpstream
+	5,  // 79: claimgate.snapshot.v1.LlmUpstream.provider:type_name -> claimgate.snapshot.v1.LlmProvider
+	64, // 80: claimgate.snapshot.v1.LlmUpstream.endpoint:type_name -> claimgate.snapshot.v1.Endpoint
+	64, // 81: claimgate.snapshot.v1.StaticUpstream.endpoints:type_name -> claimgate.snapshot.v1.Endpoint
+	67, // 82: claimgate.snapshot.v1.JwtAuthentication.stages:type_name -> claimgate.snapshot.v1.JwtStage
+	6,  // 83: claimgate.snapshot.v1.JwtStage.stage:type_name -> claimgate.snapshot.v1.JwtStageName
+	7,  // 84: claimgate.snapshot.v1.JwtStage.validation_policy:type_name -> claimgate.snapshot.v1.ValidationPolicy
+	69, // 85: claimgate.snapshot.v1.JwtProvider.remote_jwks:type_name -> claimgate.snapshot.v1.RemoteJwks
+	70, // 86: claimgate.snapshot.v1.JwtProvider.token_source:type_name -> claimgate.snapshot.v1.TokenSource
+	72, // 87: claimgate.snapshot.v1.JwtProvider.claims_to_headers:type_name -> claimgate.snapshot.v1.ClaimToHeader
+	64, // 88: claimgate.snapshot.v1.RemoteJwks.endpoint:type_name -> claimgate.snapshot.v1.Endpoint
+	79, // 89: claimgate.snapshot.v1.RemoteJwks.cache_duration:type_name -> google.protobuf.Duration
+	71, // 90: claimgate.snapshot.v1.TokenSource.headers:type_name -> claimgate.snapshot.v1.HeaderSource
+	74, // 91: claimgate.snapshot.v1.Rbac.policies:type_name -> claimgate.snapshot.v1.RbacPolicy
+	75, // 92: claimgate.snapshot.v1.RbacPolicy.principals:type_name -> claimgate.snapshot.v1.Principal
+	78, // 93: claimgate.snapshot.v1.RbacPolicy.permissions:type_name -> claimgate.snapshot.v1.Permissions
+	76, // 94: claimgate.snapshot.v1.Principal.jwt_principal:type_name -> claimgate.snapshot.v1.JwtPrincipal
+	77, // 95: claimgate.snapshot.v1.JwtPrincipal.claims:type_name -> claimgate.snapshot.v1.Claim
+	8,  // 96: claimgate.snapshot.v1.JwtPrincipal.matcher:type_name -> claimgate.snapshot.v1.ClaimMatcher
+	9,  // 97: claimgate.snapshot.v1.SnapshotService.Stream:input_type -> claimgate.snapshot.v1.StreamRequest
+	13, // 98: claimgate.snapshot.v1.SnapshotService.Stream:output_type -> claimgate.snapshot.v1.StreamResponse
+	98, // [98:99] is the sub-list for method output_type
+	97, // [97:98] is the sub-list for method input_type
+	97, // [97:97] is the sub-list for extension type_name
+	97, // [97:97] is the sub-list for extension extendee
+	0,  // [0:97] is the sub-list for field type_name
 }
 
 func init() { file_snapshot_proto_init() }
@@ -6450,7 +6385,7 @@ func file_snapshot_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_snapshot_proto_rawDesc), len(file_snapshot_proto_rawDesc)),
-			NumEnums:      10,
+			NumEnums:      9,
 			NumMessages:   70,
 			NumExtensions: 0,
 			NumServices:   1,
