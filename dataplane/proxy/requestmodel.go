@@ -17,17 +17,19 @@ import (
 // Model-aware authorization: a route whose RBAC has a claim rule expecting the
 // request's model ("{request.model}") learns that model before authorizing, after
 // authentication:
-//   - from the path, for APIs that name the model there: Gemini's
-//     /models/<model>:generateContent, Azure OpenAI's /deployments/<deployment>/…, and
-//     the model retrieval GET …/models/<model>;
-//   - else from the "model" of the JSON body, which is then read into memory (up to the
+//   - from the "model" of the JSON body, which is then read into memory (up to the
 //     proxy's body limit, under its body timeout) before the rate limits and the
-//     upstream see it, as the route's ai.defaults leave it; a body without one names
-//     no model, and the rule denies.
+//     upstream see it, as the route's ai.defaults leave it: the model the provider is
+//     asked for;
+//   - else, when the body names none, from the path, for APIs that name the model
+//     there: Gemini's /models/<model>:generateContent, Azure OpenAI's
+//     /deployments/<deployment>/…, and the model retrieval GET …/models/<model>. The
+//     body comes first so that a path cannot vouch for a body asking another model.
 //
-// A GET of the model list (a path ending in /models) is authorized when the caller's
-// claim names any model, and the provider's answer is filtered to the models the caller
-// may use (OpenAI's, Mistral's and Anthropic's "data"[].id, Gemini's "models"[].name).
+// A request that names no model is denied by the rule. A GET of the model list (a path
+// ending in /models) is authorized when the caller's claim names any model, and the
+// provider's answer is filtered to the models the caller may use (OpenAI's, Mistral's
+// and Anthropic's "data"[].id, Gemini's "models"[].name).
 
 // modelFor returns what rt's RBAC needs to know of r's model, and the bytes of the body
 // budget it holds (to release when the request is done); answered is set when it
@@ -36,16 +38,26 @@ func (s *Server) modelFor(rw *responseWriter, r *http.Request, rt *route) (m aut
 	if !rt.rbac.NeedsModel() {
 		return authz.Model{}, 0, false
 	}
-	path := r.URL.Path
-	if r.Method == http.MethodGet && strings.HasSuffix(path, "/models") {
+	if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/models") {
 		return authz.Model{Listing: true}, 0, false
 	}
-	if name := modelInPath(path); name != "" {
-		return authz.Model{Name: name}, 0, false
+	name := ""
+	if r.Body != nil && r.Body != http.NoBody {
+		var body []byte
+		if body, reserved, answered = s.readForModel(rw, r); answered {
+			return authz.Model{}, reserved, true
+		}
+		name = rt.ai.Model(llm.RequestModel(body))
 	}
-	if r.Body == nil || r.Body == http.NoBody {
-		return authz.Model{}, 0, false
+	if name == "" {
+		name = modelInPath(r.URL.Path)
 	}
+	return authz.Model{Name: name}, reserved, false
+}
+
+// readForModel reads r's body into memory under the body budget and timeout, or
+// answers r when it cannot.
+func (s *Server) readForModel(rw *responseWriter, r *http.Request) (body []byte, reserved int64, answered bool) {
 	s.bodyDeadline(rw, r)
 	reserved = s.cfg.MaxBodyBytes
 	if r.ContentLength >= 0 && r.ContentLength < reserved {
@@ -53,14 +65,14 @@ func (s *Server) modelFor(rw *responseWriter, r *http.Request, rt *route) (m aut
 	}
 	if !s.bodies.reserve(reserved) {
 		writeReadError(rw, errBuffersFull)
-		return authz.Model{}, 0, true
+		return nil, 0, true
 	}
 	if err := readWhole(r, s.cfg.MaxBodyBytes); err != nil {
 		writeReadError(rw, err)
-		return authz.Model{}, reserved, true
+		return nil, reserved, true
 	}
-	body, _ := llm.InMemory(r)
-	return authz.Model{Name: rt.ai.Model(llm.RequestModel(body))}, reserved, false
+	body, _ = llm.InMemory(r)
+	return body, reserved, false
 }
 
 // modelInPath is the model a path names: the segment after /models/ (up to a ':' or

@@ -75,10 +75,18 @@ func TestModelAwareAuthorization(t *testing.T) {
 	require.Equal(t, http.StatusForbidden, resp.StatusCode)
 	resp, _ = h.do(http.MethodGet, "/v1/models/gpt-4o", alice, "")
 	require.Equal(t, http.StatusForbidden, resp.StatusCode)
-	resp, _ = h.do(http.MethodPost, "/v1/openai/deployments/gpt-3.5-turbo/chat/completions", alice, chatBody("ignored", false))
+	azure := `{"messages":[{"role":"user","content":"hi"}]}` // Azure's body names no model
+	resp, _ = h.do(http.MethodPost, "/v1/openai/deployments/gpt-3.5-turbo/chat/completions", alice, azure)
 	require.NotEqual(t, http.StatusForbidden, resp.StatusCode, "the deployment in the path is the model")
 	reqs = h.fake.Requests()
 	require.Equal(t, "/v1/openai/deployments/gpt-3.5-turbo/chat/completions", reqs[len(reqs)-1].Path, "it reached the provider")
+
+	// A path naming an allowed model does not vouch for a body asking another: the
+	// /openai route sends every request to /v1/chat/completions, whatever its path.
+	resp, got := h.do(http.MethodPost, "/openai/models/gpt-3.5-turbo:generateContent", alice, chatBody("gpt-4o", false))
+	require.Equal(t, http.StatusForbidden, resp.StatusCode, got)
+	require.Equal(t, authz.DenyBody, got)
+	require.Len(t, h.fake.Requests(), len(reqs), "the provider never saw it")
 }
 
 // TestModelListFiltered: GET /v1/models shows a caller only the models it may use; a
