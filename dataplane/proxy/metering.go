@@ -25,7 +25,6 @@ type meterKey struct{}
 type meterState struct {
 	rw           *responseWriter
 	adapter      *llm.Adapter
-	usage        *usageMetrics
 	metrics      *metrics
 	requestBytes int64
 	// charging is set when the request's rate limits count its tokens.
@@ -44,7 +43,7 @@ func metered(rw *responseWriter, up *upstream) bool {
 
 // withMeter marks r, to an AI provider, for metering.
 func (s *Server) withMeter(rw *responseWriter, r *http.Request, up *upstream, charging bool) *http.Request {
-	m := &meterState{rw: rw, adapter: up.adapter, usage: s.metrics.usage, metrics: s.metrics, requestBytes: max(r.ContentLength, 0), charging: charging}
+	m := &meterState{rw: rw, adapter: up.adapter, metrics: s.metrics, requestBytes: max(r.ContentLength, 0), charging: charging}
 	rw.llmSystem = up.adapter.Provider()
 	return r.WithContext(context.WithValue(r.Context(), meterKey{}, m))
 }
@@ -92,8 +91,8 @@ func meterResponse(resp *http.Response) error {
 	}
 	m.adapter.MeterWith(resp, o, func(u llm.Usage) {
 		m.rw.usage, m.rw.metered, m.rw.requestModel = u, true, m.model
-		if m.usage != nil {
-			m.usage.record(m, u)
+		if m.metrics.usage != nil {
+			m.metrics.usage.record(m, u)
 		}
 		if !m.charging {
 			return
@@ -106,14 +105,14 @@ func meterResponse(resp *http.Response) error {
 }
 
 // progress brings the stop policies of a streamed answer up to its usage so far, and
-// reports whether one of them ends the stream (its owner's tokens reached the limit).
+// reports whether one of them ends the stream (its owner's tokens reached the limit, or
+// could not be counted under deny-on-fail).
 func (m *meterState) progress(u llm.Usage) bool {
 	policy, err := m.rw.limits.Progress(context.Background(), uint64(max(u.Total(), 0)))
-	switch {
-	case err != nil:
+	if err != nil {
 		m.rw.chargeErr = fmt.Sprintf("counting a stream's %d tokens: %v", u.Total(), err)
-		return false
-	case policy == "":
+	}
+	if policy == "" {
 		return false
 	}
 	m.rw.decision, m.rw.reason = decisionStreamStopped, policy

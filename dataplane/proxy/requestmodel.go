@@ -155,6 +155,10 @@ func filterModelList(resp *http.Response) error {
 	return nil
 }
 
+// modelListFields are the providers' model lists: the member holding the list and the
+// entry's member naming the model.
+var modelListFields = [...][2]string{{"data", "id"}, {"models", "name"}}
+
 // filter keeps the allowed entries of raw's "data" (by id) or "models" (by name, without
 // Gemini's "models/" prefix), the other members unchanged.
 func (l *modelList) filter(raw []byte) ([]byte, bool) {
@@ -163,7 +167,8 @@ func (l *modelList) filter(raw []byte) ([]byte, bool) {
 		return nil, false
 	}
 	found := false
-	for member, field := range map[string]string{"data": "id", "models": "name"} {
+	for _, lf := range modelListFields {
+		member, field := lf[0], lf[1]
 		list, ok := doc[member]
 		if !ok {
 			continue

@@ -115,7 +115,8 @@ func (d *Decision) Reserve(ctx context.Context, tokens uint64) (bool, error) {
 // limits of the request's stop policies when one of them needs to know, and returns the
 // name of a stop policy whose counter has reached its limit: the stream is to end. It
 // returns "" while the stream may go on, and always without a stop policy. A store error
-// is returned and the stream goes on; Settle adds what is missing.
+// is returned; the stream goes on (Settle adds what is missing) unless the limiter
+// denies on failure: then it ends, on the first stop policy's name.
 func (d *Decision) Progress(ctx context.Context, total uint64) (string, error) {
 	if d.over || !d.due(total) {
 		return "", nil
@@ -127,7 +128,7 @@ func (d *Decision) Progress(ctx context.Context, total uint64) (string, error) {
 		return OpAdd, total - min(total, c.added)
 	})
 	if err != nil {
-		return "", err
+		return d.failedStop(), err
 	}
 	stop := ""
 	for j, i := range d.hitCharge {
@@ -139,6 +140,20 @@ func (d *Decision) Progress(ctx context.Context, total uint64) (string, error) {
 		}
 	}
 	return stop, nil
+}
+
+// failedStop is the stop policy that ends a stream whose counters could not be
+// counted, under deny-on-fail; "" otherwise.
+func (d *Decision) failedStop() string {
+	if !d.lim.denyOnFail {
+		return ""
+	}
+	for i := range d.charges {
+		if c := &d.charges[i]; c.stop {
+			return d.statuses[c.status].Policy
+		}
+	}
+	return ""
 }
 
 // due reports whether a stop policy's counter is to be brought up to total: when the

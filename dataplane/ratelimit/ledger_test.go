@@ -246,3 +246,21 @@ func TestStoreOps(t *testing.T) {
 		})
 	}
 }
+
+// TestProgressStoreFailure: a stream whose tokens cannot be counted goes on, unless the
+// limiter denies on failure: then its stop policy ends it.
+func TestProgressStoreFailure(t *testing.T) {
+	for _, deny := range []bool{false, true} {
+		fail := &switchStore{Store: NewMemoryStore(MemoryConfig{})}
+		l := New(Config{Store: fail, DenyOnFail: deny})
+		d := check(t, l, user("alice"), mustCompile(t, budget(1000, false, true)))
+		fail.down = true
+		stop, err := d.Progress(context.Background(), 500)
+		require.Error(t, err)
+		if deny {
+			require.Equal(t, "gloo-system/per-user-counter", stop)
+		} else {
+			require.Empty(t, stop)
+		}
+	}
+}
