@@ -191,6 +191,9 @@ func (s *Server) forward(rw *responseWriter, r *http.Request, rt *route, up *ups
 		writeReadError(rw, err)
 		return
 	}
+	if inMemory {
+		rw.bodyUnread = false // read whole: an answer given now keeps the connection
+	}
 	if !inMemory && r.ProtoMajor == 1 && r.Body != nil && r.Body != http.NoBody {
 		// The upstream may answer before the transport has finished with the request
 		// body; an HTTP/1 server would then close the body under it and the upstream

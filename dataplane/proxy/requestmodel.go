@@ -71,6 +71,7 @@ func (s *Server) readForModel(rw *responseWriter, r *http.Request) (body []byte,
 		writeReadError(rw, err)
 		return nil, reserved, true
 	}
+	rw.bodyUnread = false // an answer given now (403) keeps the connection
 	body, _ = llm.InMemory(r)
 	return body, reserved, false
 }

@@ -112,18 +112,24 @@ func TestModelListFiltered(t *testing.T) {
 }
 
 // TestModelRawClients: the model is read from a chunked body sent over a raw socket in
-// pieces, header names in odd case, and the decision is the same.
+// pieces, header names in odd case, and the decision is the same; a denial, its body
+// read whole, keeps the connection for the next request.
 func TestModelRawClients(t *testing.T) {
 	h := modelProxy(t)
 	alice := tokens.Alice(t)
-	for model, want := range map[string]int{"gpt-3.5-turbo": http.StatusOK, "gpt-4o": http.StatusForbidden} {
-		body := chatBody(model, false)
-		cut := strings.Index(body, model) + 3 // the model split across two chunks
-		c := h.dialRaw()
+	c := h.dialRaw()
+	for _, tc := range []struct {
+		model string
+		want  int
+	}{{"gpt-4o", http.StatusForbidden}, {"gpt-3.5-turbo", http.StatusOK}, {"gpt-4o", http.StatusForbidden}} {
+		body := chatBody(tc.model, false)
+		cut := strings.Index(body, tc.model) + 3 // the model split across two chunks
 		c.send("POST /openai HTTP/1.1\r\nhOsT: x\r\naUtHoRiZaTiOn: Bearer " + alice + "\r\ntransfer-ENCODING: chunked\r\n\r\n" +
 			strconv.FormatInt(int64(cut), 16) + "\r\n" + body[:cut] + "\r\n" +
 			strconv.FormatInt(int64(len(body)-cut), 16) + "\r\n" + body[cut:] + "\r\n0\r\n\r\n")
 		resp, got := c.read()
-		require.Equal(t, want, resp.StatusCode, "%s: %s", model, got)
+		require.Equal(t, tc.want, resp.StatusCode, "%s: %s", tc.model, got)
+		require.Empty(t, resp.Header.Get("Connection"), "the connection is kept")
 	}
+	require.Len(t, h.fake.Requests(), 1, "only the allowed model reached the provider")
 }

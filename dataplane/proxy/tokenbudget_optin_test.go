@@ -132,3 +132,53 @@ func TestTokenBudgetReserves(t *testing.T) {
 	require.Equal(t, int64(1000-500)-llm.EstimateTokens(int64(len(ask(500, false)))), remaining(t, resp),
 		"the failed answer gave its reservation back: only this request's is held")
 }
+
+// TestTokenBudgetOptInsRawClients: the opt-ins against a raw socket. A chunked prompt
+// whose max_tokens is split across two chunks (header names in odd case) is reserved
+// whole: too many tokens are refused with the headers and the body, then a fitting
+// request on the same connection passes; a stopped stream is well framed (chunked, with
+// its last chunk) and ends with the stop event, and the connection serves the next
+// request.
+func TestTokenBudgetOptInsRawClients(t *testing.T) {
+	h := optInProxy(t, 300, true, true, fakellm.Config{StreamChunks: 200})
+	alice := tokens.Alice(t)
+	chunked := func(body string) string {
+		cut := strings.Index(body, `"max_tokens":`) + len(`"max_tok`)
+		return "POST /openai HTTP/1.1\r\nhOsT: x\r\naUtHoRiZaTiOn: Bearer " + alice + "\r\ncontent-TYPE: application/json\r\n" +
+			"TRANSFER-encoding: chunked\r\n\r\n" +
+			strconv.FormatInt(int64(cut), 16) + "\r\n" + body[:cut] + "\r\n" +
+			strconv.FormatInt(int64(len(body)-cut), 16) + "\r\n" + body[cut:] + "\r\n0\r\n\r\n"
+	}
+	ask := func(maxTokens int, stream bool) string {
+		return `{"model":"gpt-4o-mini","stream":` + strconv.FormatBool(stream) + `,"max_tokens":` + strconv.Itoa(maxTokens) +
+			`,"messages":[{"role":"user","content":"hello"}]}`
+	}
+	c := h.dialRaw()
+	c.send(chunked(ask(400, false)))
+	resp, got := c.read()
+	require.Equal(t, http.StatusTooManyRequests, resp.StatusCode, got)
+	require.Contains(t, got, "max_tokens (400) and the prompt (about")
+	require.Equal(t, "true", resp.Header.Get("X-Envoy-Ratelimited"))
+	require.Equal(t, "300, 300;w=3600", resp.Header.Get("X-Ratelimit-Limit"))
+	require.Equal(t, "300", resp.Header.Get("X-Ratelimit-Remaining"))
+	require.Empty(t, h.fake.Requests(), "the provider is not called")
+
+	c.send(chunked(ask(100, false)))
+	resp, got = c.read()
+	require.Equal(t, http.StatusOK, resp.StatusCode, got)
+	reqs := h.fake.Requests()
+	require.Len(t, reqs, 1)
+	require.JSONEq(t, ask(100, false), string(reqs[0].Body), "the provider got the whole prompt")
+
+	// The stream reserves no more than what is left and runs past it: it is stopped.
+	c.send(chunked(ask(10, true)))
+	resp, got = c.read()
+	require.Equal(t, http.StatusOK, resp.StatusCode, got)
+	require.Equal(t, []string{"chunked"}, resp.TransferEncoding)
+	require.True(t, strings.HasSuffix(got, openAIStopEvent(t)), tail(got))
+	require.NotContains(t, got, "[DONE]")
+
+	c.send("GET /openai HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + alice + "\r\n\r\n")
+	resp, _ = c.read()
+	require.Equal(t, http.StatusTooManyRequests, resp.StatusCode, "the connection still serves; the budget is spent")
+}
