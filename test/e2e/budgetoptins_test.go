@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -73,15 +72,7 @@ func TestLab6BudgetOptIns(t *testing.T) {
 // post sends body to the Gateway's /openai with tok.
 func post(t *testing.T, tok, body string) answer {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, gatewayURL()+"/openai", strings.NewReader(body))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+tok)
-	c := http.Client{Timeout: 10 * time.Second}
-	resp, err := c.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return answer{status: resp.StatusCode, body: string(b), header: resp.Header}
+	a := postTo(t, gatewayURL(), tok, []byte(body))
+	require.NotZero(t, a.status, a.body)
+	return a
 }

@@ -37,9 +37,21 @@ func token(t *testing.T, who string) string {
 // chat sends the tutorial's request to /openai, with the token when one is given.
 func chat(t *testing.T, tok string) answer {
 	t.Helper()
+	return postTo(t, gatewayURL(), tok, sampleRequest(t))
+}
+
+func sampleRequest(t *testing.T) []byte {
+	t.Helper()
 	body, err := os.ReadFile(stack.Sample("request.json"))
 	require.NoError(t, err)
-	req, err := http.NewRequest(http.MethodPost, gatewayURL()+"/openai", bytes.NewReader(body))
+	return body
+}
+
+// postTo sends body as JSON to base's /openai, with the token when one is given; a
+// request that gets no answer is an answer of status 0 whose body is the error.
+func postTo(t *testing.T, base, tok string, body []byte) answer {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, base+"/openai", bytes.NewReader(body))
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/json")
 	if tok != "" {

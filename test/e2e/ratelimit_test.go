@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/claimgate/claimgate/cmd/claimgate/demo/stack"
 	"github.com/claimgate/claimgate/test/testenv"
 )
 
@@ -131,24 +129,12 @@ func TestFleetSharesBudget(t *testing.T) {
 	})
 }
 
-// chatAt sends the tutorial's request to the proxy at base.
+// chatAt sends the tutorial's request to the proxy at base; no answer is a 5xx.
 func chatAt(t *testing.T, base, tok string) answer {
 	t.Helper()
-	body, err := os.ReadFile(stack.Sample("request.json"))
-	require.NoError(t, err)
-	req, err := http.NewRequest(http.MethodPost, base+"/openai", bytes.NewReader(body))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+tok)
-	c := http.Client{Timeout: 10 * time.Second}
-	resp, err := c.Do(req)
-	if err != nil {
-		return answer{body: err.Error()}
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	require.Less(t, resp.StatusCode, 500, "no 5xx: %s", b)
-	return answer{status: resp.StatusCode, body: string(b), header: resp.Header}
+	a := postTo(t, base, tok, sampleRequest(t))
+	require.Less(t, a.status, 500, "no 5xx: %s", a.body)
+	return a
 }
 
 // waitFor sends requests to base until ok holds for the answer.
