@@ -14,6 +14,7 @@ import (
 
 	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
 	gloov1 "github.com/claimgate/claimgate/api/gloo/v1"
+	ratelimitv1alpha1 "github.com/claimgate/claimgate/api/ratelimit/v1alpha1"
 )
 
 // admissionPolicyPath is the chart's ValidatingAdmissionPolicy that warns, at kubectl
@@ -65,6 +66,7 @@ func admissionPolicy() string {
 	writePolicy(&b, "virtualhostoption", "gateway.solo.io", "virtualhostoptions", optionWarnings(vhostFields, vhostOptionClasses, "VirtualHostOption"))
 	writePolicy(&b, "routeoption", "gateway.solo.io", "routeoptions", optionWarnings(routeFields, routeOptionClasses, "RouteOption"))
 	writePolicy(&b, "upstream", "gloo.solo.io", "upstreams", upstreamWarnings())
+	writeAnnotationPolicy(&b)
 	b.WriteString("{{- end }}\n")
 	return b.String()
 }
@@ -161,6 +163,44 @@ spec:
   policyName: {{ include "claimgate.fullname" . }}-%[1]s-options
   validationActions: [Warn]
 `, name)
+}
+
+// writeAnnotationPolicy writes the policy that refuses, at kubectl apply, a
+// RateLimitConfig whose claimgate annotations hold anything but "true" or "false" (the
+// compiler would reject it, and close its routes).
+func writeAnnotationPolicy(b *strings.Builder) {
+	b.WriteString(`---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: {{ include "claimgate.fullname" . }}-ratelimitconfig-annotations
+  labels:
+    {{- include "claimgate.labels" . | nindent 4 }}
+spec:
+  failurePolicy: Ignore
+  matchConstraints:
+    resourceRules:
+    - apiGroups: [ratelimit.solo.io]
+      apiVersions: [v1alpha1]
+      operations: [CREATE, UPDATE]
+      resources: [ratelimitconfigs]
+  validations:
+`)
+	for _, name := range []string{ratelimitv1alpha1.AnnotationStopStreams, ratelimitv1alpha1.AnnotationReserveMaxTokens} {
+		expr := fmt.Sprintf("!has(object.metadata.annotations) || !(%[1]q in object.metadata.annotations) || object.metadata.annotations[%[1]q] in ['true', 'false']", name)
+		fmt.Fprintf(b, "  - expression: %q\n    message: %q\n", expr, "metadata.annotations["+name+"]: must be \"true\" or \"false\"")
+	}
+	b.WriteString(`---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: {{ include "claimgate.fullname" . }}-ratelimitconfig-annotations
+  labels:
+    {{- include "claimgate.labels" . | nindent 4 }}
+spec:
+  policyName: {{ include "claimgate.fullname" . }}-ratelimitconfig-annotations
+  validationActions: [Deny]
+`)
 }
 
 // hasNot is a CEL expression that holds when the field at path (spec.a.b) is unset.

@@ -95,6 +95,7 @@ func TestInstallUninstall(t *testing.T) {
 	role := objects[1].(*rbacv1.ClusterRole)
 	require.NotEmpty(t, role.Rules, "the ClusterRole carries the generated rules")
 	requireApplyWarnings(t, env)
+	requireAnnotationDenied(t, env)
 
 	helm(t, env.Kubeconfig, "uninstall", "claimgate", "--namespace", ns)
 	for _, obj := range installedObjects(ns) {
@@ -142,6 +143,43 @@ spec:
 	require.Contains(t, out, "Warning: Validation failed for ValidatingAdmissionPolicy 'claimgate-routeoption-options'")
 	require.Contains(t, out, "routeoption.gateway.solo.io/warned created")
 	require.Contains(t, out, "upstream.gloo.solo.io/warned created")
+}
+
+// requireAnnotationDenied applies a RateLimitConfig whose claimgate annotation is
+// neither "true" nor "false" and requires kubectl apply to refuse it, naming the
+// annotation, while one with "true" applies.
+func requireAnnotationDenied(t *testing.T, env *testenv.Env) {
+	t.Helper()
+	manifest := func(value string) string {
+		path := filepath.Join(t.TempDir(), "rlc.yaml")
+		require.NoError(t, os.WriteFile(path, []byte(`apiVersion: ratelimit.solo.io/v1alpha1
+kind: RateLimitConfig
+metadata:
+  name: budget
+  namespace: default
+  annotations: {claimgate.dev/reserve-max-tokens: "`+value+`"}
+spec:
+  raw:
+    descriptors: [{key: user-id, rateLimit: {requestsPerUnit: 70, unit: HOUR}}]
+    rateLimits: [{actions: [{requestHeaders: {headerName: x-user-id, descriptorKey: user-id}}]}]
+`), 0o600))
+		return path
+	}
+	bad := manifest("yes")
+	var out string
+	require.Eventually(t, func() bool {
+		var err error
+		out, err = env.Kubectl("apply", "-f", bad)
+		if err == nil {
+			_, _ = env.Kubectl("delete", "-f", bad)
+			return false
+		}
+		return true
+	}, 30*time.Second, 250*time.Millisecond, "a bad annotation value applied:\n%s", out)
+	require.Contains(t, out, `metadata.annotations[claimgate.dev/reserve-max-tokens]: must be "true" or "false"`)
+	out, err := env.Kubectl("apply", "-f", manifest("true"))
+	require.NoError(t, err, out)
+	require.Contains(t, out, "ratelimitconfig.ratelimit.solo.io/budget created")
 }
 
 func installedObjects(ns string) []client.Object {
