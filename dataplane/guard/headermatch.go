@@ -169,21 +169,21 @@ func (hm *HeaderMatcher) Select(h http.Header) http.Header {
 
 // headerNeverForwarded are the headers of the webhook call itself.
 var headerNeverForwarded = map[string]bool{
-	"host":                true,
-	"content-type":        true,
-	"content-length":      true,
-	"content-encoding":    true,
-	"accept-encoding":     true,
-	"transfer-encoding":   true,
-	"connection":          true,
-	"keep-alive":          true,
-	"proxy-connection":    true,
-	"te":                  true,
-	"trailer":             true,
-	"upgrade":             true,
-	"expect":              true,
-	"http2-settings":      true,
-	}
+	"host":              true,
+	"content-type":      true,
+	"content-length":    true,
+	"content-encoding":  true,
+	"accept-encoding":   true,
+	"transfer-encoding": true,
+	"connection":        true,
+	"keep-alive":        true,
+	"proxy-connection":  true,
+	"te":                true,
+	"trailer":           true,
+	"upgrade":           true,
+	"expect":            true,
+	"http2-settings":    true,
+}
 
 // headerCredential are the headers that carry a client's credentials: forwarded only
 // when named exactly.
