@@ -400,3 +400,5 @@ func TestWebhookKeepsDecoderError(t *testing.T) {
 	var se *json.SyntaxError
 	require.ErrorAs(t, err, &se)
 }
+
+func itoa(p uint32) string { return strconv.FormatUint(uint64(p), 10) }
