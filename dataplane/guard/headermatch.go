@@ -58,8 +58,8 @@ type HeaderMatch struct {
 // sent. It is immutable and safe for concurrent use; the zero value matches nothing.
 //
 // Two kinds of headers are kept back whatever matches:
-//   - the headers of the webhook call itself (Host, Content-Type, Content-Length,
-//     Accept-Encoding and the hop-by-hop headers): the webhook request sets its own;
+//   - the headers of the webhook call itself (Host, Accept, Content-Type,
+//     Content-Length, Accept-Encoding and the hop-by-hop headers): the call sets its own;
 //   - credentials (Authorization, Proxy-Authorization, Cookie, X-Api-Key, Api-Key,
 //     X-Goog-Api-Key) are forwarded only when a MatchExact names them: a prefix,
 //     suffix, contains or regex match never sends a client's key to a webhook.
@@ -170,6 +170,7 @@ func (hm *HeaderMatcher) Select(h http.Header) http.Header {
 // headerNeverForwarded are the headers of the webhook call itself.
 var headerNeverForwarded = map[string]bool{
 	"host":              true,
+	"accept":            true,
 	"content-type":      true,
 	"content-length":    true,
 	"content-encoding":  true,

@@ -66,7 +66,7 @@ func TestHeaderMatcherMatches(t *testing.T) {
 			},
 			yes: []string{"X-Anything"},
 			no: []string{
-				"Content-Type", "Content-Length", "Host", "Connection", "Transfer-Encoding",
+				"Content-Type", "Content-Length", "Host", "Accept", "Connection", "Transfer-Encoding",
 				"Accept-Encoding", "Te", "Upgrade",
 			},
 		},

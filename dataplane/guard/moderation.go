@@ -53,6 +53,8 @@ type Moderation struct {
 	auth  http.Header
 }
 
+var _ RequestGuard = (*Moderation)(nil)
+
 // NewModeration validates cfg.
 func NewModeration(cfg ModerationConfig) (*Moderation, error) {
 	if cfg.BaseURL == "" {

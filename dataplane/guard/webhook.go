@@ -53,6 +53,11 @@ type Webhook struct {
 	headers  *HeaderMatcher
 }
 
+var (
+	_ RequestGuard  = (*Webhook)(nil)
+	_ ResponseGuard = (*Webhook)(nil)
+)
+
 // NewWebhook validates cfg and compiles its header matches.
 func NewWebhook(cfg WebhookConfig) (*Webhook, error) {
 	if err := validateWebhookHost(cfg.Host); err != nil {

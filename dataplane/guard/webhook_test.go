@@ -402,3 +402,70 @@ func TestWebhookKeepsDecoderError(t *testing.T) {
 }
 
 func itoa(p uint32) string { return strconv.FormatUint(uint64(p), 10) }
+
+// answerTransport answers every call in process with status 200 and the body it holds.
+type answerTransport struct{ body string }
+
+func (a answerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	_ = r.Body.Close()
+	return &http.Response{
+		StatusCode: http.StatusOK,
+		Header:     http.Header{"Content-Type": {"application/json"}},
+		Body:       io.NopCloser(strings.NewReader(a.body)),
+		Request:    r,
+	}, nil
+}
+
+// FuzzWebhookAnswer feeds any answer to both endpoints: a decision always follows the
+// contract's rules, and an error never quotes the prompt or the answer.
+func FuzzWebhookAnswer(f *testing.F) {
+	for _, seed := range []string{
+		`{"action":{}}`,
+		`{"action":{"body":"` + secretPrompt + `","status_code":403}}`,
+		`{"action":{"body":{"messages":[{"role":"a","content":"` + secretPrompt + `"},{"role":"b","content":""}]}}}`,
+		`{"action":{"body":{"choices":[{"message":{"role":"a","content":"` + secretPrompt + `"}}]}}}`,
+		`{"action":{"body":` + secretPrompt + `}}`,
+		`{"action":{"status_code":"` + secretPrompt + `"}}`,
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, answer string) {
+		w, err := guard.NewWebhook(guard.WebhookConfig{Host: "webhook", Port: 8000, Transport: answerTransport{body: answer}})
+		require.NoError(t, err)
+		clean := func(err error) {
+			if err != nil && strings.Contains(answer, secretPrompt) {
+				require.NotContains(t, err.Error(), secretPrompt)
+			}
+		}
+		v, err := w.CheckRequest(t.Context(), secretMsgs, nil)
+		clean(err)
+		switch {
+		case err != nil:
+		case v.Action == guard.Mask:
+			require.Len(t, v.Messages, len(secretMsgs))
+		case v.Action == guard.Reject:
+			require.True(t, v.Status >= 200 && v.Status <= 599, "status %d", v.Status)
+		}
+		in := []guard.Choice{{Role: "assistant", Content: secretPrompt}}
+		out, _, err := w.MaskResponse(t.Context(), in, nil)
+		clean(err)
+		if err == nil {
+			require.Len(t, out, len(in))
+		}
+	})
+}
+
+func BenchmarkWebhookCheckRequest(b *testing.B) {
+	fake := guardrail.New()
+	fake.Start(b)
+	w, err := guard.NewWebhook(guard.WebhookConfig{Host: fake.Host(), Port: fake.Port()})
+	require.NoError(b, err)
+	msgs := []guard.Message{{Role: "system", Content: "be brief"}, {Role: "user", Content: "what is a mask?"}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := w.CheckRequest(b.Context(), msgs, nil); err != nil {
+			b.Fatal(err)
+		}
+		fake.Reset()
+	}
+}
