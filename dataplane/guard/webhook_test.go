@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -468,4 +469,33 @@ func BenchmarkWebhookCheckRequest(b *testing.B) {
 		}
 		fake.Reset()
 	}
+}
+
+// A webhook guard against the workshop's webhook: a prompt is rejected, an answer
+// masked.
+func ExampleWebhook() {
+	srv := httptest.NewServer(guardrail.New())
+	defer srv.Close()
+	host, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	p, _ := strconv.ParseUint(port, 10, 16)
+
+	w, err := guard.NewWebhook(guard.WebhookConfig{
+		Host:           host,
+		Port:           uint32(p),
+		ForwardHeaders: []guard.HeaderMatch{{Key: "x-user-", Type: guard.MatchPrefix}},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	client := http.Header{"X-User-Id": {"alice"}}
+
+	v, err := w.CheckRequest(context.Background(), []guard.Message{{Role: "user", Content: "please block this"}}, client)
+	fmt.Println(v.Action == guard.Reject, v.Status, v.Body, err)
+
+	out, changed, err := w.MaskResponse(context.Background(), []guard.Choice{{Role: "assistant", Content: "a mask"}}, client)
+	fmt.Println(out[0].Content, changed, err)
+	// Output:
+	// true 403 request blocked <nil>
+	// a **** true <nil>
 }
