@@ -146,7 +146,7 @@ func (w *Webhook) MaskResponse(ctx context.Context, choices []Choice, h http.Hea
 		if err != nil {
 			return nil, false, w.response.errorf("%w", err)
 		}
-		return out, !equalChoices(out, choices), nil
+		return out, !webhookChoicesEqual(out, choices), nil
 	case webhookReject:
 		return nil, false, w.response.errorf("answer is a reject action, which /response does not allow")
 	}
@@ -176,7 +176,7 @@ func (w *Webhook) call(ctx context.Context, c *guardCall, payload any, h http.He
 	return act, nil
 }
 
-func equalChoices(a, b []Choice) bool {
+func webhookChoicesEqual(a, b []Choice) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -343,7 +343,7 @@ func decodeWebhookAction(answer []byte) (webhookAction, error) {
 	if err := json.Unmarshal(answer, &env); err != nil {
 		return webhookAction{}, guardJSONError("answer", err)
 	}
-	if isJSONAbsent(env.Action) {
+	if webhookJSONAbsent(env.Action) {
 		return webhookAction{}, errors.New("answer has no action")
 	}
 	var a struct {
@@ -353,11 +353,11 @@ func decodeWebhookAction(answer []byte) (webhookAction, error) {
 	if err := json.Unmarshal(env.Action, &a); err != nil {
 		return webhookAction{}, guardJSONError("action", err)
 	}
-	hasStatus := !isJSONAbsent(a.StatusCode)
+	hasStatus := !webhookJSONAbsent(a.StatusCode)
 	switch {
-	case isJSONAbsent(a.Body) && hasStatus:
+	case webhookJSONAbsent(a.Body) && hasStatus:
 		return webhookAction{}, errors.New("action has a status_code but no body")
-	case isJSONAbsent(a.Body):
+	case webhookJSONAbsent(a.Body):
 		return webhookAction{kind: webhookPass}, nil
 	case a.Body[0] == '{':
 		return webhookAction{kind: webhookMask, body: a.Body}, nil
@@ -376,9 +376,9 @@ func decodeWebhookAction(answer []byte) (webhookAction, error) {
 	return act, nil
 }
 
-// isJSONAbsent reports whether a field was missing or null. RawMessage keeps a value
+// webhookJSONAbsent reports whether a field was missing or null. RawMessage keeps a value
 // without its surrounding whitespace, so a non-empty one starts with its first byte.
-func isJSONAbsent(raw json.RawMessage) bool {
+func webhookJSONAbsent(raw json.RawMessage) bool {
 	return len(raw) == 0 || string(raw) == "null"
 }
 
@@ -446,14 +446,14 @@ func guardJSONError(what string, err error) error {
 			detail = fmt.Sprintf("a value of the wrong JSON type (at %s)", te.Field)
 		}
 	}
-	return &redactedError{msg: what + ": " + detail, err: err}
+	return &guardRedactedError{msg: what + ": " + detail, err: err}
 }
 
-// redactedError is an error whose message leaves out the error it wraps.
-type redactedError struct {
+// guardRedactedError is an error whose message leaves out the error it wraps.
+type guardRedactedError struct {
 	msg string
 	err error
 }
 
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
+func (e *guardRedactedError) Error() string { return e.msg }
+func (e *guardRedactedError) Unwrap() error { return e.err }
