@@ -57,8 +57,8 @@ type retryPolicy struct {
 	retries  int      // after the first attempt
 	base     time.Duration
 	max      time.Duration
-	// previousPriorities asks that a retry go to the next priority of a failover pool;
-	// no upstream has priorities yet, so it changes nothing (see attempts.retarget).
+	// previousPriorities asks that a retry go to the next priority of a failover
+	// upstream (failover.go); it changes nothing for other upstreams.
 	previousPriorities bool
 	// jitter returns a random duration in [0, n); tests replace it.
 	jitter func(n int64) int64
