@@ -105,6 +105,7 @@ func (srv *Server) compile(s *snapshotv1.Snapshot) (*table, error) {
 		c.upstreams[u.GetName()] = up
 		if up.failover != nil {
 			up.failover.attempts = srv.metrics.failover
+			up.failover.inherit(previousFailover(srv.table.Load(), up.failover.name))
 			failovers = append(failovers, up.failover)
 		}
 	}
@@ -276,6 +277,19 @@ func (c *compiler) compileBackends(rt *route, bs []*snapshotv1.WeightedBackend) 
 		}
 		rt.backends.backends = append(rt.backends.backends, weightedBackend{up: up, weight: b.GetWeight()})
 		rt.backends.total += uint64(b.GetWeight())
+	}
+	return nil
+}
+
+// previousFailover is the failover upstream named name of t, or nil.
+func previousFailover(t *table, name string) *failover {
+	if t == nil {
+		return nil
+	}
+	for _, f := range t.failovers {
+		if f.name == name {
+			return f
+		}
 	}
 	return nil
 }

@@ -45,7 +45,11 @@ type member struct {
 	label     string // index within its priority
 	adapter   *llm.Adapter
 	transport http.RoundTripper
-	health    health
+	// identity is what makes a member of the next snapshot, at the same place, the same
+	// member: its provider, endpoint and model.
+	identity string
+	// health is shared with the same member of the snapshots before and after.
+	health *health
 }
 
 func compileFailover(name string, f *snapshotv1.FailoverUpstream, tr *llm.Transports, now func() time.Time) (*failover, error) {
@@ -63,7 +67,11 @@ func compileFailover(name string, f *snapshotv1.FailoverUpstream, tr *llm.Transp
 			if err != nil {
 				return nil, fmt.Errorf("failover priority %d member %d: %w", i, j, err)
 			}
-			prio.members = append(prio.members, &member{label: strconv.Itoa(j), adapter: a, transport: tr.For(a.Endpoint())})
+			ep := a.Endpoint()
+			prio.members = append(prio.members, &member{
+				label: strconv.Itoa(j), adapter: a, transport: tr.For(ep), health: &health{},
+				identity: a.Provider() + " " + ep.Scheme + "://" + ep.HostPort + " " + a.Model(),
+			})
 		}
 		out.priorities = append(out.priorities, prio)
 	}
@@ -140,6 +148,25 @@ func (f *failover) members(fn func(p *priority, m *member)) {
 	for _, p := range f.priorities {
 		for _, m := range p.members {
 			fn(p, m)
+		}
+	}
+}
+
+// inherit takes over the health of the members of prev, the same upstream in the
+// snapshot served before, that are the same members at the same place: a new snapshot
+// (any change of the configuration) neither forgets an ejection nor its counts.
+func (f *failover) inherit(prev *failover) {
+	if prev == nil {
+		return
+	}
+	for i, p := range f.priorities {
+		if i >= len(prev.priorities) {
+			return
+		}
+		for j, m := range p.members {
+			if j < len(prev.priorities[i].members) && prev.priorities[i].members[j].identity == m.identity {
+				m.health = prev.priorities[i].members[j].health
+			}
 		}
 	}
 }

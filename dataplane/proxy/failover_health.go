@@ -13,8 +13,8 @@ import (
 // row, at most maxEjection. An attempt it answers resets both counts. A member is never
 // ejected when it is the last of its upstream not ejected, and a request whose
 // priorities from where it stands are all ejected tries them anyway: failover fails
-// toward trying. Health lives with the compiled snapshot: a new snapshot starts every
-// member healthy.
+// toward trying. Health is per proxy; a new snapshot keeps the health of every member
+// that is still the same provider, endpoint and model at the same place.
 const (
 	ejectAfter   = 5                 // Envoy's consecutive_5xx
 	baseEjection = 30 * time.Second  // Envoy's base_ejection_time

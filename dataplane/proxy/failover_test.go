@@ -177,3 +177,33 @@ func TestFailoverStreams(t *testing.T) {
 	require.Equal(t, "[DONE]", events[len(events)-1])
 	require.Equal(t, lab7Models[:2], b.models())
 }
+
+// TestFailoverEjectionOutlivesSnapshots: a new snapshot keeps an ejection of a member
+// that is still the same provider, endpoint and model; a member whose model changed is
+// a new member, tried at once.
+func TestFailoverEjectionOutlivesSnapshots(t *testing.T) {
+	clock := newFakeClock()
+	h := newHarness(t, fakellm.Config{}, func(c *proxy.Config) { c.Now = clock.Now })
+	a, b := newFailingLLM(t), newFailingLLM(t)
+	a.fail("*", http.StatusServiceUnavailable)
+	serve := func(primaryModel, secondaryKey string) {
+		failoverRoute(t, h, nil,
+			[]*snapshotv1.LlmUpstream{openaiMember(t, a, primaryModel, "sk-a")},
+			[]*snapshotv1.LlmUpstream{openaiMember(t, b, "secondary", secondaryKey)})
+	}
+	serve("primary", "sk-b")
+	for range 5 {
+		resp, _ := h.do(http.MethodPost, "/openai", "", failoverChat("m", false))
+		require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+	}
+	serve("primary", "sk-b-rotated")
+	resp, body := h.do(http.MethodPost, "/openai", "", failoverChat("m", false))
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+	require.Len(t, a.requests(), 5, "still ejected under the new snapshot")
+	require.Equal(t, "Bearer sk-b-rotated", b.requests()[0].header.Get("Authorization"))
+
+	serve("primary-v2", "sk-b-rotated")
+	resp, _ = h.do(http.MethodPost, "/openai", "", failoverChat("m", false))
+	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, "a member with another model starts healthy")
+	require.Equal(t, "primary-v2", a.requests()[5].model)
+}

@@ -1,0 +1,116 @@
+package proxy
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// testFailover is a failover of priorities with the given numbers of members, on clock.
+func testFailover(now func() time.Time, sizes ...int) *failover {
+	f := &failover{name: "u", now: now}
+	for i, n := range sizes {
+		p := &priority{index: i}
+		for range n {
+			p.members = append(p.members, &member{health: &health{}})
+		}
+		f.priorities = append(f.priorities, p)
+	}
+	return f
+}
+
+// attemptsOf returns where each of n attempts of one request goes, as "priority/member".
+func attemptsOf(f *failover, previousPriorities bool, n int) [][2]int {
+	cur := &failoverCursor{previousPriorities: previousPriorities}
+	var out [][2]int
+	for range n {
+		f.choose(cur)
+		out = append(out, [2]int{cur.priority, cur.member})
+	}
+	return out
+}
+
+func TestFailoverChoose(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	clock := func() time.Time { return now }
+	tests := map[string]struct {
+		sizes    []int
+		eject    [][2]int
+		previous bool
+		want     [][2]int
+	}{
+		"previousPriorities walks the priorities, then stays on the last": {
+			sizes: []int{1, 1, 1}, previous: true, want: [][2]int{{0, 0}, {1, 0}, {2, 0}, {2, 0}},
+		},
+		"without previousPriorities a retry takes the next member of its priority": {
+			sizes: []int{2, 1}, want: [][2]int{{0, 0}, {0, 1}, {0, 0}},
+		},
+		"an ejected first priority is skipped": {
+			sizes: []int{1, 2}, eject: [][2]int{{0, 0}}, want: [][2]int{{1, 0}, {1, 1}},
+		},
+		"an ejected member of a pool is skipped": {
+			sizes: []int{3}, eject: [][2]int{{0, 1}}, want: [][2]int{{0, 0}, {0, 2}, {0, 0}},
+		},
+		"a retry skips an ejected next priority": {
+			sizes: []int{1, 1, 1}, eject: [][2]int{{1, 0}}, previous: true, want: [][2]int{{0, 0}, {2, 0}, {2, 0}},
+		},
+		"every member from here on ejected: tried anyway": {
+			sizes: []int{1, 1}, eject: [][2]int{{0, 0}, {1, 0}}, previous: true, want: [][2]int{{0, 0}, {1, 0}},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			f := testFailover(clock, tc.sizes...)
+			for _, e := range tc.eject {
+				f.priorities[e[0]].members[e[1]].health.eject(now)
+			}
+			require.Equal(t, tc.want, attemptsOf(f, tc.previous, len(tc.want)))
+		})
+	}
+}
+
+// TestFailoverRoundRobin: first attempts of successive requests take the members of
+// their priority in turn.
+func TestFailoverRoundRobin(t *testing.T) {
+	f := testFailover(time.Now, 3)
+	var got []int
+	for range 6 {
+		got = append(got, attemptsOf(f, false, 1)[0][1])
+	}
+	require.Equal(t, []int{0, 1, 2, 0, 1, 2}, got)
+}
+
+// TestEjection: five failures in a row eject for 30 s, then 60 s, at most 300 s; an
+// answer resets the counts; the last member not ejected is never ejected.
+func TestEjection(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	f := testFailover(func() time.Time { return now }, 1, 1)
+	a, b := f.priorities[0].members[0], f.priorities[1].members[0]
+	fail := func(m *member, n int) {
+		for range n {
+			f.record(m, true)
+		}
+	}
+	fail(a, 4)
+	f.record(a, false)
+	fail(a, 4)
+	require.False(t, a.health.ejected(now), "an answer between failures resets the count")
+	fail(a, 1)
+	require.True(t, a.health.ejected(now))
+	require.False(t, a.health.ejected(now.Add(baseEjection)), "back after 30 s")
+
+	fail(b, 10)
+	require.False(t, b.health.ejected(now), "the last member not ejected stays")
+
+	now = now.Add(baseEjection)
+	fail(a, 5)
+	require.True(t, a.health.ejected(now.Add(baseEjection)), "a second ejection in a row lasts 60 s")
+	require.False(t, a.health.ejected(now.Add(2*baseEjection)))
+	for range 20 {
+		now = now.Add(maxEjection)
+		fail(a, 5)
+	}
+	require.True(t, a.health.ejected(now.Add(maxEjection-time.Second)))
+	require.False(t, a.health.ejected(now.Add(maxEjection)), "never longer than 300 s")
+}
