@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -55,7 +56,7 @@ type member struct {
 func compileFailover(name string, f *snapshotv1.FailoverUpstream, tr *llm.Transports, now func() time.Time) (*failover, error) {
 	out := &failover{name: name, now: now}
 	if len(f.GetPriorities()) == 0 {
-		return nil, fmt.Errorf("failover upstream has no priority")
+		return nil, errors.New("failover upstream has no priority")
 	}
 	for i, p := range f.GetPriorities() {
 		prio := &priority{index: i, label: strconv.Itoa(i)}

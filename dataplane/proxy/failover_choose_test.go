@@ -5,6 +5,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
+	"github.com/claimgate/claimgate/dataplane/llm"
 )
 
 // testFailover is a failover of priorities with the given numbers of members, on clock.
@@ -113,4 +116,32 @@ func TestEjection(t *testing.T) {
 	}
 	require.True(t, a.health.ejected(now.Add(maxEjection-time.Second)))
 	require.False(t, a.health.ejected(now.Add(maxEjection)), "never longer than 300 s")
+}
+
+// TestCompileFailoverRefuses: a failover upstream without priorities, with an empty
+// priority or with a member the adapter refuses is refused (the snapshot is NACKed),
+// and the error never holds a key.
+func TestCompileFailoverRefuses(t *testing.T) {
+	tr := llm.NewTransports(llm.TransportConfig{})
+	ok := &snapshotv1.LlmUpstream{Provider: snapshotv1.LlmProvider_OPENAI, AuthToken: "sk-secret"}
+	tests := map[string]struct {
+		f    *snapshotv1.FailoverUpstream
+		want string
+	}{
+		"no priority":    {&snapshotv1.FailoverUpstream{}, "failover upstream has no priority"},
+		"empty priority": {&snapshotv1.FailoverUpstream{Priorities: []*snapshotv1.FailoverPriority{{Pool: []*snapshotv1.LlmUpstream{ok}}, {}}}, "failover priority 1 has no member"},
+		"bad member": {&snapshotv1.FailoverUpstream{Priorities: []*snapshotv1.FailoverPriority{{Pool: []*snapshotv1.LlmUpstream{
+			ok, {Provider: snapshotv1.LlmProvider_AZURE_OPENAI, AuthToken: "sk-secret", Endpoint: &snapshotv1.Endpoint{Host: "a", Port: 443}},
+		}}}}, "failover priority 0 member 1: azure_openai: deployment_name is required"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			_, err := compileFailover("u", tc.f, tr, time.Now)
+			require.EqualError(t, err, tc.want)
+			require.NotContains(t, err.Error(), "sk-secret")
+		})
+	}
+	f, err := compileFailover("u", &snapshotv1.FailoverUpstream{Priorities: []*snapshotv1.FailoverPriority{{Pool: []*snapshotv1.LlmUpstream{ok}}}}, tr, time.Now)
+	require.NoError(t, err)
+	require.Equal(t, "openai https://api.openai.com:443 ", f.priorities[0].members[0].identity)
 }
