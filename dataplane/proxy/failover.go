@@ -16,7 +16,8 @@ import (
 // priority. A request goes to the first priority with a member that is not ejected,
 // and within it to the members in turn (round robin, skipping ejected ones). A retry of
 // a route whose retry policy sets previous_priorities goes to the next priority (after
-// the last, the last again); without it, to the next member of the same priority.
+// the last, the last again) once update_frequency attempts (1 by default) were made at
+// its priority; otherwise to the next member of the same priority.
 // Every attempt is made as the member's own single provider would make it: its
 // provider's path and key header, its key, its endpoint, its model in place of the
 // body's, and the answer metered as its provider's (failover_transport.go). Members
@@ -86,7 +87,7 @@ func (f *failover) choose(cur *failoverCursor) (*priority, *member) {
 	start, from := 0, -1
 	if cur.made > 0 {
 		start, from = cur.priority, cur.member
-		if cur.previousPriorities && start < len(f.priorities)-1 {
+		if cur.previousPriorities && cur.atPriority >= cur.updateFrequency && start < len(f.priorities)-1 {
 			start, from = start+1, -1
 		}
 	}
@@ -95,7 +96,11 @@ func (f *failover) choose(cur *failoverCursor) (*priority, *member) {
 		p = f.priorities[start]
 		m = p.pick(from, now, true)
 	}
+	if cur.made == 0 || p.index != cur.priority {
+		cur.atPriority = 0
+	}
 	cur.made++
+	cur.atPriority++
 	cur.priority, cur.member = p.index, indexOf(p.members, m)
 	return p, m
 }

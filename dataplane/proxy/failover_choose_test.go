@@ -25,7 +25,12 @@ func testFailover(now func() time.Time, sizes ...int) *failover {
 
 // attemptsOf returns where each of n attempts of one request goes, as "priority/member".
 func attemptsOf(f *failover, previousPriorities bool, n int) [][2]int {
-	cur := &failoverCursor{previousPriorities: previousPriorities}
+	return attemptsEvery(f, previousPriorities, 1, n)
+}
+
+// attemptsEvery is attemptsOf with an update frequency.
+func attemptsEvery(f *failover, previousPriorities bool, frequency, n int) [][2]int {
+	cur := &failoverCursor{previousPriorities: previousPriorities, updateFrequency: frequency}
 	var out [][2]int
 	for range n {
 		f.choose(cur)
@@ -38,11 +43,15 @@ func TestFailoverChoose(t *testing.T) {
 	now := time.Unix(1_700_000_000, 0)
 	clock := func() time.Time { return now }
 	tests := map[string]struct {
-		sizes    []int
-		eject    [][2]int
-		previous bool
-		want     [][2]int
+		sizes     []int
+		eject     [][2]int
+		previous  bool
+		frequency int
+		want      [][2]int
 	}{
+		"updateFrequency 2 makes two attempts at each priority": {
+			sizes: []int{2, 1, 1}, previous: true, frequency: 2, want: [][2]int{{0, 0}, {0, 1}, {1, 0}, {1, 0}, {2, 0}, {2, 0}, {2, 0}},
+		},
 		"previousPriorities walks the priorities, then stays on the last": {
 			sizes: []int{1, 1, 1}, previous: true, want: [][2]int{{0, 0}, {1, 0}, {2, 0}, {2, 0}},
 		},
@@ -68,7 +77,7 @@ func TestFailoverChoose(t *testing.T) {
 			for _, e := range tc.eject {
 				f.priorities[e[0]].members[e[1]].health.eject(now)
 			}
-			require.Equal(t, tc.want, attemptsOf(f, tc.previous, len(tc.want)))
+			require.Equal(t, tc.want, attemptsEvery(f, tc.previous, max(tc.frequency, 1), len(tc.want)))
 		})
 	}
 }

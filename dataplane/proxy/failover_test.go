@@ -207,3 +207,21 @@ func TestFailoverEjectionOutlivesSnapshots(t *testing.T) {
 	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, "a member with another model starts healthy")
 	require.Equal(t, "primary-v2", a.requests()[5].model)
 }
+
+// TestFailoverUpdateFrequency: with previousPriorities.updateFrequency 2, two attempts
+// are made at each priority (its members in turn) before a retry moves on.
+func TestFailoverUpdateFrequency(t *testing.T) {
+	h := newHarness(t, fakellm.Config{})
+	b := newFailingLLM(t)
+	b.fail("*", http.StatusServiceUnavailable)
+	retry := retryPolicy(3, "5xx")
+	retry.PreviousPriorities, retry.PreviousPrioritiesUpdateFrequency = true, 2
+	failoverRoute(t, h, retry,
+		[]*snapshotv1.LlmUpstream{openaiMember(t, b, "a", "k"), openaiMember(t, b, "b", "k")},
+		[]*snapshotv1.LlmUpstream{openaiMember(t, b, "c", "k")})
+
+	resp, body := h.do(http.MethodPost, "/openai", "", failoverChat("m", false))
+	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+	require.JSONEq(t, `{"error":{"message":"503 for c"}}`, body)
+	require.Equal(t, []string{"a", "b", "c", "c"}, b.models())
+}

@@ -16,9 +16,12 @@ type failoverKey struct{}
 type failoverCursor struct {
 	made             int // attempts made
 	priority, member int
-	// previousPriorities sends each retry to the next priority (the route's retry
-	// policy's previous_priorities).
+	// atPriority is how many attempts in a row were made at priority.
+	atPriority int
+	// previousPriorities sends a retry to the next priority once updateFrequency
+	// attempts were made at this one (the route's retry policy's previous_priorities).
 	previousPriorities bool
+	updateFrequency    int
 	// shaping is how the route changes bodies (ai.defaults, ai.promptEnrichment),
 	// applied in each member's format; bodyLimit bounds the body read.
 	shaping   *llm.Shaping
@@ -30,9 +33,9 @@ type failoverCursor struct {
 
 // withFailover prepares r, on its way to the failover upstream up, for its attempts.
 func (s *Server) withFailover(rw *responseWriter, r *http.Request, rt *route, up *upstream) *http.Request {
-	cur := &failoverCursor{shaping: rt.aiShaping(up), bodyLimit: s.cfg.MaxBodyBytes, client: r.Context()}
+	cur := &failoverCursor{shaping: rt.aiShaping(up), bodyLimit: s.cfg.MaxBodyBytes, client: r.Context(), updateFrequency: 1}
 	if rt.res != nil && rt.res.retry != nil {
-		cur.previousPriorities = rt.res.retry.previousPriorities
+		cur.previousPriorities, cur.updateFrequency = rt.res.retry.previousPriorities, rt.res.retry.updateFrequency
 	}
 	rw.failover = cur
 	return r.WithContext(context.WithValue(r.Context(), failoverKey{}, cur))
@@ -47,7 +50,7 @@ type failoverTransport struct{ f *failover }
 func (t failoverTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	cur, _ := req.Context().Value(failoverKey{}).(*failoverCursor)
 	if cur == nil {
-		cur = &failoverCursor{bodyLimit: llm.MaxBodyBytes, client: req.Context()}
+		cur = &failoverCursor{bodyLimit: llm.MaxBodyBytes, client: req.Context(), updateFrequency: 1}
 	}
 	p, m := t.f.choose(cur)
 	out, err := m.request(req, cur)

@@ -3011,8 +3011,12 @@ type RetryPolicy struct {
 	// previous_priorities makes a retry go to the next priority of a failover pool
 	// (Gloo's previousPriorities).
 	PreviousPriorities bool `protobuf:"varint,6,opt,name=previous_priorities,json=previousPriorities,proto3" json:"previous_priorities,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// previous_priorities_update_frequency is how many attempts are made at a priority
+	// before a retry moves to the next one (Gloo's previousPriorities.updateFrequency,
+	// Envoy's update_frequency); 0 means 1.
+	PreviousPrioritiesUpdateFrequency uint32 `protobuf:"varint,7,opt,name=previous_priorities_update_frequency,json=previousPrioritiesUpdateFrequency,proto3" json:"previous_priorities_update_frequency,omitempty"`
+	unknownFields                     protoimpl.UnknownFields
+	sizeCache                         protoimpl.SizeCache
 }
 
 func (x *RetryPolicy) Reset() {
@@ -3085,6 +3089,13 @@ func (x *RetryPolicy) GetPreviousPriorities() bool {
 		return x.PreviousPriorities
 	}
 	return false
+}
+
+func (x *RetryPolicy) GetPreviousPrioritiesUpdateFrequency() uint32 {
+	if x != nil {
+		return x.PreviousPrioritiesUpdateFrequency
+	}
+	return 0
 }
 
 // FaultInjection is Gloo's faults: a delay, then an abort, each for a share of requests.
@@ -5999,7 +6010,7 @@ const file_snapshot_proto_rawDesc = "" +
 	"\vClaimAction\x12%\n" +
 	"\x0edescriptor_key\x18\x01 \x01(\tR\rdescriptorKey\x12\x12\n" +
 	"\x04path\x18\x02 \x03(\tR\x04path\x12#\n" +
-	"\rdefault_value\x18\x03 \x01(\tR\fdefaultValue\"\xae\x02\n" +
+	"\rdefault_value\x18\x03 \x01(\tR\fdefaultValue\"\xff\x02\n" +
 	"\vRetryPolicy\x12\x19\n" +
 	"\bretry_on\x18\x01 \x03(\tR\aretryOn\x12\x1f\n" +
 	"\vnum_retries\x18\x02 \x01(\rR\n" +
@@ -6007,7 +6018,8 @@ const file_snapshot_proto_rawDesc = "" +
 	"\rbase_interval\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\fbaseInterval\x12<\n" +
 	"\fmax_interval\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\vmaxInterval\x124\n" +
 	"\x16retriable_status_codes\x18\x05 \x03(\rR\x14retriableStatusCodes\x12/\n" +
-	"\x13previous_priorities\x18\x06 \x01(\bR\x12previousPriorities\"\x82\x01\n" +
+	"\x13previous_priorities\x18\x06 \x01(\bR\x12previousPriorities\x12O\n" +
+	"$previous_priorities_update_frequency\x18\a \x01(\rR!previousPrioritiesUpdateFrequency\"\x82\x01\n" +
 	"\x0eFaultInjection\x127\n" +
 	"\x05delay\x18\x01 \x01(\v2!.claimgate.snapshot.v1.FaultDelayR\x05delay\x127\n" +
 	"\x05abort\x18\x02 \x01(\v2!.claimgate.snapshot.v1.FaultAbortR\x05abort\"h\n" +
