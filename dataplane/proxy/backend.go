@@ -48,7 +48,7 @@ func compileUpstream(u *snapshotv1.Upstream, tr *llm.Transports, now func() time
 		}
 		up.adapter, rt = a, tr.For(a.Endpoint())
 	case *snapshotv1.Upstream_Failover:
-		f, err := compileFailover(u.GetName(), k.Failover, tr, now)
+		f, err := compileFailover(u.GetName(), k.Failover, tr, now, log)
 		if err != nil {
 			return nil, fmt.Errorf("upstream %s: %w", u.GetName(), err)
 		}

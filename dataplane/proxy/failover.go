@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/go-logr/logr"
+
 	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
 	"github.com/claimgate/claimgate/dataplane/llm"
 )
@@ -31,6 +33,8 @@ type failover struct {
 	now func() time.Time
 	// attempts counts attempts by priority and result (nil in some tests).
 	attempts *failoverCounters
+	// log records ejections.
+	log logr.Logger
 }
 
 // priority is one priority of a failover upstream.
@@ -54,8 +58,8 @@ type member struct {
 	health *health
 }
 
-func compileFailover(name string, f *snapshotv1.FailoverUpstream, tr *llm.Transports, now func() time.Time) (*failover, error) {
-	out := &failover{name: name, now: now}
+func compileFailover(name string, f *snapshotv1.FailoverUpstream, tr *llm.Transports, now func() time.Time, log logr.Logger) (*failover, error) {
+	out := &failover{name: name, now: now, log: log}
 	if len(f.GetPriorities()) == 0 {
 		return nil, errors.New("failover upstream has no priority")
 	}

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	"github.com/stretchr/testify/require"
 
 	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
@@ -12,7 +13,7 @@ import (
 
 // testFailover is a failover of priorities with the given numbers of members, on clock.
 func testFailover(now func() time.Time, sizes ...int) *failover {
-	f := &failover{name: "u", now: now}
+	f := &failover{name: "u", now: now, log: logr.Discard()}
 	for i, n := range sizes {
 		p := &priority{index: i}
 		for range n {
@@ -100,12 +101,16 @@ func TestEjection(t *testing.T) {
 	f := testFailover(func() time.Time { return now }, 1, 1)
 	a, b := f.priorities[0].members[0], f.priorities[1].members[0]
 	fail := func(m *member, n int) {
+		p := f.priorities[0]
+		if m == b {
+			p = f.priorities[1]
+		}
 		for range n {
-			f.record(m, true)
+			f.record(p, m, true)
 		}
 	}
 	fail(a, 4)
-	f.record(a, false)
+	f.record(f.priorities[0], a, false)
 	fail(a, 4)
 	require.False(t, a.health.ejected(now), "an answer between failures resets the count")
 	fail(a, 1)
@@ -145,12 +150,12 @@ func TestCompileFailoverRefuses(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			_, err := compileFailover("u", tc.f, tr, time.Now)
+			_, err := compileFailover("u", tc.f, tr, time.Now, logr.Discard())
 			require.EqualError(t, err, tc.want)
 			require.NotContains(t, err.Error(), "sk-secret")
 		})
 	}
-	f, err := compileFailover("u", &snapshotv1.FailoverUpstream{Priorities: []*snapshotv1.FailoverPriority{{Pool: []*snapshotv1.LlmUpstream{ok}}}}, tr, time.Now)
+	f, err := compileFailover("u", &snapshotv1.FailoverUpstream{Priorities: []*snapshotv1.FailoverPriority{{Pool: []*snapshotv1.LlmUpstream{ok}}}}, tr, time.Now, logr.Discard())
 	require.NoError(t, err)
 	require.Equal(t, "openai https://api.openai.com:443 ", f.priorities[0].members[0].identity)
 }

@@ -66,15 +66,18 @@ func (h *health) eject(now time.Time) time.Duration {
 	return d
 }
 
-// record brings m's health up to an attempt's outcome: failed or not.
-func (f *failover) record(m *member, failed bool) {
+// record brings the health of m, of priority p, up to an attempt's outcome: failed or
+// not. An ejection is logged.
+func (f *failover) record(p *priority, m *member, failed bool) {
 	if !failed {
 		m.health.succeeded()
 		return
 	}
 	now := f.now()
 	if m.health.failed(now) && f.othersHealthy(m, now) {
-		m.health.eject(now)
+		d := m.health.eject(now)
+		f.log.Info("failover member ejected after failing in a row", "upstream", f.name,
+			"priority", p.index, "member", m.label, "failures", ejectAfter, "for", d.String())
 	}
 }
 

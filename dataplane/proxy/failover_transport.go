@@ -60,7 +60,7 @@ func (t failoverTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	resp, err := m.transport.RoundTrip(out)
 	failed, result := attemptOutcome(resp, err, cur.client)
 	if result != "" {
-		t.f.record(m, failed)
+		t.f.record(p, m, failed)
 		t.f.attempts.count(t.f.name, p.label, result)
 	}
 	return resp, err
