@@ -225,3 +225,39 @@ func TestFailoverUpdateFrequency(t *testing.T) {
 	require.JSONEq(t, `{"error":{"message":"503 for c"}}`, body)
 	require.Equal(t, []string{"a", "b", "c", "c"}, b.models())
 }
+
+// TestFailoverEachAttemptHasItsProvidersPath: every attempt starts from the request as
+// the route left it, so an Azure member's deployment path and a custom host's base
+// path stay with their member and the next member gets its own.
+func TestFailoverEachAttemptHasItsProvidersPath(t *testing.T) {
+	h := newHarness(t, fakellm.Config{})
+	a, b, c := newFailingLLM(t), newFailingLLM(t), newFailingLLM(t)
+	a.fail("*", http.StatusServiceUnavailable)
+	b.fail("*", http.StatusServiceUnavailable)
+	azure := &snapshotv1.LlmUpstream{
+		Provider: snapshotv1.LlmProvider_AZURE_OPENAI, AuthToken: "sk-azure", Endpoint: a.endpoint(t),
+		DeploymentName: "gpt-4o", ApiVersion: "2024-10-21",
+	}
+	based := openaiMember(t, b, "based", "sk-b")
+	based.BasePath = "/proxy"
+	retry := retryPolicy(2, "5xx")
+	retry.PreviousPriorities = true
+	failoverRoute(t, h, retry,
+		[]*snapshotv1.LlmUpstream{azure},
+		[]*snapshotv1.LlmUpstream{based},
+		[]*snapshotv1.LlmUpstream{openaiMember(t, c, "plain", "sk-c")})
+
+	resp, body := h.do(http.MethodPost, "/openai", "", failoverChat("m", false))
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+	ra, rb, rc := a.requests(), b.requests(), c.requests()
+	require.Len(t, ra, 1)
+	require.Equal(t, "/openai/deployments/gpt-4o/chat/completions", ra[0].path)
+	require.Equal(t, "sk-azure", ra[0].header.Get("Api-Key"))
+	require.Len(t, rb, 1)
+	require.Equal(t, "/proxy/v1/chat/completions", rb[0].path)
+	require.Empty(t, rb[0].header.Get("Api-Key"), "the Azure member's key stays with it")
+	require.Len(t, rc, 1)
+	require.Equal(t, "/v1/chat/completions", rc[0].path)
+	require.Equal(t, "Bearer sk-c", rc[0].header.Get("Authorization"))
+	require.Equal(t, "plain", rc[0].model)
+}
