@@ -261,3 +261,17 @@ func TestFailoverEachAttemptHasItsProvidersPath(t *testing.T) {
 	require.Equal(t, "Bearer sk-c", rc[0].header.Get("Authorization"))
 	require.Equal(t, "plain", rc[0].model)
 }
+
+// TestFailoverBodyTooLarge: a body past the proxy's limit, which could not be held for
+// the attempts, is answered 413 and reaches no member.
+func TestFailoverBodyTooLarge(t *testing.T) {
+	h := newHarness(t, fakellm.Config{}, func(c *proxy.Config) { c.MaxBodyBytes = 256 })
+	b := newFailingLLM(t)
+	lab7(t, h, b)
+
+	resp, body := h.do(http.MethodPost, "/openai", "", failoverChat(strings.Repeat("x", 300), false))
+	require.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode, body)
+	require.Empty(t, b.requests())
+	resp, body = h.do(http.MethodPost, "/openai", "", failoverChat("small", false))
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+}
