@@ -56,7 +56,8 @@ func TestEveryOptionIsClassified(t *testing.T) {
 	}
 }
 
-type warning struct{ path, message string }
+// warning is one validation of a policy: expr, or when empty the field at path unset.
+type warning struct{ path, message, expr string }
 
 func admissionPolicy() string {
 	var b strings.Builder
@@ -102,9 +103,9 @@ func memberType(fields *optionFields, i int) reflect.Type {
 func appendWarning(out []warning, name string, class optionClass, kind string) []warning {
 	switch class {
 	case ignored:
-		out = append(out, warning{"spec.options." + name, "options." + name + ": claimgate does not implement it; it changes nothing"})
+		out = append(out, warning{path: "spec.options." + name, message: "options." + name + ": claimgate does not implement it; it changes nothing"})
 	case refused:
-		out = append(out, warning{"spec.options." + name, "options." + name + ": " + refusedMessage(kind)})
+		out = append(out, warning{path: "spec.options." + name, message: "options." + name + ": " + refusedMessage(kind)})
 	}
 	return out
 }
@@ -117,16 +118,21 @@ func upstreamWarnings() []warning {
 		switch what, kind := unsupportedKinds[name]; {
 		case honoredUpstreamFields[name]:
 		case kind:
-			out = append(out, warning{"spec." + name, fmt.Sprintf("spec.%s: claimgate does not implement Upstreams of %s; routes to this Upstream answer 500", name, what)})
+			out = append(out, warning{path: "spec." + name, message: fmt.Sprintf("spec.%s: claimgate does not implement Upstreams of %s; routes to this Upstream answer 500", name, what)})
 		default:
-			out = append(out, warning{"spec." + name, "spec." + name + ": claimgate does not implement it; it changes nothing"})
+			out = append(out, warning{path: "spec." + name, message: "spec." + name + ": claimgate does not implement it; it changes nothing"})
 		}
 	}
-	for _, name := range []string{"vertexAi", "bedrock", "multi"} {
-		out = append(out, warning{"spec.ai." + name, "spec.ai." + name + ": claimgate does not implement it yet; routes to this Upstream answer 500"})
+	for _, name := range []string{"vertexAi", "bedrock"} {
+		out = append(out, warning{path: "spec.ai." + name, message: "spec.ai." + name + ": claimgate does not implement it yet; routes to this Upstream answer 500"})
+		out = append(out, warning{
+			path:    "spec.ai.multi",
+			message: "spec.ai.multi.priorities[].pool[]." + name + ": claimgate does not implement it yet; routes to this Upstream answer 500",
+			expr:    "!has(object.spec.ai) || !has(object.spec.ai.multi) || object.spec.ai.multi.priorities.all(p, p.pool.all(b, !has(b." + name + ")))",
+		})
 	}
 	for _, name := range []string{"sslFiles", "sds"} {
-		out = append(out, warning{"spec.sslConfig." + name, "spec.sslConfig." + name + ": a claimgate proxy reads no certificate files nor secret discovery; name a Secret in sslConfig.secretRef; the Upstream is refused"})
+		out = append(out, warning{path: "spec.sslConfig." + name, message: "spec.sslConfig." + name + ": a claimgate proxy reads no certificate files nor secret discovery; name a Secret in sslConfig.secretRef; the Upstream is refused"})
 	}
 	return out
 }
@@ -150,7 +156,11 @@ spec:
   validations:
 `, name, group, resource)
 	for _, w := range warnings {
-		fmt.Fprintf(b, "  - expression: %q\n    message: %q\n", hasNot(w.path), w.message)
+		expr := w.expr
+		if expr == "" {
+			expr = hasNot(w.path)
+		}
+		fmt.Fprintf(b, "  - expression: %q\n    message: %q\n", expr, w.message)
 	}
 	fmt.Fprintf(b, `---
 apiVersion: admissionregistration.k8s.io/v1

@@ -200,14 +200,15 @@ func rateLimitsOf(v *vhostOptions, ro *routeOptions) []rlcRef {
 	return out
 }
 
-// allLLM reports whether every backend of a rule is an LLM provider: its rate limits
+// allLLM reports whether every backend of a rule is an LLM provider (or a failover
+// pool of them): its rate limits
 // then count tokens.
 func allLLM(ups []*snapshotv1.Upstream) bool {
 	if len(ups) == 0 {
 		return false
 	}
 	for _, u := range ups {
-		if u.GetLlm() == nil {
+		if u.GetLlm() == nil && u.GetFailover() == nil {
 			return false
 		}
 	}

@@ -137,6 +137,9 @@ func (oc optionCompiler) retries(r *gatewayv1.RetryPolicy) (*snapshotv1.RetryPol
 	if r.NumRetries != nil && *r.NumRetries > 0 {
 		out.NumRetries = uint32(min(*r.NumRetries, math.MaxUint32))
 	}
+	if p := r.PreviousPriorities; p != nil && p.UpdateFrequency != nil && *p.UpdateFrequency > 1 {
+		out.PreviousPrioritiesUpdateFrequency = uint32(min(*p.UpdateFrequency, math.MaxUint32))
+	}
 	for _, c := range strings.Split(r.RetryOn, ",") {
 		switch c = strings.TrimSpace(c); {
 		case c == "":

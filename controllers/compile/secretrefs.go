@@ -1,6 +1,8 @@
 package compile
 
 import (
+	"slices"
+
 	"k8s.io/apimachinery/pkg/types"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
@@ -8,16 +10,23 @@ import (
 )
 
 // ReferencedSecrets names the Secrets obj refers to, which the compiler looks up in
-// Inputs.Secrets when it compiles obj: for an Upstream, the Secret its AI provider's
-// authToken names and the one its sslConfig.secretRef names; for a Gateway, those its listeners' certificateRefs name (core
+// Inputs.Secrets when it compiles obj: for an Upstream, the Secrets its AI providers'
+// authTokens name (every member of a failover pool's) and the one its sslConfig.secretRef names; for a Gateway, those its listeners' certificateRefs name (core
 // Secrets only), in spec order. Whether obj may read them (ReferenceGrants) is decided
 // in the compile. Other objects refer to no Secret.
 func ReferencedSecrets(obj any) []types.NamespacedName {
 	switch o := obj.(type) {
 	case *gloov1.Upstream:
 		var out []types.NamespacedName
-		if tok := aiAuthToken(o.Spec.AI); tok != nil {
-			if key, ok := authTokenSecret(o.Namespace, *tok); ok {
+		toks := []*gloov1.SingleAuthToken{aiAuthToken(o.Spec.AI)}
+		if ai := o.Spec.AI; ai != nil && ai.Multi != nil {
+			toks = multiAuthTokens(ai.Multi)
+		}
+		for _, tok := range toks {
+			if tok == nil {
+				continue
+			}
+			if key, ok := authTokenSecret(o.Namespace, *tok); ok && !slices.Contains(out, key) {
 				out = append(out, key)
 			}
 		}

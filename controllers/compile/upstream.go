@@ -71,6 +71,17 @@ func (c *compiler) compileUpstream(us *gloov1.Upstream) *upstreamIR {
 	surveyUpstream(ir)
 	switch {
 	case len(ir.invalid) > 0: // a kind claimgate lacks
+	case us.Spec.AI != nil && us.Spec.AI.Multi != nil:
+		f := c.compileMulti(ir, us.Spec.AI.Multi)
+		switch eps := failoverEndpoints(f); {
+		case len(eps) > 0:
+			c.applySslConfig(ir, eps)
+		case us.Spec.SslConfig != nil:
+			ir.ignore("spec.sslConfig", "the providers' public endpoints are verified against the system roots; sslConfig applies to a customHost")
+		}
+		if f != nil && len(ir.invalid) == 0 && len(ir.unresolved) == 0 {
+			ir.proto = &snapshotv1.Upstream{Name: name, Kind: &snapshotv1.Upstream_Failover{Failover: f}}
+		}
 	case us.Spec.AI != nil:
 		llm := c.compileAI(ir, us.Spec.AI)
 		switch {

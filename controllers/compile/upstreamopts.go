@@ -46,11 +46,14 @@ func surveyUpstream(ir *upstreamIR) {
 
 func surveyUpstreamParts(ir *upstreamIR, s *gloov1.UpstreamSpec) {
 	if ai := s.AI; ai != nil {
-		for i, set := range []bool{ai.VertexAI != nil, ai.Bedrock != nil, ai.Multi != nil} {
+		for i, set := range []bool{ai.VertexAI != nil, ai.Bedrock != nil} {
 			if set {
-				name := [...]string{"vertexAi", "bedrock", "multi"}[i]
+				name := [...]string{"vertexAi", "bedrock"}[i]
 				ir.refuse("spec.ai."+name, "claimgate does not implement it yet; routes to this Upstream answer 500")
 			}
+		}
+		if ai.Multi != nil {
+			surveyMulti(ir, ai.Multi)
 		}
 	}
 	if k := s.Kube; k != nil {

@@ -197,12 +197,12 @@ func (a *attempts) again(req *http.Request) *http.Request {
 }
 
 // retarget points a retry at its endpoint: a static upstream with several endpoints
-// moves to its next turn, as a new request would. This is where a retry would move to
-// the next priority of a failover pool (a.res.retry.previousPriorities) once upstreams
-// have priorities; today every retry stays within its upstream.
+// moves to its next turn, as a new request would. A failover upstream's retry is
+// pointed at its priority and member by failoverTransport, which follows the request
+// from attempt to attempt (previous_priorities moves it to the next priority).
 func (a *attempts) retarget(out *http.Request) {
 	u := a.up
-	if u.adapter != nil || len(u.endpoints) < 2 {
+	if u.llm() || len(u.endpoints) < 2 {
 		return
 	}
 	ep := u.endpoints[u.turn()]

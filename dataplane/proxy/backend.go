@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"sync/atomic"
+	"time"
 
 	"github.com/go-logr/logr"
 
@@ -20,6 +21,7 @@ import (
 type upstream struct {
 	name      string
 	adapter   *llm.Adapter   // set for an LLM provider
+	failover  *failover      // set for a failover pool of LLM providers
 	endpoints []llm.Endpoint // set for a static upstream, used in turn
 	// cumulative are the running sums of the endpoints' weights divided by their
 	// greatest common divisor, nil when every endpoint weighs the same: endpoint i takes
@@ -32,7 +34,10 @@ type upstream struct {
 	autoHostProxy *httputil.ReverseProxy
 }
 
-func compileUpstream(u *snapshotv1.Upstream, tr *llm.Transports, log logr.Logger) (*upstream, error) {
+// llm reports whether the upstream is an AI provider or a failover pool of them.
+func (u *upstream) llm() bool { return u.adapter != nil || u.failover != nil }
+
+func compileUpstream(u *snapshotv1.Upstream, tr *llm.Transports, now func() time.Time, log logr.Logger) (*upstream, error) {
 	up := &upstream{name: u.GetName()}
 	var rt http.RoundTripper
 	switch k := u.GetKind().(type) {
@@ -42,6 +47,12 @@ func compileUpstream(u *snapshotv1.Upstream, tr *llm.Transports, log logr.Logger
 			return nil, fmt.Errorf("upstream %s: %w", u.GetName(), err)
 		}
 		up.adapter, rt = a, tr.For(a.Endpoint())
+	case *snapshotv1.Upstream_Failover:
+		f, err := compileFailover(u.GetName(), k.Failover, tr, now, log)
+		if err != nil {
+			return nil, fmt.Errorf("upstream %s: %w", u.GetName(), err)
+		}
+		up.failover, rt = f, failoverTransport{f}
 	case *snapshotv1.Upstream_Static:
 		hosts := hostTransports{}
 		for i, e := range k.Static.GetEndpoints() {
@@ -58,7 +69,7 @@ func compileUpstream(u *snapshotv1.Upstream, tr *llm.Transports, log logr.Logger
 		up.cumulative = cumulativeWeights(k.Static.GetEndpoints())
 		rt = hosts
 	default:
-		return nil, fmt.Errorf("upstream %s: neither llm nor static", u.GetName())
+		return nil, fmt.Errorf("upstream %s: neither llm, failover nor static", u.GetName())
 	}
 	up.proxy = &httputil.ReverseProxy{
 		Rewrite:        up.rewrite,
@@ -89,10 +100,13 @@ func modifyResponse(resp *http.Response) error {
 // removed: only the proxy's reaches an upstream.
 func (u *upstream) rewrite(pr *httputil.ProxyRequest) {
 	delete(pr.Out.Header, attemptCountHeader)
-	if u.adapter != nil {
+	switch {
+	case u.failover != nil:
+		// Each attempt is pointed at its member by failoverTransport.
+	case u.adapter != nil:
 		u.adapter.Rewrite(pr.Out)
 		prepareMetering(pr)
-	} else {
+	default:
 		ep := u.endpoints[0]
 		if len(u.endpoints) > 1 {
 			ep = u.endpoints[u.turn()]

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"testing"
+	"time"
 
 	"github.com/go-logr/logr"
 	"github.com/stretchr/testify/require"
@@ -32,7 +33,7 @@ func TestStaticEndpointWeights(t *testing.T) {
 			}
 			up, err := compileUpstream(&snapshotv1.Upstream{Name: "u", Kind: &snapshotv1.Upstream_Static{
 				Static: &snapshotv1.StaticUpstream{Endpoints: eps},
-			}}, tr, logr.Discard())
+			}}, tr, time.Now, logr.Discard())
 			require.NoError(t, err)
 			var got []int
 			for range tc.want {

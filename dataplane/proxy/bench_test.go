@@ -123,6 +123,25 @@ func BenchmarkProxy(b *testing.B) {
 		})
 		benchRequests(b, base, func(int64) string { return "" })
 	})
+	// The same route to lab 7's failover pool of three models, the first answering (no
+	// retry happens): what choosing a member and setting its model cost a request.
+	b.Run("failover-lab7", func(b *testing.B) {
+		base := benchProxy(b, 0, func(port uint32, backend string) *snapshotv1.Snapshot {
+			s := tutorial(b, port, backend, false, false)
+			ep := s.Upstreams[0].GetLlm().GetEndpoint()
+			f := &snapshotv1.FailoverUpstream{}
+			for _, m := range []string{"gpt-4o", "gpt-4.0-turbo", "gpt-3.5-turbo"} {
+				f.Priorities = append(f.Priorities, &snapshotv1.FailoverPriority{Pool: []*snapshotv1.LlmUpstream{
+					{Provider: snapshotv1.LlmProvider_OPENAI, AuthToken: openaiKey, Model: m, Endpoint: ep},
+				}})
+			}
+			s.Upstreams[0].Kind = &snapshotv1.Upstream_Failover{Failover: f}
+			r := s.Listeners[0].VirtualHosts[0].Routes[0]
+			r.Retry = &snapshotv1.RetryPolicy{RetryOn: []string{"retriable-status-codes"}, RetriableStatusCodes: []uint32{429}, NumRetries: 2, PreviousPriorities: true}
+			return s
+		})
+		benchRequests(b, base, func(int64) string { return "" })
+	})
 	b.Run("jwt-rbac-repeated-token", func(b *testing.B) {
 		base := benchProxy(b, 0, func(port uint32, backend string) *snapshotv1.Snapshot {
 			return tutorial(b, port, backend, true, true)

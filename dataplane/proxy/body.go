@@ -50,11 +50,13 @@ func (b *bodyBudget) release(n int64) { b.used.Add(-n) }
 func (s *Server) readBody(r *http.Request, up *upstream, rt *route, whole bool) (inMemory bool, reserved int64, err error) {
 	replay := rt.replayLimit()
 	shaping := rt.aiShaping(up)
-	rewrite := up.adapter != nil && up.adapter.Model() != "" || shaping != nil
+	rewrite := up.adapter != nil && (up.adapter.Model() != "" || shaping != nil)
 	if _, ok := llm.InMemory(r); ok && !rewrite {
 		return true, 0, nil // read before authorization, for its model
 	}
-	whole = whole || rewrite
+	// A failover upstream's members each shape the body and set their model at every
+	// attempt, and a retry sends it again: it is read whole, as it came.
+	whole = whole || rewrite || up.failover != nil
 	if r.Body == nil || r.Body == http.NoBody || !whole && (r.ContentLength <= 0 || r.ContentLength > max(prereadLimit, replay)) {
 		return false, 0, nil
 	}

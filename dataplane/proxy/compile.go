@@ -21,6 +21,8 @@ type table struct {
 	// claimHeaders are the canonical names of the headers the snapshot's claimsToHeaders
 	// write: a client's values for them are removed before routing.
 	claimHeaders map[string]struct{}
+	// failovers are the failover upstreams, for the ejection gauge.
+	failovers []*failover
 }
 
 // portTable is everything served on one port: the virtual hosts of every listener on it.
@@ -88,6 +90,7 @@ func (srv *Server) compile(s *snapshotv1.Snapshot) (*table, error) {
 	}
 	c := &compiler{s: srv, upstreams: map[string]*upstream{}, claimHeaders: claimHeaders(s.GetJwtProviders())}
 	var err error
+	var failovers []*failover
 	if c.providers, err = srv.cfg.Authenticator.Compile(s.GetJwtProviders()); err != nil {
 		return nil, fmt.Errorf("jwt providers: %w", err)
 	}
@@ -95,16 +98,21 @@ func (srv *Server) compile(s *snapshotv1.Snapshot) (*table, error) {
 		if _, dup := c.upstreams[u.GetName()]; dup {
 			return nil, fmt.Errorf("upstream %s is listed twice", u.GetName())
 		}
-		up, err := compileUpstream(u, srv.cfg.Transports, srv.log)
+		up, err := compileUpstream(u, srv.cfg.Transports, srv.cfg.Now, srv.log)
 		if err != nil {
 			return nil, err
 		}
 		c.upstreams[u.GetName()] = up
+		if up.failover != nil {
+			up.failover.attempts = srv.metrics.failover
+			up.failover.inherit(previousFailover(srv.table.Load(), up.failover.name))
+			failovers = append(failovers, up.failover)
+		}
 	}
 	t := &table{
 		version: s.GetVersion(), gateway: s.GetGatewayNamespace() + "/" + s.GetGatewayName(),
 		ports: map[uint32]*portTable{}, appliedAt: srv.cfg.Now(),
-		claimHeaders: c.claimHeaders,
+		claimHeaders: c.claimHeaders, failovers: failovers,
 	}
 	for _, l := range s.GetListeners() {
 		if err := c.addListener(t, l); err != nil {
@@ -269,6 +277,19 @@ func (c *compiler) compileBackends(rt *route, bs []*snapshotv1.WeightedBackend) 
 		}
 		rt.backends.backends = append(rt.backends.backends, weightedBackend{up: up, weight: b.GetWeight()})
 		rt.backends.total += uint64(b.GetWeight())
+	}
+	return nil
+}
+
+// previousFailover is the failover upstream named name of t, or nil.
+func previousFailover(t *table, name string) *failover {
+	if t == nil {
+		return nil
+	}
+	for _, f := range t.failovers {
+		if f.name == name {
+			return f
+		}
 	}
 	return nil
 }

@@ -55,6 +55,11 @@ func FuzzCompileAndServe(f *testing.F) {
 		{"setStyle":true,"actions":[{"requestHeader":{"headerName":"origin","descriptorKey":"o"}},{"headerValueMatch":{"descriptorValue":"m",
 		"expectMatch":true,"headers":[{"name":"origin","regex":"https://.*"}]}}]}],
 		"setDescriptors":[{"entries":[{"key":"o"}],"limit":{"requestsPerUnit":2,"unit":"MINUTE"},"alwaysApply":true}]}]}}]}]}]}`), "/")
+	f.Add([]byte(`{"version":"v","upstreams":[{"name":"u","failover":{"priorities":[{"pool":[
+		{"provider":"OPENAI","authToken":"k","model":"a","endpoint":{"host":"h","port":1}},{"provider":"ANTHROPIC","endpoint":{"host":"h","port":2}}]},
+		{"pool":[{"provider":"AZURE_OPENAI","deploymentName":"d","endpoint":{"host":"h","port":443,"tls":true}}]}]}}],
+		"listeners":[{"port":1,"protocol":"HTTP","virtualHosts":[{"domains":["*"],"routes":[{"backends":[{"upstream":"u","weight":1}],
+		"retry":{"retryOn":["5xx"],"numRetries":2,"previousPriorities":true,"previousPrioritiesUpdateFrequency":2}}]}]}]}`), "/")
 	srv := &Server{
 		cfg: Config{Authenticator: authn.New(authn.Config{Logger: logr.Discard()}), Now: time.Now, Transports: llm.NewTransports(llm.TransportConfig{})},
 		log: logr.Discard(), localLimiter: ratelimit.New(ratelimit.Config{}),

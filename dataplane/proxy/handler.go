@@ -214,8 +214,11 @@ func (s *Server) forward(rw *responseWriter, r *http.Request, rt *route, up *ups
 	rw.decision = decisionAllowed
 	rw.bodyUnread = false // the reverse proxy reads it, or has it in memory
 	rw.upstreamStart = time.Now()
-	if up.adapter != nil {
+	if up.llm() {
 		r = s.withMeter(rw, r, up, charging)
+	}
+	if up.failover != nil {
+		r = s.withFailover(rw, r, rt, up)
 	}
 	r, endAttempts := withAttempts(rw, r, rt, up)
 	defer endAttempts()

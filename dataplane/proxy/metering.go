@@ -31,20 +31,23 @@ type meterState struct {
 	charging bool
 	hide     bool
 	// model is the model the provider was asked for, when known (the Upstream's
-	// override, or the in-memory body's "model").
+	// override, or the in-memory body's "model"). adapter, model and hide are those of
+	// the last attempt at a failover upstream, whose answer is the one metered.
 	model string
 }
 
 // metered reports whether the request rw answers charges tokens and goes to an LLM
 // provider.
 func metered(rw *responseWriter, up *upstream) bool {
-	return up.adapter != nil && rw.limits != nil && rw.limits.Charging()
+	return up.llm() && rw.limits != nil && rw.limits.Charging()
 }
 
 // withMeter marks r, to an AI provider, for metering.
 func (s *Server) withMeter(rw *responseWriter, r *http.Request, up *upstream, charging bool) *http.Request {
 	m := &meterState{rw: rw, adapter: up.adapter, metrics: s.metrics, requestBytes: max(r.ContentLength, 0), charging: charging}
-	rw.llmSystem = up.adapter.Provider()
+	if up.adapter != nil { // a failover upstream's member sets it at each attempt
+		rw.llmSystem = up.adapter.Provider()
+	}
 	return r.WithContext(context.WithValue(r.Context(), meterKey{}, m))
 }
 
@@ -55,14 +58,22 @@ func meterOf(ctx context.Context) *meterState {
 
 // prepareMetering asks the provider, on the outgoing request, for what metering
 // needs: usage in a stream, an answer without content encoding.
-func prepareMetering(pr *httputil.ProxyRequest) {
-	m := meterOf(pr.In.Context())
+func prepareMetering(pr *httputil.ProxyRequest) { prepareMemberMetering(pr.Out, nil) }
+
+// prepareMemberMetering prepares the outgoing request out for metering; a, when set,
+// is the provider of this attempt at a failover upstream, whose answer is metered.
+func prepareMemberMetering(out *http.Request, a *llm.Adapter) {
+	m := meterOf(out.Context())
 	if m == nil {
 		return
 	}
-	llm.PrepareUsageHeader(pr.Out.Header)
+	if a != nil {
+		m.adapter, m.hide = a, false
+		m.rw.llmSystem = a.Provider()
+	}
+	llm.PrepareUsageHeader(out.Header)
 	m.model = m.adapter.Model()
-	body, ok := llm.InMemory(pr.Out)
+	body, ok := llm.InMemory(out)
 	if !ok {
 		return
 	}
@@ -72,8 +83,8 @@ func prepareMetering(pr *httputil.ProxyRequest) {
 	if !m.charging {
 		return // a stream is metered as the client asked for it
 	}
-	if out, hide := m.adapter.PrepareUsage(pr.Out.URL.Path, body); hide {
-		llm.SetBody(pr.Out, out)
+	if prepared, hide := m.adapter.PrepareUsage(out.URL.Path, body); hide {
+		llm.SetBody(out, prepared)
 		m.hide = true
 	}
 }
@@ -82,7 +93,7 @@ func prepareMetering(pr *httputil.ProxyRequest) {
 // and, when a policy stops streams over budget, so the stream is watched as it goes.
 func meterResponse(resp *http.Response) error {
 	m := meterOf(resp.Request.Context())
-	if m == nil {
+	if m == nil || m.adapter == nil {
 		return nil
 	}
 	o := llm.MeterOptions{RequestBytes: m.requestBytes, HideUsageChunk: m.hide}

@@ -20,6 +20,8 @@ type metrics struct {
 	rateLimits *prometheus.CounterVec
 	// usage are the token metrics (usage.go).
 	usage *usageMetrics
+	// failover counts attempts at failover upstreams (failover_metrics.go).
+	failover *failoverCounters
 }
 
 func newMetrics(reg prometheus.Registerer, s *Server) (*metrics, error) {
@@ -50,7 +52,8 @@ func newMetrics(reg prometheus.Registerer, s *Server) (*metrics, error) {
 			Name: "claimgate_proxy_rate_limit_decisions_total",
 			Help: "Rate-limit decisions, by policy, configured descriptor (its keys and configured values; empty when no limit was reached), stage (early, regular; reservation of max_tokens, stream) and result (allowed, over, store_error; stopped).",
 		}, []string{"policy", "descriptor", "stage", "result"}),
-		usage: newUsageMetrics(s.cfg.UsageClaim),
+		usage:    newUsageMetrics(s.cfg.UsageClaim),
+		failover: newFailoverCounters(),
 	}
 	if reg == nil {
 		return m, nil
@@ -65,7 +68,7 @@ func newMetrics(reg prometheus.Registerer, s *Server) (*metrics, error) {
 		}
 		return s.cfg.Now().Sub(t.appliedAt).Seconds()
 	})
-	for _, c := range append([]prometheus.Collector{m.requests, m.duration, m.upstream, m.info, m.rejected, m.rateLimits, age}, m.usage.collectors()...) {
+	for _, c := range append([]prometheus.Collector{m.requests, m.duration, m.upstream, m.info, m.rejected, m.rateLimits, age, m.failover.vec, ejectedCollector{s}}, m.usage.collectors()...) {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("registering proxy metrics: %w", err)
 		}

@@ -6,7 +6,9 @@ import (
 )
 
 // observe records one finished request in the metrics and the access log. The log holds
-// the path without its query (which may carry a token), never a header value.
+// the path without its query (which may carry a token), never a header value. A request
+// to a failover upstream also logs the priority and member (their indices in
+// ai.multi.priorities[].pool[]) of its last attempt, the one answered, and its attempts.
 func (s *Server) observe(rw *responseWriter, r *http.Request, t *table, path string, start time.Time) {
 	dur := time.Since(start)
 	status := rw.status
@@ -30,12 +32,17 @@ func (s *Server) observe(rw *responseWriter, r *http.Request, t *table, path str
 	if t != nil {
 		version = t.version
 	}
-	s.cfg.AccessLog.Info("request",
+	kv := []any{
 		"method", r.Method, "host", r.Host, "path", path, "proto", r.Proto,
 		"route", rw.route, "status", status, "decision", rw.decision, "reason", rw.reason,
 		"sub", rw.sub, "bytes", rw.written,
 		"request_model", rw.requestModel, "response_model", rw.usage.Model,
 		"tokens_in", rw.usage.Input, "tokens_out", rw.usage.Output, "tokens_estimated", rw.usage.Estimated, "charge_error", rw.chargeErr,
-		"upstream_latency_ms", float64(rw.upstreamLatency.Microseconds())/1000,
-		"duration_ms", float64(dur.Microseconds())/1000, "version", version)
+		"upstream_latency_ms", float64(rw.upstreamLatency.Microseconds()) / 1000,
+		"duration_ms", float64(dur.Microseconds()) / 1000, "version", version,
+	}
+	if f := rw.failover; f != nil && f.made > 0 {
+		kv = append(kv, "failover_priority", f.priority, "failover_member", f.member, "attempts", f.made)
+	}
+	s.cfg.AccessLog.Info("request", kv...)
 }

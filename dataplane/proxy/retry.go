@@ -57,9 +57,12 @@ type retryPolicy struct {
 	retries  int      // after the first attempt
 	base     time.Duration
 	max      time.Duration
-	// previousPriorities asks that a retry go to the next priority of a failover pool;
-	// no upstream has priorities yet, so it changes nothing (see attempts.retarget).
+	// previousPriorities asks that a retry go to the next priority of a failover
+	// upstream (failover.go); it changes nothing for other upstreams.
 	previousPriorities bool
+	// updateFrequency is how many attempts are made at a priority before a retry
+	// moves on (at least 1).
+	updateFrequency int
 	// jitter returns a random duration in [0, n); tests replace it.
 	jitter func(n int64) int64
 }
@@ -69,7 +72,10 @@ func compileRetry(p *snapshotv1.RetryPolicy) (*retryPolicy, error) {
 	if p == nil {
 		return nil, nil
 	}
-	rp := &retryPolicy{retries: int(p.GetNumRetries()), previousPriorities: p.GetPreviousPriorities(), jitter: rand.N[int64]}
+	rp := &retryPolicy{
+		retries: int(p.GetNumRetries()), previousPriorities: p.GetPreviousPriorities(), jitter: rand.N[int64],
+		updateFrequency: int(max(p.GetPreviousPrioritiesUpdateFrequency(), 1)),
+	}
 	for _, name := range p.GetRetryOn() {
 		c, ok := retryOnNames[name]
 		if !ok {

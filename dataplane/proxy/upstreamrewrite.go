@@ -215,7 +215,7 @@ func (u *upstream) proxyFor(rt *route) *httputil.ReverseProxy {
 // newAutoHostProxy returns u's reverse proxy sending each endpoint's authority as
 // Host, or nil for an LLM upstream, whose adapter sends the provider's Host.
 func (u *upstream) newAutoHostProxy() *httputil.ReverseProxy {
-	if u.adapter != nil || u.proxy == nil {
+	if u.llm() || u.proxy == nil {
 		return nil
 	}
 	hosts := make(map[string]string, len(u.endpoints))

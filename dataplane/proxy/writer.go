@@ -56,6 +56,8 @@ type responseWriter struct {
 	limits *ratelimit.Decision
 	// limiter is the limiter limits came from (the one in use when the request began).
 	limiter *ratelimit.Limiter
+	// failover is where the request stood in its failover upstream, if it went to one.
+	failover *failoverCursor
 }
 
 var writers = sync.Pool{New: func() any { return &responseWriter{} }}

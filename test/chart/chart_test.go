@@ -123,6 +123,15 @@ kind: Upstream
 metadata: {name: warned, namespace: default}
 spec:
   aws: {region: us-east-1}
+---
+apiVersion: gloo.solo.io/v1
+kind: Upstream
+metadata: {name: warned-pool, namespace: default}
+spec:
+  ai:
+    multi:
+      priorities:
+      - pool: [{openai: {model: gpt-4o}}, {bedrock: {model: anthropic.claude-3}}]
 `), 0o600))
 	// The API server starts enforcing a new policy binding within a few seconds.
 	var out string
@@ -139,10 +148,13 @@ spec:
 	require.Contains(t, out, "options.extauth: claimgate does not implement it, and it admits or refuses traffic")
 	require.Contains(t, out, "options.tracing: claimgate does not implement it; it changes nothing")
 	require.Contains(t, out, "spec.aws: claimgate does not implement Upstreams of AWS Lambda functions")
+	require.Contains(t, out, "spec.ai.multi.priorities[].pool[].bedrock: claimgate does not implement it yet")
 	require.NotContains(t, out, "options.timeout", "an implemented option gets no warning")
+	require.NotContains(t, out, "pool[].vertexAi", "a failover pool without vertexAi gets no warning of it")
 	require.Contains(t, out, "Warning: Validation failed for ValidatingAdmissionPolicy 'claimgate-routeoption-options'")
 	require.Contains(t, out, "routeoption.gateway.solo.io/warned created")
 	require.Contains(t, out, "upstream.gloo.solo.io/warned created")
+	require.Contains(t, out, "upstream.gloo.solo.io/warned-pool created")
 }
 
 // requireAnnotationDenied applies a RateLimitConfig whose claimgate annotation is

@@ -2,6 +2,7 @@ package crd_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -162,6 +163,44 @@ func TestInvalidObjectsRejected(t *testing.T) {
     mistral: {authToken: {inline: sk-2}}
 `,
 			wantErrors: []string{"spec.ai", "set exactly one of openai, mistral, anthropic, azureOpenai, gemini, vertexAi, bedrock or multi"},
+		},
+		"multi pool entry with two providers": {
+			doc: usHeader + `
+  ai:
+    multi:
+      priorities:
+      - pool:
+        - openai: {model: gpt-4o}
+        - openai: {model: gpt-4o-mini}
+          mistral: {model: mistral-large}
+`,
+			wantErrors: []string{"spec.ai.multi.priorities[0].pool[1]", "names exactly one provider: set one of openai, mistral, anthropic, azureOpenai, gemini, vertexAi or bedrock"},
+		},
+		"multi pool entry with no provider": {
+			doc: usHeader + `
+  ai:
+    multi:
+      priorities:
+      - pool:
+        - {}
+`,
+			wantErrors: []string{"spec.ai.multi.priorities[0].pool[0]", "names exactly one provider"},
+		},
+		"multi with an empty pool": {
+			doc: usHeader + `
+  ai:
+    multi:
+      priorities:
+      - pool: []
+`,
+			wantErrors: []string{"spec.ai.multi.priorities[0].pool", "should have at least 1 items"},
+		},
+		"multi with too many priorities": {
+			doc: usHeader + `
+  ai:
+    multi:
+      priorities:` + strings.Repeat("\n      - pool: [{openai: {}}]", 17) + "\n",
+			wantErrors: []string{"spec.ai.multi.priorities", "must have at most 16 items"},
 		},
 		"Upstream with an empty ai": {
 			doc:        usHeader + "  ai: {}\n",

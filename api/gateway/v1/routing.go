@@ -50,7 +50,8 @@ type RetryBackOff struct {
 
 // PreviousPriorities configures retries across the priorities of a failover pool.
 type PreviousPriorities struct {
-	// updateFrequency is how many attempts are made before moving on a priority.
+	// updateFrequency is how many attempts are made at a priority before a retry moves
+	// to the next one; 1 when unset or 0.
 	// +optional
 	// +nullable
 	// +kubebuilder:validation:Minimum=0

@@ -274,13 +274,10 @@ type AIUpstream struct {
 	// +kubebuilder:validation:Schemaless
 	// +kubebuilder:validation:Type=object
 	Bedrock *apiextensionsv1.JSON `json:"bedrock,omitempty"`
-	// multi is Gloo's multi (a failover pool of providers by priority). claimgate does not implement it: it is kept
-	// as written and the Upstream's status names it.
+	// multi is a failover pool: LLM providers by priority, each priority a pool of
+	// providers the requests are spread across (Gloo's ai.multi).
 	// +optional
-	// +kubebuilder:pruning:PreserveUnknownFields
-	// +kubebuilder:validation:Schemaless
-	// +kubebuilder:validation:Type=object
-	Multi *apiextensionsv1.JSON `json:"multi,omitempty"`
+	Multi *MultiPool `json:"multi,omitempty"`
 }
 
 // OpenAI is the OpenAI provider.

@@ -3011,8 +3011,12 @@ type RetryPolicy struct {
 	// previous_priorities makes a retry go to the next priority of a failover pool
 	// (Gloo's previousPriorities).
 	PreviousPriorities bool `protobuf:"varint,6,opt,name=previous_priorities,json=previousPriorities,proto3" json:"previous_priorities,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// previous_priorities_update_frequency is how many attempts are made at a priority
+	// before a retry moves to the next one (Gloo's previousPriorities.updateFrequency,
+	// Envoy's update_frequency); 0 means 1.
+	PreviousPrioritiesUpdateFrequency uint32 `protobuf:"varint,7,opt,name=previous_priorities_update_frequency,json=previousPrioritiesUpdateFrequency,proto3" json:"previous_priorities_update_frequency,omitempty"`
+	unknownFields                     protoimpl.UnknownFields
+	sizeCache                         protoimpl.SizeCache
 }
 
 func (x *RetryPolicy) Reset() {
@@ -3085,6 +3089,13 @@ func (x *RetryPolicy) GetPreviousPriorities() bool {
 		return x.PreviousPriorities
 	}
 	return false
+}
+
+func (x *RetryPolicy) GetPreviousPrioritiesUpdateFrequency() uint32 {
+	if x != nil {
+		return x.PreviousPrioritiesUpdateFrequency
+	}
+	return 0
 }
 
 // FaultInjection is Gloo's faults: a delay, then an abort, each for a share of requests.
@@ -4419,6 +4430,7 @@ type Upstream struct {
 	//
 	//	*Upstream_Llm
 	//	*Upstream_Static
+	//	*Upstream_Failover
 	Kind          isUpstream_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -4486,6 +4498,15 @@ func (x *Upstream) GetStatic() *StaticUpstream {
 	return nil
 }
 
+func (x *Upstream) GetFailover() *FailoverUpstream {
+	if x != nil {
+		if x, ok := x.Kind.(*Upstream_Failover); ok {
+			return x.Failover
+		}
+	}
+	return nil
+}
+
 type isUpstream_Kind interface {
 	isUpstream_Kind()
 }
@@ -4500,9 +4521,114 @@ type Upstream_Static struct {
 	Static *StaticUpstream `protobuf:"bytes,3,opt,name=static,proto3,oneof"`
 }
 
+type Upstream_Failover struct {
+	// failover is AI providers by priority (Gloo's ai.multi). A proxy that does not
+	// know it refuses the snapshot (NACK) and keeps its last good one.
+	Failover *FailoverUpstream `protobuf:"bytes,4,opt,name=failover,proto3,oneof"`
+}
+
 func (*Upstream_Llm) isUpstream_Kind() {}
 
 func (*Upstream_Static) isUpstream_Kind() {}
+
+func (*Upstream_Failover) isUpstream_Kind() {}
+
+// FailoverUpstream is AI providers by priority. A request goes to the first priority
+// with a member that is not ejected (failing), spread across that priority's members
+// in turn; a retry of a route whose retry policy sets previous_priorities goes to the
+// next priority (after the last, to the last again), otherwise to the next member of
+// the same priority. Each member is a whole LlmUpstream: its provider, key, endpoint
+// and model, which replaces the request's as a single provider's does.
+type FailoverUpstream struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// priorities are in order of preference; at least one, none empty.
+	Priorities    []*FailoverPriority `protobuf:"bytes,1,rep,name=priorities,proto3" json:"priorities,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FailoverUpstream) Reset() {
+	*x = FailoverUpstream{}
+	mi := &file_snapshot_proto_msgTypes[54]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FailoverUpstream) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FailoverUpstream) ProtoMessage() {}
+
+func (x *FailoverUpstream) ProtoReflect() protoreflect.Message {
+	mi := &file_snapshot_proto_msgTypes[54]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FailoverUpstream.ProtoReflect.Descriptor instead.
+func (*FailoverUpstream) Descriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{54}
+}
+
+func (x *FailoverUpstream) GetPriorities() []*FailoverPriority {
+	if x != nil {
+		return x.Priorities
+	}
+	return nil
+}
+
+// FailoverPriority is one priority of a FailoverUpstream.
+type FailoverPriority struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// pool are the members of this priority, at least one.
+	Pool          []*LlmUpstream `protobuf:"bytes,1,rep,name=pool,proto3" json:"pool,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FailoverPriority) Reset() {
+	*x = FailoverPriority{}
+	mi := &file_snapshot_proto_msgTypes[55]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FailoverPriority) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FailoverPriority) ProtoMessage() {}
+
+func (x *FailoverPriority) ProtoReflect() protoreflect.Message {
+	mi := &file_snapshot_proto_msgTypes[55]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FailoverPriority.ProtoReflect.Descriptor instead.
+func (*FailoverPriority) Descriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{55}
+}
+
+func (x *FailoverPriority) GetPool() []*LlmUpstream {
+	if x != nil {
+		return x.Pool
+	}
+	return nil
+}
 
 // LlmUpstream is an AI provider with its resolved credentials.
 type LlmUpstream struct {
@@ -4537,7 +4663,7 @@ type LlmUpstream struct {
 
 func (x *LlmUpstream) Reset() {
 	*x = LlmUpstream{}
-	mi := &file_snapshot_proto_msgTypes[54]
+	mi := &file_snapshot_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4549,7 +4675,7 @@ func (x *LlmUpstream) String() string {
 func (*LlmUpstream) ProtoMessage() {}
 
 func (x *LlmUpstream) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[54]
+	mi := &file_snapshot_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4562,7 +4688,7 @@ func (x *LlmUpstream) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LlmUpstream.ProtoReflect.Descriptor instead.
 func (*LlmUpstream) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{54}
+	return file_snapshot_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *LlmUpstream) GetProvider() LlmProvider {
@@ -4671,7 +4797,7 @@ type Endpoint struct {
 
 func (x *Endpoint) Reset() {
 	*x = Endpoint{}
-	mi := &file_snapshot_proto_msgTypes[55]
+	mi := &file_snapshot_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4683,7 +4809,7 @@ func (x *Endpoint) String() string {
 func (*Endpoint) ProtoMessage() {}
 
 func (x *Endpoint) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[55]
+	mi := &file_snapshot_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4696,7 +4822,7 @@ func (x *Endpoint) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Endpoint.ProtoReflect.Descriptor instead.
 func (*Endpoint) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{55}
+	return file_snapshot_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *Endpoint) GetHost() string {
@@ -4794,7 +4920,7 @@ type StaticUpstream struct {
 
 func (x *StaticUpstream) Reset() {
 	*x = StaticUpstream{}
-	mi := &file_snapshot_proto_msgTypes[56]
+	mi := &file_snapshot_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4806,7 +4932,7 @@ func (x *StaticUpstream) String() string {
 func (*StaticUpstream) ProtoMessage() {}
 
 func (x *StaticUpstream) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[56]
+	mi := &file_snapshot_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4819,7 +4945,7 @@ func (x *StaticUpstream) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StaticUpstream.ProtoReflect.Descriptor instead.
 func (*StaticUpstream) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{56}
+	return file_snapshot_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *StaticUpstream) GetEndpoints() []*Endpoint {
@@ -4841,7 +4967,7 @@ type JwtAuthentication struct {
 
 func (x *JwtAuthentication) Reset() {
 	*x = JwtAuthentication{}
-	mi := &file_snapshot_proto_msgTypes[57]
+	mi := &file_snapshot_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4853,7 +4979,7 @@ func (x *JwtAuthentication) String() string {
 func (*JwtAuthentication) ProtoMessage() {}
 
 func (x *JwtAuthentication) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[57]
+	mi := &file_snapshot_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4866,7 +4992,7 @@ func (x *JwtAuthentication) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JwtAuthentication.ProtoReflect.Descriptor instead.
 func (*JwtAuthentication) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{57}
+	return file_snapshot_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *JwtAuthentication) GetStages() []*JwtStage {
@@ -4891,7 +5017,7 @@ type JwtStage struct {
 
 func (x *JwtStage) Reset() {
 	*x = JwtStage{}
-	mi := &file_snapshot_proto_msgTypes[58]
+	mi := &file_snapshot_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4903,7 +5029,7 @@ func (x *JwtStage) String() string {
 func (*JwtStage) ProtoMessage() {}
 
 func (x *JwtStage) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[58]
+	mi := &file_snapshot_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4916,7 +5042,7 @@ func (x *JwtStage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JwtStage.ProtoReflect.Descriptor instead.
 func (*JwtStage) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{58}
+	return file_snapshot_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *JwtStage) GetStage() JwtStageName {
@@ -4979,7 +5105,7 @@ type JwtProvider struct {
 
 func (x *JwtProvider) Reset() {
 	*x = JwtProvider{}
-	mi := &file_snapshot_proto_msgTypes[59]
+	mi := &file_snapshot_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4991,7 +5117,7 @@ func (x *JwtProvider) String() string {
 func (*JwtProvider) ProtoMessage() {}
 
 func (x *JwtProvider) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[59]
+	mi := &file_snapshot_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5004,7 +5130,7 @@ func (x *JwtProvider) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JwtProvider.ProtoReflect.Descriptor instead.
 func (*JwtProvider) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{59}
+	return file_snapshot_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *JwtProvider) GetId() string {
@@ -5131,7 +5257,7 @@ type RemoteJwks struct {
 
 func (x *RemoteJwks) Reset() {
 	*x = RemoteJwks{}
-	mi := &file_snapshot_proto_msgTypes[60]
+	mi := &file_snapshot_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5143,7 +5269,7 @@ func (x *RemoteJwks) String() string {
 func (*RemoteJwks) ProtoMessage() {}
 
 func (x *RemoteJwks) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[60]
+	mi := &file_snapshot_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5156,7 +5282,7 @@ func (x *RemoteJwks) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RemoteJwks.ProtoReflect.Descriptor instead.
 func (*RemoteJwks) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{60}
+	return file_snapshot_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *RemoteJwks) GetUrl() string {
@@ -5200,7 +5326,7 @@ type TokenSource struct {
 
 func (x *TokenSource) Reset() {
 	*x = TokenSource{}
-	mi := &file_snapshot_proto_msgTypes[61]
+	mi := &file_snapshot_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5212,7 +5338,7 @@ func (x *TokenSource) String() string {
 func (*TokenSource) ProtoMessage() {}
 
 func (x *TokenSource) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[61]
+	mi := &file_snapshot_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5225,7 +5351,7 @@ func (x *TokenSource) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TokenSource.ProtoReflect.Descriptor instead.
 func (*TokenSource) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{61}
+	return file_snapshot_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *TokenSource) GetHeaders() []*HeaderSource {
@@ -5255,7 +5381,7 @@ type HeaderSource struct {
 
 func (x *HeaderSource) Reset() {
 	*x = HeaderSource{}
-	mi := &file_snapshot_proto_msgTypes[62]
+	mi := &file_snapshot_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5267,7 +5393,7 @@ func (x *HeaderSource) String() string {
 func (*HeaderSource) ProtoMessage() {}
 
 func (x *HeaderSource) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[62]
+	mi := &file_snapshot_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5280,7 +5406,7 @@ func (x *HeaderSource) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeaderSource.ProtoReflect.Descriptor instead.
 func (*HeaderSource) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{62}
+	return file_snapshot_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *HeaderSource) GetHeader() string {
@@ -5314,7 +5440,7 @@ type ClaimToHeader struct {
 
 func (x *ClaimToHeader) Reset() {
 	*x = ClaimToHeader{}
-	mi := &file_snapshot_proto_msgTypes[63]
+	mi := &file_snapshot_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5326,7 +5452,7 @@ func (x *ClaimToHeader) String() string {
 func (*ClaimToHeader) ProtoMessage() {}
 
 func (x *ClaimToHeader) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[63]
+	mi := &file_snapshot_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5339,7 +5465,7 @@ func (x *ClaimToHeader) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClaimToHeader.ProtoReflect.Descriptor instead.
 func (*ClaimToHeader) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{63}
+	return file_snapshot_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *ClaimToHeader) GetClaim() string {
@@ -5375,7 +5501,7 @@ type Rbac struct {
 
 func (x *Rbac) Reset() {
 	*x = Rbac{}
-	mi := &file_snapshot_proto_msgTypes[64]
+	mi := &file_snapshot_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5387,7 +5513,7 @@ func (x *Rbac) String() string {
 func (*Rbac) ProtoMessage() {}
 
 func (x *Rbac) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[64]
+	mi := &file_snapshot_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5400,7 +5526,7 @@ func (x *Rbac) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Rbac.ProtoReflect.Descriptor instead.
 func (*Rbac) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{64}
+	return file_snapshot_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *Rbac) GetPolicies() []*RbacPolicy {
@@ -5427,7 +5553,7 @@ type RbacPolicy struct {
 
 func (x *RbacPolicy) Reset() {
 	*x = RbacPolicy{}
-	mi := &file_snapshot_proto_msgTypes[65]
+	mi := &file_snapshot_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5439,7 +5565,7 @@ func (x *RbacPolicy) String() string {
 func (*RbacPolicy) ProtoMessage() {}
 
 func (x *RbacPolicy) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[65]
+	mi := &file_snapshot_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5452,7 +5578,7 @@ func (x *RbacPolicy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RbacPolicy.ProtoReflect.Descriptor instead.
 func (*RbacPolicy) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{65}
+	return file_snapshot_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *RbacPolicy) GetName() string {
@@ -5494,7 +5620,7 @@ type Principal struct {
 
 func (x *Principal) Reset() {
 	*x = Principal{}
-	mi := &file_snapshot_proto_msgTypes[66]
+	mi := &file_snapshot_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5506,7 +5632,7 @@ func (x *Principal) String() string {
 func (*Principal) ProtoMessage() {}
 
 func (x *Principal) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[66]
+	mi := &file_snapshot_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5519,7 +5645,7 @@ func (x *Principal) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Principal.ProtoReflect.Descriptor instead.
 func (*Principal) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{66}
+	return file_snapshot_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *Principal) GetJwtPrincipal() *JwtPrincipal {
@@ -5544,7 +5670,7 @@ type JwtPrincipal struct {
 
 func (x *JwtPrincipal) Reset() {
 	*x = JwtPrincipal{}
-	mi := &file_snapshot_proto_msgTypes[67]
+	mi := &file_snapshot_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5556,7 +5682,7 @@ func (x *JwtPrincipal) String() string {
 func (*JwtPrincipal) ProtoMessage() {}
 
 func (x *JwtPrincipal) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[67]
+	mi := &file_snapshot_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5569,7 +5695,7 @@ func (x *JwtPrincipal) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JwtPrincipal.ProtoReflect.Descriptor instead.
 func (*JwtPrincipal) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{67}
+	return file_snapshot_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *JwtPrincipal) GetClaims() []*Claim {
@@ -5610,7 +5736,7 @@ type Claim struct {
 
 func (x *Claim) Reset() {
 	*x = Claim{}
-	mi := &file_snapshot_proto_msgTypes[68]
+	mi := &file_snapshot_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5622,7 +5748,7 @@ func (x *Claim) String() string {
 func (*Claim) ProtoMessage() {}
 
 func (x *Claim) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[68]
+	mi := &file_snapshot_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5635,7 +5761,7 @@ func (x *Claim) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Claim.ProtoReflect.Descriptor instead.
 func (*Claim) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{68}
+	return file_snapshot_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *Claim) GetKey() string {
@@ -5672,7 +5798,7 @@ type Permissions struct {
 
 func (x *Permissions) Reset() {
 	*x = Permissions{}
-	mi := &file_snapshot_proto_msgTypes[69]
+	mi := &file_snapshot_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5684,7 +5810,7 @@ func (x *Permissions) String() string {
 func (*Permissions) ProtoMessage() {}
 
 func (x *Permissions) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[69]
+	mi := &file_snapshot_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5697,7 +5823,7 @@ func (x *Permissions) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Permissions.ProtoReflect.Descriptor instead.
 func (*Permissions) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{69}
+	return file_snapshot_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *Permissions) GetPathPrefix() string {
@@ -5884,7 +6010,7 @@ const file_snapshot_proto_rawDesc = "" +
 	"\vClaimAction\x12%\n" +
 	"\x0edescriptor_key\x18\x01 \x01(\tR\rdescriptorKey\x12\x12\n" +
 	"\x04path\x18\x02 \x03(\tR\x04path\x12#\n" +
-	"\rdefault_value\x18\x03 \x01(\tR\fdefaultValue\"\xae\x02\n" +
+	"\rdefault_value\x18\x03 \x01(\tR\fdefaultValue\"\xff\x02\n" +
 	"\vRetryPolicy\x12\x19\n" +
 	"\bretry_on\x18\x01 \x03(\tR\aretryOn\x12\x1f\n" +
 	"\vnum_retries\x18\x02 \x01(\rR\n" +
@@ -5892,7 +6018,8 @@ const file_snapshot_proto_rawDesc = "" +
 	"\rbase_interval\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\fbaseInterval\x12<\n" +
 	"\fmax_interval\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\vmaxInterval\x124\n" +
 	"\x16retriable_status_codes\x18\x05 \x03(\rR\x14retriableStatusCodes\x12/\n" +
-	"\x13previous_priorities\x18\x06 \x01(\bR\x12previousPriorities\"\x82\x01\n" +
+	"\x13previous_priorities\x18\x06 \x01(\bR\x12previousPriorities\x12O\n" +
+	"$previous_priorities_update_frequency\x18\a \x01(\rR!previousPrioritiesUpdateFrequency\"\x82\x01\n" +
 	"\x0eFaultInjection\x127\n" +
 	"\x05delay\x18\x01 \x01(\v2!.claimgate.snapshot.v1.FaultDelayR\x05delay\x127\n" +
 	"\x05abort\x18\x02 \x01(\v2!.claimgate.snapshot.v1.FaultAbortR\x05abort\"h\n" +
@@ -5987,12 +6114,19 @@ const file_snapshot_proto_rawDesc = "" +
 	"\x0fbackend_request\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x0ebackendRequest\"<\n" +
 	"\x0eDirectResponse\x12\x16\n" +
 	"\x06status\x18\x01 \x01(\rR\x06status\x12\x12\n" +
-	"\x04body\x18\x02 \x01(\tR\x04body\"\x9f\x01\n" +
+	"\x04body\x18\x02 \x01(\tR\x04body\"\xe6\x01\n" +
 	"\bUpstream\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x126\n" +
 	"\x03llm\x18\x02 \x01(\v2\".claimgate.snapshot.v1.LlmUpstreamH\x00R\x03llm\x12?\n" +
-	"\x06static\x18\x03 \x01(\v2%.claimgate.snapshot.v1.StaticUpstreamH\x00R\x06staticB\x06\n" +
-	"\x04kind\"\x86\x03\n" +
+	"\x06static\x18\x03 \x01(\v2%.claimgate.snapshot.v1.StaticUpstreamH\x00R\x06static\x12E\n" +
+	"\bfailover\x18\x04 \x01(\v2'.claimgate.snapshot.v1.FailoverUpstreamH\x00R\bfailoverB\x06\n" +
+	"\x04kind\"[\n" +
+	"\x10FailoverUpstream\x12G\n" +
+	"\n" +
+	"priorities\x18\x01 \x03(\v2'.claimgate.snapshot.v1.FailoverPriorityR\n" +
+	"priorities\"J\n" +
+	"\x10FailoverPriority\x126\n" +
+	"\x04pool\x18\x01 \x03(\v2\".claimgate.snapshot.v1.LlmUpstreamR\x04pool\"\x86\x03\n" +
 	"\vLlmUpstream\x12>\n" +
 	"\bprovider\x18\x01 \x01(\x0e2\".claimgate.snapshot.v1.LlmProviderR\bprovider\x12\x1d\n" +
 	"\n" +
@@ -6148,7 +6282,7 @@ func file_snapshot_proto_rawDescGZIP() []byte {
 }
 
 var file_snapshot_proto_enumTypes = make([]protoimpl.EnumInfo, 9)
-var file_snapshot_proto_msgTypes = make([]protoimpl.MessageInfo, 70)
+var file_snapshot_proto_msgTypes = make([]protoimpl.MessageInfo, 72)
 var file_snapshot_proto_goTypes = []any{
 	(Protocol)(0),                    // 0: claimgate.snapshot.v1.Protocol
 	(RateLimitUnit)(0),               // 1: claimgate.snapshot.v1.RateLimitUnit
@@ -6213,129 +6347,134 @@ var file_snapshot_proto_goTypes = []any{
 	(*Timeouts)(nil),                 // 60: claimgate.snapshot.v1.Timeouts
 	(*DirectResponse)(nil),           // 61: claimgate.snapshot.v1.DirectResponse
 	(*Upstream)(nil),                 // 62: claimgate.snapshot.v1.Upstream
-	(*LlmUpstream)(nil),              // 63: claimgate.snapshot.v1.LlmUpstream
-	(*Endpoint)(nil),                 // 64: claimgate.snapshot.v1.Endpoint
-	(*StaticUpstream)(nil),           // 65: claimgate.snapshot.v1.StaticUpstream
-	(*JwtAuthentication)(nil),        // 66: claimgate.snapshot.v1.JwtAuthentication
-	(*JwtStage)(nil),                 // 67: claimgate.snapshot.v1.JwtStage
-	(*JwtProvider)(nil),              // 68: claimgate.snapshot.v1.JwtProvider
-	(*RemoteJwks)(nil),               // 69: claimgate.snapshot.v1.RemoteJwks
-	(*TokenSource)(nil),              // 70: claimgate.snapshot.v1.TokenSource
-	(*HeaderSource)(nil),             // 71: claimgate.snapshot.v1.HeaderSource
-	(*ClaimToHeader)(nil),            // 72: claimgate.snapshot.v1.ClaimToHeader
-	(*Rbac)(nil),                     // 73: claimgate.snapshot.v1.Rbac
-	(*RbacPolicy)(nil),               // 74: claimgate.snapshot.v1.RbacPolicy
-	(*Principal)(nil),                // 75: claimgate.snapshot.v1.Principal
-	(*JwtPrincipal)(nil),             // 76: claimgate.snapshot.v1.JwtPrincipal
-	(*Claim)(nil),                    // 77: claimgate.snapshot.v1.Claim
-	(*Permissions)(nil),              // 78: claimgate.snapshot.v1.Permissions
-	(*durationpb.Duration)(nil),      // 79: google.protobuf.Duration
+	(*FailoverUpstream)(nil),         // 63: claimgate.snapshot.v1.FailoverUpstream
+	(*FailoverPriority)(nil),         // 64: claimgate.snapshot.v1.FailoverPriority
+	(*LlmUpstream)(nil),              // 65: claimgate.snapshot.v1.LlmUpstream
+	(*Endpoint)(nil),                 // 66: claimgate.snapshot.v1.Endpoint
+	(*StaticUpstream)(nil),           // 67: claimgate.snapshot.v1.StaticUpstream
+	(*JwtAuthentication)(nil),        // 68: claimgate.snapshot.v1.JwtAuthentication
+	(*JwtStage)(nil),                 // 69: claimgate.snapshot.v1.JwtStage
+	(*JwtProvider)(nil),              // 70: claimgate.snapshot.v1.JwtProvider
+	(*RemoteJwks)(nil),               // 71: claimgate.snapshot.v1.RemoteJwks
+	(*TokenSource)(nil),              // 72: claimgate.snapshot.v1.TokenSource
+	(*HeaderSource)(nil),             // 73: claimgate.snapshot.v1.HeaderSource
+	(*ClaimToHeader)(nil),            // 74: claimgate.snapshot.v1.ClaimToHeader
+	(*Rbac)(nil),                     // 75: claimgate.snapshot.v1.Rbac
+	(*RbacPolicy)(nil),               // 76: claimgate.snapshot.v1.RbacPolicy
+	(*Principal)(nil),                // 77: claimgate.snapshot.v1.Principal
+	(*JwtPrincipal)(nil),             // 78: claimgate.snapshot.v1.JwtPrincipal
+	(*Claim)(nil),                    // 79: claimgate.snapshot.v1.Claim
+	(*Permissions)(nil),              // 80: claimgate.snapshot.v1.Permissions
+	(*durationpb.Duration)(nil),      // 81: google.protobuf.Duration
 }
 var file_snapshot_proto_depIdxs = []int32{
-	10, // 0: claimgate.snapshot.v1.StreamRequest.hello:type_name -> claimgate.snapshot.v1.Hello
-	11, // 1: claimgate.snapshot.v1.StreamRequest.ack:type_name -> claimgate.snapshot.v1.Ack
-	12, // 2: claimgate.snapshot.v1.StreamRequest.nack:type_name -> claimgate.snapshot.v1.Nack
-	14, // 3: claimgate.snapshot.v1.StreamResponse.snapshot:type_name -> claimgate.snapshot.v1.Snapshot
-	17, // 4: claimgate.snapshot.v1.Snapshot.listeners:type_name -> claimgate.snapshot.v1.Listener
-	62, // 5: claimgate.snapshot.v1.Snapshot.upstreams:type_name -> claimgate.snapshot.v1.Upstream
-	68, // 6: claimgate.snapshot.v1.Snapshot.jwt_providers:type_name -> claimgate.snapshot.v1.JwtProvider
-	15, // 7: claimgate.snapshot.v1.Snapshot.rate_limit_store:type_name -> claimgate.snapshot.v1.RateLimitStore
-	16, // 8: claimgate.snapshot.v1.RateLimitStore.redis:type_name -> claimgate.snapshot.v1.RedisStore
-	0,  // 9: claimgate.snapshot.v1.Listener.protocol:type_name -> claimgate.snapshot.v1.Protocol
-	18, // 10: claimgate.snapshot.v1.Listener.tls:type_name -> claimgate.snapshot.v1.ListenerTLS
-	20, // 11: claimgate.snapshot.v1.Listener.virtual_hosts:type_name -> claimgate.snapshot.v1.VirtualHost
-	19, // 12: claimgate.snapshot.v1.ListenerTLS.certificates:type_name -> claimgate.snapshot.v1.Certificate
-	21, // 13: claimgate.snapshot.v1.VirtualHost.routes:type_name -> claimgate.snapshot.v1.Route
-	52, // 14: claimgate.snapshot.v1.Route.match:type_name -> claimgate.snapshot.v1.RouteMatch
-	53, // 15: claimgate.snapshot.v1.Route.filters:type_name -> claimgate.snapshot.v1.Filter
-	59, // 16: claimgate.snapshot.v1.Route.backends:type_name -> claimgate.snapshot.v1.WeightedBackend
-	60, // 17: claimgate.snapshot.v1.Route.timeouts:type_name -> claimgate.snapshot.v1.Timeouts
-	66, // 18: claimgate.snapshot.v1.Route.jwt:type_name -> claimgate.snapshot.v1.JwtAuthentication
-	73, // 19: claimgate.snapshot.v1.Route.rbac:type_name -> claimgate.snapshot.v1.Rbac
-	61, // 20: claimgate.snapshot.v1.Route.direct_response:type_name -> claimgate.snapshot.v1.DirectResponse
-	41, // 21: claimgate.snapshot.v1.Route.retry:type_name -> claimgate.snapshot.v1.RetryPolicy
-	79, // 22: claimgate.snapshot.v1.Route.idle_timeout:type_name -> google.protobuf.Duration
-	79, // 23: claimgate.snapshot.v1.Route.max_stream_duration:type_name -> google.protobuf.Duration
-	42, // 24: claimgate.snapshot.v1.Route.fault:type_name -> claimgate.snapshot.v1.FaultInjection
-	45, // 25: claimgate.snapshot.v1.Route.cors:type_name -> claimgate.snapshot.v1.CorsPolicy
-	46, // 26: claimgate.snapshot.v1.Route.header_manipulation:type_name -> claimgate.snapshot.v1.HeaderManipulation
-	48, // 27: claimgate.snapshot.v1.Route.upstream_rewrite:type_name -> claimgate.snapshot.v1.UpstreamRewrite
-	25, // 28: claimgate.snapshot.v1.Route.rate_limits:type_name -> claimgate.snapshot.v1.RateLimits
-	22, // 29: claimgate.snapshot.v1.Route.ai_request:type_name -> claimgate.snapshot.v1.AiRequest
-	23, // 30: claimgate.snapshot.v1.AiRequest.prepend:type_name -> claimgate.snapshot.v1.AiMessage
-	23, // 31: claimgate.snapshot.v1.AiRequest.append:type_name -> claimgate.snapshot.v1.AiMessage
-	24, // 32: claimgate.snapshot.v1.AiRequest.defaults:type_name -> claimgate.snapshot.v1.AiFieldDefault
-	26, // 33: claimgate.snapshot.v1.RateLimits.early:type_name -> claimgate.snapshot.v1.RateLimitPolicy
-	26, // 34: claimgate.snapshot.v1.RateLimits.regular:type_name -> claimgate.snapshot.v1.RateLimitPolicy
-	28, // 35: claimgate.snapshot.v1.RateLimitPolicy.descriptors:type_name -> claimgate.snapshot.v1.RateLimitDescriptor
-	31, // 36: claimgate.snapshot.v1.RateLimitPolicy.actions:type_name -> claimgate.snapshot.v1.RateLimitActions
-	29, // 37: claimgate.snapshot.v1.RateLimitPolicy.set_descriptors:type_name -> claimgate.snapshot.v1.RateLimitSetDescriptor
-	1,  // 38: claimgate.snapshot.v1.RateLimit.unit:type_name -> claimgate.snapshot.v1.RateLimitUnit
-	27, // 39: claimgate.snapshot.v1.RateLimitDescriptor.limit:type_name -> claimgate.snapshot.v1.RateLimit
-	28, // 40: claimgate.snapshot.v1.RateLimitDescriptor.descriptors:type_name -> claimgate.snapshot.v1.RateLimitDescriptor
-	30, // 41: claimgate.snapshot.v1.RateLimitSetDescriptor.entries:type_name -> claimgate.snapshot.v1.RateLimitEntry
-	27, // 42: claimgate.snapshot.v1.RateLimitSetDescriptor.limit:type_name -> claimgate.snapshot.v1.RateLimit
-	32, // 43: claimgate.snapshot.v1.RateLimitActions.actions:type_name -> claimgate.snapshot.v1.RateLimitAction
-	33, // 44: claimgate.snapshot.v1.RateLimitAction.generic_key:type_name -> claimgate.snapshot.v1.GenericKeyAction
-	34, // 45: claimgate.snapshot.v1.RateLimitAction.request_header:type_name -> claimgate.snapshot.v1.RequestHeaderAction
-	35, // 46: claimgate.snapshot.v1.RateLimitAction.remote_address:type_name -> claimgate.snapshot.v1.RemoteAddressAction
-	37, // 47: claimgate.snapshot.v1.RateLimitAction.header_value_match:type_name -> claimgate.snapshot.v1.HeaderValueMatchAction
-	40, // 48: claimgate.snapshot.v1.RateLimitAction.claim:type_name -> claimgate.snapshot.v1.ClaimAction
-	30, // 49: claimgate.snapshot.v1.RateLimitAction.constant:type_name -> claimgate.snapshot.v1.RateLimitEntry
-	36, // 50: claimgate.snapshot.v1.RateLimitAction.destination_cluster:type_name -> claimgate.snapshot.v1.DestinationClusterAction
-	38, // 51: claimgate.snapshot.v1.HeaderValueMatchAction.headers:type_name -> claimgate.snapshot.v1.RateLimitHeaderMatcher
-	39, // 52: claimgate.snapshot.v1.RateLimitHeaderMatcher.range:type_name -> claimgate.snapshot.v1.Int64Range
-	79, // 53: claimgate.snapshot.v1.RetryPolicy.base_interval:type_name -> google.protobuf.Duration
-	79, // 54: claimgate.snapshot.v1.RetryPolicy.max_interval:type_name -> google.protobuf.Duration
-	43, // 55: claimgate.snapshot.v1.FaultInjection.delay:type_name -> claimgate.snapshot.v1.FaultDelay
-	44, // 56: claimgate.snapshot.v1.FaultInjection.abort:type_name -> claimgate.snapshot.v1.FaultAbort
-	79, // 57: claimgate.snapshot.v1.FaultDelay.fixed_delay:type_name -> google.protobuf.Duration
-	47, // 58: claimgate.snapshot.v1.HeaderManipulation.request_headers_to_add:type_name -> claimgate.snapshot.v1.HeaderValueOption
-	47, // 59: claimgate.snapshot.v1.HeaderManipulation.response_headers_to_add:type_name -> claimgate.snapshot.v1.HeaderValueOption
-	49, // 60: claimgate.snapshot.v1.UpstreamRewrite.regex:type_name -> claimgate.snapshot.v1.RegexRewrite
-	2,  // 61: claimgate.snapshot.v1.PathMatch.type:type_name -> claimgate.snapshot.v1.PathMatchType
-	3,  // 62: claimgate.snapshot.v1.ValueMatch.type:type_name -> claimgate.snapshot.v1.ValueMatchType
-	50, // 63: claimgate.snapshot.v1.RouteMatch.path:type_name -> claimgate.snapshot.v1.PathMatch
-	51, // 64: claimgate.snapshot.v1.RouteMatch.headers:type_name -> claimgate.snapshot.v1.ValueMatch
-	51, // 65: claimgate.snapshot.v1.RouteMatch.query_params:type_name -> claimgate.snapshot.v1.ValueMatch
-	55, // 66: claimgate.snapshot.v1.Filter.request_headers:type_name -> claimgate.snapshot.v1.HeaderModifier
-	55, // 67: claimgate.snapshot.v1.Filter.response_headers:type_name -> claimgate.snapshot.v1.HeaderModifier
-	57, // 68: claimgate.snapshot.v1.Filter.url_rewrite:type_name -> claimgate.snapshot.v1.URLRewrite
-	58, // 69: claimgate.snapshot.v1.Filter.request_redirect:type_name -> claimgate.snapshot.v1.RequestRedirect
-	54, // 70: claimgate.snapshot.v1.HeaderModifier.set:type_name -> claimgate.snapshot.v1.Header
-	54, // 71: claimgate.snapshot.v1.HeaderModifier.add:type_name -> claimgate.snapshot.v1.Header
-	4,  // 72: claimgate.snapshot.v1.PathModifier.type:type_name -> claimgate.snapshot.v1.PathModifierType
-	56, // 73: claimgate.snapshot.v1.URLRewrite.path:type_name -> claimgate.snapshot.v1.PathModifier
-	56, // 74: claimgate.snapshot.v1.RequestRedirect.path:type_name -> claimgate.snapshot.v1.PathModifier
-	79, // 75: claimgate.snapshot.v1.Timeouts.request:type_name -> google.protobuf.Duration
-	79, // 76: claimgate.snapshot.v1.Timeouts.backend_request:type_name -> google.protobuf.Duration
-	63, // 77: claimgate.snapshot.v1.Upstream.llm:type_name -> claimgate.snapshot.v1.LlmUpstream
-	65, // 78: claimgate.snapshot.v1.Upstream.static:type_name -> claimgate.snapshot.v1.StaticUpstream
-	5,  // 79: claimgate.snapshot.v1.LlmUpstream.provider:type_name -> claimgate.snapshot.v1.LlmProvider
-	64, // 80: claimgate.snapshot.v1.LlmUpstream.endpoint:type_name -> claimgate.snapshot.v1.Endpoint
-	64, // 81: claimgate.snapshot.v1.StaticUpstream.endpoints:type_name -> claimgate.snapshot.v1.Endpoint
-	67, // 82: claimgate.snapshot.v1.JwtAuthentication.stages:type_name -> claimgate.snapshot.v1.JwtStage
-	6,  // 83: claimgate.snapshot.v1.JwtStage.stage:type_name -> claimgate.snapshot.v1.JwtStageName
-	7,  // 84: claimgate.snapshot.v1.JwtStage.validation_policy:type_name -> claimgate.snapshot.v1.ValidationPolicy
-	69, // 85: claimgate.snapshot.v1.JwtProvider.remote_jwks:type_name -> claimgate.snapshot.v1.RemoteJwks
-	70, // 86: claimgate.snapshot.v1.JwtProvider.token_source:type_name -> claimgate.snapshot.v1.TokenSource
-	72, // 87: claimgate.snapshot.v1.JwtProvider.claims_to_headers:type_name -> claimgate.snapshot.v1.ClaimToHeader
-	64, // 88: claimgate.snapshot.v1.RemoteJwks.endpoint:type_name -> claimgate.snapshot.v1.Endpoint
-	79, // 89: claimgate.snapshot.v1.RemoteJwks.cache_duration:type_name -> google.protobuf.Duration
-	71, // 90: claimgate.snapshot.v1.TokenSource.headers:type_name -> claimgate.snapshot.v1.HeaderSource
-	74, // 91: claimgate.snapshot.v1.Rbac.policies:type_name -> claimgate.snapshot.v1.RbacPolicy
-	75, // 92: claimgate.snapshot.v1.RbacPolicy.principals:type_name -> claimgate.snapshot.v1.Principal
-	78, // 93: claimgate.snapshot.v1.RbacPolicy.permissions:type_name -> claimgate.snapshot.v1.Permissions
-	76, // 94: claimgate.snapshot.v1.Principal.jwt_principal:type_name -> claimgate.snapshot.v1.JwtPrincipal
-	77, // 95: claimgate.snapshot.v1.JwtPrincipal.claims:type_name -> claimgate.snapshot.v1.Claim
-	8,  // 96: claimgate.snapshot.v1.JwtPrincipal.matcher:type_name -> claimgate.snapshot.v1.ClaimMatcher
-	9,  // 97: claimgate.snapshot.v1.SnapshotService.Stream:input_type -> claimgate.snapshot.v1.StreamRequest
-	13, // 98: claimgate.snapshot.v1.SnapshotService.Stream:output_type -> claimgate.snapshot.v1.StreamResponse
-	98, // [98:99] is the sub-list for method output_type
-	97, // [97:98] is the sub-list for method input_type
-	97, // [97:97] is the sub-list for extension type_name
-	97, // [97:97] is the sub-list for extension extendee
-	0,  // [0:97] is the sub-list for field type_name
+	10,  // 0: claimgate.snapshot.v1.StreamRequest.hello:type_name -> claimgate.snapshot.v1.Hello
+	11,  // 1: claimgate.snapshot.v1.StreamRequest.ack:type_name -> claimgate.snapshot.v1.Ack
+	12,  // 2: claimgate.snapshot.v1.StreamRequest.nack:type_name -> claimgate.snapshot.v1.Nack
+	14,  // 3: claimgate.snapshot.v1.StreamResponse.snapshot:type_name -> claimgate.snapshot.v1.Snapshot
+	17,  // 4: claimgate.snapshot.v1.Snapshot.listeners:type_name -> claimgate.snapshot.v1.Listener
+	62,  // 5: claimgate.snapshot.v1.Snapshot.upstreams:type_name -> claimgate.snapshot.v1.Upstream
+	70,  // 6: claimgate.snapshot.v1.Snapshot.jwt_providers:type_name -> claimgate.snapshot.v1.JwtProvider
+	15,  // 7: claimgate.snapshot.v1.Snapshot.rate_limit_store:type_name -> claimgate.snapshot.v1.RateLimitStore
+	16,  // 8: claimgate.snapshot.v1.RateLimitStore.redis:type_name -> claimgate.snapshot.v1.RedisStore
+	0,   // 9: claimgate.snapshot.v1.Listener.protocol:type_name -> claimgate.snapshot.v1.Protocol
+	18,  // 10: claimgate.snapshot.v1.Listener.tls:type_name -> claimgate.snapshot.v1.ListenerTLS
+	20,  // 11: claimgate.snapshot.v1.Listener.virtual_hosts:type_name -> claimgate.snapshot.v1.VirtualHost
+	19,  // 12: claimgate.snapshot.v1.ListenerTLS.certificates:type_name -> claimgate.snapshot.v1.Certificate
+	21,  // 13: claimgate.snapshot.v1.VirtualHost.routes:type_name -> claimgate.snapshot.v1.Route
+	52,  // 14: claimgate.snapshot.v1.Route.match:type_name -> claimgate.snapshot.v1.RouteMatch
+	53,  // 15: claimgate.snapshot.v1.Route.filters:type_name -> claimgate.snapshot.v1.Filter
+	59,  // 16: claimgate.snapshot.v1.Route.backends:type_name -> claimgate.snapshot.v1.WeightedBackend
+	60,  // 17: claimgate.snapshot.v1.Route.timeouts:type_name -> claimgate.snapshot.v1.Timeouts
+	68,  // 18: claimgate.snapshot.v1.Route.jwt:type_name -> claimgate.snapshot.v1.JwtAuthentication
+	75,  // 19: claimgate.snapshot.v1.Route.rbac:type_name -> claimgate.snapshot.v1.Rbac
+	61,  // 20: claimgate.snapshot.v1.Route.direct_response:type_name -> claimgate.snapshot.v1.DirectResponse
+	41,  // 21: claimgate.snapshot.v1.Route.retry:type_name -> claimgate.snapshot.v1.RetryPolicy
+	81,  // 22: claimgate.snapshot.v1.Route.idle_timeout:type_name -> google.protobuf.Duration
+	81,  // 23: claimgate.snapshot.v1.Route.max_stream_duration:type_name -> google.protobuf.Duration
+	42,  // 24: claimgate.snapshot.v1.Route.fault:type_name -> claimgate.snapshot.v1.FaultInjection
+	45,  // 25: claimgate.snapshot.v1.Route.cors:type_name -> claimgate.snapshot.v1.CorsPolicy
+	46,  // 26: claimgate.snapshot.v1.Route.header_manipulation:type_name -> claimgate.snapshot.v1.HeaderManipulation
+	48,  // 27: claimgate.snapshot.v1.Route.upstream_rewrite:type_name -> claimgate.snapshot.v1.UpstreamRewrite
+	25,  // 28: claimgate.snapshot.v1.Route.rate_limits:type_name -> claimgate.snapshot.v1.RateLimits
+	22,  // 29: claimgate.snapshot.v1.Route.ai_request:type_name -> claimgate.snapshot.v1.AiRequest
+	23,  // 30: claimgate.snapshot.v1.AiRequest.prepend:type_name -> claimgate.snapshot.v1.AiMessage
+	23,  // 31: claimgate.snapshot.v1.AiRequest.append:type_name -> claimgate.snapshot.v1.AiMessage
+	24,  // 32: claimgate.snapshot.v1.AiRequest.defaults:type_name -> claimgate.snapshot.v1.AiFieldDefault
+	26,  // 33: claimgate.snapshot.v1.RateLimits.early:type_name -> claimgate.snapshot.v1.RateLimitPolicy
+	26,  // 34: claimgate.snapshot.v1.RateLimits.regular:type_name -> claimgate.snapshot.v1.RateLimitPolicy
+	28,  // 35: claimgate.snapshot.v1.RateLimitPolicy.descriptors:type_name -> claimgate.snapshot.v1.RateLimitDescriptor
+	31,  // 36: claimgate.snapshot.v1.RateLimitPolicy.actions:type_name -> claimgate.snapshot.v1.RateLimitActions
+	29,  // 37: claimgate.snapshot.v1.RateLimitPolicy.set_descriptors:type_name -> claimgate.snapshot.v1.RateLimitSetDescriptor
+	1,   // 38: claimgate.snapshot.v1.RateLimit.unit:type_name -> claimgate.snapshot.v1.RateLimitUnit
+	27,  // 39: claimgate.snapshot.v1.RateLimitDescriptor.limit:type_name -> claimgate.snapshot.v1.RateLimit
+	28,  // 40: claimgate.snapshot.v1.RateLimitDescriptor.descriptors:type_name -> claimgate.snapshot.v1.RateLimitDescriptor
+	30,  // 41: claimgate.snapshot.v1.RateLimitSetDescriptor.entries:type_name -> claimgate.snapshot.v1.RateLimitEntry
+	27,  // 42: claimgate.snapshot.v1.RateLimitSetDescriptor.limit:type_name -> claimgate.snapshot.v1.RateLimit
+	32,  // 43: claimgate.snapshot.v1.RateLimitActions.actions:type_name -> claimgate.snapshot.v1.RateLimitAction
+	33,  // 44: claimgate.snapshot.v1.RateLimitAction.generic_key:type_name -> claimgate.snapshot.v1.GenericKeyAction
+	34,  // 45: claimgate.snapshot.v1.RateLimitAction.request_header:type_name -> claimgate.snapshot.v1.RequestHeaderAction
+	35,  // 46: claimgate.snapshot.v1.RateLimitAction.remote_address:type_name -> claimgate.snapshot.v1.RemoteAddressAction
+	37,  // 47: claimgate.snapshot.v1.RateLimitAction.header_value_match:type_name -> claimgate.snapshot.v1.HeaderValueMatchAction
+	40,  // 48: claimgate.snapshot.v1.RateLimitAction.claim:type_name -> claimgate.snapshot.v1.ClaimAction
+	30,  // 49: claimgate.snapshot.v1.RateLimitAction.constant:type_name -> claimgate.snapshot.v1.RateLimitEntry
+	36,  // 50: claimgate.snapshot.v1.RateLimitAction.destination_cluster:type_name -> claimgate.snapshot.v1.DestinationClusterAction
+	38,  // 51: claimgate.snapshot.v1.HeaderValueMatchAction.headers:type_name -> claimgate.snapshot.v1.RateLimitHeaderMatcher
+	39,  // 52: claimgate.snapshot.v1.RateLimitHeaderMatcher.range:type_name -> claimgate.snapshot.v1.Int64Range
+	81,  // 53: claimgate.snapshot.v1.RetryPolicy.base_interval:type_name -> google.protobuf.Duration
+	81,  // 54: claimgate.snapshot.v1.RetryPolicy.max_interval:type_name -> google.protobuf.Duration
+	43,  // 55: claimgate.snapshot.v1.FaultInjection.delay:type_name -> claimgate.snapshot.v1.FaultDelay
+	44,  // 56: claimgate.snapshot.v1.FaultInjection.abort:type_name -> claimgate.snapshot.v1.FaultAbort
+	81,  // 57: claimgate.snapshot.v1.FaultDelay.fixed_delay:type_name -> google.protobuf.Duration
+	47,  // 58: claimgate.snapshot.v1.HeaderManipulation.request_headers_to_add:type_name -> claimgate.snapshot.v1.HeaderValueOption
+	47,  // 59: claimgate.snapshot.v1.HeaderManipulation.response_headers_to_add:type_name -> claimgate.snapshot.v1.HeaderValueOption
+	49,  // 60: claimgate.snapshot.v1.UpstreamRewrite.regex:type_name -> claimgate.snapshot.v1.RegexRewrite
+	2,   // 61: claimgate.snapshot.v1.PathMatch.type:type_name -> claimgate.snapshot.v1.PathMatchType
+	3,   // 62: claimgate.snapshot.v1.ValueMatch.type:type_name -> claimgate.snapshot.v1.ValueMatchType
+	50,  // 63: claimgate.snapshot.v1.RouteMatch.path:type_name -> claimgate.snapshot.v1.PathMatch
+	51,  // 64: claimgate.snapshot.v1.RouteMatch.headers:type_name -> claimgate.snapshot.v1.ValueMatch
+	51,  // 65: claimgate.snapshot.v1.RouteMatch.query_params:type_name -> claimgate.snapshot.v1.ValueMatch
+	55,  // 66: claimgate.snapshot.v1.Filter.request_headers:type_name -> claimgate.snapshot.v1.HeaderModifier
+	55,  // 67: claimgate.snapshot.v1.Filter.response_headers:type_name -> claimgate.snapshot.v1.HeaderModifier
+	57,  // 68: claimgate.snapshot.v1.Filter.url_rewrite:type_name -> claimgate.snapshot.v1.URLRewrite
+	58,  // 69: claimgate.snapshot.v1.Filter.request_redirect:type_name -> claimgate.snapshot.v1.RequestRedirect
+	54,  // 70: claimgate.snapshot.v1.HeaderModifier.set:type_name -> claimgate.snapshot.v1.Header
+	54,  // 71: claimgate.snapshot.v1.HeaderModifier.add:type_name -> claimgate.snapshot.v1.Header
+	4,   // 72: claimgate.snapshot.v1.PathModifier.type:type_name -> claimgate.snapshot.v1.PathModifierType
+	56,  // 73: claimgate.snapshot.v1.URLRewrite.path:type_name -> claimgate.snapshot.v1.PathModifier
+	56,  // 74: claimgate.snapshot.v1.RequestRedirect.path:type_name -> claimgate.snapshot.v1.PathModifier
+	81,  // 75: claimgate.snapshot.v1.Timeouts.request:type_name -> google.protobuf.Duration
+	81,  // 76: claimgate.snapshot.v1.Timeouts.backend_request:type_name -> google.protobuf.Duration
+	65,  // 77: claimgate.snapshot.v1.Upstream.llm:type_name -> claimgate.snapshot.v1.LlmUpstream
+	67,  // 78: claimgate.snapshot.v1.Upstream.static:type_name -> claimgate.snapshot.v1.StaticUpstream
+	63,  // 79: claimgate.snapshot.v1.Upstream.failover:type_name -> claimgate.snapshot.v1.FailoverUpstream
+	64,  // 80: claimgate.snapshot.v1.FailoverUpstream.priorities:type_name -> claimgate.snapshot.v1.FailoverPriority
+	65,  // 81: claimgate.snapshot.v1.FailoverPriority.pool:type_name -> claimgate.snapshot.v1.LlmUpstream
+	5,   // 82: claimgate.snapshot.v1.LlmUpstream.provider:type_name -> claimgate.snapshot.v1.LlmProvider
+	66,  // 83: claimgate.snapshot.v1.LlmUpstream.endpoint:type_name -> claimgate.snapshot.v1.Endpoint
+	66,  // 84: claimgate.snapshot.v1.StaticUpstream.endpoints:type_name -> claimgate.snapshot.v1.Endpoint
+	69,  // 85: claimgate.snapshot.v1.JwtAuthentication.stages:type_name -> claimgate.snapshot.v1.JwtStage
+	6,   // 86: claimgate.snapshot.v1.JwtStage.stage:type_name -> claimgate.snapshot.v1.JwtStageName
+	7,   // 87: claimgate.snapshot.v1.JwtStage.validation_policy:type_name -> claimgate.snapshot.v1.ValidationPolicy
+	71,  // 88: claimgate.snapshot.v1.JwtProvider.remote_jwks:type_name -> claimgate.snapshot.v1.RemoteJwks
+	72,  // 89: claimgate.snapshot.v1.JwtProvider.token_source:type_name -> claimgate.snapshot.v1.TokenSource
+	74,  // 90: claimgate.snapshot.v1.JwtProvider.claims_to_headers:type_name -> claimgate.snapshot.v1.ClaimToHeader
+	66,  // 91: claimgate.snapshot.v1.RemoteJwks.endpoint:type_name -> claimgate.snapshot.v1.Endpoint
+	81,  // 92: claimgate.snapshot.v1.RemoteJwks.cache_duration:type_name -> google.protobuf.Duration
+	73,  // 93: claimgate.snapshot.v1.TokenSource.headers:type_name -> claimgate.snapshot.v1.HeaderSource
+	76,  // 94: claimgate.snapshot.v1.Rbac.policies:type_name -> claimgate.snapshot.v1.RbacPolicy
+	77,  // 95: claimgate.snapshot.v1.RbacPolicy.principals:type_name -> claimgate.snapshot.v1.Principal
+	80,  // 96: claimgate.snapshot.v1.RbacPolicy.permissions:type_name -> claimgate.snapshot.v1.Permissions
+	78,  // 97: claimgate.snapshot.v1.Principal.jwt_principal:type_name -> claimgate.snapshot.v1.JwtPrincipal
+	79,  // 98: claimgate.snapshot.v1.JwtPrincipal.claims:type_name -> claimgate.snapshot.v1.Claim
+	8,   // 99: claimgate.snapshot.v1.JwtPrincipal.matcher:type_name -> claimgate.snapshot.v1.ClaimMatcher
+	9,   // 100: claimgate.snapshot.v1.SnapshotService.Stream:input_type -> claimgate.snapshot.v1.StreamRequest
+	13,  // 101: claimgate.snapshot.v1.SnapshotService.Stream:output_type -> claimgate.snapshot.v1.StreamResponse
+	101, // [101:102] is the sub-list for method output_type
+	100, // [100:101] is the sub-list for method input_type
+	100, // [100:100] is the sub-list for extension type_name
+	100, // [100:100] is the sub-list for extension extendee
+	0,   // [0:100] is the sub-list for field type_name
 }
 
 func init() { file_snapshot_proto_init() }
@@ -6375,8 +6514,9 @@ func file_snapshot_proto_init() {
 	file_snapshot_proto_msgTypes[53].OneofWrappers = []any{
 		(*Upstream_Llm)(nil),
 		(*Upstream_Static)(nil),
+		(*Upstream_Failover)(nil),
 	}
-	file_snapshot_proto_msgTypes[59].OneofWrappers = []any{
+	file_snapshot_proto_msgTypes[61].OneofWrappers = []any{
 		(*JwtProvider_LocalJwks)(nil),
 		(*JwtProvider_RemoteJwks)(nil),
 	}
@@ -6386,7 +6526,7 @@ func file_snapshot_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_snapshot_proto_rawDesc), len(file_snapshot_proto_rawDesc)),
 			NumEnums:      9,
-			NumMessages:   70,
+			NumMessages:   72,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
