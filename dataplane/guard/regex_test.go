@@ -122,7 +122,9 @@ func TestPipelineCheckRequest(t *testing.T) {
 	}}, Plugins{})
 	require.NoError(t, err)
 	var acts []string
-	note := func(g string, a Action) { acts = append(acts, g+":"+map[Action]string{Mask: "mask", Reject: "reject"}[a]) }
+	note := func(g string, a Action) {
+		acts = append(acts, g+":"+map[Action]string{Mask: "mask", Reject: "reject"}[a])
+	}
 	v, err := p.CheckRequest(context.Background(), []Message{{Role: "user", Content: "my credit card"}}, nil, note)
 	require.NoError(t, err)
 	require.Equal(t, Verdict{Action: Reject, Status: 422, Body: "no", Guard: NameRegex}, v)

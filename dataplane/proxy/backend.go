@@ -82,7 +82,10 @@ func modifyResponse(resp *http.Response) error {
 	if err := filterModelList(resp); err != nil {
 		return err
 	}
-	return meterResponse(resp)
+	if err := meterResponse(resp); err != nil {
+		return err
+	}
+	return guardResponse(resp)
 }
 
 // rewrite points the outgoing request at the upstream. A client's attempt count is

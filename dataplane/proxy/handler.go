@@ -194,6 +194,10 @@ func (s *Server) forward(rw *responseWriter, r *http.Request, rt *route, up *ups
 	if inMemory {
 		rw.bodyUnread = false // read whole: an answer given now keeps the connection
 	}
+	guarded := rt.guardFor(up)
+	if guarded != nil && s.guardRequest(rw, r, guarded, up) {
+		return
+	}
 	if !inMemory && r.ProtoMajor == 1 && r.Body != nil && r.Body != http.NoBody {
 		// The upstream may answer before the transport has finished with the request
 		// body; an HTTP/1 server would then close the body under it and the upstream
@@ -216,6 +220,9 @@ func (s *Server) forward(rw *responseWriter, r *http.Request, rt *route, up *ups
 	rw.upstreamStart = time.Now()
 	if up.adapter != nil {
 		r = s.withMeter(rw, r, up, charging)
+	}
+	if guarded.GuardsResponses() {
+		r = s.withGuard(rw, r, guarded, up)
 	}
 	r, endAttempts := withAttempts(rw, r, rt, up)
 	defer endAttempts()

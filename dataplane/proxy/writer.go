@@ -56,6 +56,9 @@ type responseWriter struct {
 	limits *ratelimit.Decision
 	// limiter is the limiter limits came from (the one in use when the request began).
 	limiter *ratelimit.Limiter
+	// guard is the prompt guard that acted on the request or its answer, and
+	// guardAction what it did (guard.go).
+	guard, guardAction string
 }
 
 var writers = sync.Pool{New: func() any { return &responseWriter{} }}
