@@ -105,7 +105,9 @@ func TestLab9PromptGuard(t *testing.T) {
 	t.Cleanup(func() { _, _ = st.Kubectl("delete", "-f", backend) })
 	steps := labSteps(t, "lab9-prompt-guard.yaml")
 	require.Len(t, steps, 2)
-	t.Cleanup(func() { _, _ = st.Kubectl("delete", "routeoption", "mistral-ai-opt", "-n", "gloo-system", "--ignore-not-found") })
+	t.Cleanup(func() {
+		_, _ = st.Kubectl("delete", "routeoption", "mistral-ai-opt", "-n", "gloo-system", "--ignore-not-found")
+	})
 
 	kubectl(t, "apply", "-f", steps[0])
 	a := eventuallyMistral(t, cardPrompt, http.StatusForbidden)
