@@ -72,7 +72,11 @@ func (oc optionCompiler) regexGuard(path string, r *gatewayv1.AIGuardRegex, ok *
 	}
 	out := &snapshotv1.AiRegexGuard{}
 	for i, m := range r.Matches {
-		if _, err := regexp.Compile(m.Pattern); err != nil || m.Pattern == "" {
+		_, err := regexp.Compile(m.Pattern)
+		if err == nil {
+			_, err = regexp.Compile("(?ims)" + m.Pattern) // as the proxy matches it
+		}
+		if err != nil || m.Pattern == "" {
 			why := "it is empty"
 			if err != nil {
 				why = err.Error()

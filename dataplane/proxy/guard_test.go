@@ -326,3 +326,20 @@ func TestGuardUnreadableBodies(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode, got)
 	require.Equal(t, []string{`{"model":"m"}`}, up.received())
 }
+
+// TestGuardStreamKeepsMetering: under the guard the meter still counts what the
+// provider produced, from its usage chunk, which reaches the client that asked for it.
+func TestGuardStreamKeepsMetering(t *testing.T) {
+	h := newHarness(t, fakellm.Config{})
+	s := tutorial(t, h.port, h.fake.HostPort(), false, false)
+	s.Listeners[0].VirtualHosts[0].Routes[0].AiGuard = labGuard()
+	h.apply(s, false)
+	h.fake.SetAnswer("Card 1234 5678 ", "9012 3456", ", done")
+	resp, got := h.do(http.MethodPost, "/openai", "", `{"model":"gpt-4o","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"card?"}]}`)
+	require.Equal(t, http.StatusOK, resp.StatusCode, got)
+	text, events := streamText(t, got)
+	require.Equal(t, "Card <CUSTOM>, done", text)
+	require.Contains(t, events[len(events)-2], `"usage":{`, "the usage chunk passes")
+	labels := `{claim="",gen_ai_request_model="gpt-4o",gen_ai_response_model="gpt-4o",gen_ai_system="openai",gen_ai_token_type="output",route="` + openaiRoute + `"}`
+	require.Contains(t, h.metrics(), "claimgate_proxy_llm_tokens_total"+labels+" "+itoa(uint32(fakellm.StreamTokens(3)))+"\n")
+}
