@@ -146,8 +146,10 @@ type guardState struct {
 }
 
 // withGuard marks r, to an LLM provider on a route whose answers are guarded, for the
-// response stage.
+// response stage, and asks the provider for an answer the guards can read unencoded
+// (as metering does too).
 func (s *Server) withGuard(rw *responseWriter, r *http.Request, p *guard.Pipeline, up *upstream) *http.Request {
+	r.Header.Set("Accept-Encoding", "identity")
 	g := &guardState{s: s, rw: rw, p: p, adapter: up.adapter, format: up.adapter.BodyFormat(r.URL.Path), header: r.Header}
 	return r.WithContext(context.WithValue(r.Context(), guardKey{}, g))
 }

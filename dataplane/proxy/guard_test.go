@@ -40,18 +40,25 @@ func labGuard() *snapshotv1.AiGuard {
 // scripted is an LLM provider that records what it received and answers with a
 // fixed body: whole, or as server-sent events written (and flushed) one by one.
 type scripted struct {
-	mu     sync.Mutex
-	bodies []string
-	whole  string
-	events []string
-	status int
+	mu      sync.Mutex
+	bodies  []string
+	headers []http.Header
+	whole   string
+	events  []string
+	status  int
+	// encoding, when set, is sent as the answer's Content-Encoding.
+	encoding string
 }
 
 func (s *scripted) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	b, _ := io.ReadAll(r.Body)
 	s.mu.Lock()
 	s.bodies = append(s.bodies, string(b))
+	s.headers = append(s.headers, r.Header.Clone())
 	s.mu.Unlock()
+	if s.encoding != "" {
+		w.Header().Set("Content-Encoding", s.encoding)
+	}
 	if s.events == nil {
 		w.Header().Set("Content-Type", "application/json")
 		if s.status != 0 {
@@ -301,6 +308,20 @@ func TestGuardFailsClosed(t *testing.T) {
 		resp, got := h.do(http.MethodPost, "/openai", "", `{"stream":true,"messages":[{"role":"user","content":"hi"}]}`)
 		require.Equal(t, http.StatusOK, resp.StatusCode)
 		require.Equal(t, `data: {"error":{"message":"the prompt guard could not check the answer: the gateway ended it","type":"server_error","param":null,"code":"guard_unavailable"}}`+"\n\n", got)
+	})
+	t.Run("encoded answer", func(t *testing.T) {
+		up := &scripted{whole: "\x1f\x8b...", encoding: "gzip"}
+		h := guardedProxy(t, up, labGuard(), snapshotv1.LlmProvider_OPENAI, "/v1/chat/completions")
+		req, err := http.NewRequest(http.MethodPost, h.base+"/openai", strings.NewReader(`{"messages":[{"role":"user","content":"hi"}]}`))
+		require.NoError(t, err)
+		req.Header.Set("Accept-Encoding", "gzip")
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		require.NoError(t, err)
+		got := readAll(t, resp)
+		resp.Body.Close()
+		require.Equal(t, http.StatusBadGateway, resp.StatusCode)
+		require.Equal(t, "prompt guard unreadable could not check the answer", got)
+		require.Equal(t, "identity", up.headers[0].Get("Accept-Encoding"), "the provider is asked for an unencoded answer")
 	})
 	t.Run("unavailable", func(t *testing.T) {
 		up := &scripted{whole: `{}`}
