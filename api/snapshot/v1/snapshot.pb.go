@@ -1619,9 +1619,10 @@ type Route struct {
 	AiRequest *AiRequest `protobuf:"bytes,20,opt,name=ai_request,json=aiRequest,proto3" json:"ai_request,omitempty"`
 	// ai_guard checks prompts before they reach the provider and answers before they
 	// reach the client (Gloo's RouteOption ai.promptGuard). Set only on routes whose
-	// backends are all LLM providers. A proxy that does not know it answers such routes
-	// as if it were absent, so the controller keeps routes with guards it cannot expect
-	// every proxy to run closed (direct_response).
+	// backends are all LLM providers. A proxy from before this field ignores it and
+	// would serve the route unguarded, so proxies must be upgraded with (or before) the
+	// controller. A proxy that knows the field but cannot run one of its guards
+	// (webhook, moderation) answers the route 500.
 	AiGuard       *AiGuard `protobuf:"bytes,21,opt,name=ai_guard,json=aiGuard,proto3" json:"ai_guard,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
