@@ -23,7 +23,7 @@ type corpusEntry struct {
 
 // corpusMembers names, per option the status reports member by member, the member
 // its corpus entry sets.
-var corpusMembers = map[string]string{"ai": "promptGuard"}
+var corpusMembers = map[string]string{"ai": "promptGuard.request.regex"}
 
 // statusName is the name the option's status gives the entry.
 func (e corpusEntry) statusName() string {
@@ -36,7 +36,7 @@ func (e corpusEntry) statusName() string {
 // routeCorpus has one entry per top-level option of Gloo's RouteOption, written as in
 // Gloo's docs and workshops.
 var routeCorpus = []corpusEntry{
-	{"ai", `{promptGuard: {request: {customResponse: {message: blocked}, regex: {builtins: [CREDIT_CARD]}}}}`, gatewayv1.OptionRefused},
+	{"ai", `{promptGuard: {request: {customResponse: {message: blocked}, regex: {builtins: [CREDIT_CARD]}}}}`, gatewayv1.OptionHonored},
 	{"appendXForwardedHost", `true`, gatewayv1.OptionIgnored},
 	{"autoHostRewrite", `true`, gatewayv1.OptionHonored},
 	{"bufferPerRoute", `{buffer: {maxRequestBytes: 8192}}`, gatewayv1.OptionRefused},

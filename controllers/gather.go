@@ -100,6 +100,11 @@ func secretRefs(in compile.Inputs) []types.NamespacedName {
 			seen[key] = true
 		}
 	}
+	for i := range in.RouteOptions {
+		for _, key := range compile.ReferencedSecrets(&in.RouteOptions[i]) {
+			seen[key] = true
+		}
+	}
 	for i := range in.Gateways {
 		for _, key := range compile.ReferencedSecrets(&in.Gateways[i]) {
 			seen[key] = true

@@ -13,6 +13,7 @@ import (
 	"k8s.io/utils/ptr"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
 	gloov1 "github.com/claimgate/claimgate/api/gloo/v1"
 	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
 	"github.com/claimgate/claimgate/controllers/compile"
@@ -208,6 +209,14 @@ func TestSecretRefs(t *testing.T) {
 			up("a", "gemini", gloov1.AIUpstream{Gemini: &gloov1.Gemini{AuthToken: &gloov1.SingleAuthToken{Inline: ptr.To("k")}}}),
 			up("a", "again", gloov1.AIUpstream{Mistral: &gloov1.Mistral{AuthToken: ref("key", "a")}}),
 		},
+		RouteOptions: []gatewayv1.RouteOption{{
+			ObjectMeta: metav1.ObjectMeta{Namespace: "guards", Name: "moderated"},
+			Spec: gatewayv1.RouteOptionSpec{Options: gatewayv1.RouteOptions{AI: &gatewayv1.AIRouteSettings{PromptGuard: &gatewayv1.AIPromptGuard{
+				Request: &gatewayv1.AIPromptGuardRequest{Moderation: &gatewayv1.AIGuardModeration{OpenAI: &gatewayv1.AIGuardOpenAIModeration{
+					AuthToken: &gatewayv1.AIGuardAuthToken{SecretRef: &gatewayv1.AIGuardSecretRef{Name: "moderation"}},
+				}}},
+			}}}},
+		}},
 		Gateways: []gwv1.Gateway{{
 			ObjectMeta: metav1.ObjectMeta{Namespace: "gw"},
 			Spec: gwv1.GatewaySpec{Listeners: []gwv1.Listener{{TLS: &gwv1.ListenerTLSConfig{CertificateRefs: []gwv1.SecretObjectReference{
@@ -221,6 +230,7 @@ func TestSecretRefs(t *testing.T) {
 		{Namespace: "a", Name: "key"},
 		{Namespace: "b", Name: "key"},
 		{Namespace: "certs", Name: "other-ns"},
+		{Namespace: "guards", Name: "moderation"},
 		{Namespace: "gw", Name: "cert"},
 	}, secretRefs(in))
 }

@@ -49,11 +49,26 @@ func TestEveryOptionIsClassified(t *testing.T) {
 		require.Len(t, f.classes, len(f.fields.names), "%s classifies an option it does not have", kind)
 	}
 	for name, members := range memberClasses {
-		i, ok := routeFields.index[name]
+		top, _, _ := strings.Cut(name, ".")
+		i, ok := routeFields.index[top]
 		require.True(t, ok, "options.%s has members classified but is no RouteOption option", name)
-		got := memberNames(memberType(routeFields, i))
+		got := memberNames(memberPathType(memberType(routeFields, i), name))
 		require.ElementsMatch(t, got, slices.Collect(maps.Keys(members)), "options.%s: every member is classified, and only those", name)
 	}
+}
+
+// memberPathType is the struct type at the dotted path name below t, the type of the
+// path's first element.
+func memberPathType(t reflect.Type, name string) reflect.Type {
+	parts := strings.Split(name, ".")
+	for _, m := range parts[1:] {
+		f := t.Field(slices.Index(memberNames(t), m)).Type
+		if f.Kind() == reflect.Pointer {
+			f = f.Elem()
+		}
+		t = f
+	}
+	return t
 }
 
 // warning is one validation of a policy: expr, or when empty the field at path unset.
@@ -75,14 +90,25 @@ func admissionPolicy() string {
 func optionWarnings(fields *optionFields, classes map[string]optionClass, kind string) []warning {
 	var out []warning
 	for i, name := range fields.names {
-		members, partial := memberClasses[name]
-		if !partial {
+		if _, partial := memberClasses[name]; !partial {
 			out = appendWarning(out, name, classes[name], kind)
 			continue
 		}
-		for _, m := range memberNames(memberType(fields, i)) {
-			out = appendWarning(out, name+"."+m, members[m], kind)
+		out = memberWarnings(out, name, memberType(fields, i), kind)
+	}
+	return out
+}
+
+// memberWarnings appends the warnings of the members of the option (or member) at
+// name, of struct type t, that memberClasses lists member by member.
+func memberWarnings(out []warning, name string, t reflect.Type, kind string) []warning {
+	for _, m := range memberNames(t) {
+		path := name + "." + m
+		if _, deeper := memberClasses[path]; deeper {
+			out = memberWarnings(out, path, memberPathType(t, "x."+m), kind)
+			continue
 		}
+		out = appendWarning(out, path, memberClasses[name][m], kind)
 	}
 	return out
 }

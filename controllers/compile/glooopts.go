@@ -3,6 +3,7 @@ package compile
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 
 	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
@@ -61,13 +62,23 @@ var routeOptionClasses = withClasses(sharedOptionClasses, map[string]optionClass
 })
 
 // memberClasses classifies, per option claimgate implements only in part, each of its
-// members: the status names each member set rather than the option.
+// members: the status names each member set rather than the option. Keys are dotted
+// paths below options; a member that has an entry of its own (ai.promptGuard) is
+// reported member by member in turn.
 var memberClasses = map[string]map[string]optionClass{
 	"ai": {
 		"promptEnrichment": honored, "defaults": honored, "routeType": ignored,
-		"promptGuard": refused, "rag": ignored, "semanticCache": ignored,
+		"promptGuard": honored, "rag": ignored, "semanticCache": ignored,
 	},
+	"ai.promptGuard":          {"request": honored, "response": honored},
+	"ai.promptGuard.request":  {"customResponse": honored, "regex": honored, "webhook": externalGuards, "moderation": externalGuards},
+	"ai.promptGuard.response": {"regex": honored, "webhook": externalGuards},
 }
+
+// externalGuards is the class of the prompt guards that call out of the proxy
+// (webhook, moderation): they are compiled into the snapshot, but until the proxy runs
+// them they are refused and close their routes. Honoring them is this one line.
+const externalGuards = refused
 
 func withClasses(base, more map[string]optionClass) map[string]optionClass {
 	out := make(map[string]optionClass, len(base)+len(more))
@@ -181,20 +192,39 @@ func surveyOptions(fields *optionFields, classes map[string]optionClass, opts an
 		name := fields.names[i]
 		g := fields.group[i]
 		s.sets[g] = true
-		members, partial := memberClasses[name]
-		if !partial {
+		if _, partial := memberClasses[name]; !partial {
 			s.classify(name, g, classes[name], kind)
 			continue
 		}
-		set := setMembers(v.Field(i))
-		if len(set) == 0 {
-			s.classify(name, g, honored, kind)
-		}
-		for _, m := range set {
-			s.classify(name+"."+m, g, members[m], kind)
-		}
+		s.classifyMembers(name, g, v.Field(i), kind)
 	}
 	return s
+}
+
+// classifyMembers records what claimgate does with each member set in v, the option
+// (or member) at name of merge group g, which memberClasses lists member by member.
+func (s *optionSurvey) classifyMembers(name string, g int, v reflect.Value, kind string) {
+	members := memberClasses[name]
+	set := setMembers(v)
+	if len(set) == 0 {
+		s.classify(name, g, honored, kind)
+	}
+	for _, m := range set {
+		path := name + "." + m
+		if _, deeper := memberClasses[path]; deeper {
+			s.classifyMembers(path, g, memberValue(v, m), kind)
+			continue
+		}
+		s.classify(path, g, members[m], kind)
+	}
+}
+
+// memberValue is the member of v (a struct or a pointer to one) whose JSON name is m.
+func memberValue(v reflect.Value, m string) reflect.Value {
+	if v.Kind() == reflect.Pointer {
+		v = v.Elem()
+	}
+	return v.Field(slices.Index(memberNames(v.Type()), m))
 }
 
 // classify records what claimgate does with the option (or member) at name, of merge
@@ -206,7 +236,9 @@ func (s *optionSurvey) classify(name string, g int, class optionClass, kind stri
 	case ignored:
 		s.ignore("options."+name, "claimgate does not implement it; it changes nothing")
 	case refused:
-		s.closing[g] = refusedBody(name)
+		if s.closing[g] == "" { // the first refused member names the answer
+			s.closing[g] = refusedBody(name)
+		}
 		msg := refusedMessage(kind)
 		s.status = append(s.status, gatewayv1.OptionStatus{Name: "options." + name, Outcome: gatewayv1.OptionRefused, Message: msg})
 		s.unsupported.add(gatewayv1.ReasonUnsupported, "options."+name+": "+msg)

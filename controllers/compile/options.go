@@ -142,7 +142,9 @@ func (c *compiler) compileRTO(o *gatewayv1.RouteOption) *rtoIR {
 		}
 	}
 	ir.survey = surveyOptions(routeFields, routeOptionClasses, opts, kindRouteOption)
-	ir.features = compileRouteFeatures(optionCompiler{survey: ir.survey, state: state}, opts)
+	oc := optionCompiler{survey: ir.survey, state: state}
+	ir.features = compileRouteFeatures(oc, opts)
+	ir.features.guard = c.resolveGuardSecret(oc, o, ir.features.guard)
 	c.checkRateLimitRefs(state, ir.features.rateLimits)
 	if ps := opts.JwtProvidersStaged; ps != nil {
 		surveyJwt(ir.survey, "options.jwtProvidersStaged.beforeExtAuth", ps.BeforeExtAuth)

@@ -53,6 +53,8 @@ type routeFeatures struct {
 	rateLimits [3][]rlcRef
 	// ai shapes requests to LLM providers (ai.promptEnrichment, defaults, routeType).
 	ai *snapshotv1.AiRequest
+	// guard checks prompts and answers of LLM providers (ai.promptGuard).
+	guard *snapshotv1.AiGuard
 }
 
 // optionCompiler compiles the options of one object, recording problems where they
@@ -117,6 +119,7 @@ func compileRouteFeatures(oc optionCompiler, o *gatewayv1.RouteOptions) *routeFe
 	f.headers = oc.headers(o.HeaderManipulation)
 	f.rewrite = oc.rewrite(o)
 	f.ai = oc.aiRequest(o.AI)
+	f.guard = oc.aiGuard(o.AI)
 	for i, u := range o.Upgrades {
 		for j, spec := range []*gatewayv1.ProtocolUpgradeSpec{u.Connect, u.ConnectTerminate} {
 			if spec != nil && (spec.Enabled == nil || *spec.Enabled) {

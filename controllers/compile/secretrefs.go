@@ -6,11 +6,13 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
 	gloov1 "github.com/claimgate/claimgate/api/gloo/v1"
 )
 
 // ReferencedSecrets names the Secrets obj refers to, which the compiler looks up in
-// Inputs.Secrets when it compiles obj: for an Upstream, the Secrets its AI providers'
+// Inputs.Secrets when it compiles obj: for a RouteOption, the Secret its prompt
+// guard's moderation authToken names; for an Upstream, the Secrets its AI providers'
 // authTokens name (every member of a failover pool's) and the one its sslConfig.secretRef names; for a Gateway, those its listeners' certificateRefs name (core
 // Secrets only), in spec order. Whether obj may read them (ReferenceGrants) is decided
 // in the compile. Other objects refer to no Secret.
@@ -34,6 +36,11 @@ func ReferencedSecrets(obj any) []types.NamespacedName {
 			out = append(out, key)
 		}
 		return out
+	case *gatewayv1.RouteOption:
+		if key, ok := moderationSecret(o); ok {
+			return []types.NamespacedName{key}
+		}
+		return nil
 	case *gwv1.Gateway:
 		var out []types.NamespacedName
 		for _, l := range o.Spec.Listeners {

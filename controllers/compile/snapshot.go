@@ -270,6 +270,7 @@ func (c *compiler) buildRoute(l *listenerIR, f flatRoute) *builtRoute {
 	if r.DirectResponse == nil {
 		applyFeatures(r, &l.options, &rule.options)
 		r.AiRequest = effectiveAiRequest(&rule.options, rule.upstreams)
+		r.AiGuard = effectiveAiGuard(&rule.options, rule.upstreams)
 		r.DirectResponse = rewriteConflict(r)
 	}
 	if r.DirectResponse == nil {

@@ -37,6 +37,17 @@ type upstream struct {
 // llm reports whether the upstream is an AI provider or a failover pool of them.
 func (u *upstream) llm() bool { return u.adapter != nil || u.failover != nil }
 
+// primary is the provider whose format requests to u and their answers are read in, by
+// the prompt guards: u's own, or a failover pool's first member's (a client speaks one
+// provider's API; a pool mixing formats is read in its first member's). Nil for a
+// static upstream.
+func (u *upstream) primary() *llm.Adapter {
+	if u.failover != nil {
+		return u.failover.priorities[0].members[0].adapter
+	}
+	return u.adapter
+}
+
 func compileUpstream(u *snapshotv1.Upstream, tr *llm.Transports, now func() time.Time, log logr.Logger) (*upstream, error) {
 	up := &upstream{name: u.GetName()}
 	var rt http.RoundTripper
@@ -93,7 +104,10 @@ func modifyResponse(resp *http.Response) error {
 	if err := filterModelList(resp); err != nil {
 		return err
 	}
-	return meterResponse(resp)
+	if err := meterResponse(resp); err != nil {
+		return err
+	}
+	return guardResponse(resp)
 }
 
 // rewrite points the outgoing request at the upstream. A client's attempt count is

@@ -103,6 +103,16 @@ func BenchmarkProxy(b *testing.B) {
 		})
 		benchRequests(b, base, func(int64) string { return "" })
 	})
+	// Lab 9's prompt guard (a rejecting pattern on the prompt, the card pattern on the
+	// answer): what reading, checking and masking cost a request, next to no-policy.
+	b.Run("prompt-guard", func(b *testing.B) {
+		base := benchProxy(b, 0, func(port uint32, backend string) *snapshotv1.Snapshot {
+			s := tutorial(b, port, backend, false, false)
+			s.Listeners[0].VirtualHosts[0].Routes[0].AiGuard = labGuard()
+			return s
+		})
+		benchRequests(b, base, func(int64) string { return "" })
+	})
 	b.Run("no-policy-cors-headers", func(b *testing.B) {
 		base := benchProxy(b, 0, func(port uint32, backend string) *snapshotv1.Snapshot {
 			s := tutorial(b, port, backend, false, false)

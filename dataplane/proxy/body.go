@@ -50,7 +50,7 @@ func (b *bodyBudget) release(n int64) { b.used.Add(-n) }
 func (s *Server) readBody(r *http.Request, up *upstream, rt *route, whole bool) (inMemory bool, reserved int64, err error) {
 	replay := rt.replayLimit()
 	shaping := rt.aiShaping(up)
-	rewrite := up.adapter != nil && (up.adapter.Model() != "" || shaping != nil)
+	rewrite := up.adapter != nil && (up.adapter.Model() != "" || shaping != nil || rt.guardFor(up).GuardsRequests())
 	if _, ok := llm.InMemory(r); ok && !rewrite {
 		return true, 0, nil // read before authorization, for its model
 	}

@@ -9,6 +9,7 @@ import (
 	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
 	"github.com/claimgate/claimgate/dataplane/authn"
 	"github.com/claimgate/claimgate/dataplane/authz"
+	"github.com/claimgate/claimgate/dataplane/guard"
 	"github.com/claimgate/claimgate/dataplane/llm"
 )
 
@@ -68,6 +69,8 @@ type route struct {
 	limits *routeLimits
 	// ai shapes request bodies sent to LLM providers (ai.go); nil without any.
 	ai *llm.Shaping
+	// guard checks prompts and answers to LLM providers (guard.go); nil without any.
+	guard *guard.Pipeline
 }
 
 type directResponse struct {
@@ -221,6 +224,9 @@ func (c *compiler) compileRoute(r *snapshotv1.Route) (*route, error) {
 		return nil, err
 	}
 	if rt.ai, err = llm.CompileShaping(r.GetAiRequest()); err != nil {
+		return nil, err
+	}
+	if rt.guard, err = guard.Compile(r.GetAiGuard(), c.s.cfg.GuardPlugins); err != nil {
 		return nil, err
 	}
 	if rb := r.GetRbac(); rb != nil {

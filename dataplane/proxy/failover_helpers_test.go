@@ -26,6 +26,7 @@ import (
 // request's model and headers.
 type failingLLM struct {
 	srv     *httptest.Server
+	fake    *fakellm.Backend // what answers the requests it does not fail
 	mu      sync.Mutex
 	failing map[string]int
 	got     []gotRequest
@@ -33,6 +34,7 @@ type failingLLM struct {
 
 type gotRequest struct {
 	model  string
+	body   string
 	path   string
 	header http.Header
 }
@@ -40,7 +42,7 @@ type gotRequest struct {
 func newFailingLLM(t *testing.T) *failingLLM {
 	t.Helper()
 	fake := fakellm.New(fakellm.Config{Keep: -1})
-	b := &failingLLM{failing: map[string]int{}}
+	b := &failingLLM{failing: map[string]int{}, fake: fake.Backend}
 	b.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		var req struct {
@@ -48,7 +50,7 @@ func newFailingLLM(t *testing.T) *failingLLM {
 		}
 		_ = json.Unmarshal(body, &req)
 		b.mu.Lock()
-		b.got = append(b.got, gotRequest{model: req.Model, path: r.URL.Path, header: r.Header.Clone()})
+		b.got = append(b.got, gotRequest{model: req.Model, body: string(body), path: r.URL.Path, header: r.Header.Clone()})
 		code, ok := b.failing[req.Model]
 		if !ok {
 			code = b.failing["*"]
@@ -82,6 +84,15 @@ func (b *failingLLM) requests() []gotRequest {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return append([]gotRequest(nil), b.got...)
+}
+
+// bodies are the bodies of the requests received, in order.
+func (b *failingLLM) bodies() []string {
+	var out []string
+	for _, r := range b.requests() {
+		out = append(out, r.body)
+	}
+	return out
 }
 
 // models are the models of the requests received, in order.

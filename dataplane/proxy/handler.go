@@ -194,6 +194,10 @@ func (s *Server) forward(rw *responseWriter, r *http.Request, rt *route, up *ups
 	if inMemory {
 		rw.bodyUnread = false // read whole: an answer given now keeps the connection
 	}
+	guarded := rt.guardFor(up)
+	if guarded != nil && s.guardRequest(rw, r, guarded, up) {
+		return
+	}
 	if !inMemory && r.ProtoMajor == 1 && r.Body != nil && r.Body != http.NoBody {
 		// The upstream may answer before the transport has finished with the request
 		// body; an HTTP/1 server would then close the body under it and the upstream
@@ -219,6 +223,9 @@ func (s *Server) forward(rw *responseWriter, r *http.Request, rt *route, up *ups
 	}
 	if up.failover != nil {
 		r = s.withFailover(rw, r, rt, up)
+	}
+	if guarded.GuardsResponses() {
+		r = s.withGuard(rw, r, guarded, up)
 	}
 	r, endAttempts := withAttempts(rw, r, rt, up)
 	defer endAttempts()

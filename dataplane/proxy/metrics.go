@@ -22,6 +22,8 @@ type metrics struct {
 	usage *usageMetrics
 	// failover counts attempts at failover upstreams (failover_metrics.go).
 	failover *failoverCounters
+	// guards counts what prompt guards did (guard.go).
+	guards *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer, s *Server) (*metrics, error) {
@@ -54,6 +56,10 @@ func newMetrics(reg prometheus.Registerer, s *Server) (*metrics, error) {
 		}, []string{"policy", "descriptor", "stage", "result"}),
 		usage:    newUsageMetrics(s.cfg.UsageClaim),
 		failover: newFailoverCounters(),
+		guards: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "claimgate_proxy_guard_decisions_total",
+			Help: "What prompt guards did, by route, guard (regex, webhook, moderation; unreadable for an answer none could read), stage (request, response) and action (mask, reject, error).",
+		}, []string{"route", "guard", "stage", "action"}),
 	}
 	if reg == nil {
 		return m, nil
@@ -68,7 +74,7 @@ func newMetrics(reg prometheus.Registerer, s *Server) (*metrics, error) {
 		}
 		return s.cfg.Now().Sub(t.appliedAt).Seconds()
 	})
-	for _, c := range append([]prometheus.Collector{m.requests, m.duration, m.upstream, m.info, m.rejected, m.rateLimits, age, m.failover.vec, ejectedCollector{s}}, m.usage.collectors()...) {
+	for _, c := range append([]prometheus.Collector{m.requests, m.duration, m.upstream, m.info, m.rejected, m.rateLimits, m.guards, age, m.failover.vec, ejectedCollector{s}}, m.usage.collectors()...) {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("registering proxy metrics: %w", err)
 		}
@@ -104,6 +110,11 @@ func statusLabel(code int) string {
 // allowed, over or store_error; policy is the refusing one, "" otherwise.
 func (m *metrics) countReservation(policy, result string) {
 	m.rateLimits.WithLabelValues(policy, "", "reservation", result).Inc()
+}
+
+// countGuard counts what a prompt guard did.
+func (m *metrics) countGuard(route, guard, stage, action string) {
+	m.guards.WithLabelValues(route, guard, stage, action).Inc()
 }
 
 // countStreamStop counts a stream ended by policy (stage "stream", result stopped).

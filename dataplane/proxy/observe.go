@@ -38,6 +38,7 @@ func (s *Server) observe(rw *responseWriter, r *http.Request, t *table, path str
 		"sub", rw.sub, "bytes", rw.written,
 		"request_model", rw.requestModel, "response_model", rw.usage.Model,
 		"tokens_in", rw.usage.Input, "tokens_out", rw.usage.Output, "tokens_estimated", rw.usage.Estimated, "charge_error", rw.chargeErr,
+		"guard", rw.guard, "guard_action", rw.guardAction,
 		"upstream_latency_ms", float64(rw.upstreamLatency.Microseconds()) / 1000,
 		"duration_ms", float64(dur.Microseconds()) / 1000, "version", version,
 	}

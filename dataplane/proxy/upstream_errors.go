@@ -20,6 +20,9 @@ func upstreamErrorHandler(name string, log logr.Logger) func(http.ResponseWriter
 			writeStreamTimeout(w, st)
 			return
 		}
+		if writeGuardFailure(w, err) {
+			return // recorded by the guard stage
+		}
 		if bodyErr := clientBodyError(w); bodyErr != nil && r.Context().Err() == nil {
 			// The client's body broke off, not the upstream: a bad request.
 			if rw, ok := w.(*responseWriter); ok {

@@ -58,6 +58,9 @@ type responseWriter struct {
 	limiter *ratelimit.Limiter
 	// failover is where the request stood in its failover upstream, if it went to one.
 	failover *failoverCursor
+	// guard is the prompt guard that acted on the request or its answer, and
+	// guardAction what it did (guard.go).
+	guard, guardAction string
 }
 
 var writers = sync.Pool{New: func() any { return &responseWriter{} }}

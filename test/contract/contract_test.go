@@ -65,6 +65,8 @@ func FuzzProxyAcceptsCompiledOptions(f *testing.F) {
 		`{"cors":{"allowOrigin":["*"],"allowOriginRegex":["a)|(b"],"allowHeaders":["*"],"maxAge":"10"}}`,
 		`{"regexRewrite":{"pattern":{"regex":"(a)"},"substitution":"\\2"}}`,
 		`{"headerManipulation":{"requestHeadersToAdd":[{"header":{"key":"x_claim","value":"v"}}]}}`,
+		`{"ai":{"promptGuard":{"request":{"customResponse":{"statusCode":599},"regex":{"matches":[{"pattern":"a(?-i)b"}],"builtins":[3,"SSN"],"action":"REJECT"}},"response":{"regex":{"matches":[{"pattern":"(?s:x)$"}],"builtins":[1]}}}}}`,
+		`{"ai":{"promptGuard":{"request":{"webhook":{"host":"h","port":1,"forwardHeaders":[{"key":"(","matchType":"PREFIX"}]},"moderation":{"openai":{"authToken":{"inline":"k"}}}}}}}`,
 	} {
 		f.Add([]byte(seed), []byte(`{"cors":{"allowOrigin":["https://a"],"exposeHeaders":["x"]},"corsPolicyMergeSettings":{"exposeHeaders":"UNION"},"retries":{"retryOn":"connect-failure"},"includeRequestAttemptCount":true}`))
 	}

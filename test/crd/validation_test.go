@@ -58,6 +58,46 @@ func TestInvalidObjectsRejected(t *testing.T) {
 `,
 			wantErrors: []string{"ai.routeType: must be CHAT or CHAT_STREAMING (or 0, 1)"},
 		},
+		"ai promptGuard unknown builtin": {
+			doc: rtoHeader + `
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: openai}]
+  options:
+    ai: {promptGuard: {request: {regex: {builtins: [CREDIT_CARD, IBAN]}}}}
+`,
+			wantErrors: []string{"spec.options.ai.promptGuard.request.regex.builtins[1]", "regex.builtins: each must be SSN, CREDIT_CARD, PHONE_NUMBER or EMAIL (or 0-3)"},
+		},
+		"ai promptGuard action out of range": {
+			doc: rtoHeader + `
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: openai}]
+  options:
+    ai: {promptGuard: {request: {regex: {matches: [{pattern: x}], action: 2}}}}
+`,
+			wantErrors: []string{"regex.action: must be MASK or REJECT (or 0, 1)"},
+		},
+		"ai promptGuard empty pattern and status out of range": {
+			doc: rtoHeader + `
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: openai}]
+  options:
+    ai: {promptGuard: {request: {customResponse: {statusCode: 700}, regex: {matches: [{pattern: ""}]}}}}
+`,
+			wantErrors: []string{"spec.options.ai.promptGuard.request.regex.matches[0].pattern", "spec.options.ai.promptGuard.request.customResponse.statusCode"},
+		},
+		"ai promptGuard webhook header match type": {
+			doc: rtoHeader + `
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: openai}]
+  options:
+    ai: {promptGuard: {response: {webhook: {host: h, port: 8000, forwardHeaders: [{key: x-user, matchType: GLOB}]}}}}
+`,
+			wantErrors: []string{"forwardHeaders.matchType: must be EXACT, PREFIX, SUFFIX, CONTAINS or REGEX (or 0-4)"},
+		},
+		"ai promptGuard moderation key of two sources": {
+			doc: rtoHeader + `
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: openai}]
+  options:
+    ai: {promptGuard: {request: {moderation: {openai: {authToken: {inline: k, passthrough: {}}}}}}}
+`,
+			wantErrors: []string{"authToken: set exactly one of inline, secretRef or passthrough"},
+		},
 		"ai promptEnrichment message without a role": {
 			doc: rtoHeader + `
   targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: openai}]

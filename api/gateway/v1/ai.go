@@ -3,19 +3,18 @@ package v1
 import apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 
 // AIRouteSettings is a RouteOption's ai option: how requests to an AI Upstream are
-// shaped before they reach the provider. promptEnrichment, defaults and routeType are
-// in effect; the other members are kept as written and the option's status names them.
+// shaped before they reach the provider and how prompts and answers are guarded.
+// promptEnrichment, defaults, routeType and promptGuard are in effect (promptGuard in
+// part); the other members are kept as written and the option's status names them.
 type AIRouteSettings struct {
 	// promptEnrichment adds messages before and after the client's.
 	// +optional
 	PromptEnrichment *AIPromptEnrichment `json:"promptEnrichment,omitempty"`
-	// promptGuard is Gloo's prompt guard. claimgate does not implement it: it refuses
-	// traffic, so the routes it applies to answer 500 until it is removed.
+	// promptGuard checks prompts before they reach the provider and answers before
+	// they reach the client: regex and customResponse are in effect; webhook and
+	// moderation are compiled and named in the option's status.
 	// +optional
-	// +kubebuilder:pruning:PreserveUnknownFields
-	// +kubebuilder:validation:Schemaless
-	// +kubebuilder:validation:Type=object
-	PromptGuard *apiextensionsv1.JSON `json:"promptGuard,omitempty"`
+	PromptGuard *AIPromptGuard `json:"promptGuard,omitempty"`
 	// rag is Gloo's retrieval augmented generation. claimgate does not implement it:
 	// it is kept as written and the option's status names it.
 	// +optional

@@ -240,9 +240,9 @@ type RouteOptions struct {
 	// cors answers CORS preflights and adds CORS headers; it replaces the virtual host's.
 	// +optional
 	Cors *CorsPolicy `json:"cors,omitempty"`
-	// ai shapes requests to an AI Upstream: promptEnrichment, defaults and routeType
-	// are in effect; promptGuard, rag and semanticCache are not implemented, and the
-	// option's status names them.
+	// ai shapes requests to an AI Upstream: promptEnrichment, defaults, routeType and
+	// promptGuard (regex, customResponse) are in effect; rag and semanticCache are not
+	// implemented, and the option's status names them.
 	// +optional
 	AI *AIRouteSettings `json:"ai,omitempty"`
 	// bufferPerRoute is Gloo's bufferPerRoute option (request buffering). claimgate does not implement it: it

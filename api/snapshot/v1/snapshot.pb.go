@@ -523,6 +523,162 @@ func (ClaimMatcher) EnumDescriptor() ([]byte, []int) {
 	return file_snapshot_proto_rawDescGZIP(), []int{8}
 }
 
+// BuiltIn is a built-in detector, numbered as Gloo's.
+type AiRegexGuard_BuiltIn int32
+
+const (
+	AiRegexGuard_SSN          AiRegexGuard_BuiltIn = 0
+	AiRegexGuard_CREDIT_CARD  AiRegexGuard_BuiltIn = 1
+	AiRegexGuard_PHONE_NUMBER AiRegexGuard_BuiltIn = 2
+	AiRegexGuard_EMAIL        AiRegexGuard_BuiltIn = 3
+)
+
+// Enum value maps for AiRegexGuard_BuiltIn.
+var (
+	AiRegexGuard_BuiltIn_name = map[int32]string{
+		0: "SSN",
+		1: "CREDIT_CARD",
+		2: "PHONE_NUMBER",
+		3: "EMAIL",
+	}
+	AiRegexGuard_BuiltIn_value = map[string]int32{
+		"SSN":          0,
+		"CREDIT_CARD":  1,
+		"PHONE_NUMBER": 2,
+		"EMAIL":        3,
+	}
+)
+
+func (x AiRegexGuard_BuiltIn) Enum() *AiRegexGuard_BuiltIn {
+	p := new(AiRegexGuard_BuiltIn)
+	*p = x
+	return p
+}
+
+func (x AiRegexGuard_BuiltIn) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (AiRegexGuard_BuiltIn) Descriptor() protoreflect.EnumDescriptor {
+	return file_snapshot_proto_enumTypes[9].Descriptor()
+}
+
+func (AiRegexGuard_BuiltIn) Type() protoreflect.EnumType {
+	return &file_snapshot_proto_enumTypes[9]
+}
+
+func (x AiRegexGuard_BuiltIn) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use AiRegexGuard_BuiltIn.Descriptor instead.
+func (AiRegexGuard_BuiltIn) EnumDescriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{17, 0}
+}
+
+// Action is what a match in a prompt does, numbered as Gloo's.
+type AiRegexGuard_Action int32
+
+const (
+	AiRegexGuard_MASK   AiRegexGuard_Action = 0
+	AiRegexGuard_REJECT AiRegexGuard_Action = 1
+)
+
+// Enum value maps for AiRegexGuard_Action.
+var (
+	AiRegexGuard_Action_name = map[int32]string{
+		0: "MASK",
+		1: "REJECT",
+	}
+	AiRegexGuard_Action_value = map[string]int32{
+		"MASK":   0,
+		"REJECT": 1,
+	}
+)
+
+func (x AiRegexGuard_Action) Enum() *AiRegexGuard_Action {
+	p := new(AiRegexGuard_Action)
+	*p = x
+	return p
+}
+
+func (x AiRegexGuard_Action) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (AiRegexGuard_Action) Descriptor() protoreflect.EnumDescriptor {
+	return file_snapshot_proto_enumTypes[10].Descriptor()
+}
+
+func (AiRegexGuard_Action) Type() protoreflect.EnumType {
+	return &file_snapshot_proto_enumTypes[10]
+}
+
+func (x AiRegexGuard_Action) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use AiRegexGuard_Action.Descriptor instead.
+func (AiRegexGuard_Action) EnumDescriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{17, 1}
+}
+
+// MatchType is how the name is matched, numbered as Gloo's.
+type AiWebhookGuard_HeaderMatch_MatchType int32
+
+const (
+	AiWebhookGuard_HeaderMatch_EXACT    AiWebhookGuard_HeaderMatch_MatchType = 0
+	AiWebhookGuard_HeaderMatch_PREFIX   AiWebhookGuard_HeaderMatch_MatchType = 1
+	AiWebhookGuard_HeaderMatch_SUFFIX   AiWebhookGuard_HeaderMatch_MatchType = 2
+	AiWebhookGuard_HeaderMatch_CONTAINS AiWebhookGuard_HeaderMatch_MatchType = 3
+	AiWebhookGuard_HeaderMatch_REGEX    AiWebhookGuard_HeaderMatch_MatchType = 4
+)
+
+// Enum value maps for AiWebhookGuard_HeaderMatch_MatchType.
+var (
+	AiWebhookGuard_HeaderMatch_MatchType_name = map[int32]string{
+		0: "EXACT",
+		1: "PREFIX",
+		2: "SUFFIX",
+		3: "CONTAINS",
+		4: "REGEX",
+	}
+	AiWebhookGuard_HeaderMatch_MatchType_value = map[string]int32{
+		"EXACT":    0,
+		"PREFIX":   1,
+		"SUFFIX":   2,
+		"CONTAINS": 3,
+		"REGEX":    4,
+	}
+)
+
+func (x AiWebhookGuard_HeaderMatch_MatchType) Enum() *AiWebhookGuard_HeaderMatch_MatchType {
+	p := new(AiWebhookGuard_HeaderMatch_MatchType)
+	*p = x
+	return p
+}
+
+func (x AiWebhookGuard_HeaderMatch_MatchType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (AiWebhookGuard_HeaderMatch_MatchType) Descriptor() protoreflect.EnumDescriptor {
+	return file_snapshot_proto_enumTypes[11].Descriptor()
+}
+
+func (AiWebhookGuard_HeaderMatch_MatchType) Type() protoreflect.EnumType {
+	return &file_snapshot_proto_enumTypes[11]
+}
+
+func (x AiWebhookGuard_HeaderMatch_MatchType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use AiWebhookGuard_HeaderMatch_MatchType.Descriptor instead.
+func (AiWebhookGuard_HeaderMatch_MatchType) EnumDescriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{18, 0, 0}
+}
+
 // StreamRequest is one message from a proxy to the controller.
 type StreamRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1460,7 +1616,14 @@ type Route struct {
 	// ai_request shapes the JSON body sent to an LLM provider (Gloo's RouteOption
 	// ai.promptEnrichment, ai.defaults and ai.routeType). Set only on routes whose
 	// backends are all LLM providers.
-	AiRequest     *AiRequest `protobuf:"bytes,20,opt,name=ai_request,json=aiRequest,proto3" json:"ai_request,omitempty"`
+	AiRequest *AiRequest `protobuf:"bytes,20,opt,name=ai_request,json=aiRequest,proto3" json:"ai_request,omitempty"`
+	// ai_guard checks prompts before they reach the provider and answers before they
+	// reach the client (Gloo's RouteOption ai.promptGuard). Set only on routes whose
+	// backends are all LLM providers. A proxy from before this field ignores it and
+	// would serve the route unguarded, so proxies must be upgraded with (or before) the
+	// controller. A proxy that knows the field but cannot run one of its guards
+	// (webhook, moderation) answers the route 500.
+	AiGuard       *AiGuard `protobuf:"bytes,21,opt,name=ai_guard,json=aiGuard,proto3" json:"ai_guard,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1635,6 +1798,13 @@ func (x *Route) GetAiRequest() *AiRequest {
 	return nil
 }
 
+func (x *Route) GetAiGuard() *AiGuard {
+	if x != nil {
+		return x.AiGuard
+	}
+	return nil
+}
+
 // AiRequest is how a route changes a request to an LLM provider before it is sent,
 // in the provider's own format: defaults first, then the messages, then the
 // Upstream's fixed model.
@@ -1701,6 +1871,394 @@ func (x *AiRequest) GetDefaults() []*AiFieldDefault {
 	return nil
 }
 
+// AiGuard is a route's prompt guards (Gloo's ai.promptGuard).
+type AiGuard struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// request guards the prompt, in order: regex, webhook, moderation.
+	Request *AiRequestGuard `protobuf:"bytes,1,opt,name=request,proto3" json:"request,omitempty"`
+	// response guards the answer, in order: regex, webhook.
+	Response      *AiResponseGuard `protobuf:"bytes,2,opt,name=response,proto3" json:"response,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AiGuard) Reset() {
+	*x = AiGuard{}
+	mi := &file_snapshot_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AiGuard) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AiGuard) ProtoMessage() {}
+
+func (x *AiGuard) ProtoReflect() protoreflect.Message {
+	mi := &file_snapshot_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AiGuard.ProtoReflect.Descriptor instead.
+func (*AiGuard) Descriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *AiGuard) GetRequest() *AiRequestGuard {
+	if x != nil {
+		return x.Request
+	}
+	return nil
+}
+
+func (x *AiGuard) GetResponse() *AiResponseGuard {
+	if x != nil {
+		return x.Response
+	}
+	return nil
+}
+
+// AiRequestGuard guards a prompt before it is sent to the provider.
+type AiRequestGuard struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// reject_status is the status of a rejected prompt's answer (customResponse.statusCode;
+	// 403 by default, filled by the controller).
+	RejectStatus uint32 `protobuf:"varint,1,opt,name=reject_status,json=rejectStatus,proto3" json:"reject_status,omitempty"`
+	// reject_message is the body of a rejected prompt's answer (customResponse.message;
+	// "The request was rejected due to inappropriate content" by default).
+	RejectMessage string `protobuf:"bytes,2,opt,name=reject_message,json=rejectMessage,proto3" json:"reject_message,omitempty"`
+	// regex rejects or masks matching text; absent: none.
+	Regex *AiRegexGuard `protobuf:"bytes,3,opt,name=regex,proto3" json:"regex,omitempty"`
+	// webhook sends the prompt to a guardrail service; absent: none.
+	Webhook *AiWebhookGuard `protobuf:"bytes,4,opt,name=webhook,proto3" json:"webhook,omitempty"`
+	// moderation sends the prompt to a moderation model; absent: none.
+	Moderation    *AiModerationGuard `protobuf:"bytes,5,opt,name=moderation,proto3" json:"moderation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AiRequestGuard) Reset() {
+	*x = AiRequestGuard{}
+	mi := &file_snapshot_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AiRequestGuard) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AiRequestGuard) ProtoMessage() {}
+
+func (x *AiRequestGuard) ProtoReflect() protoreflect.Message {
+	mi := &file_snapshot_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AiRequestGuard.ProtoReflect.Descriptor instead.
+func (*AiRequestGuard) Descriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *AiRequestGuard) GetRejectStatus() uint32 {
+	if x != nil {
+		return x.RejectStatus
+	}
+	return 0
+}
+
+func (x *AiRequestGuard) GetRejectMessage() string {
+	if x != nil {
+		return x.RejectMessage
+	}
+	return ""
+}
+
+func (x *AiRequestGuard) GetRegex() *AiRegexGuard {
+	if x != nil {
+		return x.Regex
+	}
+	return nil
+}
+
+func (x *AiRequestGuard) GetWebhook() *AiWebhookGuard {
+	if x != nil {
+		return x.Webhook
+	}
+	return nil
+}
+
+func (x *AiRequestGuard) GetModeration() *AiModerationGuard {
+	if x != nil {
+		return x.Moderation
+	}
+	return nil
+}
+
+// AiResponseGuard guards an answer before it reaches the client.
+type AiResponseGuard struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// regex masks matching text (its action is ignored: answers are masked).
+	Regex *AiRegexGuard `protobuf:"bytes,1,opt,name=regex,proto3" json:"regex,omitempty"`
+	// webhook sends the answer to a guardrail service; absent: none.
+	Webhook       *AiWebhookGuard `protobuf:"bytes,2,opt,name=webhook,proto3" json:"webhook,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AiResponseGuard) Reset() {
+	*x = AiResponseGuard{}
+	mi := &file_snapshot_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AiResponseGuard) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AiResponseGuard) ProtoMessage() {}
+
+func (x *AiResponseGuard) ProtoReflect() protoreflect.Message {
+	mi := &file_snapshot_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AiResponseGuard.ProtoReflect.Descriptor instead.
+func (*AiResponseGuard) Descriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *AiResponseGuard) GetRegex() *AiRegexGuard {
+	if x != nil {
+		return x.Regex
+	}
+	return nil
+}
+
+func (x *AiResponseGuard) GetWebhook() *AiWebhookGuard {
+	if x != nil {
+		return x.Webhook
+	}
+	return nil
+}
+
+// AiRegexGuard matches text against patterns and built-in detectors.
+type AiRegexGuard struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// matches are the patterns, in order.
+	Matches []*AiRegexGuard_AiRegexMatch `protobuf:"bytes,1,rep,name=matches,proto3" json:"matches,omitempty"`
+	// builtins are the built-in detectors, in order.
+	Builtins []AiRegexGuard_BuiltIn `protobuf:"varint,2,rep,packed,name=builtins,proto3,enum=claimgate.snapshot.v1.AiRegexGuard_BuiltIn" json:"builtins,omitempty"`
+	// action is what a match in a prompt does.
+	Action        AiRegexGuard_Action `protobuf:"varint,3,opt,name=action,proto3,enum=claimgate.snapshot.v1.AiRegexGuard_Action" json:"action,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AiRegexGuard) Reset() {
+	*x = AiRegexGuard{}
+	mi := &file_snapshot_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AiRegexGuard) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AiRegexGuard) ProtoMessage() {}
+
+func (x *AiRegexGuard) ProtoReflect() protoreflect.Message {
+	mi := &file_snapshot_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AiRegexGuard.ProtoReflect.Descriptor instead.
+func (*AiRegexGuard) Descriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *AiRegexGuard) GetMatches() []*AiRegexGuard_AiRegexMatch {
+	if x != nil {
+		return x.Matches
+	}
+	return nil
+}
+
+func (x *AiRegexGuard) GetBuiltins() []AiRegexGuard_BuiltIn {
+	if x != nil {
+		return x.Builtins
+	}
+	return nil
+}
+
+func (x *AiRegexGuard) GetAction() AiRegexGuard_Action {
+	if x != nil {
+		return x.Action
+	}
+	return AiRegexGuard_MASK
+}
+
+// AiWebhookGuard is a guardrail service (Gloo's webhook contract).
+type AiWebhookGuard struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// host is the service's DNS name or IP address.
+	Host string `protobuf:"bytes,1,opt,name=host,proto3" json:"host,omitempty"`
+	// port is the service's TCP port.
+	Port uint32 `protobuf:"varint,2,opt,name=port,proto3" json:"port,omitempty"`
+	// forward_headers select the client headers sent with the prompt or answer.
+	ForwardHeaders []*AiWebhookGuard_HeaderMatch `protobuf:"bytes,3,rep,name=forward_headers,json=forwardHeaders,proto3" json:"forward_headers,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *AiWebhookGuard) Reset() {
+	*x = AiWebhookGuard{}
+	mi := &file_snapshot_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AiWebhookGuard) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AiWebhookGuard) ProtoMessage() {}
+
+func (x *AiWebhookGuard) ProtoReflect() protoreflect.Message {
+	mi := &file_snapshot_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AiWebhookGuard.ProtoReflect.Descriptor instead.
+func (*AiWebhookGuard) Descriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *AiWebhookGuard) GetHost() string {
+	if x != nil {
+		return x.Host
+	}
+	return ""
+}
+
+func (x *AiWebhookGuard) GetPort() uint32 {
+	if x != nil {
+		return x.Port
+	}
+	return 0
+}
+
+func (x *AiWebhookGuard) GetForwardHeaders() []*AiWebhookGuard_HeaderMatch {
+	if x != nil {
+		return x.ForwardHeaders
+	}
+	return nil
+}
+
+// AiModerationGuard is OpenAI's moderation endpoint.
+type AiModerationGuard struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// model is the moderation model (omni-moderation-latest by default, filled by the
+	// controller).
+	Model string `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
+	// auth_token is the key, resolved from its Secret by the controller; empty with
+	// passthrough. A secret: never logged.
+	AuthToken string `protobuf:"bytes,2,opt,name=auth_token,json=authToken,proto3" json:"auth_token,omitempty"`
+	// passthrough sends the client's own Authorization header instead.
+	Passthrough   bool `protobuf:"varint,3,opt,name=passthrough,proto3" json:"passthrough,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AiModerationGuard) Reset() {
+	*x = AiModerationGuard{}
+	mi := &file_snapshot_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AiModerationGuard) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AiModerationGuard) ProtoMessage() {}
+
+func (x *AiModerationGuard) ProtoReflect() protoreflect.Message {
+	mi := &file_snapshot_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AiModerationGuard.ProtoReflect.Descriptor instead.
+func (*AiModerationGuard) Descriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *AiModerationGuard) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
+}
+
+func (x *AiModerationGuard) GetAuthToken() string {
+	if x != nil {
+		return x.AuthToken
+	}
+	return ""
+}
+
+func (x *AiModerationGuard) GetPassthrough() bool {
+	if x != nil {
+		return x.Passthrough
+	}
+	return false
+}
+
 // AiMessage is one chat message to add.
 type AiMessage struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1714,7 +2272,7 @@ type AiMessage struct {
 
 func (x *AiMessage) Reset() {
 	*x = AiMessage{}
-	mi := &file_snapshot_proto_msgTypes[14]
+	mi := &file_snapshot_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1726,7 +2284,7 @@ func (x *AiMessage) String() string {
 func (*AiMessage) ProtoMessage() {}
 
 func (x *AiMessage) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[14]
+	mi := &file_snapshot_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1739,7 +2297,7 @@ func (x *AiMessage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AiMessage.ProtoReflect.Descriptor instead.
 func (*AiMessage) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{14}
+	return file_snapshot_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *AiMessage) GetRole() string {
@@ -1771,7 +2329,7 @@ type AiFieldDefault struct {
 
 func (x *AiFieldDefault) Reset() {
 	*x = AiFieldDefault{}
-	mi := &file_snapshot_proto_msgTypes[15]
+	mi := &file_snapshot_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1783,7 +2341,7 @@ func (x *AiFieldDefault) String() string {
 func (*AiFieldDefault) ProtoMessage() {}
 
 func (x *AiFieldDefault) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[15]
+	mi := &file_snapshot_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1796,7 +2354,7 @@ func (x *AiFieldDefault) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AiFieldDefault.ProtoReflect.Descriptor instead.
 func (*AiFieldDefault) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{15}
+	return file_snapshot_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *AiFieldDefault) GetField() string {
@@ -1833,7 +2391,7 @@ type RateLimits struct {
 
 func (x *RateLimits) Reset() {
 	*x = RateLimits{}
-	mi := &file_snapshot_proto_msgTypes[16]
+	mi := &file_snapshot_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1845,7 +2403,7 @@ func (x *RateLimits) String() string {
 func (*RateLimits) ProtoMessage() {}
 
 func (x *RateLimits) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[16]
+	mi := &file_snapshot_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1858,7 +2416,7 @@ func (x *RateLimits) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateLimits.ProtoReflect.Descriptor instead.
 func (*RateLimits) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{16}
+	return file_snapshot_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *RateLimits) GetEarly() []*RateLimitPolicy {
@@ -1906,7 +2464,7 @@ type RateLimitPolicy struct {
 
 func (x *RateLimitPolicy) Reset() {
 	*x = RateLimitPolicy{}
-	mi := &file_snapshot_proto_msgTypes[17]
+	mi := &file_snapshot_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1918,7 +2476,7 @@ func (x *RateLimitPolicy) String() string {
 func (*RateLimitPolicy) ProtoMessage() {}
 
 func (x *RateLimitPolicy) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[17]
+	mi := &file_snapshot_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1931,7 +2489,7 @@ func (x *RateLimitPolicy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateLimitPolicy.ProtoReflect.Descriptor instead.
 func (*RateLimitPolicy) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{17}
+	return file_snapshot_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *RateLimitPolicy) GetName() string {
@@ -1994,7 +2552,7 @@ type RateLimit struct {
 
 func (x *RateLimit) Reset() {
 	*x = RateLimit{}
-	mi := &file_snapshot_proto_msgTypes[18]
+	mi := &file_snapshot_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2006,7 +2564,7 @@ func (x *RateLimit) String() string {
 func (*RateLimit) ProtoMessage() {}
 
 func (x *RateLimit) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[18]
+	mi := &file_snapshot_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2019,7 +2577,7 @@ func (x *RateLimit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateLimit.ProtoReflect.Descriptor instead.
 func (*RateLimit) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{18}
+	return file_snapshot_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *RateLimit) GetRequestsPerUnit() uint32 {
@@ -2057,7 +2615,7 @@ type RateLimitDescriptor struct {
 
 func (x *RateLimitDescriptor) Reset() {
 	*x = RateLimitDescriptor{}
-	mi := &file_snapshot_proto_msgTypes[19]
+	mi := &file_snapshot_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2069,7 +2627,7 @@ func (x *RateLimitDescriptor) String() string {
 func (*RateLimitDescriptor) ProtoMessage() {}
 
 func (x *RateLimitDescriptor) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[19]
+	mi := &file_snapshot_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2082,7 +2640,7 @@ func (x *RateLimitDescriptor) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateLimitDescriptor.ProtoReflect.Descriptor instead.
 func (*RateLimitDescriptor) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{19}
+	return file_snapshot_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *RateLimitDescriptor) GetKey() string {
@@ -2140,7 +2698,7 @@ type RateLimitSetDescriptor struct {
 
 func (x *RateLimitSetDescriptor) Reset() {
 	*x = RateLimitSetDescriptor{}
-	mi := &file_snapshot_proto_msgTypes[20]
+	mi := &file_snapshot_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2152,7 +2710,7 @@ func (x *RateLimitSetDescriptor) String() string {
 func (*RateLimitSetDescriptor) ProtoMessage() {}
 
 func (x *RateLimitSetDescriptor) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[20]
+	mi := &file_snapshot_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2165,7 +2723,7 @@ func (x *RateLimitSetDescriptor) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateLimitSetDescriptor.ProtoReflect.Descriptor instead.
 func (*RateLimitSetDescriptor) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{20}
+	return file_snapshot_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *RateLimitSetDescriptor) GetEntries() []*RateLimitEntry {
@@ -2200,7 +2758,7 @@ type RateLimitEntry struct {
 
 func (x *RateLimitEntry) Reset() {
 	*x = RateLimitEntry{}
-	mi := &file_snapshot_proto_msgTypes[21]
+	mi := &file_snapshot_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2212,7 +2770,7 @@ func (x *RateLimitEntry) String() string {
 func (*RateLimitEntry) ProtoMessage() {}
 
 func (x *RateLimitEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[21]
+	mi := &file_snapshot_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2225,7 +2783,7 @@ func (x *RateLimitEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateLimitEntry.ProtoReflect.Descriptor instead.
 func (*RateLimitEntry) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{21}
+	return file_snapshot_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *RateLimitEntry) GetKey() string {
@@ -2255,7 +2813,7 @@ type RateLimitActions struct {
 
 func (x *RateLimitActions) Reset() {
 	*x = RateLimitActions{}
-	mi := &file_snapshot_proto_msgTypes[22]
+	mi := &file_snapshot_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2267,7 +2825,7 @@ func (x *RateLimitActions) String() string {
 func (*RateLimitActions) ProtoMessage() {}
 
 func (x *RateLimitActions) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[22]
+	mi := &file_snapshot_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2280,7 +2838,7 @@ func (x *RateLimitActions) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateLimitActions.ProtoReflect.Descriptor instead.
 func (*RateLimitActions) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{22}
+	return file_snapshot_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *RateLimitActions) GetActions() []*RateLimitAction {
@@ -2316,7 +2874,7 @@ type RateLimitAction struct {
 
 func (x *RateLimitAction) Reset() {
 	*x = RateLimitAction{}
-	mi := &file_snapshot_proto_msgTypes[23]
+	mi := &file_snapshot_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2328,7 +2886,7 @@ func (x *RateLimitAction) String() string {
 func (*RateLimitAction) ProtoMessage() {}
 
 func (x *RateLimitAction) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[23]
+	mi := &file_snapshot_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2341,7 +2899,7 @@ func (x *RateLimitAction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateLimitAction.ProtoReflect.Descriptor instead.
 func (*RateLimitAction) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{23}
+	return file_snapshot_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *RateLimitAction) GetKind() isRateLimitAction_Kind {
@@ -2481,7 +3039,7 @@ type GenericKeyAction struct {
 
 func (x *GenericKeyAction) Reset() {
 	*x = GenericKeyAction{}
-	mi := &file_snapshot_proto_msgTypes[24]
+	mi := &file_snapshot_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2493,7 +3051,7 @@ func (x *GenericKeyAction) String() string {
 func (*GenericKeyAction) ProtoMessage() {}
 
 func (x *GenericKeyAction) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[24]
+	mi := &file_snapshot_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2506,7 +3064,7 @@ func (x *GenericKeyAction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GenericKeyAction.ProtoReflect.Descriptor instead.
 func (*GenericKeyAction) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{24}
+	return file_snapshot_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *GenericKeyAction) GetDescriptorValue() string {
@@ -2533,7 +3091,7 @@ type RequestHeaderAction struct {
 
 func (x *RequestHeaderAction) Reset() {
 	*x = RequestHeaderAction{}
-	mi := &file_snapshot_proto_msgTypes[25]
+	mi := &file_snapshot_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2545,7 +3103,7 @@ func (x *RequestHeaderAction) String() string {
 func (*RequestHeaderAction) ProtoMessage() {}
 
 func (x *RequestHeaderAction) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[25]
+	mi := &file_snapshot_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2558,7 +3116,7 @@ func (x *RequestHeaderAction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestHeaderAction.ProtoReflect.Descriptor instead.
 func (*RequestHeaderAction) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{25}
+	return file_snapshot_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *RequestHeaderAction) GetHeaderName() string {
@@ -2583,7 +3141,7 @@ type RemoteAddressAction struct {
 
 func (x *RemoteAddressAction) Reset() {
 	*x = RemoteAddressAction{}
-	mi := &file_snapshot_proto_msgTypes[26]
+	mi := &file_snapshot_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2595,7 +3153,7 @@ func (x *RemoteAddressAction) String() string {
 func (*RemoteAddressAction) ProtoMessage() {}
 
 func (x *RemoteAddressAction) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[26]
+	mi := &file_snapshot_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2608,7 +3166,7 @@ func (x *RemoteAddressAction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RemoteAddressAction.ProtoReflect.Descriptor instead.
 func (*RemoteAddressAction) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{26}
+	return file_snapshot_proto_rawDescGZIP(), []int{32}
 }
 
 type DestinationClusterAction struct {
@@ -2619,7 +3177,7 @@ type DestinationClusterAction struct {
 
 func (x *DestinationClusterAction) Reset() {
 	*x = DestinationClusterAction{}
-	mi := &file_snapshot_proto_msgTypes[27]
+	mi := &file_snapshot_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2631,7 +3189,7 @@ func (x *DestinationClusterAction) String() string {
 func (*DestinationClusterAction) ProtoMessage() {}
 
 func (x *DestinationClusterAction) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[27]
+	mi := &file_snapshot_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2644,7 +3202,7 @@ func (x *DestinationClusterAction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DestinationClusterAction.ProtoReflect.Descriptor instead.
 func (*DestinationClusterAction) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{27}
+	return file_snapshot_proto_rawDescGZIP(), []int{33}
 }
 
 type HeaderValueMatchAction struct {
@@ -2660,7 +3218,7 @@ type HeaderValueMatchAction struct {
 
 func (x *HeaderValueMatchAction) Reset() {
 	*x = HeaderValueMatchAction{}
-	mi := &file_snapshot_proto_msgTypes[28]
+	mi := &file_snapshot_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2672,7 +3230,7 @@ func (x *HeaderValueMatchAction) String() string {
 func (*HeaderValueMatchAction) ProtoMessage() {}
 
 func (x *HeaderValueMatchAction) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[28]
+	mi := &file_snapshot_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2685,7 +3243,7 @@ func (x *HeaderValueMatchAction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeaderValueMatchAction.ProtoReflect.Descriptor instead.
 func (*HeaderValueMatchAction) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{28}
+	return file_snapshot_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *HeaderValueMatchAction) GetDescriptorValue() string {
@@ -2729,7 +3287,7 @@ type RateLimitHeaderMatcher struct {
 
 func (x *RateLimitHeaderMatcher) Reset() {
 	*x = RateLimitHeaderMatcher{}
-	mi := &file_snapshot_proto_msgTypes[29]
+	mi := &file_snapshot_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2741,7 +3299,7 @@ func (x *RateLimitHeaderMatcher) String() string {
 func (*RateLimitHeaderMatcher) ProtoMessage() {}
 
 func (x *RateLimitHeaderMatcher) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[29]
+	mi := &file_snapshot_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2754,7 +3312,7 @@ func (x *RateLimitHeaderMatcher) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateLimitHeaderMatcher.ProtoReflect.Descriptor instead.
 func (*RateLimitHeaderMatcher) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{29}
+	return file_snapshot_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *RateLimitHeaderMatcher) GetName() string {
@@ -2883,7 +3441,7 @@ type Int64Range struct {
 
 func (x *Int64Range) Reset() {
 	*x = Int64Range{}
-	mi := &file_snapshot_proto_msgTypes[30]
+	mi := &file_snapshot_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2895,7 +3453,7 @@ func (x *Int64Range) String() string {
 func (*Int64Range) ProtoMessage() {}
 
 func (x *Int64Range) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[30]
+	mi := &file_snapshot_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2908,7 +3466,7 @@ func (x *Int64Range) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Int64Range.ProtoReflect.Descriptor instead.
 func (*Int64Range) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{30}
+	return file_snapshot_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *Int64Range) GetStart() int64 {
@@ -2940,7 +3498,7 @@ type ClaimAction struct {
 
 func (x *ClaimAction) Reset() {
 	*x = ClaimAction{}
-	mi := &file_snapshot_proto_msgTypes[31]
+	mi := &file_snapshot_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2952,7 +3510,7 @@ func (x *ClaimAction) String() string {
 func (*ClaimAction) ProtoMessage() {}
 
 func (x *ClaimAction) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[31]
+	mi := &file_snapshot_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2965,7 +3523,7 @@ func (x *ClaimAction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClaimAction.ProtoReflect.Descriptor instead.
 func (*ClaimAction) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{31}
+	return file_snapshot_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ClaimAction) GetDescriptorKey() string {
@@ -3021,7 +3579,7 @@ type RetryPolicy struct {
 
 func (x *RetryPolicy) Reset() {
 	*x = RetryPolicy{}
-	mi := &file_snapshot_proto_msgTypes[32]
+	mi := &file_snapshot_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3033,7 +3591,7 @@ func (x *RetryPolicy) String() string {
 func (*RetryPolicy) ProtoMessage() {}
 
 func (x *RetryPolicy) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[32]
+	mi := &file_snapshot_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3046,7 +3604,7 @@ func (x *RetryPolicy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryPolicy.ProtoReflect.Descriptor instead.
 func (*RetryPolicy) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{32}
+	return file_snapshot_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *RetryPolicy) GetRetryOn() []string {
@@ -3111,7 +3669,7 @@ type FaultInjection struct {
 
 func (x *FaultInjection) Reset() {
 	*x = FaultInjection{}
-	mi := &file_snapshot_proto_msgTypes[33]
+	mi := &file_snapshot_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3123,7 +3681,7 @@ func (x *FaultInjection) String() string {
 func (*FaultInjection) ProtoMessage() {}
 
 func (x *FaultInjection) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[33]
+	mi := &file_snapshot_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3136,7 +3694,7 @@ func (x *FaultInjection) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FaultInjection.ProtoReflect.Descriptor instead.
 func (*FaultInjection) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{33}
+	return file_snapshot_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *FaultInjection) GetDelay() *FaultDelay {
@@ -3166,7 +3724,7 @@ type FaultDelay struct {
 
 func (x *FaultDelay) Reset() {
 	*x = FaultDelay{}
-	mi := &file_snapshot_proto_msgTypes[34]
+	mi := &file_snapshot_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3178,7 +3736,7 @@ func (x *FaultDelay) String() string {
 func (*FaultDelay) ProtoMessage() {}
 
 func (x *FaultDelay) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[34]
+	mi := &file_snapshot_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3191,7 +3749,7 @@ func (x *FaultDelay) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FaultDelay.ProtoReflect.Descriptor instead.
 func (*FaultDelay) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{34}
+	return file_snapshot_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *FaultDelay) GetFixedDelay() *durationpb.Duration {
@@ -3221,7 +3779,7 @@ type FaultAbort struct {
 
 func (x *FaultAbort) Reset() {
 	*x = FaultAbort{}
-	mi := &file_snapshot_proto_msgTypes[35]
+	mi := &file_snapshot_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3233,7 +3791,7 @@ func (x *FaultAbort) String() string {
 func (*FaultAbort) ProtoMessage() {}
 
 func (x *FaultAbort) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[35]
+	mi := &file_snapshot_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3246,7 +3804,7 @@ func (x *FaultAbort) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FaultAbort.ProtoReflect.Descriptor instead.
 func (*FaultAbort) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{35}
+	return file_snapshot_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *FaultAbort) GetHttpStatus() uint32 {
@@ -3286,7 +3844,7 @@ type CorsPolicy struct {
 
 func (x *CorsPolicy) Reset() {
 	*x = CorsPolicy{}
-	mi := &file_snapshot_proto_msgTypes[36]
+	mi := &file_snapshot_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3298,7 +3856,7 @@ func (x *CorsPolicy) String() string {
 func (*CorsPolicy) ProtoMessage() {}
 
 func (x *CorsPolicy) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[36]
+	mi := &file_snapshot_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3311,7 +3869,7 @@ func (x *CorsPolicy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CorsPolicy.ProtoReflect.Descriptor instead.
 func (*CorsPolicy) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{36}
+	return file_snapshot_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *CorsPolicy) GetAllowOrigin() []string {
@@ -3381,7 +3939,7 @@ type HeaderManipulation struct {
 
 func (x *HeaderManipulation) Reset() {
 	*x = HeaderManipulation{}
-	mi := &file_snapshot_proto_msgTypes[37]
+	mi := &file_snapshot_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3393,7 +3951,7 @@ func (x *HeaderManipulation) String() string {
 func (*HeaderManipulation) ProtoMessage() {}
 
 func (x *HeaderManipulation) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[37]
+	mi := &file_snapshot_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3406,7 +3964,7 @@ func (x *HeaderManipulation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeaderManipulation.ProtoReflect.Descriptor instead.
 func (*HeaderManipulation) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{37}
+	return file_snapshot_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *HeaderManipulation) GetRequestHeadersToAdd() []*HeaderValueOption {
@@ -3453,7 +4011,7 @@ type HeaderValueOption struct {
 
 func (x *HeaderValueOption) Reset() {
 	*x = HeaderValueOption{}
-	mi := &file_snapshot_proto_msgTypes[38]
+	mi := &file_snapshot_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3465,7 +4023,7 @@ func (x *HeaderValueOption) String() string {
 func (*HeaderValueOption) ProtoMessage() {}
 
 func (x *HeaderValueOption) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[38]
+	mi := &file_snapshot_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3478,7 +4036,7 @@ func (x *HeaderValueOption) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeaderValueOption.ProtoReflect.Descriptor instead.
 func (*HeaderValueOption) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{38}
+	return file_snapshot_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *HeaderValueOption) GetName() string {
@@ -3520,7 +4078,7 @@ type UpstreamRewrite struct {
 
 func (x *UpstreamRewrite) Reset() {
 	*x = UpstreamRewrite{}
-	mi := &file_snapshot_proto_msgTypes[39]
+	mi := &file_snapshot_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3532,7 +4090,7 @@ func (x *UpstreamRewrite) String() string {
 func (*UpstreamRewrite) ProtoMessage() {}
 
 func (x *UpstreamRewrite) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[39]
+	mi := &file_snapshot_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3545,7 +4103,7 @@ func (x *UpstreamRewrite) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpstreamRewrite.ProtoReflect.Descriptor instead.
 func (*UpstreamRewrite) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{39}
+	return file_snapshot_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *UpstreamRewrite) GetPrefix() string {
@@ -3590,7 +4148,7 @@ type RegexRewrite struct {
 
 func (x *RegexRewrite) Reset() {
 	*x = RegexRewrite{}
-	mi := &file_snapshot_proto_msgTypes[40]
+	mi := &file_snapshot_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3602,7 +4160,7 @@ func (x *RegexRewrite) String() string {
 func (*RegexRewrite) ProtoMessage() {}
 
 func (x *RegexRewrite) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[40]
+	mi := &file_snapshot_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3615,7 +4173,7 @@ func (x *RegexRewrite) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegexRewrite.ProtoReflect.Descriptor instead.
 func (*RegexRewrite) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{40}
+	return file_snapshot_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *RegexRewrite) GetPattern() string {
@@ -3645,7 +4203,7 @@ type PathMatch struct {
 
 func (x *PathMatch) Reset() {
 	*x = PathMatch{}
-	mi := &file_snapshot_proto_msgTypes[41]
+	mi := &file_snapshot_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3657,7 +4215,7 @@ func (x *PathMatch) String() string {
 func (*PathMatch) ProtoMessage() {}
 
 func (x *PathMatch) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[41]
+	mi := &file_snapshot_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3670,7 +4228,7 @@ func (x *PathMatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PathMatch.ProtoReflect.Descriptor instead.
 func (*PathMatch) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{41}
+	return file_snapshot_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *PathMatch) GetType() PathMatchType {
@@ -3702,7 +4260,7 @@ type ValueMatch struct {
 
 func (x *ValueMatch) Reset() {
 	*x = ValueMatch{}
-	mi := &file_snapshot_proto_msgTypes[42]
+	mi := &file_snapshot_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3714,7 +4272,7 @@ func (x *ValueMatch) String() string {
 func (*ValueMatch) ProtoMessage() {}
 
 func (x *ValueMatch) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[42]
+	mi := &file_snapshot_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3727,7 +4285,7 @@ func (x *ValueMatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValueMatch.ProtoReflect.Descriptor instead.
 func (*ValueMatch) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{42}
+	return file_snapshot_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *ValueMatch) GetName() string {
@@ -3768,7 +4326,7 @@ type RouteMatch struct {
 
 func (x *RouteMatch) Reset() {
 	*x = RouteMatch{}
-	mi := &file_snapshot_proto_msgTypes[43]
+	mi := &file_snapshot_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3780,7 +4338,7 @@ func (x *RouteMatch) String() string {
 func (*RouteMatch) ProtoMessage() {}
 
 func (x *RouteMatch) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[43]
+	mi := &file_snapshot_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3793,7 +4351,7 @@ func (x *RouteMatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteMatch.ProtoReflect.Descriptor instead.
 func (*RouteMatch) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{43}
+	return file_snapshot_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *RouteMatch) GetPath() *PathMatch {
@@ -3840,7 +4398,7 @@ type Filter struct {
 
 func (x *Filter) Reset() {
 	*x = Filter{}
-	mi := &file_snapshot_proto_msgTypes[44]
+	mi := &file_snapshot_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3852,7 +4410,7 @@ func (x *Filter) String() string {
 func (*Filter) ProtoMessage() {}
 
 func (x *Filter) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[44]
+	mi := &file_snapshot_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3865,7 +4423,7 @@ func (x *Filter) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Filter.ProtoReflect.Descriptor instead.
 func (*Filter) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{44}
+	return file_snapshot_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *Filter) GetKind() isFilter_Kind {
@@ -3956,7 +4514,7 @@ type Header struct {
 
 func (x *Header) Reset() {
 	*x = Header{}
-	mi := &file_snapshot_proto_msgTypes[45]
+	mi := &file_snapshot_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3968,7 +4526,7 @@ func (x *Header) String() string {
 func (*Header) ProtoMessage() {}
 
 func (x *Header) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[45]
+	mi := &file_snapshot_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3981,7 +4539,7 @@ func (x *Header) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Header.ProtoReflect.Descriptor instead.
 func (*Header) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{45}
+	return file_snapshot_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *Header) GetName() string {
@@ -4013,7 +4571,7 @@ type HeaderModifier struct {
 
 func (x *HeaderModifier) Reset() {
 	*x = HeaderModifier{}
-	mi := &file_snapshot_proto_msgTypes[46]
+	mi := &file_snapshot_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4025,7 +4583,7 @@ func (x *HeaderModifier) String() string {
 func (*HeaderModifier) ProtoMessage() {}
 
 func (x *HeaderModifier) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[46]
+	mi := &file_snapshot_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4038,7 +4596,7 @@ func (x *HeaderModifier) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeaderModifier.ProtoReflect.Descriptor instead.
 func (*HeaderModifier) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{46}
+	return file_snapshot_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *HeaderModifier) GetSet() []*Header {
@@ -4075,7 +4633,7 @@ type PathModifier struct {
 
 func (x *PathModifier) Reset() {
 	*x = PathModifier{}
-	mi := &file_snapshot_proto_msgTypes[47]
+	mi := &file_snapshot_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4087,7 +4645,7 @@ func (x *PathModifier) String() string {
 func (*PathModifier) ProtoMessage() {}
 
 func (x *PathModifier) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[47]
+	mi := &file_snapshot_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4100,7 +4658,7 @@ func (x *PathModifier) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PathModifier.ProtoReflect.Descriptor instead.
 func (*PathModifier) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{47}
+	return file_snapshot_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *PathModifier) GetType() PathModifierType {
@@ -4130,7 +4688,7 @@ type URLRewrite struct {
 
 func (x *URLRewrite) Reset() {
 	*x = URLRewrite{}
-	mi := &file_snapshot_proto_msgTypes[48]
+	mi := &file_snapshot_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4142,7 +4700,7 @@ func (x *URLRewrite) String() string {
 func (*URLRewrite) ProtoMessage() {}
 
 func (x *URLRewrite) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[48]
+	mi := &file_snapshot_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4155,7 +4713,7 @@ func (x *URLRewrite) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use URLRewrite.ProtoReflect.Descriptor instead.
 func (*URLRewrite) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{48}
+	return file_snapshot_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *URLRewrite) GetHostname() string {
@@ -4191,7 +4749,7 @@ type RequestRedirect struct {
 
 func (x *RequestRedirect) Reset() {
 	*x = RequestRedirect{}
-	mi := &file_snapshot_proto_msgTypes[49]
+	mi := &file_snapshot_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4203,7 +4761,7 @@ func (x *RequestRedirect) String() string {
 func (*RequestRedirect) ProtoMessage() {}
 
 func (x *RequestRedirect) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[49]
+	mi := &file_snapshot_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4216,7 +4774,7 @@ func (x *RequestRedirect) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestRedirect.ProtoReflect.Descriptor instead.
 func (*RequestRedirect) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{49}
+	return file_snapshot_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *RequestRedirect) GetScheme() string {
@@ -4267,7 +4825,7 @@ type WeightedBackend struct {
 
 func (x *WeightedBackend) Reset() {
 	*x = WeightedBackend{}
-	mi := &file_snapshot_proto_msgTypes[50]
+	mi := &file_snapshot_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4279,7 +4837,7 @@ func (x *WeightedBackend) String() string {
 func (*WeightedBackend) ProtoMessage() {}
 
 func (x *WeightedBackend) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[50]
+	mi := &file_snapshot_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4292,7 +4850,7 @@ func (x *WeightedBackend) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WeightedBackend.ProtoReflect.Descriptor instead.
 func (*WeightedBackend) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{50}
+	return file_snapshot_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *WeightedBackend) GetUpstream() string {
@@ -4323,7 +4881,7 @@ type Timeouts struct {
 
 func (x *Timeouts) Reset() {
 	*x = Timeouts{}
-	mi := &file_snapshot_proto_msgTypes[51]
+	mi := &file_snapshot_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4335,7 +4893,7 @@ func (x *Timeouts) String() string {
 func (*Timeouts) ProtoMessage() {}
 
 func (x *Timeouts) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[51]
+	mi := &file_snapshot_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4348,7 +4906,7 @@ func (x *Timeouts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Timeouts.ProtoReflect.Descriptor instead.
 func (*Timeouts) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{51}
+	return file_snapshot_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *Timeouts) GetRequest() *durationpb.Duration {
@@ -4378,7 +4936,7 @@ type DirectResponse struct {
 
 func (x *DirectResponse) Reset() {
 	*x = DirectResponse{}
-	mi := &file_snapshot_proto_msgTypes[52]
+	mi := &file_snapshot_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4390,7 +4948,7 @@ func (x *DirectResponse) String() string {
 func (*DirectResponse) ProtoMessage() {}
 
 func (x *DirectResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[52]
+	mi := &file_snapshot_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4403,7 +4961,7 @@ func (x *DirectResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DirectResponse.ProtoReflect.Descriptor instead.
 func (*DirectResponse) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{52}
+	return file_snapshot_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *DirectResponse) GetStatus() uint32 {
@@ -4438,7 +4996,7 @@ type Upstream struct {
 
 func (x *Upstream) Reset() {
 	*x = Upstream{}
-	mi := &file_snapshot_proto_msgTypes[53]
+	mi := &file_snapshot_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4450,7 +5008,7 @@ func (x *Upstream) String() string {
 func (*Upstream) ProtoMessage() {}
 
 func (x *Upstream) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[53]
+	mi := &file_snapshot_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4463,7 +5021,7 @@ func (x *Upstream) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Upstream.ProtoReflect.Descriptor instead.
 func (*Upstream) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{53}
+	return file_snapshot_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *Upstream) GetName() string {
@@ -4549,7 +5107,7 @@ type FailoverUpstream struct {
 
 func (x *FailoverUpstream) Reset() {
 	*x = FailoverUpstream{}
-	mi := &file_snapshot_proto_msgTypes[54]
+	mi := &file_snapshot_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4561,7 +5119,7 @@ func (x *FailoverUpstream) String() string {
 func (*FailoverUpstream) ProtoMessage() {}
 
 func (x *FailoverUpstream) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[54]
+	mi := &file_snapshot_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4574,7 +5132,7 @@ func (x *FailoverUpstream) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FailoverUpstream.ProtoReflect.Descriptor instead.
 func (*FailoverUpstream) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{54}
+	return file_snapshot_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *FailoverUpstream) GetPriorities() []*FailoverPriority {
@@ -4595,7 +5153,7 @@ type FailoverPriority struct {
 
 func (x *FailoverPriority) Reset() {
 	*x = FailoverPriority{}
-	mi := &file_snapshot_proto_msgTypes[55]
+	mi := &file_snapshot_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4607,7 +5165,7 @@ func (x *FailoverPriority) String() string {
 func (*FailoverPriority) ProtoMessage() {}
 
 func (x *FailoverPriority) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[55]
+	mi := &file_snapshot_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4620,7 +5178,7 @@ func (x *FailoverPriority) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FailoverPriority.ProtoReflect.Descriptor instead.
 func (*FailoverPriority) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{55}
+	return file_snapshot_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *FailoverPriority) GetPool() []*LlmUpstream {
@@ -4663,7 +5221,7 @@ type LlmUpstream struct {
 
 func (x *LlmUpstream) Reset() {
 	*x = LlmUpstream{}
-	mi := &file_snapshot_proto_msgTypes[56]
+	mi := &file_snapshot_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4675,7 +5233,7 @@ func (x *LlmUpstream) String() string {
 func (*LlmUpstream) ProtoMessage() {}
 
 func (x *LlmUpstream) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[56]
+	mi := &file_snapshot_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4688,7 +5246,7 @@ func (x *LlmUpstream) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LlmUpstream.ProtoReflect.Descriptor instead.
 func (*LlmUpstream) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{56}
+	return file_snapshot_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *LlmUpstream) GetProvider() LlmProvider {
@@ -4797,7 +5355,7 @@ type Endpoint struct {
 
 func (x *Endpoint) Reset() {
 	*x = Endpoint{}
-	mi := &file_snapshot_proto_msgTypes[57]
+	mi := &file_snapshot_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4809,7 +5367,7 @@ func (x *Endpoint) String() string {
 func (*Endpoint) ProtoMessage() {}
 
 func (x *Endpoint) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[57]
+	mi := &file_snapshot_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4822,7 +5380,7 @@ func (x *Endpoint) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Endpoint.ProtoReflect.Descriptor instead.
 func (*Endpoint) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{57}
+	return file_snapshot_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *Endpoint) GetHost() string {
@@ -4920,7 +5478,7 @@ type StaticUpstream struct {
 
 func (x *StaticUpstream) Reset() {
 	*x = StaticUpstream{}
-	mi := &file_snapshot_proto_msgTypes[58]
+	mi := &file_snapshot_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4932,7 +5490,7 @@ func (x *StaticUpstream) String() string {
 func (*StaticUpstream) ProtoMessage() {}
 
 func (x *StaticUpstream) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[58]
+	mi := &file_snapshot_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4945,7 +5503,7 @@ func (x *StaticUpstream) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StaticUpstream.ProtoReflect.Descriptor instead.
 func (*StaticUpstream) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{58}
+	return file_snapshot_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *StaticUpstream) GetEndpoints() []*Endpoint {
@@ -4967,7 +5525,7 @@ type JwtAuthentication struct {
 
 func (x *JwtAuthentication) Reset() {
 	*x = JwtAuthentication{}
-	mi := &file_snapshot_proto_msgTypes[59]
+	mi := &file_snapshot_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4979,7 +5537,7 @@ func (x *JwtAuthentication) String() string {
 func (*JwtAuthentication) ProtoMessage() {}
 
 func (x *JwtAuthentication) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[59]
+	mi := &file_snapshot_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4992,7 +5550,7 @@ func (x *JwtAuthentication) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JwtAuthentication.ProtoReflect.Descriptor instead.
 func (*JwtAuthentication) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{59}
+	return file_snapshot_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *JwtAuthentication) GetStages() []*JwtStage {
@@ -5017,7 +5575,7 @@ type JwtStage struct {
 
 func (x *JwtStage) Reset() {
 	*x = JwtStage{}
-	mi := &file_snapshot_proto_msgTypes[60]
+	mi := &file_snapshot_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5029,7 +5587,7 @@ func (x *JwtStage) String() string {
 func (*JwtStage) ProtoMessage() {}
 
 func (x *JwtStage) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[60]
+	mi := &file_snapshot_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5042,7 +5600,7 @@ func (x *JwtStage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JwtStage.ProtoReflect.Descriptor instead.
 func (*JwtStage) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{60}
+	return file_snapshot_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *JwtStage) GetStage() JwtStageName {
@@ -5105,7 +5663,7 @@ type JwtProvider struct {
 
 func (x *JwtProvider) Reset() {
 	*x = JwtProvider{}
-	mi := &file_snapshot_proto_msgTypes[61]
+	mi := &file_snapshot_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5117,7 +5675,7 @@ func (x *JwtProvider) String() string {
 func (*JwtProvider) ProtoMessage() {}
 
 func (x *JwtProvider) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[61]
+	mi := &file_snapshot_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5130,7 +5688,7 @@ func (x *JwtProvider) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JwtProvider.ProtoReflect.Descriptor instead.
 func (*JwtProvider) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{61}
+	return file_snapshot_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *JwtProvider) GetId() string {
@@ -5257,7 +5815,7 @@ type RemoteJwks struct {
 
 func (x *RemoteJwks) Reset() {
 	*x = RemoteJwks{}
-	mi := &file_snapshot_proto_msgTypes[62]
+	mi := &file_snapshot_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5269,7 +5827,7 @@ func (x *RemoteJwks) String() string {
 func (*RemoteJwks) ProtoMessage() {}
 
 func (x *RemoteJwks) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[62]
+	mi := &file_snapshot_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5282,7 +5840,7 @@ func (x *RemoteJwks) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RemoteJwks.ProtoReflect.Descriptor instead.
 func (*RemoteJwks) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{62}
+	return file_snapshot_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *RemoteJwks) GetUrl() string {
@@ -5326,7 +5884,7 @@ type TokenSource struct {
 
 func (x *TokenSource) Reset() {
 	*x = TokenSource{}
-	mi := &file_snapshot_proto_msgTypes[63]
+	mi := &file_snapshot_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5338,7 +5896,7 @@ func (x *TokenSource) String() string {
 func (*TokenSource) ProtoMessage() {}
 
 func (x *TokenSource) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[63]
+	mi := &file_snapshot_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5351,7 +5909,7 @@ func (x *TokenSource) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TokenSource.ProtoReflect.Descriptor instead.
 func (*TokenSource) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{63}
+	return file_snapshot_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *TokenSource) GetHeaders() []*HeaderSource {
@@ -5381,7 +5939,7 @@ type HeaderSource struct {
 
 func (x *HeaderSource) Reset() {
 	*x = HeaderSource{}
-	mi := &file_snapshot_proto_msgTypes[64]
+	mi := &file_snapshot_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5393,7 +5951,7 @@ func (x *HeaderSource) String() string {
 func (*HeaderSource) ProtoMessage() {}
 
 func (x *HeaderSource) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[64]
+	mi := &file_snapshot_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5406,7 +5964,7 @@ func (x *HeaderSource) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeaderSource.ProtoReflect.Descriptor instead.
 func (*HeaderSource) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{64}
+	return file_snapshot_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *HeaderSource) GetHeader() string {
@@ -5440,7 +5998,7 @@ type ClaimToHeader struct {
 
 func (x *ClaimToHeader) Reset() {
 	*x = ClaimToHeader{}
-	mi := &file_snapshot_proto_msgTypes[65]
+	mi := &file_snapshot_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5452,7 +6010,7 @@ func (x *ClaimToHeader) String() string {
 func (*ClaimToHeader) ProtoMessage() {}
 
 func (x *ClaimToHeader) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[65]
+	mi := &file_snapshot_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5465,7 +6023,7 @@ func (x *ClaimToHeader) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClaimToHeader.ProtoReflect.Descriptor instead.
 func (*ClaimToHeader) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{65}
+	return file_snapshot_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *ClaimToHeader) GetClaim() string {
@@ -5501,7 +6059,7 @@ type Rbac struct {
 
 func (x *Rbac) Reset() {
 	*x = Rbac{}
-	mi := &file_snapshot_proto_msgTypes[66]
+	mi := &file_snapshot_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5513,7 +6071,7 @@ func (x *Rbac) String() string {
 func (*Rbac) ProtoMessage() {}
 
 func (x *Rbac) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[66]
+	mi := &file_snapshot_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5526,7 +6084,7 @@ func (x *Rbac) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Rbac.ProtoReflect.Descriptor instead.
 func (*Rbac) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{66}
+	return file_snapshot_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *Rbac) GetPolicies() []*RbacPolicy {
@@ -5553,7 +6111,7 @@ type RbacPolicy struct {
 
 func (x *RbacPolicy) Reset() {
 	*x = RbacPolicy{}
-	mi := &file_snapshot_proto_msgTypes[67]
+	mi := &file_snapshot_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5565,7 +6123,7 @@ func (x *RbacPolicy) String() string {
 func (*RbacPolicy) ProtoMessage() {}
 
 func (x *RbacPolicy) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[67]
+	mi := &file_snapshot_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5578,7 +6136,7 @@ func (x *RbacPolicy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RbacPolicy.ProtoReflect.Descriptor instead.
 func (*RbacPolicy) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{67}
+	return file_snapshot_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *RbacPolicy) GetName() string {
@@ -5620,7 +6178,7 @@ type Principal struct {
 
 func (x *Principal) Reset() {
 	*x = Principal{}
-	mi := &file_snapshot_proto_msgTypes[68]
+	mi := &file_snapshot_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5632,7 +6190,7 @@ func (x *Principal) String() string {
 func (*Principal) ProtoMessage() {}
 
 func (x *Principal) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[68]
+	mi := &file_snapshot_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5645,7 +6203,7 @@ func (x *Principal) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Principal.ProtoReflect.Descriptor instead.
 func (*Principal) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{68}
+	return file_snapshot_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *Principal) GetJwtPrincipal() *JwtPrincipal {
@@ -5670,7 +6228,7 @@ type JwtPrincipal struct {
 
 func (x *JwtPrincipal) Reset() {
 	*x = JwtPrincipal{}
-	mi := &file_snapshot_proto_msgTypes[69]
+	mi := &file_snapshot_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5682,7 +6240,7 @@ func (x *JwtPrincipal) String() string {
 func (*JwtPrincipal) ProtoMessage() {}
 
 func (x *JwtPrincipal) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[69]
+	mi := &file_snapshot_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5695,7 +6253,7 @@ func (x *JwtPrincipal) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JwtPrincipal.ProtoReflect.Descriptor instead.
 func (*JwtPrincipal) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{69}
+	return file_snapshot_proto_rawDescGZIP(), []int{75}
 }
 
 func (x *JwtPrincipal) GetClaims() []*Claim {
@@ -5736,7 +6294,7 @@ type Claim struct {
 
 func (x *Claim) Reset() {
 	*x = Claim{}
-	mi := &file_snapshot_proto_msgTypes[70]
+	mi := &file_snapshot_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5748,7 +6306,7 @@ func (x *Claim) String() string {
 func (*Claim) ProtoMessage() {}
 
 func (x *Claim) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[70]
+	mi := &file_snapshot_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5761,7 +6319,7 @@ func (x *Claim) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Claim.ProtoReflect.Descriptor instead.
 func (*Claim) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{70}
+	return file_snapshot_proto_rawDescGZIP(), []int{76}
 }
 
 func (x *Claim) GetKey() string {
@@ -5798,7 +6356,7 @@ type Permissions struct {
 
 func (x *Permissions) Reset() {
 	*x = Permissions{}
-	mi := &file_snapshot_proto_msgTypes[71]
+	mi := &file_snapshot_proto_msgTypes[77]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5810,7 +6368,7 @@ func (x *Permissions) String() string {
 func (*Permissions) ProtoMessage() {}
 
 func (x *Permissions) ProtoReflect() protoreflect.Message {
-	mi := &file_snapshot_proto_msgTypes[71]
+	mi := &file_snapshot_proto_msgTypes[77]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5823,7 +6381,7 @@ func (x *Permissions) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Permissions.ProtoReflect.Descriptor instead.
 func (*Permissions) Descriptor() ([]byte, []int) {
-	return file_snapshot_proto_rawDescGZIP(), []int{71}
+	return file_snapshot_proto_rawDescGZIP(), []int{77}
 }
 
 func (x *Permissions) GetPathPrefix() string {
@@ -5838,6 +6396,117 @@ func (x *Permissions) GetMethods() []string {
 		return x.Methods
 	}
 	return nil
+}
+
+// AiRegexMatch is one pattern.
+type AiRegexGuard_AiRegexMatch struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// pattern is an RE2 expression, validated by the controller; the proxy matches it
+	// case-insensitively, with . matching newlines and ^ $ at line ends (Gloo's flags).
+	Pattern string `protobuf:"bytes,1,opt,name=pattern,proto3" json:"pattern,omitempty"`
+	// name names the pattern, for debugging.
+	Name          string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AiRegexGuard_AiRegexMatch) Reset() {
+	*x = AiRegexGuard_AiRegexMatch{}
+	mi := &file_snapshot_proto_msgTypes[78]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AiRegexGuard_AiRegexMatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AiRegexGuard_AiRegexMatch) ProtoMessage() {}
+
+func (x *AiRegexGuard_AiRegexMatch) ProtoReflect() protoreflect.Message {
+	mi := &file_snapshot_proto_msgTypes[78]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AiRegexGuard_AiRegexMatch.ProtoReflect.Descriptor instead.
+func (*AiRegexGuard_AiRegexMatch) Descriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{17, 0}
+}
+
+func (x *AiRegexGuard_AiRegexMatch) GetPattern() string {
+	if x != nil {
+		return x.Pattern
+	}
+	return ""
+}
+
+func (x *AiRegexGuard_AiRegexMatch) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// HeaderMatch selects client headers, by name, to send to the service.
+type AiWebhookGuard_HeaderMatch struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// key is matched against header names, case-sensitively.
+	Key string `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	// match_type is how.
+	MatchType     AiWebhookGuard_HeaderMatch_MatchType `protobuf:"varint,2,opt,name=match_type,json=matchType,proto3,enum=claimgate.snapshot.v1.AiWebhookGuard_HeaderMatch_MatchType" json:"match_type,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AiWebhookGuard_HeaderMatch) Reset() {
+	*x = AiWebhookGuard_HeaderMatch{}
+	mi := &file_snapshot_proto_msgTypes[79]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AiWebhookGuard_HeaderMatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AiWebhookGuard_HeaderMatch) ProtoMessage() {}
+
+func (x *AiWebhookGuard_HeaderMatch) ProtoReflect() protoreflect.Message {
+	mi := &file_snapshot_proto_msgTypes[79]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AiWebhookGuard_HeaderMatch.ProtoReflect.Descriptor instead.
+func (*AiWebhookGuard_HeaderMatch) Descriptor() ([]byte, []int) {
+	return file_snapshot_proto_rawDescGZIP(), []int{18, 0}
+}
+
+func (x *AiWebhookGuard_HeaderMatch) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *AiWebhookGuard_HeaderMatch) GetMatchType() AiWebhookGuard_HeaderMatch_MatchType {
+	if x != nil {
+		return x.MatchType
+	}
+	return AiWebhookGuard_HeaderMatch_EXACT
 }
 
 var File_snapshot_proto protoreflect.FileDescriptor
@@ -5901,7 +6570,8 @@ const file_snapshot_proto_rawDesc = "" +
 	"\vVirtualHost\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\adomains\x18\x02 \x03(\tR\adomains\x124\n" +
-	"\x06routes\x18\x03 \x03(\v2\x1c.claimgate.snapshot.v1.RouteR\x06routes\"\xf2\t\n" +
+	"\x06routes\x18\x03 \x03(\v2\x1c.claimgate.snapshot.v1.RouteR\x06routes\"\xad\n" +
+	"\n" +
 	"\x05Route\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x127\n" +
 	"\x05match\x18\x02 \x01(\v2!.claimgate.snapshot.v1.RouteMatchR\x05match\x127\n" +
@@ -5925,11 +6595,63 @@ const file_snapshot_proto_rawDesc = "" +
 	"\vrate_limits\x18\x13 \x01(\v2!.claimgate.snapshot.v1.RateLimitsR\n" +
 	"rateLimits\x12?\n" +
 	"\n" +
-	"ai_request\x18\x14 \x01(\v2 .claimgate.snapshot.v1.AiRequestR\taiRequest\"\xca\x01\n" +
+	"ai_request\x18\x14 \x01(\v2 .claimgate.snapshot.v1.AiRequestR\taiRequest\x129\n" +
+	"\bai_guard\x18\x15 \x01(\v2\x1e.claimgate.snapshot.v1.AiGuardR\aaiGuard\"\xca\x01\n" +
 	"\tAiRequest\x12:\n" +
 	"\aprepend\x18\x01 \x03(\v2 .claimgate.snapshot.v1.AiMessageR\aprepend\x128\n" +
 	"\x06append\x18\x02 \x03(\v2 .claimgate.snapshot.v1.AiMessageR\x06append\x12A\n" +
-	"\bdefaults\x18\x03 \x03(\v2%.claimgate.snapshot.v1.AiFieldDefaultR\bdefaultsJ\x04\b\x04\x10\x05\"9\n" +
+	"\bdefaults\x18\x03 \x03(\v2%.claimgate.snapshot.v1.AiFieldDefaultR\bdefaultsJ\x04\b\x04\x10\x05\"\x8e\x01\n" +
+	"\aAiGuard\x12?\n" +
+	"\arequest\x18\x01 \x01(\v2%.claimgate.snapshot.v1.AiRequestGuardR\arequest\x12B\n" +
+	"\bresponse\x18\x02 \x01(\v2&.claimgate.snapshot.v1.AiResponseGuardR\bresponse\"\xa2\x02\n" +
+	"\x0eAiRequestGuard\x12#\n" +
+	"\rreject_status\x18\x01 \x01(\rR\frejectStatus\x12%\n" +
+	"\x0ereject_message\x18\x02 \x01(\tR\rrejectMessage\x129\n" +
+	"\x05regex\x18\x03 \x01(\v2#.claimgate.snapshot.v1.AiRegexGuardR\x05regex\x12?\n" +
+	"\awebhook\x18\x04 \x01(\v2%.claimgate.snapshot.v1.AiWebhookGuardR\awebhook\x12H\n" +
+	"\n" +
+	"moderation\x18\x05 \x01(\v2(.claimgate.snapshot.v1.AiModerationGuardR\n" +
+	"moderation\"\x8d\x01\n" +
+	"\x0fAiResponseGuard\x129\n" +
+	"\x05regex\x18\x01 \x01(\v2#.claimgate.snapshot.v1.AiRegexGuardR\x05regex\x12?\n" +
+	"\awebhook\x18\x02 \x01(\v2%.claimgate.snapshot.v1.AiWebhookGuardR\awebhook\"\x87\x03\n" +
+	"\fAiRegexGuard\x12J\n" +
+	"\amatches\x18\x01 \x03(\v20.claimgate.snapshot.v1.AiRegexGuard.AiRegexMatchR\amatches\x12G\n" +
+	"\bbuiltins\x18\x02 \x03(\x0e2+.claimgate.snapshot.v1.AiRegexGuard.BuiltInR\bbuiltins\x12B\n" +
+	"\x06action\x18\x03 \x01(\x0e2*.claimgate.snapshot.v1.AiRegexGuard.ActionR\x06action\x1a<\n" +
+	"\fAiRegexMatch\x12\x18\n" +
+	"\apattern\x18\x01 \x01(\tR\apattern\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\"@\n" +
+	"\aBuiltIn\x12\a\n" +
+	"\x03SSN\x10\x00\x12\x0f\n" +
+	"\vCREDIT_CARD\x10\x01\x12\x10\n" +
+	"\fPHONE_NUMBER\x10\x02\x12\t\n" +
+	"\x05EMAIL\x10\x03\"\x1e\n" +
+	"\x06Action\x12\b\n" +
+	"\x04MASK\x10\x00\x12\n" +
+	"\n" +
+	"\x06REJECT\x10\x01\"\xdb\x02\n" +
+	"\x0eAiWebhookGuard\x12\x12\n" +
+	"\x04host\x18\x01 \x01(\tR\x04host\x12\x12\n" +
+	"\x04port\x18\x02 \x01(\rR\x04port\x12Z\n" +
+	"\x0fforward_headers\x18\x03 \x03(\v21.claimgate.snapshot.v1.AiWebhookGuard.HeaderMatchR\x0eforwardHeaders\x1a\xc4\x01\n" +
+	"\vHeaderMatch\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12Z\n" +
+	"\n" +
+	"match_type\x18\x02 \x01(\x0e2;.claimgate.snapshot.v1.AiWebhookGuard.HeaderMatch.MatchTypeR\tmatchType\"G\n" +
+	"\tMatchType\x12\t\n" +
+	"\x05EXACT\x10\x00\x12\n" +
+	"\n" +
+	"\x06PREFIX\x10\x01\x12\n" +
+	"\n" +
+	"\x06SUFFIX\x10\x02\x12\f\n" +
+	"\bCONTAINS\x10\x03\x12\t\n" +
+	"\x05REGEX\x10\x04\"j\n" +
+	"\x11AiModerationGuard\x12\x14\n" +
+	"\x05model\x18\x01 \x01(\tR\x05model\x12\x1d\n" +
+	"\n" +
+	"auth_token\x18\x02 \x01(\tR\tauthToken\x12 \n" +
+	"\vpassthrough\x18\x03 \x01(\bR\vpassthrough\"9\n" +
 	"\tAiMessage\x12\x12\n" +
 	"\x04role\x18\x01 \x01(\tR\x04role\x12\x18\n" +
 	"\acontent\x18\x02 \x01(\tR\acontent\"a\n" +
@@ -6281,200 +7003,224 @@ func file_snapshot_proto_rawDescGZIP() []byte {
 	return file_snapshot_proto_rawDescData
 }
 
-var file_snapshot_proto_enumTypes = make([]protoimpl.EnumInfo, 9)
-var file_snapshot_proto_msgTypes = make([]protoimpl.MessageInfo, 72)
+var file_snapshot_proto_enumTypes = make([]protoimpl.EnumInfo, 12)
+var file_snapshot_proto_msgTypes = make([]protoimpl.MessageInfo, 80)
 var file_snapshot_proto_goTypes = []any{
-	(Protocol)(0),                    // 0: claimgate.snapshot.v1.Protocol
-	(RateLimitUnit)(0),               // 1: claimgate.snapshot.v1.RateLimitUnit
-	(PathMatchType)(0),               // 2: claimgate.snapshot.v1.PathMatchType
-	(ValueMatchType)(0),              // 3: claimgate.snapshot.v1.ValueMatchType
-	(PathModifierType)(0),            // 4: claimgate.snapshot.v1.PathModifierType
-	(LlmProvider)(0),                 // 5: claimgate.snapshot.v1.LlmProvider
-	(JwtStageName)(0),                // 6: claimgate.snapshot.v1.JwtStageName
-	(ValidationPolicy)(0),            // 7: claimgate.snapshot.v1.ValidationPolicy
-	(ClaimMatcher)(0),                // 8: claimgate.snapshot.v1.ClaimMatcher
-	(*StreamRequest)(nil),            // 9: claimgate.snapshot.v1.StreamRequest
-	(*Hello)(nil),                    // 10: claimgate.snapshot.v1.Hello
-	(*Ack)(nil),                      // 11: claimgate.snapshot.v1.Ack
-	(*Nack)(nil),                     // 12: claimgate.snapshot.v1.Nack
-	(*StreamResponse)(nil),           // 13: claimgate.snapshot.v1.StreamResponse
-	(*Snapshot)(nil),                 // 14: claimgate.snapshot.v1.Snapshot
-	(*RateLimitStore)(nil),           // 15: claimgate.snapshot.v1.RateLimitStore
-	(*RedisStore)(nil),               // 16: claimgate.snapshot.v1.RedisStore
-	(*Listener)(nil),                 // 17: claimgate.snapshot.v1.Listener
-	(*ListenerTLS)(nil),              // 18: claimgate.snapshot.v1.ListenerTLS
-	(*Certificate)(nil),              // 19: claimgate.snapshot.v1.Certificate
-	(*VirtualHost)(nil),              // 20: claimgate.snapshot.v1.VirtualHost
-	(*Route)(nil),                    // 21: claimgate.snapshot.v1.Route
-	(*AiRequest)(nil),                // 22: claimgate.snapshot.v1.AiRequest
-	(*AiMessage)(nil),                // 23: claimgate.snapshot.v1.AiMessage
-	(*AiFieldDefault)(nil),           // 24: claimgate.snapshot.v1.AiFieldDefault
-	(*RateLimits)(nil),               // 25: claimgate.snapshot.v1.RateLimits
-	(*RateLimitPolicy)(nil),          // 26: claimgate.snapshot.v1.RateLimitPolicy
-	(*RateLimit)(nil),                // 27: claimgate.snapshot.v1.RateLimit
-	(*RateLimitDescriptor)(nil),      // 28: claimgate.snapshot.v1.RateLimitDescriptor
-	(*RateLimitSetDescriptor)(nil),   // 29: claimgate.snapshot.v1.RateLimitSetDescriptor
-	(*RateLimitEntry)(nil),           // 30: claimgate.snapshot.v1.RateLimitEntry
-	(*RateLimitActions)(nil),         // 31: claimgate.snapshot.v1.RateLimitActions
-	(*RateLimitAction)(nil),          // 32: claimgate.snapshot.v1.RateLimitAction
-	(*GenericKeyAction)(nil),         // 33: claimgate.snapshot.v1.GenericKeyAction
-	(*RequestHeaderAction)(nil),      // 34: claimgate.snapshot.v1.RequestHeaderAction
-	(*RemoteAddressAction)(nil),      // 35: claimgate.snapshot.v1.RemoteAddressAction
-	(*DestinationClusterAction)(nil), // 36: claimgate.snapshot.v1.DestinationClusterAction
-	(*HeaderValueMatchAction)(nil),   // 37: claimgate.snapshot.v1.HeaderValueMatchAction
-	(*RateLimitHeaderMatcher)(nil),   // 38: claimgate.snapshot.v1.RateLimitHeaderMatcher
-	(*Int64Range)(nil),               // 39: claimgate.snapshot.v1.Int64Range
-	(*ClaimAction)(nil),              // 40: claimgate.snapshot.v1.ClaimAction
-	(*RetryPolicy)(nil),              // 41: claimgate.snapshot.v1.RetryPolicy
-	(*FaultInjection)(nil),           // 42: claimgate.snapshot.v1.FaultInjection
-	(*FaultDelay)(nil),               // 43: claimgate.snapshot.v1.FaultDelay
-	(*FaultAbort)(nil),               // 44: claimgate.snapshot.v1.FaultAbort
-	(*CorsPolicy)(nil),               // 45: claimgate.snapshot.v1.CorsPolicy
-	(*HeaderManipulation)(nil),       // 46: claimgate.snapshot.v1.HeaderManipulation
-	(*HeaderValueOption)(nil),        // 47: claimgate.snapshot.v1.HeaderValueOption
-	(*UpstreamRewrite)(nil),          // 48: claimgate.snapshot.v1.UpstreamRewrite
-	(*RegexRewrite)(nil),             // 49: claimgate.snapshot.v1.RegexRewrite
-	(*PathMatch)(nil),                // 50: claimgate.snapshot.v1.PathMatch
-	(*ValueMatch)(nil),               // 51: claimgate.snapshot.v1.ValueMatch
-	(*RouteMatch)(nil),               // 52: claimgate.snapshot.v1.RouteMatch
-	(*Filter)(nil),                   // 53: claimgate.snapshot.v1.Filter
-	(*Header)(nil),                   // 54: claimgate.snapshot.v1.Header
-	(*HeaderModifier)(nil),           // 55: claimgate.snapshot.v1.HeaderModifier
-	(*PathModifier)(nil),             // 56: claimgate.snapshot.v1.PathModifier
-	(*URLRewrite)(nil),               // 57: claimgate.snapshot.v1.URLRewrite
-	(*RequestRedirect)(nil),          // 58: claimgate.snapshot.v1.RequestRedirect
-	(*WeightedBackend)(nil),          // 59: claimgate.snapshot.v1.WeightedBackend
-	(*Timeouts)(nil),                 // 60: claimgate.snapshot.v1.Timeouts
-	(*DirectResponse)(nil),           // 61: claimgate.snapshot.v1.DirectResponse
-	(*Upstream)(nil),                 // 62: claimgate.snapshot.v1.Upstream
-	(*FailoverUpstream)(nil),         // 63: claimgate.snapshot.v1.FailoverUpstream
-	(*FailoverPriority)(nil),         // 64: claimgate.snapshot.v1.FailoverPriority
-	(*LlmUpstream)(nil),              // 65: claimgate.snapshot.v1.LlmUpstream
-	(*Endpoint)(nil),                 // 66: claimgate.snapshot.v1.Endpoint
-	(*StaticUpstream)(nil),           // 67: claimgate.snapshot.v1.StaticUpstream
-	(*JwtAuthentication)(nil),        // 68: claimgate.snapshot.v1.JwtAuthentication
-	(*JwtStage)(nil),                 // 69: claimgate.snapshot.v1.JwtStage
-	(*JwtProvider)(nil),              // 70: claimgate.snapshot.v1.JwtProvider
-	(*RemoteJwks)(nil),               // 71: claimgate.snapshot.v1.RemoteJwks
-	(*TokenSource)(nil),              // 72: claimgate.snapshot.v1.TokenSource
-	(*HeaderSource)(nil),             // 73: claimgate.snapshot.v1.HeaderSource
-	(*ClaimToHeader)(nil),            // 74: claimgate.snapshot.v1.ClaimToHeader
-	(*Rbac)(nil),                     // 75: claimgate.snapshot.v1.Rbac
-	(*RbacPolicy)(nil),               // 76: claimgate.snapshot.v1.RbacPolicy
-	(*Principal)(nil),                // 77: claimgate.snapshot.v1.Principal
-	(*JwtPrincipal)(nil),             // 78: claimgate.snapshot.v1.JwtPrincipal
-	(*Claim)(nil),                    // 79: claimgate.snapshot.v1.Claim
-	(*Permissions)(nil),              // 80: claimgate.snapshot.v1.Permissions
-	(*durationpb.Duration)(nil),      // 81: google.protobuf.Duration
+	(Protocol)(0),                             // 0: claimgate.snapshot.v1.Protocol
+	(RateLimitUnit)(0),                        // 1: claimgate.snapshot.v1.RateLimitUnit
+	(PathMatchType)(0),                        // 2: claimgate.snapshot.v1.PathMatchType
+	(ValueMatchType)(0),                       // 3: claimgate.snapshot.v1.ValueMatchType
+	(PathModifierType)(0),                     // 4: claimgate.snapshot.v1.PathModifierType
+	(LlmProvider)(0),                          // 5: claimgate.snapshot.v1.LlmProvider
+	(JwtStageName)(0),                         // 6: claimgate.snapshot.v1.JwtStageName
+	(ValidationPolicy)(0),                     // 7: claimgate.snapshot.v1.ValidationPolicy
+	(ClaimMatcher)(0),                         // 8: claimgate.snapshot.v1.ClaimMatcher
+	(AiRegexGuard_BuiltIn)(0),                 // 9: claimgate.snapshot.v1.AiRegexGuard.BuiltIn
+	(AiRegexGuard_Action)(0),                  // 10: claimgate.snapshot.v1.AiRegexGuard.Action
+	(AiWebhookGuard_HeaderMatch_MatchType)(0), // 11: claimgate.snapshot.v1.AiWebhookGuard.HeaderMatch.MatchType
+	(*StreamRequest)(nil),                     // 12: claimgate.snapshot.v1.StreamRequest
+	(*Hello)(nil),                             // 13: claimgate.snapshot.v1.Hello
+	(*Ack)(nil),                               // 14: claimgate.snapshot.v1.Ack
+	(*Nack)(nil),                              // 15: claimgate.snapshot.v1.Nack
+	(*StreamResponse)(nil),                    // 16: claimgate.snapshot.v1.StreamResponse
+	(*Snapshot)(nil),                          // 17: claimgate.snapshot.v1.Snapshot
+	(*RateLimitStore)(nil),                    // 18: claimgate.snapshot.v1.RateLimitStore
+	(*RedisStore)(nil),                        // 19: claimgate.snapshot.v1.RedisStore
+	(*Listener)(nil),                          // 20: claimgate.snapshot.v1.Listener
+	(*ListenerTLS)(nil),                       // 21: claimgate.snapshot.v1.ListenerTLS
+	(*Certificate)(nil),                       // 22: claimgate.snapshot.v1.Certificate
+	(*VirtualHost)(nil),                       // 23: claimgate.snapshot.v1.VirtualHost
+	(*Route)(nil),                             // 24: claimgate.snapshot.v1.Route
+	(*AiRequest)(nil),                         // 25: claimgate.snapshot.v1.AiRequest
+	(*AiGuard)(nil),                           // 26: claimgate.snapshot.v1.AiGuard
+	(*AiRequestGuard)(nil),                    // 27: claimgate.snapshot.v1.AiRequestGuard
+	(*AiResponseGuard)(nil),                   // 28: claimgate.snapshot.v1.AiResponseGuard
+	(*AiRegexGuard)(nil),                      // 29: claimgate.snapshot.v1.AiRegexGuard
+	(*AiWebhookGuard)(nil),                    // 30: claimgate.snapshot.v1.AiWebhookGuard
+	(*AiModerationGuard)(nil),                 // 31: claimgate.snapshot.v1.AiModerationGuard
+	(*AiMessage)(nil),                         // 32: claimgate.snapshot.v1.AiMessage
+	(*AiFieldDefault)(nil),                    // 33: claimgate.snapshot.v1.AiFieldDefault
+	(*RateLimits)(nil),                        // 34: claimgate.snapshot.v1.RateLimits
+	(*RateLimitPolicy)(nil),                   // 35: claimgate.snapshot.v1.RateLimitPolicy
+	(*RateLimit)(nil),                         // 36: claimgate.snapshot.v1.RateLimit
+	(*RateLimitDescriptor)(nil),               // 37: claimgate.snapshot.v1.RateLimitDescriptor
+	(*RateLimitSetDescriptor)(nil),            // 38: claimgate.snapshot.v1.RateLimitSetDescriptor
+	(*RateLimitEntry)(nil),                    // 39: claimgate.snapshot.v1.RateLimitEntry
+	(*RateLimitActions)(nil),                  // 40: claimgate.snapshot.v1.RateLimitActions
+	(*RateLimitAction)(nil),                   // 41: claimgate.snapshot.v1.RateLimitAction
+	(*GenericKeyAction)(nil),                  // 42: claimgate.snapshot.v1.GenericKeyAction
+	(*RequestHeaderAction)(nil),               // 43: claimgate.snapshot.v1.RequestHeaderAction
+	(*RemoteAddressAction)(nil),               // 44: claimgate.snapshot.v1.RemoteAddressAction
+	(*DestinationClusterAction)(nil),          // 45: claimgate.snapshot.v1.DestinationClusterAction
+	(*HeaderValueMatchAction)(nil),            // 46: claimgate.snapshot.v1.HeaderValueMatchAction
+	(*RateLimitHeaderMatcher)(nil),            // 47: claimgate.snapshot.v1.RateLimitHeaderMatcher
+	(*Int64Range)(nil),                        // 48: claimgate.snapshot.v1.Int64Range
+	(*ClaimAction)(nil),                       // 49: claimgate.snapshot.v1.ClaimAction
+	(*RetryPolicy)(nil),                       // 50: claimgate.snapshot.v1.RetryPolicy
+	(*FaultInjection)(nil),                    // 51: claimgate.snapshot.v1.FaultInjection
+	(*FaultDelay)(nil),                        // 52: claimgate.snapshot.v1.FaultDelay
+	(*FaultAbort)(nil),                        // 53: claimgate.snapshot.v1.FaultAbort
+	(*CorsPolicy)(nil),                        // 54: claimgate.snapshot.v1.CorsPolicy
+	(*HeaderManipulation)(nil),                // 55: claimgate.snapshot.v1.HeaderManipulation
+	(*HeaderValueOption)(nil),                 // 56: claimgate.snapshot.v1.HeaderValueOption
+	(*UpstreamRewrite)(nil),                   // 57: claimgate.snapshot.v1.UpstreamRewrite
+	(*RegexRewrite)(nil),                      // 58: claimgate.snapshot.v1.RegexRewrite
+	(*PathMatch)(nil),                         // 59: claimgate.snapshot.v1.PathMatch
+	(*ValueMatch)(nil),                        // 60: claimgate.snapshot.v1.ValueMatch
+	(*RouteMatch)(nil),                        // 61: claimgate.snapshot.v1.RouteMatch
+	(*Filter)(nil),                            // 62: claimgate.snapshot.v1.Filter
+	(*Header)(nil),                            // 63: claimgate.snapshot.v1.Header
+	(*HeaderModifier)(nil),                    // 64: claimgate.snapshot.v1.HeaderModifier
+	(*PathModifier)(nil),                      // 65: claimgate.snapshot.v1.PathModifier
+	(*URLRewrite)(nil),                        // 66: claimgate.snapshot.v1.URLRewrite
+	(*RequestRedirect)(nil),                   // 67: claimgate.snapshot.v1.RequestRedirect
+	(*WeightedBackend)(nil),                   // 68: claimgate.snapshot.v1.WeightedBackend
+	(*Timeouts)(nil),                          // 69: claimgate.snapshot.v1.Timeouts
+	(*DirectResponse)(nil),                    // 70: claimgate.snapshot.v1.DirectResponse
+	(*Upstream)(nil),                          // 71: claimgate.snapshot.v1.Upstream
+	(*FailoverUpstream)(nil),                  // 72: claimgate.snapshot.v1.FailoverUpstream
+	(*FailoverPriority)(nil),                  // 73: claimgate.snapshot.v1.FailoverPriority
+	(*LlmUpstream)(nil),                       // 74: claimgate.snapshot.v1.LlmUpstream
+	(*Endpoint)(nil),                          // 75: claimgate.snapshot.v1.Endpoint
+	(*StaticUpstream)(nil),                    // 76: claimgate.snapshot.v1.StaticUpstream
+	(*JwtAuthentication)(nil),                 // 77: claimgate.snapshot.v1.JwtAuthentication
+	(*JwtStage)(nil),                          // 78: claimgate.snapshot.v1.JwtStage
+	(*JwtProvider)(nil),                       // 79: claimgate.snapshot.v1.JwtProvider
+	(*RemoteJwks)(nil),                        // 80: claimgate.snapshot.v1.RemoteJwks
+	(*TokenSource)(nil),                       // 81: claimgate.snapshot.v1.TokenSource
+	(*HeaderSource)(nil),                      // 82: claimgate.snapshot.v1.HeaderSource
+	(*ClaimToHeader)(nil),                     // 83: claimgate.snapshot.v1.ClaimToHeader
+	(*Rbac)(nil),                              // 84: claimgate.snapshot.v1.Rbac
+	(*RbacPolicy)(nil),                        // 85: claimgate.snapshot.v1.RbacPolicy
+	(*Principal)(nil),                         // 86: claimgate.snapshot.v1.Principal
+	(*JwtPrincipal)(nil),                      // 87: claimgate.snapshot.v1.JwtPrincipal
+	(*Claim)(nil),                             // 88: claimgate.snapshot.v1.Claim
+	(*Permissions)(nil),                       // 89: claimgate.snapshot.v1.Permissions
+	(*AiRegexGuard_AiRegexMatch)(nil),         // 90: claimgate.snapshot.v1.AiRegexGuard.AiRegexMatch
+	(*AiWebhookGuard_HeaderMatch)(nil),        // 91: claimgate.snapshot.v1.AiWebhookGuard.HeaderMatch
+	(*durationpb.Duration)(nil),               // 92: google.protobuf.Duration
 }
 var file_snapshot_proto_depIdxs = []int32{
-	10,  // 0: claimgate.snapshot.v1.StreamRequest.hello:type_name -> claimgate.snapshot.v1.Hello
-	11,  // 1: claimgate.snapshot.v1.StreamRequest.ack:type_name -> claimgate.snapshot.v1.Ack
-	12,  // 2: claimgate.snapshot.v1.StreamRequest.nack:type_name -> claimgate.snapshot.v1.Nack
-	14,  // 3: claimgate.snapshot.v1.StreamResponse.snapshot:type_name -> claimgate.snapshot.v1.Snapshot
-	17,  // 4: claimgate.snapshot.v1.Snapshot.listeners:type_name -> claimgate.snapshot.v1.Listener
-	62,  // 5: claimgate.snapshot.v1.Snapshot.upstreams:type_name -> claimgate.snapshot.v1.Upstream
-	70,  // 6: claimgate.snapshot.v1.Snapshot.jwt_providers:type_name -> claimgate.snapshot.v1.JwtProvider
-	15,  // 7: claimgate.snapshot.v1.Snapshot.rate_limit_store:type_name -> claimgate.snapshot.v1.RateLimitStore
-	16,  // 8: claimgate.snapshot.v1.RateLimitStore.redis:type_name -> claimgate.snapshot.v1.RedisStore
+	13,  // 0: claimgate.snapshot.v1.StreamRequest.hello:type_name -> claimgate.snapshot.v1.Hello
+	14,  // 1: claimgate.snapshot.v1.StreamRequest.ack:type_name -> claimgate.snapshot.v1.Ack
+	15,  // 2: claimgate.snapshot.v1.StreamRequest.nack:type_name -> claimgate.snapshot.v1.Nack
+	17,  // 3: claimgate.snapshot.v1.StreamResponse.snapshot:type_name -> claimgate.snapshot.v1.Snapshot
+	20,  // 4: claimgate.snapshot.v1.Snapshot.listeners:type_name -> claimgate.snapshot.v1.Listener
+	71,  // 5: claimgate.snapshot.v1.Snapshot.upstreams:type_name -> claimgate.snapshot.v1.Upstream
+	79,  // 6: claimgate.snapshot.v1.Snapshot.jwt_providers:type_name -> claimgate.snapshot.v1.JwtProvider
+	18,  // 7: claimgate.snapshot.v1.Snapshot.rate_limit_store:type_name -> claimgate.snapshot.v1.RateLimitStore
+	19,  // 8: claimgate.snapshot.v1.RateLimitStore.redis:type_name -> claimgate.snapshot.v1.RedisStore
 	0,   // 9: claimgate.snapshot.v1.Listener.protocol:type_name -> claimgate.snapshot.v1.Protocol
-	18,  // 10: claimgate.snapshot.v1.Listener.tls:type_name -> claimgate.snapshot.v1.ListenerTLS
-	20,  // 11: claimgate.snapshot.v1.Listener.virtual_hosts:type_name -> claimgate.snapshot.v1.VirtualHost
-	19,  // 12: claimgate.snapshot.v1.ListenerTLS.certificates:type_name -> claimgate.snapshot.v1.Certificate
-	21,  // 13: claimgate.snapshot.v1.VirtualHost.routes:type_name -> claimgate.snapshot.v1.Route
-	52,  // 14: claimgate.snapshot.v1.Route.match:type_name -> claimgate.snapshot.v1.RouteMatch
-	53,  // 15: claimgate.snapshot.v1.Route.filters:type_name -> claimgate.snapshot.v1.Filter
-	59,  // 16: claimgate.snapshot.v1.Route.backends:type_name -> claimgate.snapshot.v1.WeightedBackend
-	60,  // 17: claimgate.snapshot.v1.Route.timeouts:type_name -> claimgate.snapshot.v1.Timeouts
-	68,  // 18: claimgate.snapshot.v1.Route.jwt:type_name -> claimgate.snapshot.v1.JwtAuthentication
-	75,  // 19: claimgate.snapshot.v1.Route.rbac:type_name -> claimgate.snapshot.v1.Rbac
-	61,  // 20: claimgate.snapshot.v1.Route.direct_response:type_name -> claimgate.snapshot.v1.DirectResponse
-	41,  // 21: claimgate.snapshot.v1.Route.retry:type_name -> claimgate.snapshot.v1.RetryPolicy
-	81,  // 22: claimgate.snapshot.v1.Route.idle_timeout:type_name -> google.protobuf.Duration
-	81,  // 23: claimgate.snapshot.v1.Route.max_stream_duration:type_name -> google.protobuf.Duration
-	42,  // 24: claimgate.snapshot.v1.Route.fault:type_name -> claimgate.snapshot.v1.FaultInjection
-	45,  // 25: claimgate.snapshot.v1.Route.cors:type_name -> claimgate.snapshot.v1.CorsPolicy
-	46,  // 26: claimgate.snapshot.v1.Route.header_manipulation:type_name -> claimgate.snapshot.v1.HeaderManipulation
-	48,  // 27: claimgate.snapshot.v1.Route.upstream_rewrite:type_name -> claimgate.snapshot.v1.UpstreamRewrite
-	25,  // 28: claimgate.snapshot.v1.Route.rate_limits:type_name -> claimgate.snapshot.v1.RateLimits
-	22,  // 29: claimgate.snapshot.v1.Route.ai_request:type_name -> claimgate.snapshot.v1.AiRequest
-	23,  // 30: claimgate.snapshot.v1.AiRequest.prepend:type_name -> claimgate.snapshot.v1.AiMessage
-	23,  // 31: claimgate.snapshot.v1.AiRequest.append:type_name -> claimgate.snapshot.v1.AiMessage
-	24,  // 32: claimgate.snapshot.v1.AiRequest.defaults:type_name -> claimgate.snapshot.v1.AiFieldDefault
-	26,  // 33: claimgate.snapshot.v1.RateLimits.early:type_name -> claimgate.snapshot.v1.RateLimitPolicy
-	26,  // 34: claimgate.snapshot.v1.RateLimits.regular:type_name -> claimgate.snapshot.v1.RateLimitPolicy
-	28,  // 35: claimgate.snapshot.v1.RateLimitPolicy.descriptors:type_name -> claimgate.snapshot.v1.RateLimitDescriptor
-	31,  // 36: claimgate.snapshot.v1.RateLimitPolicy.actions:type_name -> claimgate.snapshot.v1.RateLimitActions
-	29,  // 37: claimgate.snapshot.v1.RateLimitPolicy.set_descriptors:type_name -> claimgate.snapshot.v1.RateLimitSetDescriptor
-	1,   // 38: claimgate.snapshot.v1.RateLimit.unit:type_name -> claimgate.snapshot.v1.RateLimitUnit
-	27,  // 39: claimgate.snapshot.v1.RateLimitDescriptor.limit:type_name -> claimgate.snapshot.v1.RateLimit
-	28,  // 40: claimgate.snapshot.v1.RateLimitDescriptor.descriptors:type_name -> claimgate.snapshot.v1.RateLimitDescriptor
-	30,  // 41: claimgate.snapshot.v1.RateLimitSetDescriptor.entries:type_name -> claimgate.snapshot.v1.RateLimitEntry
-	27,  // 42: claimgate.snapshot.v1.RateLimitSetDescriptor.limit:type_name -> claimgate.snapshot.v1.RateLimit
-	32,  // 43: claimgate.snapshot.v1.RateLimitActions.actions:type_name -> claimgate.snapshot.v1.RateLimitAction
-	33,  // 44: claimgate.snapshot.v1.RateLimitAction.generic_key:type_name -> claimgate.snapshot.v1.GenericKeyAction
-	34,  // 45: claimgate.snapshot.v1.RateLimitAction.request_header:type_name -> claimgate.snapshot.v1.RequestHeaderAction
-	35,  // 46: claimgate.snapshot.v1.RateLimitAction.remote_address:type_name -> claimgate.snapshot.v1.RemoteAddressAction
-	37,  // 47: claimgate.snapshot.v1.RateLimitAction.header_value_match:type_name -> claimgate.snapshot.v1.HeaderValueMatchAction
-	40,  // 48: claimgate.snapshot.v1.RateLimitAction.claim:type_name -> claimgate.snapshot.v1.ClaimAction
-	30,  // 49: claimgate.snapshot.v1.RateLimitAction.constant:type_name -> claimgate.snapshot.v1.RateLimitEntry
-	36,  // 50: claimgate.snapshot.v1.RateLimitAction.destination_cluster:type_name -> claimgate.snapshot.v1.DestinationClusterAction
-	38,  // 51: claimgate.snapshot.v1.HeaderValueMatchAction.headers:type_name -> claimgate.snapshot.v1.RateLimitHeaderMatcher
-	39,  // 52: claimgate.snapshot.v1.RateLimitHeaderMatcher.range:type_name -> claimgate.snapshot.v1.Int64Range
-	81,  // 53: claimgate.snapshot.v1.RetryPolicy.base_interval:type_name -> google.protobuf.Duration
-	81,  // 54: claimgate.snapshot.v1.RetryPolicy.max_interval:type_name -> google.protobuf.Duration
-	43,  // 55: claimgate.snapshot.v1.FaultInjection.delay:type_name -> claimgate.snapshot.v1.FaultDelay
-	44,  // 56: claimgate.snapshot.v1.FaultInjection.abort:type_name -> claimgate.snapshot.v1.FaultAbort
-	81,  // 57: claimgate.snapshot.v1.FaultDelay.fixed_delay:type_name -> google.protobuf.Duration
-	47,  // 58: claimgate.snapshot.v1.HeaderManipulation.request_headers_to_add:type_name -> claimgate.snapshot.v1.HeaderValueOption
-	47,  // 59: claimgate.snapshot.v1.HeaderManipulation.response_headers_to_add:type_name -> claimgate.snapshot.v1.HeaderValueOption
-	49,  // 60: claimgate.snapshot.v1.UpstreamRewrite.regex:type_name -> claimgate.snapshot.v1.RegexRewrite
-	2,   // 61: claimgate.snapshot.v1.PathMatch.type:type_name -> claimgate.snapshot.v1.PathMatchType
-	3,   // 62: claimgate.snapshot.v1.ValueMatch.type:type_name -> claimgate.snapshot.v1.ValueMatchType
-	50,  // 63: claimgate.snapshot.v1.RouteMatch.path:type_name -> claimgate.snapshot.v1.PathMatch
-	51,  // 64: claimgate.snapshot.v1.RouteMatch.headers:type_name -> claimgate.snapshot.v1.ValueMatch
-	51,  // 65: claimgate.snapshot.v1.RouteMatch.query_params:type_name -> claimgate.snapshot.v1.ValueMatch
-	55,  // 66: claimgate.snapshot.v1.Filter.request_headers:type_name -> claimgate.snapshot.v1.HeaderModifier
-	55,  // 67: claimgate.snapshot.v1.Filter.response_headers:type_name -> claimgate.snapshot.v1.HeaderModifier
-	57,  // 68: claimgate.snapshot.v1.Filter.url_rewrite:type_name -> claimgate.snapshot.v1.URLRewrite
-	58,  // 69: claimgate.snapshot.v1.Filter.request_redirect:type_name -> claimgate.snapshot.v1.RequestRedirect
-	54,  // 70: claimgate.snapshot.v1.HeaderModifier.set:type_name -> claimgate.snapshot.v1.Header
-	54,  // 71: claimgate.snapshot.v1.HeaderModifier.add:type_name -> claimgate.snapshot.v1.Header
-	4,   // 72: claimgate.snapshot.v1.PathModifier.type:type_name -> claimgate.snapshot.v1.PathModifierType
-	56,  // 73: claimgate.snapshot.v1.URLRewrite.path:type_name -> claimgate.snapshot.v1.PathModifier
-	56,  // 74: claimgate.snapshot.v1.RequestRedirect.path:type_name -> claimgate.snapshot.v1.PathModifier
-	81,  // 75: claimgate.snapshot.v1.Timeouts.request:type_name -> google.protobuf.Duration
-	81,  // 76: claimgate.snapshot.v1.Timeouts.backend_request:type_name -> google.protobuf.Duration
-	65,  // 77: claimgate.snapshot.v1.Upstream.llm:type_name -> claimgate.snapshot.v1.LlmUpstream
-	67,  // 78: claimgate.snapshot.v1.Upstream.static:type_name -> claimgate.snapshot.v1.StaticUpstream
-	63,  // 79: claimgate.snapshot.v1.Upstream.failover:type_name -> claimgate.snapshot.v1.FailoverUpstream
-	64,  // 80: claimgate.snapshot.v1.FailoverUpstream.priorities:type_name -> claimgate.snapshot.v1.FailoverPriority
-	65,  // 81: claimgate.snapshot.v1.FailoverPriority.pool:type_name -> claimgate.snapshot.v1.LlmUpstream
-	5,   // 82: claimgate.snapshot.v1.LlmUpstream.provider:type_name -> claimgate.snapshot.v1.LlmProvider
-	66,  // 83: claimgate.snapshot.v1.LlmUpstream.endpoint:type_name -> claimgate.snapshot.v1.Endpoint
-	66,  // 84: claimgate.snapshot.v1.StaticUpstream.endpoints:type_name -> claimgate.snapshot.v1.Endpoint
-	69,  // 85: claimgate.snapshot.v1.JwtAuthentication.stages:type_name -> claimgate.snapshot.v1.JwtStage
-	6,   // 86: claimgate.snapshot.v1.JwtStage.stage:type_name -> claimgate.snapshot.v1.JwtStageName
-	7,   // 87: claimgate.snapshot.v1.JwtStage.validation_policy:type_name -> claimgate.snapshot.v1.ValidationPolicy
-	71,  // 88: claimgate.snapshot.v1.JwtProvider.remote_jwks:type_name -> claimgate.snapshot.v1.RemoteJwks
-	72,  // 89: claimgate.snapshot.v1.JwtProvider.token_source:type_name -> claimgate.snapshot.v1.TokenSource
-	74,  // 90: claimgate.snapshot.v1.JwtProvider.claims_to_headers:type_name -> claimgate.snapshot.v1.ClaimToHeader
-	66,  // 91: claimgate.snapshot.v1.RemoteJwks.endpoint:type_name -> claimgate.snapshot.v1.Endpoint
-	81,  // 92: claimgate.snapshot.v1.RemoteJwks.cache_duration:type_name -> google.protobuf.Duration
-	73,  // 93: claimgate.snapshot.v1.TokenSource.headers:type_name -> claimgate.snapshot.v1.HeaderSource
-	76,  // 94: claimgate.snapshot.v1.Rbac.policies:type_name -> claimgate.snapshot.v1.RbacPolicy
-	77,  // 95: claimgate.snapshot.v1.RbacPolicy.principals:type_name -> claimgate.snapshot.v1.Principal
-	80,  // 96: claimgate.snapshot.v1.RbacPolicy.permissions:type_name -> claimgate.snapshot.v1.Permissions
-	78,  // 97: claimgate.snapshot.v1.Principal.jwt_principal:type_name -> claimgate.snapshot.v1.JwtPrincipal
-	79,  // 98: claimgate.snapshot.v1.JwtPrincipal.claims:type_name -> claimgate.snapshot.v1.Claim
-	8,   // 99: claimgate.snapshot.v1.JwtPrincipal.matcher:type_name -> claimgate.snapshot.v1.ClaimMatcher
-	9,   // 100: claimgate.snapshot.v1.SnapshotService.Stream:input_type -> claimgate.snapshot.v1.StreamRequest
-	13,  // 101: claimgate.snapshot.v1.SnapshotService.Stream:output_type -> claimgate.snapshot.v1.StreamResponse
-	101, // [101:102] is the sub-list for method output_type
-	100, // [100:101] is the sub-list for method input_type
-	100, // [100:100] is the sub-list for extension type_name
-	100, // [100:100] is the sub-list for extension extendee
-	0,   // [0:100] is the sub-list for field type_name
+	21,  // 10: claimgate.snapshot.v1.Listener.tls:type_name -> claimgate.snapshot.v1.ListenerTLS
+	23,  // 11: claimgate.snapshot.v1.Listener.virtual_hosts:type_name -> claimgate.snapshot.v1.VirtualHost
+	22,  // 12: claimgate.snapshot.v1.ListenerTLS.certificates:type_name -> claimgate.snapshot.v1.Certificate
+	24,  // 13: claimgate.snapshot.v1.VirtualHost.routes:type_name -> claimgate.snapshot.v1.Route
+	61,  // 14: claimgate.snapshot.v1.Route.match:type_name -> claimgate.snapshot.v1.RouteMatch
+	62,  // 15: claimgate.snapshot.v1.Route.filters:type_name -> claimgate.snapshot.v1.Filter
+	68,  // 16: claimgate.snapshot.v1.Route.backends:type_name -> claimgate.snapshot.v1.WeightedBackend
+	69,  // 17: claimgate.snapshot.v1.Route.timeouts:type_name -> claimgate.snapshot.v1.Timeouts
+	77,  // 18: claimgate.snapshot.v1.Route.jwt:type_name -> claimgate.snapshot.v1.JwtAuthentication
+	84,  // 19: claimgate.snapshot.v1.Route.rbac:type_name -> claimgate.snapshot.v1.Rbac
+	70,  // 20: claimgate.snapshot.v1.Route.direct_response:type_name -> claimgate.snapshot.v1.DirectResponse
+	50,  // 21: claimgate.snapshot.v1.Route.retry:type_name -> claimgate.snapshot.v1.RetryPolicy
+	92,  // 22: claimgate.snapshot.v1.Route.idle_timeout:type_name -> google.protobuf.Duration
+	92,  // 23: claimgate.snapshot.v1.Route.max_stream_duration:type_name -> google.protobuf.Duration
+	51,  // 24: claimgate.snapshot.v1.Route.fault:type_name -> claimgate.snapshot.v1.FaultInjection
+	54,  // 25: claimgate.snapshot.v1.Route.cors:type_name -> claimgate.snapshot.v1.CorsPolicy
+	55,  // 26: claimgate.snapshot.v1.Route.header_manipulation:type_name -> claimgate.snapshot.v1.HeaderManipulation
+	57,  // 27: claimgate.snapshot.v1.Route.upstream_rewrite:type_name -> claimgate.snapshot.v1.UpstreamRewrite
+	34,  // 28: claimgate.snapshot.v1.Route.rate_limits:type_name -> claimgate.snapshot.v1.RateLimits
+	25,  // 29: claimgate.snapshot.v1.Route.ai_request:type_name -> claimgate.snapshot.v1.AiRequest
+	26,  // 30: claimgate.snapshot.v1.Route.ai_guard:type_name -> claimgate.snapshot.v1.AiGuard
+	32,  // 31: claimgate.snapshot.v1.AiRequest.prepend:type_name -> claimgate.snapshot.v1.AiMessage
+	32,  // 32: claimgate.snapshot.v1.AiRequest.append:type_name -> claimgate.snapshot.v1.AiMessage
+	33,  // 33: claimgate.snapshot.v1.AiRequest.defaults:type_name -> claimgate.snapshot.v1.AiFieldDefault
+	27,  // 34: claimgate.snapshot.v1.AiGuard.request:type_name -> claimgate.snapshot.v1.AiRequestGuard
+	28,  // 35: claimgate.snapshot.v1.AiGuard.response:type_name -> claimgate.snapshot.v1.AiResponseGuard
+	29,  // 36: claimgate.snapshot.v1.AiRequestGuard.regex:type_name -> claimgate.snapshot.v1.AiRegexGuard
+	30,  // 37: claimgate.snapshot.v1.AiRequestGuard.webhook:type_name -> claimgate.snapshot.v1.AiWebhookGuard
+	31,  // 38: claimgate.snapshot.v1.AiRequestGuard.moderation:type_name -> claimgate.snapshot.v1.AiModerationGuard
+	29,  // 39: claimgate.snapshot.v1.AiResponseGuard.regex:type_name -> claimgate.snapshot.v1.AiRegexGuard
+	30,  // 40: claimgate.snapshot.v1.AiResponseGuard.webhook:type_name -> claimgate.snapshot.v1.AiWebhookGuard
+	90,  // 41: claimgate.snapshot.v1.AiRegexGuard.matches:type_name -> claimgate.snapshot.v1.AiRegexGuard.AiRegexMatch
+	9,   // 42: claimgate.snapshot.v1.AiRegexGuard.builtins:type_name -> claimgate.snapshot.v1.AiRegexGuard.BuiltIn
+	10,  // 43: claimgate.snapshot.v1.AiRegexGuard.action:type_name -> claimgate.snapshot.v1.AiRegexGuard.Action
+	91,  // 44: claimgate.snapshot.v1.AiWebhookGuard.forward_headers:type_name -> claimgate.snapshot.v1.AiWebhookGuard.HeaderMatch
+	35,  // 45: claimgate.snapshot.v1.RateLimits.early:type_name -> claimgate.snapshot.v1.RateLimitPolicy
+	35,  // 46: claimgate.snapshot.v1.RateLimits.regular:type_name -> claimgate.snapshot.v1.RateLimitPolicy
+	37,  // 47: claimgate.snapshot.v1.RateLimitPolicy.descriptors:type_name -> claimgate.snapshot.v1.RateLimitDescriptor
+	40,  // 48: claimgate.snapshot.v1.RateLimitPolicy.actions:type_name -> claimgate.snapshot.v1.RateLimitActions
+	38,  // 49: claimgate.snapshot.v1.RateLimitPolicy.set_descriptors:type_name -> claimgate.snapshot.v1.RateLimitSetDescriptor
+	1,   // 50: claimgate.snapshot.v1.RateLimit.unit:type_name -> claimgate.snapshot.v1.RateLimitUnit
+	36,  // 51: claimgate.snapshot.v1.RateLimitDescriptor.limit:type_name -> claimgate.snapshot.v1.RateLimit
+	37,  // 52: claimgate.snapshot.v1.RateLimitDescriptor.descriptors:type_name -> claimgate.snapshot.v1.RateLimitDescriptor
+	39,  // 53: claimgate.snapshot.v1.RateLimitSetDescriptor.entries:type_name -> claimgate.snapshot.v1.RateLimitEntry
+	36,  // 54: claimgate.snapshot.v1.RateLimitSetDescriptor.limit:type_name -> claimgate.snapshot.v1.RateLimit
+	41,  // 55: claimgate.snapshot.v1.RateLimitActions.actions:type_name -> claimgate.snapshot.v1.RateLimitAction
+	42,  // 56: claimgate.snapshot.v1.RateLimitAction.generic_key:type_name -> claimgate.snapshot.v1.GenericKeyAction
+	43,  // 57: claimgate.snapshot.v1.RateLimitAction.request_header:type_name -> claimgate.snapshot.v1.RequestHeaderAction
+	44,  // 58: claimgate.snapshot.v1.RateLimitAction.remote_address:type_name -> claimgate.snapshot.v1.RemoteAddressAction
+	46,  // 59: claimgate.snapshot.v1.RateLimitAction.header_value_match:type_name -> claimgate.snapshot.v1.HeaderValueMatchAction
+	49,  // 60: claimgate.snapshot.v1.RateLimitAction.claim:type_name -> claimgate.snapshot.v1.ClaimAction
+	39,  // 61: claimgate.snapshot.v1.RateLimitAction.constant:type_name -> claimgate.snapshot.v1.RateLimitEntry
+	45,  // 62: claimgate.snapshot.v1.RateLimitAction.destination_cluster:type_name -> claimgate.snapshot.v1.DestinationClusterAction
+	47,  // 63: claimgate.snapshot.v1.HeaderValueMatchAction.headers:type_name -> claimgate.snapshot.v1.RateLimitHeaderMatcher
+	48,  // 64: claimgate.snapshot.v1.RateLimitHeaderMatcher.range:type_name -> claimgate.snapshot.v1.Int64Range
+	92,  // 65: claimgate.snapshot.v1.RetryPolicy.base_interval:type_name -> google.protobuf.Duration
+	92,  // 66: claimgate.snapshot.v1.RetryPolicy.max_interval:type_name -> google.protobuf.Duration
+	52,  // 67: claimgate.snapshot.v1.FaultInjection.delay:type_name -> claimgate.snapshot.v1.FaultDelay
+	53,  // 68: claimgate.snapshot.v1.FaultInjection.abort:type_name -> claimgate.snapshot.v1.FaultAbort
+	92,  // 69: claimgate.snapshot.v1.FaultDelay.fixed_delay:type_name -> google.protobuf.Duration
+	56,  // 70: claimgate.snapshot.v1.HeaderManipulation.request_headers_to_add:type_name -> claimgate.snapshot.v1.HeaderValueOption
+	56,  // 71: claimgate.snapshot.v1.HeaderManipulation.response_headers_to_add:type_name -> claimgate.snapshot.v1.HeaderValueOption
+	58,  // 72: claimgate.snapshot.v1.UpstreamRewrite.regex:type_name -> claimgate.snapshot.v1.RegexRewrite
+	2,   // 73: claimgate.snapshot.v1.PathMatch.type:type_name -> claimgate.snapshot.v1.PathMatchType
+	3,   // 74: claimgate.snapshot.v1.ValueMatch.type:type_name -> claimgate.snapshot.v1.ValueMatchType
+	59,  // 75: claimgate.snapshot.v1.RouteMatch.path:type_name -> claimgate.snapshot.v1.PathMatch
+	60,  // 76: claimgate.snapshot.v1.RouteMatch.headers:type_name -> claimgate.snapshot.v1.ValueMatch
+	60,  // 77: claimgate.snapshot.v1.RouteMatch.query_params:type_name -> claimgate.snapshot.v1.ValueMatch
+	64,  // 78: claimgate.snapshot.v1.Filter.request_headers:type_name -> claimgate.snapshot.v1.HeaderModifier
+	64,  // 79: claimgate.snapshot.v1.Filter.response_headers:type_name -> claimgate.snapshot.v1.HeaderModifier
+	66,  // 80: claimgate.snapshot.v1.Filter.url_rewrite:type_name -> claimgate.snapshot.v1.URLRewrite
+	67,  // 81: claimgate.snapshot.v1.Filter.request_redirect:type_name -> claimgate.snapshot.v1.RequestRedirect
+	63,  // 82: claimgate.snapshot.v1.HeaderModifier.set:type_name -> claimgate.snapshot.v1.Header
+	63,  // 83: claimgate.snapshot.v1.HeaderModifier.add:type_name -> claimgate.snapshot.v1.Header
+	4,   // 84: claimgate.snapshot.v1.PathModifier.type:type_name -> claimgate.snapshot.v1.PathModifierType
+	65,  // 85: claimgate.snapshot.v1.URLRewrite.path:type_name -> claimgate.snapshot.v1.PathModifier
+	65,  // 86: claimgate.snapshot.v1.RequestRedirect.path:type_name -> claimgate.snapshot.v1.PathModifier
+	92,  // 87: claimgate.snapshot.v1.Timeouts.request:type_name -> google.protobuf.Duration
+	92,  // 88: claimgate.snapshot.v1.Timeouts.backend_request:type_name -> google.protobuf.Duration
+	74,  // 89: claimgate.snapshot.v1.Upstream.llm:type_name -> claimgate.snapshot.v1.LlmUpstream
+	76,  // 90: claimgate.snapshot.v1.Upstream.static:type_name -> claimgate.snapshot.v1.StaticUpstream
+	72,  // 91: claimgate.snapshot.v1.Upstream.failover:type_name -> claimgate.snapshot.v1.FailoverUpstream
+	73,  // 92: claimgate.snapshot.v1.FailoverUpstream.priorities:type_name -> claimgate.snapshot.v1.FailoverPriority
+	74,  // 93: claimgate.snapshot.v1.FailoverPriority.pool:type_name -> claimgate.snapshot.v1.LlmUpstream
+	5,   // 94: claimgate.snapshot.v1.LlmUpstream.provider:type_name -> claimgate.snapshot.v1.LlmProvider
+	75,  // 95: claimgate.snapshot.v1.LlmUpstream.endpoint:type_name -> claimgate.snapshot.v1.Endpoint
+	75,  // 96: claimgate.snapshot.v1.StaticUpstream.endpoints:type_name -> claimgate.snapshot.v1.Endpoint
+	78,  // 97: claimgate.snapshot.v1.JwtAuthentication.stages:type_name -> claimgate.snapshot.v1.JwtStage
+	6,   // 98: claimgate.snapshot.v1.JwtStage.stage:type_name -> claimgate.snapshot.v1.JwtStageName
+	7,   // 99: claimgate.snapshot.v1.JwtStage.validation_policy:type_name -> claimgate.snapshot.v1.ValidationPolicy
+	80,  // 100: claimgate.snapshot.v1.JwtProvider.remote_jwks:type_name -> claimgate.snapshot.v1.RemoteJwks
+	81,  // 101: claimgate.snapshot.v1.JwtProvider.token_source:type_name -> claimgate.snapshot.v1.TokenSource
+	83,  // 102: claimgate.snapshot.v1.JwtProvider.claims_to_headers:type_name -> claimgate.snapshot.v1.ClaimToHeader
+	75,  // 103: claimgate.snapshot.v1.RemoteJwks.endpoint:type_name -> claimgate.snapshot.v1.Endpoint
+	92,  // 104: claimgate.snapshot.v1.RemoteJwks.cache_duration:type_name -> google.protobuf.Duration
+	82,  // 105: claimgate.snapshot.v1.TokenSource.headers:type_name -> claimgate.snapshot.v1.HeaderSource
+	85,  // 106: claimgate.snapshot.v1.Rbac.policies:type_name -> claimgate.snapshot.v1.RbacPolicy
+	86,  // 107: claimgate.snapshot.v1.RbacPolicy.principals:type_name -> claimgate.snapshot.v1.Principal
+	89,  // 108: claimgate.snapshot.v1.RbacPolicy.permissions:type_name -> claimgate.snapshot.v1.Permissions
+	87,  // 109: claimgate.snapshot.v1.Principal.jwt_principal:type_name -> claimgate.snapshot.v1.JwtPrincipal
+	88,  // 110: claimgate.snapshot.v1.JwtPrincipal.claims:type_name -> claimgate.snapshot.v1.Claim
+	8,   // 111: claimgate.snapshot.v1.JwtPrincipal.matcher:type_name -> claimgate.snapshot.v1.ClaimMatcher
+	11,  // 112: claimgate.snapshot.v1.AiWebhookGuard.HeaderMatch.match_type:type_name -> claimgate.snapshot.v1.AiWebhookGuard.HeaderMatch.MatchType
+	12,  // 113: claimgate.snapshot.v1.SnapshotService.Stream:input_type -> claimgate.snapshot.v1.StreamRequest
+	16,  // 114: claimgate.snapshot.v1.SnapshotService.Stream:output_type -> claimgate.snapshot.v1.StreamResponse
+	114, // [114:115] is the sub-list for method output_type
+	113, // [113:114] is the sub-list for method input_type
+	113, // [113:113] is the sub-list for extension type_name
+	113, // [113:113] is the sub-list for extension extendee
+	0,   // [0:113] is the sub-list for field type_name
 }
 
 func init() { file_snapshot_proto_init() }
@@ -6487,7 +7233,7 @@ func file_snapshot_proto_init() {
 		(*StreamRequest_Ack)(nil),
 		(*StreamRequest_Nack)(nil),
 	}
-	file_snapshot_proto_msgTypes[23].OneofWrappers = []any{
+	file_snapshot_proto_msgTypes[29].OneofWrappers = []any{
 		(*RateLimitAction_GenericKey)(nil),
 		(*RateLimitAction_RequestHeader)(nil),
 		(*RateLimitAction_RemoteAddress)(nil),
@@ -6496,7 +7242,7 @@ func file_snapshot_proto_init() {
 		(*RateLimitAction_Constant)(nil),
 		(*RateLimitAction_DestinationCluster)(nil),
 	}
-	file_snapshot_proto_msgTypes[29].OneofWrappers = []any{
+	file_snapshot_proto_msgTypes[35].OneofWrappers = []any{
 		(*RateLimitHeaderMatcher_Exact)(nil),
 		(*RateLimitHeaderMatcher_Regex)(nil),
 		(*RateLimitHeaderMatcher_Range)(nil),
@@ -6504,19 +7250,19 @@ func file_snapshot_proto_init() {
 		(*RateLimitHeaderMatcher_Prefix)(nil),
 		(*RateLimitHeaderMatcher_Suffix)(nil),
 	}
-	file_snapshot_proto_msgTypes[39].OneofWrappers = []any{}
-	file_snapshot_proto_msgTypes[44].OneofWrappers = []any{
+	file_snapshot_proto_msgTypes[45].OneofWrappers = []any{}
+	file_snapshot_proto_msgTypes[50].OneofWrappers = []any{
 		(*Filter_RequestHeaders)(nil),
 		(*Filter_ResponseHeaders)(nil),
 		(*Filter_UrlRewrite)(nil),
 		(*Filter_RequestRedirect)(nil),
 	}
-	file_snapshot_proto_msgTypes[53].OneofWrappers = []any{
+	file_snapshot_proto_msgTypes[59].OneofWrappers = []any{
 		(*Upstream_Llm)(nil),
 		(*Upstream_Static)(nil),
 		(*Upstream_Failover)(nil),
 	}
-	file_snapshot_proto_msgTypes[61].OneofWrappers = []any{
+	file_snapshot_proto_msgTypes[67].OneofWrappers = []any{
 		(*JwtProvider_LocalJwks)(nil),
 		(*JwtProvider_RemoteJwks)(nil),
 	}
@@ -6525,8 +7271,8 @@ func file_snapshot_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_snapshot_proto_rawDesc), len(file_snapshot_proto_rawDesc)),
-			NumEnums:      9,
-			NumMessages:   72,
+			NumEnums:      12,
+			NumMessages:   80,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -37,6 +37,9 @@ type Backend struct {
 	cfg  Config
 	mu   sync.Mutex
 	reqs []Request
+	// answer, when set (SetAnswer), is the text of every answer, streamed in these
+	// pieces, one chunk each.
+	answer []string
 }
 
 // NewBackend returns a Backend configured by cfg.
@@ -112,6 +115,22 @@ func (b *Backend) Last() (req Request, ok bool) {
 		return Request{}, false
 	}
 	return b.reqs[len(b.reqs)-1], true
+}
+
+// SetAnswer makes every chat answer say the concatenation of pieces; a streamed answer
+// sends one chunk per piece (StreamChunks is then ignored). No pieces restores the
+// default answer.
+func (b *Backend) SetAnswer(pieces ...string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.answer = append([]string(nil), pieces...)
+}
+
+// pieces is the streamed answer's chunk texts, or nil for the default ones.
+func (b *Backend) pieces() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.answer
 }
 
 // Reset forgets the recorded requests.

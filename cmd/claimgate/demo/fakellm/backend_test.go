@@ -2,6 +2,7 @@ package fakellm
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -98,4 +99,29 @@ func TestKeepBoundsRecording(t *testing.T) {
 	b.Reset()
 	_, ok := b.Last()
 	require.False(t, ok)
+}
+
+// TestSetAnswer: the answer's text is the pieces', whole or one chunk per piece.
+func TestSetAnswer(t *testing.T) {
+	b := NewBackend(Config{})
+	b.SetAnswer("Card 1234 ", "5678.")
+	srv := httptest.NewServer(b)
+	defer srv.Close()
+	for stream, want := range map[bool][]string{
+		false: {`"content":"Card 1234 5678."`},
+		true:  {`"content":"Card 1234 "`, `"content":"5678."`, "data: [DONE]"},
+	} {
+		resp, err := http.Post(srv.URL+"/v1/chat/completions", "application/json",
+			strings.NewReader(fmt.Sprintf(`{"model":"m","stream":%t,"messages":[]}`, stream)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, w := range want {
+			if !strings.Contains(string(body), w) {
+				t.Errorf("stream=%t: %s lacks %s", stream, body, w)
+			}
+		}
+	}
 }

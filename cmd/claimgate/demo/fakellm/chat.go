@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -40,9 +41,14 @@ func (b *Backend) chat(w http.ResponseWriter, r *http.Request, body []byte) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	model, _ := json.Marshal(req.Model)
+	content := `"Recursion is a function calling itself."`
+	if pieces := b.pieces(); pieces != nil {
+		c, _ := json.Marshal(strings.Join(pieces, ""))
+		content = string(c)
+	}
 	fmt.Fprintf(w, `{"id":"chatcmpl-fake","object":"chat.completion","created":0,"model":%s,`+
-		`"choices":[{"index":0,"message":{"role":"assistant","content":"Recursion is a function calling itself."},`+
-		`"finish_reason":"stop"}],"usage":%s}`, model, usageJSON(prompt, AnswerTokens))
+		`"choices":[{"index":0,"message":{"role":"assistant","content":%s},`+
+		`"finish_reason":"stop"}],"usage":%s}`, model, content, usageJSON(prompt, AnswerTokens))
 }
 
 func writeError(w http.ResponseWriter, msg string) {
@@ -67,20 +73,30 @@ func (b *Backend) stream(w http.ResponseWriter, r *http.Request, req chatRequest
 	if withUsage {
 		usageNull = `,"usage":null`
 	}
-	for i := range b.cfg.StreamChunks {
+	pieces := b.pieces()
+	chunks := b.cfg.StreamChunks
+	if pieces != nil {
+		chunks = len(pieces)
+	}
+	for i := range chunks {
 		if !b.pause(r, i) {
 			return
 		}
+		text := fmt.Sprintf("word%d ", i)
+		if pieces != nil {
+			text = pieces[i]
+		}
+		content, _ := json.Marshal(text)
 		fmt.Fprintf(w, "data: {\"id\":\"chatcmpl-fake\",\"object\":\"chat.completion.chunk\",\"created\":0,"+
-			"\"model\":%s,\"choices\":[{\"index\":0,\"delta\":{\"content\":\"word%d \"},\"finish_reason\":null}]%s}\n\n",
-			quoted, i, usageNull)
+			"\"model\":%s,\"choices\":[{\"index\":0,\"delta\":{\"content\":%s},\"finish_reason\":null}]%s}\n\n",
+			quoted, content, usageNull)
 		if err := rc.Flush(); err != nil {
 			return
 		}
 	}
 	if withUsage {
 		fmt.Fprintf(w, "data: {\"id\":\"chatcmpl-fake\",\"object\":\"chat.completion.chunk\",\"created\":0,"+
-			"\"model\":%s,\"choices\":[],\"usage\":%s}\n\n", quoted, usageJSON(prompt, StreamTokens(b.cfg.StreamChunks)))
+			"\"model\":%s,\"choices\":[],\"usage\":%s}\n\n", quoted, usageJSON(prompt, StreamTokens(chunks)))
 	}
 	fmt.Fprint(w, "data: [DONE]\n\n")
 	_ = rc.Flush()
