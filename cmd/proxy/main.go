@@ -40,6 +40,7 @@ type flags struct {
 	shutdownTimeout, drainDelay   time.Duration
 	bodyTimeout                   time.Duration
 	usageClaim                    string
+	moderationURL                 string
 	maxBufferedBodyBytes          int64
 }
 
@@ -64,6 +65,7 @@ func parseFlags() flags {
 	flag.DurationVar(&f.drainDelay, "drain-delay", 0, "on SIGTERM, report not ready and keep serving this long before closing listeners")
 	flag.DurationVar(&f.bodyTimeout, "body-timeout", time.Minute, "longest time a request body may take to arrive")
 	flag.BoolVar(&f.pprof, "pprof", false, "also serve Go's profiles under /debug/pprof/ on the admin address (for profiling; off in production)")
+	flag.StringVar(&f.moderationURL, "moderation-url", "https://api.openai.com", "base URL of OpenAI's moderation API, for prompt guards' moderation (POST <url>/v1/moderations)")
 	flag.StringVar(&f.usageClaim, "usage-metrics-claim", "", "JWT claim (such as team) whose value labels the token usage metrics (at most 100 values)")
 	flag.Int64Var(&f.maxBufferedBodyBytes, "max-buffered-body-bytes", 256<<20,
 		"bound on the memory all request bodies read into memory hold at once; past it such requests get 503")
@@ -104,6 +106,7 @@ func run(f flags, log logr.Logger) error {
 		Authenticator: auth, Logger: log.WithName("proxy"), Registerer: reg,
 		ListenHost: f.listenHost, InitialPorts: ports, ShutdownTimeout: f.shutdownTimeout,
 		BodyTimeout: f.bodyTimeout, MaxBufferedBodyBytes: f.maxBufferedBodyBytes, UsageClaim: f.usageClaim,
+		ModerationURL: f.moderationURL,
 	}
 	if f.accessLog {
 		cfg.AccessLog = logr.FromSlogHandler(slog.NewJSONHandler(os.Stdout, nil)).WithName("access")

@@ -71,14 +71,9 @@ var memberClasses = map[string]map[string]optionClass{
 		"promptGuard": honored, "rag": ignored, "semanticCache": ignored,
 	},
 	"ai.promptGuard":          {"request": honored, "response": honored},
-	"ai.promptGuard.request":  {"customResponse": honored, "regex": honored, "webhook": externalGuards, "moderation": externalGuards},
-	"ai.promptGuard.response": {"regex": honored, "webhook": externalGuards},
+	"ai.promptGuard.request":  {"customResponse": honored, "regex": honored, "webhook": honored, "moderation": honored},
+	"ai.promptGuard.response": {"regex": honored, "webhook": honored},
 }
-
-// externalGuards is the class of the prompt guards that call out of the proxy
-// (webhook, moderation): they are compiled into the snapshot, but until the proxy runs
-// them they are refused and close their routes. Honoring them is this one line.
-const externalGuards = refused
 
 func withClasses(base, more map[string]optionClass) map[string]optionClass {
 	out := make(map[string]optionClass, len(base)+len(more))

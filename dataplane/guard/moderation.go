@@ -27,8 +27,11 @@ type ModerationConfig struct {
 	// Model is the moderation model (default DefaultModerationModel).
 	Model string
 	// APIKey is sent as "Authorization: Bearer <key>". It is a secret: no error and no
-	// log carries it. Required.
+	// log carries it. Required unless Passthrough.
 	APIKey string
+	// Passthrough sends the client's own Authorization header instead of APIKey (Gloo's
+	// passthrough auth token): a prompt that comes without one is rejected with 401.
+	Passthrough bool
 	// BaseURL is the API's scheme and host, and any path prefix, without /v1 (default
 	// DefaultModerationBaseURL); the guard POSTs to BaseURL/v1/moderations.
 	BaseURL string
@@ -50,7 +53,8 @@ type ModerationConfig struct {
 type Moderation struct {
 	call  guardCall
 	model string
-	auth  http.Header
+	// auth is the stored key's header; nil with passthrough.
+	auth http.Header
 }
 
 var _ RequestGuard = (*Moderation)(nil)
@@ -64,7 +68,7 @@ func NewModeration(cfg ModerationConfig) (*Moderation, error) {
 	if err != nil {
 		return nil, fmt.Errorf("guard: moderation base URL: %w", err)
 	}
-	if cfg.APIKey == "" {
+	if cfg.APIKey == "" && !cfg.Passthrough {
 		return nil, fmt.Errorf("guard: moderation %s: the API key is empty", base.Host)
 	}
 	if strings.ContainsAny(cfg.APIKey, "\r\n\x00") {
@@ -80,8 +84,11 @@ func NewModeration(cfg ModerationConfig) (*Moderation, error) {
 	c.endpoint = strings.TrimSuffix(base.Path, "/") + "/v1/moderations"
 	c.url = base.Scheme + "://" + base.Host + c.endpoint
 	c.maxAnswer = maxModerationAnswer
-	auth := http.Header{"Authorization": {"Bearer " + cfg.APIKey}}
-	return &Moderation{call: c, model: cfg.Model, auth: auth}, nil
+	m := &Moderation{call: c, model: cfg.Model}
+	if !cfg.Passthrough {
+		m.auth = http.Header{"Authorization": {"Bearer " + cfg.APIKey}}
+	}
+	return m, nil
 }
 
 func parseModerationBaseURL(raw string) (*url.URL, error) {
@@ -105,8 +112,17 @@ func parseModerationBaseURL(raw string) (*url.URL, error) {
 // CheckRequest sends the texts of msgs that are not empty to the moderation API as its
 // input. Any result flagged is Verdict{Action: Reject, Guard: "moderation"} (Status and
 // Body left to the route); none is Pass. A prompt with no text is Pass without a call.
-// h is not used: no client header is sent to the moderation API.
-func (m *Moderation) CheckRequest(ctx context.Context, msgs []Message, _ http.Header) (Verdict, error) {
+// No client header is sent to the moderation API but, with passthrough, the client's
+// Authorization (a prompt without one is rejected with 401 before any call).
+func (m *Moderation) CheckRequest(ctx context.Context, msgs []Message, h http.Header) (Verdict, error) {
+	auth := m.auth
+	if auth == nil {
+		v := h.Get("Authorization")
+		if v == "" {
+			return Verdict{Action: Reject, Status: http.StatusUnauthorized, Body: "the moderation guard passes the client's key on: the request has no Authorization header", Guard: "moderation"}, nil
+		}
+		auth = http.Header{"Authorization": {v}}
+	}
 	input := make([]string, 0, len(msgs))
 	for _, msg := range msgs {
 		if msg.Content != "" {
@@ -120,7 +136,7 @@ func (m *Moderation) CheckRequest(ctx context.Context, msgs []Message, _ http.He
 	if err != nil {
 		return Verdict{}, m.call.errorf("encoding the call: %w", err)
 	}
-	status, answer, err := m.call.post(ctx, body, nil, m.auth)
+	status, answer, err := m.call.post(ctx, body, nil, auth)
 	if err != nil {
 		return Verdict{}, err
 	}

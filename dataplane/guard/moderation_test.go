@@ -91,6 +91,28 @@ func TestModerationCheckRequest(t *testing.T) {
 	require.Empty(t, fake.Calls(), "no text, no call")
 }
 
+// TestModerationPassthrough: with passthrough the client's own Authorization is sent;
+// a prompt without one is rejected (401) before any call.
+func TestModerationPassthrough(t *testing.T) {
+	fake := moderation.New()
+	fake.RequireKey("client-key")
+	fake.Start(t)
+	m := newModeration(t, guard.ModerationConfig{Passthrough: true, BaseURL: fake.URL()})
+	msgs := []guard.Message{{Role: "user", Content: "a violent one"}}
+
+	v, err := m.CheckRequest(t.Context(), msgs, http.Header{"Authorization": {"Bearer client-key"}})
+	require.NoError(t, err)
+	require.Equal(t, guard.Reject, v.Action)
+	require.Zero(t, v.Status, "a flagged prompt gets the route's answer")
+	require.Equal(t, "Bearer client-key", fake.Calls()[0].Header.Get("Authorization"))
+
+	fake.Reset()
+	v, err = m.CheckRequest(t.Context(), msgs, http.Header{})
+	require.NoError(t, err)
+	require.Equal(t, guard.Verdict{Action: guard.Reject, Status: http.StatusUnauthorized, Body: "the moderation guard passes the client's key on: the request has no Authorization header", Guard: "moderation"}, v)
+	require.Empty(t, fake.Calls())
+}
+
 func TestModerationModelAndPath(t *testing.T) {
 	var path, body string
 	host, port := startHandler(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

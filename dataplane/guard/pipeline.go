@@ -15,13 +15,15 @@ const (
 	NameModeration = "moderation"
 )
 
-// Plugins build the guards that call out of the proxy (webhook.go, moderation.go).
-// A nil member means this proxy cannot run that guard: a route that has one answers
-// 500 (Pipeline.Unavailable) rather than go unguarded.
-type Plugins struct {
-	RequestWebhook  func(*snapshotv1.AiWebhookGuard) (RequestGuard, error)
-	ResponseWebhook func(*snapshotv1.AiWebhookGuard) (ResponseGuard, error)
-	Moderation      func(*snapshotv1.AiModerationGuard) (RequestGuard, error)
+// Options are what guards that call out of the proxy need beyond their snapshot
+// messages.
+type Options struct {
+	// ModerationURL is the moderation API's base URL (default
+	// DefaultModerationBaseURL): Gloo's moderation guard names only a model and a key.
+	ModerationURL string
+	// Transport sends the webhook and moderation calls; nil takes the pool shared by
+	// every guard of the process.
+	Transport http.RoundTripper
 }
 
 // NamedRequestGuard is a request guard and its name.
@@ -46,9 +48,6 @@ type Pipeline struct {
 	// status of its own (customResponse, with Gloo's defaults).
 	RejectStatus  int
 	RejectMessage string
-	// Unavailable, when set, names a configured guard this proxy cannot run: the
-	// route answers 500 with it.
-	Unavailable string
 }
 
 // Error is a guard that could not decide: the proxy fails closed.
@@ -62,7 +61,7 @@ func (e *Error) Error() string { return fmt.Sprintf("prompt guard %s: %v", e.Gua
 func (e *Error) Unwrap() error { return e.Err }
 
 // Compile compiles a route's AiGuard; nil when it guards nothing.
-func Compile(g *snapshotv1.AiGuard, p Plugins) (*Pipeline, error) {
+func Compile(g *snapshotv1.AiGuard, o Options) (*Pipeline, error) {
 	if g == nil || g.GetRequest() == nil && g.GetResponse() == nil {
 		return nil, nil
 	}
@@ -76,19 +75,19 @@ func Compile(g *snapshotv1.AiGuard, p Plugins) (*Pipeline, error) {
 	if out.RejectMessage == "" {
 		out.RejectMessage = "The request was rejected due to inappropriate content"
 	}
-	if err := out.compileRequest(g.GetRequest(), p); err != nil {
+	if err := out.compileRequest(g.GetRequest(), o); err != nil {
 		return nil, err
 	}
-	if err := out.compileResponse(g.GetResponse(), p); err != nil {
+	if err := out.compileResponse(g.GetResponse(), o); err != nil {
 		return nil, err
 	}
-	if len(out.Request)+len(out.Response) == 0 && out.Unavailable == "" {
+	if len(out.Request)+len(out.Response) == 0 {
 		return nil, nil
 	}
 	return out, nil
 }
 
-func (p *Pipeline) compileRequest(g *snapshotv1.AiRequestGuard, pl Plugins) error {
+func (p *Pipeline) compileRequest(g *snapshotv1.AiRequestGuard, o Options) error {
 	re, err := CompileRegex(g.GetRegex())
 	if err != nil {
 		return fmt.Errorf("ai guard request: %w", err)
@@ -97,27 +96,26 @@ func (p *Pipeline) compileRequest(g *snapshotv1.AiRequestGuard, pl Plugins) erro
 		p.Request = append(p.Request, NamedRequestGuard{NameRegex, re})
 	}
 	if w := g.GetWebhook(); w != nil {
-		if pl.RequestWebhook == nil {
-			p.unavailable("request.webhook")
-		} else if rg, err := pl.RequestWebhook(w); err != nil {
-			return fmt.Errorf("ai guard request webhook %s:%d: %w", w.GetHost(), w.GetPort(), err)
-		} else {
-			p.Request = append(p.Request, NamedRequestGuard{NameWebhook, rg})
+		wh, err := compileWebhook(w, o)
+		if err != nil {
+			return fmt.Errorf("ai guard request: %w", err)
 		}
+		p.Request = append(p.Request, NamedRequestGuard{NameWebhook, wh})
 	}
 	if m := g.GetModeration(); m != nil {
-		if pl.Moderation == nil {
-			p.unavailable("request.moderation")
-		} else if rg, err := pl.Moderation(m); err != nil {
-			return fmt.Errorf("ai guard moderation (%s): %w", m.GetModel(), err)
-		} else {
-			p.Request = append(p.Request, NamedRequestGuard{NameModeration, rg})
+		mod, err := NewModeration(ModerationConfig{
+			Model: m.GetModel(), APIKey: m.GetAuthToken(), Passthrough: m.GetPassthrough(),
+			BaseURL: o.ModerationURL, Transport: o.Transport,
+		})
+		if err != nil {
+			return fmt.Errorf("ai guard request: %w", err)
 		}
+		p.Request = append(p.Request, NamedRequestGuard{NameModeration, mod})
 	}
 	return nil
 }
 
-func (p *Pipeline) compileResponse(g *snapshotv1.AiResponseGuard, pl Plugins) error {
+func (p *Pipeline) compileResponse(g *snapshotv1.AiResponseGuard, o Options) error {
 	re, err := CompileRegex(g.GetRegex())
 	if err != nil {
 		return fmt.Errorf("ai guard response: %w", err)
@@ -126,21 +124,22 @@ func (p *Pipeline) compileResponse(g *snapshotv1.AiResponseGuard, pl Plugins) er
 		p.Response = append(p.Response, NamedResponseGuard{NameRegex, re})
 	}
 	if w := g.GetWebhook(); w != nil {
-		if pl.ResponseWebhook == nil {
-			p.unavailable("response.webhook")
-		} else if rg, err := pl.ResponseWebhook(w); err != nil {
-			return fmt.Errorf("ai guard response webhook %s:%d: %w", w.GetHost(), w.GetPort(), err)
-		} else {
-			p.Response = append(p.Response, NamedResponseGuard{NameWebhook, rg})
+		wh, err := compileWebhook(w, o)
+		if err != nil {
+			return fmt.Errorf("ai guard response: %w", err)
 		}
+		p.Response = append(p.Response, NamedResponseGuard{NameWebhook, wh})
 	}
 	return nil
 }
 
-func (p *Pipeline) unavailable(member string) {
-	if p.Unavailable == "" {
-		p.Unavailable = "route uses options.ai.promptGuard." + member + ", which this proxy does not run"
+// compileWebhook builds the webhook guard a snapshot names.
+func compileWebhook(w *snapshotv1.AiWebhookGuard, o Options) (*Webhook, error) {
+	fh := make([]HeaderMatch, 0, len(w.GetForwardHeaders()))
+	for _, h := range w.GetForwardHeaders() {
+		fh = append(fh, HeaderMatch{Key: h.GetKey(), Type: MatchType(h.GetMatchType())})
 	}
+	return NewWebhook(WebhookConfig{Host: w.GetHost(), Port: w.GetPort(), ForwardHeaders: fh, Transport: o.Transport})
 }
 
 // CheckRequest runs the request guards in order on a prompt's messages: each sees

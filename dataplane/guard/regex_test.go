@@ -119,7 +119,7 @@ func TestPipelineCheckRequest(t *testing.T) {
 	p, err := Compile(&snapshotv1.AiGuard{Request: &snapshotv1.AiRequestGuard{
 		RejectStatus: 422, RejectMessage: "no",
 		Regex: &snapshotv1.AiRegexGuard{Matches: []*snapshotv1.AiRegexGuard_AiRegexMatch{{Pattern: "credit card"}}, Action: snapshotv1.AiRegexGuard_REJECT},
-	}}, Plugins{})
+	}}, Options{})
 	require.NoError(t, err)
 	var acts []string
 	note := func(g string, a Action) {
@@ -143,11 +143,40 @@ func TestPipelineCheckRequest(t *testing.T) {
 	require.Equal(t, "webhook", ge.Guard)
 }
 
-func TestCompileWithoutPluginIsUnavailable(t *testing.T) {
-	p, err := Compile(&snapshotv1.AiGuard{Request: &snapshotv1.AiRequestGuard{Webhook: &snapshotv1.AiWebhookGuard{Host: "h", Port: 1}}}, Plugins{})
+// TestCompileOutcalls: a webhook and a moderation guard are built from their snapshot
+// messages, in Gloo's order (regex, webhook, moderation); a bad one fails the route's
+// compile; a guard with nothing to run costs nothing.
+func TestCompileOutcalls(t *testing.T) {
+	g := &snapshotv1.AiGuard{
+		Request: &snapshotv1.AiRequestGuard{
+			Regex:      &snapshotv1.AiRegexGuard{Matches: []*snapshotv1.AiRegexGuard_AiRegexMatch{{Pattern: "x"}}},
+			Webhook:    &snapshotv1.AiWebhookGuard{Host: "h", Port: 1},
+			Moderation: &snapshotv1.AiModerationGuard{Model: "m", AuthToken: "sk"},
+		},
+		Response: &snapshotv1.AiResponseGuard{Webhook: &snapshotv1.AiWebhookGuard{Host: "h", Port: 1}},
+	}
+	p, err := Compile(g, Options{})
 	require.NoError(t, err)
-	require.Equal(t, "route uses options.ai.promptGuard.request.webhook, which this proxy does not run", p.Unavailable)
-	p, err = Compile(&snapshotv1.AiGuard{Request: &snapshotv1.AiRequestGuard{}}, Plugins{})
+	var names []string
+	for _, r := range p.Request {
+		names = append(names, r.Name)
+	}
+	require.Equal(t, []string{NameRegex, NameWebhook, NameModeration}, names)
+	require.Len(t, p.Response, 1)
+	require.Equal(t, NameWebhook, p.Response[0].Name)
+
+	g.Request.Webhook.Port = 0
+	_, err = Compile(g, Options{})
+	require.ErrorContains(t, err, "port 0 is not in 1-65535")
+	g.Request.Webhook.Port = 1
+	g.Request.Moderation.AuthToken = ""
+	_, err = Compile(g, Options{})
+	require.ErrorContains(t, err, "the API key is empty")
+	g.Request.Moderation.Passthrough = true
+	_, err = Compile(g, Options{})
+	require.NoError(t, err, "passthrough needs no key")
+
+	p, err = Compile(&snapshotv1.AiGuard{Request: &snapshotv1.AiRequestGuard{}}, Options{})
 	require.NoError(t, err)
 	require.Nil(t, p, "a guard with nothing to run costs nothing")
 }

@@ -226,7 +226,7 @@ func (c *compiler) compileRoute(r *snapshotv1.Route) (*route, error) {
 	if rt.ai, err = llm.CompileShaping(r.GetAiRequest()); err != nil {
 		return nil, err
 	}
-	if rt.guard, err = guard.Compile(r.GetAiGuard(), c.s.cfg.GuardPlugins); err != nil {
+	if rt.guard, err = guard.Compile(r.GetAiGuard(), guard.Options{ModerationURL: c.s.cfg.ModerationURL}); err != nil {
 		return nil, err
 	}
 	if rb := r.GetRbac(); rb != nil {

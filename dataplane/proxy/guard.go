@@ -42,14 +42,8 @@ func (rt *route) guardFor(up *upstream) *guard.Pipeline {
 
 // guardRequest runs the route's request guards on the prompt in r's body (in memory)
 // and reports whether it answered the request: a rejection, a guard that could not
-// decide (503), a body the guards cannot read (400), a guard this proxy cannot run
-// (500). A masked prompt replaces the body.
+// decide (503), a body the guards cannot read (400). A masked prompt replaces the body.
 func (s *Server) guardRequest(rw *responseWriter, r *http.Request, p *guard.Pipeline, up *upstream) bool {
-	if p.Unavailable != "" {
-		rw.decision, rw.reason = decisionGuardError, "unavailable"
-		writeText(rw, http.StatusInternalServerError, p.Unavailable)
-		return true
-	}
 	body, ok := llm.InMemory(r)
 	if !p.GuardsRequests() || !ok || len(body) == 0 {
 		return false

@@ -33,7 +33,7 @@ func fuzzGuardState(t testing.TB, provider snapshotv1.LlmProvider) *guardState {
 	s.metrics = m
 	p, err := guard.Compile(&snapshotv1.AiGuard{Response: &snapshotv1.AiResponseGuard{Regex: &snapshotv1.AiRegexGuard{
 		Matches: []*snapshotv1.AiRegexGuard_AiRegexMatch{{Pattern: fuzzCard}},
-	}}}, guard.Plugins{})
+	}}}, guard.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,14 +194,14 @@ func FuzzGuardRequestBody(f *testing.F) {
 	s.metrics = m
 	reject, err := guard.Compile(&snapshotv1.AiGuard{Request: &snapshotv1.AiRequestGuard{Regex: &snapshotv1.AiRegexGuard{
 		Matches: []*snapshotv1.AiRegexGuard_AiRegexMatch{{Pattern: "credit card"}}, Action: snapshotv1.AiRegexGuard_REJECT,
-	}}}, guard.Plugins{})
+	}}}, guard.Options{})
 	if err != nil {
 		f.Fatal(err)
 	}
 	mask, err := guard.Compile(&snapshotv1.AiGuard{Request: &snapshotv1.AiRequestGuard{Regex: &snapshotv1.AiRegexGuard{
 		Matches:  []*snapshotv1.AiRegexGuard_AiRegexMatch{{Pattern: `credit\s+card`}},
 		Builtins: []snapshotv1.AiRegexGuard_BuiltIn{0, 1, 2, 3},
-	}}}, guard.Plugins{})
+	}}}, guard.Options{})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -2,9 +2,7 @@ package proxy_test
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -18,9 +16,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
-	"github.com/claimgate/claimgate/dataplane/guard"
 	"github.com/claimgate/claimgate/dataplane/proxy"
 	"github.com/claimgate/claimgate/test/fakellm"
+	"github.com/claimgate/claimgate/test/fakes/guardrail"
 )
 
 // labCard is lab 9's response pattern; the card numbers below match it.
@@ -262,32 +260,17 @@ func TestGuardStreamRawSocket(t *testing.T) {
 	}
 }
 
-// failing is a guard of every kind that cannot decide.
-type failing struct{}
-
-func (failing) CheckRequest(context.Context, []guard.Message, http.Header) (guard.Verdict, error) {
-	return guard.Verdict{}, errors.New("webhook unreachable")
-}
-
-func (failing) MaskResponse(context.Context, []guard.Choice, http.Header) ([]guard.Choice, bool, error) {
-	return nil, false, errors.New("webhook unreachable")
-}
-
-func failingPlugins(c *proxy.Config) {
-	c.GuardPlugins = guard.Plugins{
-		RequestWebhook:  func(*snapshotv1.AiWebhookGuard) (guard.RequestGuard, error) { return failing{}, nil },
-		ResponseWebhook: func(*snapshotv1.AiWebhookGuard) (guard.ResponseGuard, error) { return failing{}, nil },
-	}
-}
-
-// TestGuardFailsClosed: a guard that cannot decide refuses the prompt (503, the
-// provider not called), the whole answer (502), the rest of a stream (the provider's
-// error event); a guard this proxy cannot run closes the route (500).
+// TestGuardFailsClosed: a guard that cannot decide (the webhook answers 500, or
+// something that is not the contract) refuses the prompt (503, the provider not
+// called), the whole answer (502), the rest of a stream (the provider's error event).
 func TestGuardFailsClosed(t *testing.T) {
-	webhook := &snapshotv1.AiWebhookGuard{Host: "guard.internal", Port: 8000}
+	hook := guardrail.New()
+	hook.Start(t)
+	hook.Fail(guardrail.InternalError)
+	webhook := &snapshotv1.AiWebhookGuard{Host: hook.Host(), Port: hook.Port()}
 	t.Run("request", func(t *testing.T) {
 		up := &scripted{whole: `{}`}
-		h := guardedProxy(t, up, &snapshotv1.AiGuard{Request: &snapshotv1.AiRequestGuard{Webhook: webhook}}, snapshotv1.LlmProvider_OPENAI, "/v1/chat/completions", failingPlugins)
+		h := guardedProxy(t, up, &snapshotv1.AiGuard{Request: &snapshotv1.AiRequestGuard{Webhook: webhook}}, snapshotv1.LlmProvider_OPENAI, "/v1/chat/completions")
 		resp, got := h.do(http.MethodPost, "/openai", "", `{"messages":[{"role":"user","content":"hi"}]}`)
 		require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
 		require.Equal(t, "prompt guard webhook could not check the request", got)
@@ -296,15 +279,16 @@ func TestGuardFailsClosed(t *testing.T) {
 	})
 	t.Run("whole answer", func(t *testing.T) {
 		up := &scripted{whole: `{"choices":[{"message":{"content":"hi"}}]}`}
-		h := guardedProxy(t, up, &snapshotv1.AiGuard{Response: &snapshotv1.AiResponseGuard{Webhook: webhook}}, snapshotv1.LlmProvider_OPENAI, "/v1/chat/completions", failingPlugins)
+		h := guardedProxy(t, up, &snapshotv1.AiGuard{Response: &snapshotv1.AiResponseGuard{Webhook: webhook}}, snapshotv1.LlmProvider_OPENAI, "/v1/chat/completions")
 		resp, got := h.do(http.MethodPost, "/openai", "", `{"messages":[{"role":"user","content":"hi"}]}`)
 		require.Equal(t, http.StatusBadGateway, resp.StatusCode)
 		require.Equal(t, "prompt guard webhook could not check the answer", got)
 		require.Contains(t, h.metrics(), `claimgate_proxy_guard_decisions_total{action="error",guard="webhook",route="`+openaiRoute+`",stage="response"} 1`)
 	})
 	t.Run("stream", func(t *testing.T) {
+		hook.Fail(guardrail.Malformed)
 		up := &scripted{events: []string{openAIChunk("one. "), openAIChunk("two. "), "data: [DONE]\n\n"}}
-		h := guardedProxy(t, up, &snapshotv1.AiGuard{Response: &snapshotv1.AiResponseGuard{Webhook: webhook}}, snapshotv1.LlmProvider_OPENAI, "/v1/chat/completions", failingPlugins)
+		h := guardedProxy(t, up, &snapshotv1.AiGuard{Response: &snapshotv1.AiResponseGuard{Webhook: webhook}}, snapshotv1.LlmProvider_OPENAI, "/v1/chat/completions")
 		resp, got := h.do(http.MethodPost, "/openai", "", `{"stream":true,"messages":[{"role":"user","content":"hi"}]}`)
 		require.Equal(t, http.StatusOK, resp.StatusCode)
 		require.Equal(t, `data: {"error":{"message":"the prompt guard could not check the answer: the gateway ended it","type":"server_error","param":null,"code":"guard_unavailable"}}`+"\n\n", got)
@@ -322,14 +306,6 @@ func TestGuardFailsClosed(t *testing.T) {
 		require.Equal(t, http.StatusBadGateway, resp.StatusCode)
 		require.Equal(t, "prompt guard unreadable could not check the answer", got)
 		require.Equal(t, "identity", up.headers[0].Get("Accept-Encoding"), "the provider is asked for an unencoded answer")
-	})
-	t.Run("unavailable", func(t *testing.T) {
-		up := &scripted{whole: `{}`}
-		h := guardedProxy(t, up, &snapshotv1.AiGuard{Request: &snapshotv1.AiRequestGuard{Webhook: webhook}}, snapshotv1.LlmProvider_OPENAI, "/v1/chat/completions")
-		resp, got := h.do(http.MethodPost, "/openai", "", `{"messages":[{"role":"user","content":"hi"}]}`)
-		require.Equal(t, http.StatusInternalServerError, resp.StatusCode)
-		require.Equal(t, "route uses options.ai.promptGuard.request.webhook, which this proxy does not run", got)
-		require.Empty(t, up.received())
 	})
 }
 

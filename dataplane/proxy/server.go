@@ -13,7 +13,6 @@ import (
 
 	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
 	"github.com/claimgate/claimgate/dataplane/authn"
-	"github.com/claimgate/claimgate/dataplane/guard"
 	"github.com/claimgate/claimgate/dataplane/llm"
 	"github.com/claimgate/claimgate/dataplane/ratelimit"
 )
@@ -57,9 +56,9 @@ type Config struct {
 	// UsageClaim, when set, is the JWT claim (such as team) whose value labels the token
 	// usage metrics; at most 100 distinct values are kept apart, later ones are "other".
 	UsageClaim string
-	// GuardPlugins build the prompt guards that call out of the proxy (webhook,
-	// moderation); a route with one this proxy cannot build answers 500.
-	GuardPlugins guard.Plugins
+	// ModerationURL is the base URL of OpenAI's moderation API for the prompt guards'
+	// moderation (default guard.DefaultModerationBaseURL).
+	ModerationURL string
 }
 
 // Server is the proxy: it serves the listeners of its current snapshot.
