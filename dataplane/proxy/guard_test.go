@@ -16,7 +16,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
-	"github.com/claimgate/claimgate/dataplane/proxy"
 	"github.com/claimgate/claimgate/test/fakellm"
 	"github.com/claimgate/claimgate/test/fakes/guardrail"
 )
@@ -80,11 +79,11 @@ func (s *scripted) received() []string {
 }
 
 // guardedProxy serves the tutorial's route to up with guard g, for provider at path.
-func guardedProxy(t *testing.T, up http.Handler, g *snapshotv1.AiGuard, provider snapshotv1.LlmProvider, path string, opts ...func(*proxy.Config)) *harness {
+func guardedProxy(t *testing.T, up http.Handler, g *snapshotv1.AiGuard, provider snapshotv1.LlmProvider, path string) *harness {
 	t.Helper()
 	srv := httptest.NewServer(up)
 	t.Cleanup(srv.Close)
-	h := newHarness(t, fakellm.Config{}, opts...)
+	h := newHarness(t, fakellm.Config{})
 	s := tutorial(t, h.port, strings.TrimPrefix(srv.URL, "http://"), false, false)
 	r := s.Listeners[0].VirtualHosts[0].Routes[0]
 	r.Filters[0].GetUrlRewrite().GetPath().Value = path
