@@ -1,8 +1,6 @@
 package guard
 
 import (
-	"regexp"
-
 	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
 )
 
@@ -21,24 +19,18 @@ import (
 //     written with a + and 8 to 15 digits in groups.
 //   - EMAIL: an address local@domain.tld.
 var builtins = map[snapshotv1.AiRegexGuard_BuiltIn]detector{
-	snapshotv1.AiRegexGuard_SSN: {
-		re:    regexp.MustCompile(`\b\d{3}[- .]\d{2}[- .]\d{4}\b`),
-		valid: validSSN,
-		mask:  "<US_SSN>",
-	},
-	snapshotv1.AiRegexGuard_CREDIT_CARD: {
-		re:    regexp.MustCompile(`\b\d(?:[ -]?\d){12,18}\b`),
-		valid: luhn,
-		mask:  "<CREDIT_CARD>",
-	},
-	snapshotv1.AiRegexGuard_PHONE_NUMBER: {
-		re:   regexp.MustCompile(`(?:\+\d{1,3}[ .-]?)?(?:\(\d{3}\)[ .-]?|\b\d{3}[ .-])\d{3}[ .-]\d{4}\b|\+\d{1,3}(?:[ .-]?\d{2,4}){2,5}\b`),
-		mask: "<PHONE_NUMBER>",
-	},
-	snapshotv1.AiRegexGuard_EMAIL: {
-		re:   regexp.MustCompile(`\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b`),
-		mask: "<EMAIL_ADDRESS>",
-	},
+	snapshotv1.AiRegexGuard_SSN:          mustDetector(`\b\d{3}[- .]\d{2}[- .]\d{4}\b`, validSSN, "<US_SSN>"),
+	snapshotv1.AiRegexGuard_CREDIT_CARD:  mustDetector(`\b\d(?:[ -]?\d){12,18}\b`, luhn, "<CREDIT_CARD>"),
+	snapshotv1.AiRegexGuard_PHONE_NUMBER: mustDetector(`(?:\+\d{1,3}[ .-]?)?(?:\(\d{3}\)[ .-]?|\b\d{3}[ .-])\d{3}[ .-]\d{4}\b|\+\d{1,3}(?:[ .-]?\d{2,4}){2,5}\b`, nil, "<PHONE_NUMBER>"),
+	snapshotv1.AiRegexGuard_EMAIL:        mustDetector(`\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b`, nil, "<EMAIL_ADDRESS>"),
+}
+
+func mustDetector(pattern string, valid func(string) bool, mask string) detector {
+	d, err := newDetector(pattern, valid, mask)
+	if err != nil {
+		panic(err)
+	}
+	return d
 }
 
 // validSSN checks a matched SSN: one separator throughout and a number the SSA issues.

@@ -28,11 +28,22 @@ type Regex struct {
 }
 
 // detector is one pattern or built-in: what it matches, an optional check of each
-// match (a checksum), and the mask that replaces it.
+// match (a checksum), the mask that replaces it, and the prefilter that spares most
+// texts the expression (prefilter.go).
 type detector struct {
 	re    *regexp.Regexp
 	valid func(string) bool
 	mask  string
+	pre   prefilter
+}
+
+// newDetector compiles pattern into a detector.
+func newDetector(pattern string, valid func(string) bool, mask string) (detector, error) {
+	re, err := regexp.Compile(pattern)
+	if err != nil {
+		return detector{}, err
+	}
+	return detector{re: re, valid: valid, mask: mask, pre: newPrefilter(pattern)}, nil
 }
 
 // CustomMask replaces what a pattern of matches found.
@@ -49,11 +60,11 @@ func CompileRegex(g *snapshotv1.AiRegexGuard) (*Regex, error) {
 	}
 	r := &Regex{reject: g.GetAction() == snapshotv1.AiRegexGuard_REJECT}
 	for i, m := range g.GetMatches() {
-		re, err := regexp.Compile("(?ims)" + m.GetPattern())
+		d, err := newDetector("(?ims)"+m.GetPattern(), nil, CustomMask)
 		if err != nil {
 			return nil, fmt.Errorf("regex matches[%d] (%s): %w", i, m.GetName(), err)
 		}
-		r.detectors = append(r.detectors, detector{re: re, mask: CustomMask})
+		r.detectors = append(r.detectors, d)
 	}
 	for i, b := range g.GetBuiltins() {
 		d, ok := builtins[b]
@@ -70,8 +81,9 @@ func (r *Regex) Rejects() bool { return r.reject }
 
 // Matches reports whether any detector finds something in s.
 func (r *Regex) Matches(s string) bool {
+	f := newTextFacts(s)
 	for _, d := range r.detectors {
-		if d.find(s, func(int, int) bool { return true }) {
+		if d.find(f, func(int, int) bool { return true }) {
 			return true
 		}
 	}
@@ -82,10 +94,11 @@ func (r *Regex) Matches(s string) bool {
 // (what one masked, the next sees masked), and whether it changed.
 func (r *Regex) Mask(s string) (string, bool) {
 	changed := false
+	f := newTextFacts(s)
 	for _, d := range r.detectors {
 		var b strings.Builder
 		last := 0
-		d.find(s, func(start, end int) bool {
+		d.find(f, func(start, end int) bool {
 			b.WriteString(s[last:start])
 			b.WriteString(d.mask)
 			last = end
@@ -94,15 +107,17 @@ func (r *Regex) Mask(s string) (string, bool) {
 		if last > 0 {
 			b.WriteString(s[last:])
 			s, changed = b.String(), true
+			f = newTextFacts(s)
 		}
 	}
 	return s, changed
 }
 
-// find calls found with each valid match of d in s, in order, until it returns true;
-// it reports whether found did.
-func (d detector) find(s string, found func(start, end int) bool) bool {
-	if !d.re.MatchString(s) {
+// find calls found with each valid match of d in the text f describes, in order,
+// until it returns true; it reports whether found did.
+func (d detector) find(f *textFacts, found func(start, end int) bool) bool {
+	s := f.text
+	if d.pre.rulesOut(f) || !d.re.MatchString(s) {
 		return false // the common case: no allocation
 	}
 	for _, loc := range d.re.FindAllStringIndex(s, -1) {

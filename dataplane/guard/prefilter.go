@@ -1,0 +1,228 @@
+package guard
+
+import (
+	"regexp/syntax"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// A prefilter tells, from facts about a text that cost one pass over it, that a
+// detector cannot match the text, so that its regular expression need not run: Go's
+// regexp scans a few kilobytes with a pattern like a card number's in hundreds of
+// microseconds, and most prompts and answers hold nothing a guard looks for. A
+// prefilter never rules out a text the expression could match.
+//
+// Two facts are derived from each expression when it is compiled:
+//   - the fewest ASCII digits any match holds (a card number at least 13, an SSN 9);
+//   - the longest literal every match contains ("credit card"), compared with case
+//     folded when the expression folds case.
+type prefilter struct {
+	minDigits int
+	literal   string // "" when no literal is required
+	fold      bool   // literal is lower case and compared with the text folded
+}
+
+// newPrefilter analyses pattern, written for Go's regexp (flags included).
+func newPrefilter(pattern string) prefilter {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return prefilter{} // rules nothing out; the compile that follows reports it
+	}
+	re = re.Simplify()
+	p := prefilter{minDigits: minDigits(re)}
+	lit, fold := requiredLiteral(re)
+	if lit != "" && isASCII(lit) {
+		p.literal, p.fold = lit, fold
+		if fold {
+			p.literal = strings.ToLower(lit)
+		}
+	}
+	return p
+}
+
+// rulesOut reports whether no match of the detector can be in the text f describes.
+func (p prefilter) rulesOut(f *textFacts) bool {
+	if f.digits < p.minDigits {
+		return true
+	}
+	switch {
+	case p.literal == "":
+		return false
+	case p.fold:
+		return !strings.Contains(f.folded(), p.literal)
+	}
+	return !strings.Contains(f.text, p.literal)
+}
+
+// minDigits is the fewest ASCII digits a match of re holds.
+func minDigits(re *syntax.Regexp) int {
+	switch re.Op {
+	case syntax.OpLiteral:
+		n := 0
+		for _, r := range re.Rune {
+			if r >= '0' && r <= '9' {
+				n++
+			}
+		}
+		return n
+	case syntax.OpCharClass:
+		if digitsOnly(re.Rune) {
+			return 1
+		}
+	case syntax.OpCapture, syntax.OpPlus:
+		return minDigits(re.Sub[0])
+	case syntax.OpRepeat:
+		return re.Min * minDigits(re.Sub[0])
+	case syntax.OpConcat:
+		n := 0
+		for _, s := range re.Sub {
+			n += minDigits(s)
+		}
+		return n
+	case syntax.OpAlternate:
+		n := -1
+		for _, s := range re.Sub {
+			if m := minDigits(s); n < 0 || m < n {
+				n = m
+			}
+		}
+		return max(n, 0)
+	}
+	return 0
+}
+
+// digitsOnly reports whether a character class (pairs of rune ranges) holds only
+// ASCII digits.
+func digitsOnly(ranges []rune) bool {
+	for i := 0; i+1 < len(ranges); i += 2 {
+		if ranges[i] < '0' || ranges[i+1] > '9' {
+			return false
+		}
+	}
+	return len(ranges) > 0
+}
+
+// requiredLiteral is the longest literal every match of re contains, and whether
+// it is matched with case folded.
+func requiredLiteral(re *syntax.Regexp) (string, bool) {
+	switch re.Op {
+	case syntax.OpLiteral:
+		return string(re.Rune), re.Flags&syntax.FoldCase != 0
+	case syntax.OpCapture, syntax.OpPlus:
+		return requiredLiteral(re.Sub[0])
+	case syntax.OpRepeat:
+		if re.Min > 0 {
+			return requiredLiteral(re.Sub[0])
+		}
+	case syntax.OpConcat:
+		return longestRun(re.Sub)
+	}
+	return "", false
+}
+
+// longestRun is the longest literal among the subexpressions of a concatenation:
+// adjacent literals join (folded if any of them is), and a subexpression's own
+// required literal counts too.
+func longestRun(subs []*syntax.Regexp) (string, bool) {
+	var best, run strings.Builder
+	bestFold, runFold := false, false
+	keep := func(s string, fold bool) {
+		if len(s) > best.Len() {
+			best.Reset()
+			best.WriteString(s)
+			bestFold = fold
+		}
+	}
+	for _, s := range subs {
+		if s.Op == syntax.OpLiteral {
+			run.WriteString(string(s.Rune))
+			runFold = runFold || s.Flags&syntax.FoldCase != 0
+			continue
+		}
+		if s.Op == syntax.OpEmptyMatch || s.Op == syntax.OpWordBoundary || s.Op == syntax.OpBeginLine ||
+			s.Op == syntax.OpEndLine || s.Op == syntax.OpBeginText || s.Op == syntax.OpEndText {
+			keep(run.String(), runFold) // a zero-width assertion ends the run
+		} else {
+			keep(run.String(), runFold)
+			keep(requiredLiteral(s))
+		}
+		run.Reset()
+		runFold = false
+	}
+	keep(run.String(), runFold)
+	return best.String(), bestFold
+}
+
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// textFacts are what prefilters know of a text: its ASCII digits, counted at once,
+// and its case-folded form, made when first asked for.
+type textFacts struct {
+	text     string
+	digits   int
+	fold     string
+	haveFold bool
+}
+
+func newTextFacts(s string) *textFacts {
+	f := &textFacts{text: s}
+	for i := range len(s) {
+		if c := s[i]; c >= '0' && c <= '9' {
+			f.digits++
+		}
+	}
+	return f
+}
+
+// folded is the text with ASCII letters in lower case, and the other letters that
+// fold to an ASCII one (the Kelvin sign, the long s) written as that letter, so that a
+// folded ASCII literal is found in it wherever the expression would match it.
+func (f *textFacts) folded() string {
+	if f.haveFold {
+		return f.fold
+	}
+	f.haveFold = true
+	b := make([]byte, 0, len(f.text))
+	for i := 0; i < len(f.text); {
+		c := f.text[i]
+		if c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b = append(b, c)
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(f.text[i:])
+		if a, ok := asciiFold[r]; ok {
+			b = append(b, a)
+		} else {
+			b = append(b, f.text[i:i+n]...)
+		}
+		i += n
+	}
+	f.fold = string(b)
+	return f.fold
+}
+
+// asciiFold maps each letter outside ASCII that folds to an ASCII letter to that
+// letter, in lower case.
+var asciiFold = func() map[rune]byte {
+	m := map[rune]byte{}
+	for c := 'a'; c <= 'z'; c++ {
+		for r := unicode.SimpleFold(c); r != c; r = unicode.SimpleFold(r) {
+			if r >= utf8.RuneSelf {
+				m[r] = byte(c)
+			}
+		}
+	}
+	return m
+}()

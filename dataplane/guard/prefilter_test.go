@@ -1,0 +1,57 @@
+package guard
+
+import (
+	"regexp"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
+)
+
+// TestPrefilterFacts: what the prefilter learns of each built-in and of lab 9's
+// patterns, and the texts it rules out.
+func TestPrefilterFacts(t *testing.T) {
+	for name, tc := range map[string]struct {
+		pre  prefilter
+		want prefilter
+	}{
+		"ssn":               {builtins[snapshotv1.AiRegexGuard_SSN].pre, prefilter{minDigits: 9}},
+		"credit card":       {builtins[snapshotv1.AiRegexGuard_CREDIT_CARD].pre, prefilter{minDigits: 13}},
+		"phone":             {builtins[snapshotv1.AiRegexGuard_PHONE_NUMBER].pre, prefilter{minDigits: 5}},
+		"email":             {builtins[snapshotv1.AiRegexGuard_EMAIL].pre, prefilter{literal: "@"}},
+		"lab 9 request":     {newPrefilter("(?ims)credit card"), prefilter{literal: "credit card", fold: true}},
+		"lab 9 response":    {newPrefilter("(?ims)" + labCardPattern), prefilter{minDigits: 16}},
+		"case-sensitive":    {newPrefilter(`secret-\d+`), prefilter{minDigits: 1, literal: "secret-"}},
+		"alternation":       {newPrefilter(`(?i)foo|barbaz`), prefilter{}},
+		"longest run":       {newPrefilter(`ab\d{2}\bcdef`), prefilter{minDigits: 2, literal: "cdef"}},
+		"not ascii literal": {newPrefilter(`crédit`), prefilter{}},
+	} {
+		t.Run(name, func(t *testing.T) { require.Equal(t, tc.want, tc.pre) })
+	}
+	lab := newPrefilter("(?ims)credit card")
+	require.True(t, lab.rulesOut(newTextFacts("my card, 4111 1111 1111 1111")))
+	require.False(t, lab.rulesOut(newTextFacts("my CREDIT card")))
+	kelvin := newPrefilter("(?i)kelvin")
+	require.False(t, kelvin.rulesOut(newTextFacts("\u212Aelvin")), "the Kelvin sign folds to k")
+	require.True(t, regexp.MustCompile("(?i)kelvin").MatchString("\u212Aelvin"))
+}
+
+// FuzzPrefilterSound: a prefilter never rules out a text its expression matches.
+func FuzzPrefilterSound(f *testing.F) {
+	for _, s := range [][2]string{
+		{"(?ims)credit card", "CREDIT\u017fCARD"}, {"(?i)ſ", "S"}, {`\d{3}-\d{2}`, "123-45"},
+		{"(?i)K", "\u212A"}, {`(a|b)c\d`, "bc1"}, {`x{2,}y?z`, "xxz"}, {labCardPattern, "1234 5678 9012 3456"},
+	} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, pattern, text string) {
+		re, err := regexp.Compile(pattern)
+		if err != nil {
+			return
+		}
+		if re.MatchString(text) && newPrefilter(pattern).rulesOut(newTextFacts(text)) {
+			t.Fatalf("%q matches %q, but its prefilter %+v rules it out", pattern, text, newPrefilter(pattern))
+		}
+	})
+}
