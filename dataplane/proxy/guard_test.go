@@ -339,3 +339,36 @@ func TestGuardStreamKeepsMetering(t *testing.T) {
 	labels := `{claim="",gen_ai_request_model="gpt-4o",gen_ai_response_model="gpt-4o",gen_ai_system="openai",gen_ai_token_type="output",route="` + openaiRoute + `"}`
 	require.Contains(t, h.metrics(), "claimgate_proxy_llm_tokens_total"+labels+" "+itoa(uint32(fakellm.StreamTokens(3)))+"\n")
 }
+
+// TestGuardStreamRoleChunkNotHeld: OpenAI's first chunk (the role, an empty content)
+// reaches the client before the provider sends any text: the provider waits for the
+// client to have read it.
+func TestGuardStreamRoleChunkNotHeld(t *testing.T) {
+	read := make(chan struct{})
+	up := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "text/event-stream")
+		rc := http.NewResponseController(w)
+		_, _ = io.WriteString(w, `data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}`+"\n\n")
+		_ = rc.Flush()
+		select {
+		case <-read:
+		case <-time.After(5 * time.Second):
+			return // the client never saw the first chunk
+		}
+		_, _ = io.WriteString(w, openAIChunk("Card 1234 5678 9012 3456.")+"data: [DONE]\n\n")
+	})
+	h := guardedProxy(t, up, labGuard(), snapshotv1.LlmProvider_OPENAI, "/v1/chat/completions")
+	resp, err := http.Post(h.base+"/openai", "application/json", strings.NewReader(`{"model":"m","stream":true,"messages":[{"role":"user","content":"card?"}]}`))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	br := bufio.NewReader(resp.Body)
+	first, err := br.ReadString('\n')
+	require.NoError(t, err)
+	require.Contains(t, first, `"role":"assistant"`)
+	close(read)
+	rest, err := io.ReadAll(br)
+	require.NoError(t, err)
+	text, _ := streamText(t, string(rest))
+	require.Equal(t, "Card <CUSTOM>.", text)
+}

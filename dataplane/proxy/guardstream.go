@@ -119,6 +119,9 @@ func (s *guardStream) event(ev []byte) {
 	var held []int
 	release, final := false, false
 	out, texts := llm.EditDelta(data, s.g.format, func(i int, text string, fin bool) string {
+		if text == "" && !fin {
+			return "" // an empty text (OpenAI's first chunk, with the role) is no text
+		}
 		h := s.holder(i)
 		held = append(held, i)
 		ready := h.Add(text)
@@ -132,7 +135,7 @@ func (s *guardStream) event(ev []byte) {
 		release = true
 		return s.mask(ready)
 	})
-	if texts == 0 {
+	if texts == 0 || len(held) == 0 {
 		s.flushAll()
 		if whole, changed := llm.EditStreamText(data, s.g.format, s.mask); changed {
 			ev = llm.WithData(ev, whole)
