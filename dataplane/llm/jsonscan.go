@@ -1,6 +1,9 @@
 package llm
 
-import "bytes"
+import (
+	"bytes"
+	"sync"
+)
 
 // maxUsageObject bounds the bytes of one usage object kept to decode it; a larger one is
 // ignored.
@@ -95,7 +98,36 @@ func (s *jsonScan) modelName() string {
 	if !s.hasModel {
 		return ""
 	}
-	return string(s.model[:s.modelLen])
+	return modelNames.intern(s.model[:s.modelLen])
+}
+
+// modelNames are the model names answers gave, kept so that an answer naming a model
+// seen before costs no allocation; at most maxInterned are kept.
+var modelNames = interned{m: map[string]string{}}
+
+const maxInterned = 256
+
+// interned is a bounded set of strings, safe for concurrent use.
+type interned struct {
+	mu sync.RWMutex
+	m  map[string]string
+}
+
+// intern returns b as a string, the one kept when b was seen before.
+func (t *interned) intern(b []byte) string {
+	t.mu.RLock()
+	s, ok := t.m[string(b)] // no allocation for the lookup
+	t.mu.RUnlock()
+	if ok {
+		return s
+	}
+	s = string(b)
+	t.mu.Lock()
+	if len(t.m) < maxInterned {
+		t.m[s] = s
+	}
+	t.mu.Unlock()
+	return s
 }
 
 // reset forgets the structure (at the end of an event) but keeps the counts and the

@@ -1,6 +1,7 @@
 package llm
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -122,4 +123,17 @@ func TestMeterModelTooLong(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestInternedModelNames: a model name seen before comes back without an allocation;
+// past the bound, names are still right, only not kept.
+func TestInternedModelNames(t *testing.T) {
+	tab := interned{m: map[string]string{}}
+	name := []byte("gpt-4o-mini")
+	require.Equal(t, "gpt-4o-mini", tab.intern(name))
+	require.Zero(t, testing.AllocsPerRun(100, func() { _ = tab.intern(name) }))
+	for i := range maxInterned + 10 {
+		require.Equal(t, fmt.Sprint("m", i), tab.intern(fmt.Append(nil, "m", i)))
+	}
+	require.Len(t, tab.m, maxInterned)
 }
