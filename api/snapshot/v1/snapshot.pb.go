@@ -1621,8 +1621,7 @@ type Route struct {
 	// reach the client (Gloo's RouteOption ai.promptGuard). Set only on routes whose
 	// backends are all LLM providers. A proxy from before this field ignores it and
 	// would serve the route unguarded, so proxies must be upgraded with (or before) the
-	// controller. A proxy that knows the field but cannot run one of its guards
-	// (webhook, moderation) answers the route 500.
+	// controller.
 	AiGuard       *AiGuard `protobuf:"bytes,21,opt,name=ai_guard,json=aiGuard,proto3" json:"ai_guard,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
