@@ -1,8 +1,6 @@
 package llm
 
-import (
-	"encoding/json"
-)
+import "strings"
 
 // DeltaEdit edits one text of a streamed answer's event: index is the choice (or
 // content block, or candidate) it belongs to, final is set when the event ends that
@@ -16,76 +14,76 @@ type DeltaEdit func(index int, text string, final bool) string
 // (JSON). It returns the data with the texts edit changed, and how many texts the
 // event carried (0: an event without text, such as a role, a finish or usage).
 func EditDelta(data []byte, f Format, edit DeltaEdit) (out []byte, texts int) {
-	raw := json.RawMessage(data)
+	e, ok := newEditor(data)
+	if !ok {
+		return data, 0
+	}
+	defer e.release()
 	count := func(i int, s string, final bool) string {
 		texts++
 		return edit(i, s, final)
 	}
-	var changed bool
 	switch f {
 	case FormatAnthropic:
-		if stringMember(raw, "type") != "content_block_delta" {
+		if !e.hasString(0, "type", "content_block_delta") {
 			return data, 0
 		}
-		i := intMember(raw, "index")
-		out, changed = editMember(raw, "delta", func(d json.RawMessage) (json.RawMessage, bool) {
-			if stringMember(d, "type") != "text_delta" {
-				return d, false
+		i := e.intMember(0, "index")
+		for d := range e.t.members(0, "delta") {
+			if !e.hasString(d, "type", "text_delta") {
+				continue
 			}
-			return editMember(d, "text", func(s json.RawMessage) (json.RawMessage, bool) {
-				return editString(s, func(t string) string { return count(i, t, false) })
-			})
-		})
+			for s := range e.t.members(d, "text") {
+				e.editString(s, func(t string) string { return count(i, t, false) })
+			}
+		}
 	case FormatGemini:
-		out, changed = editCandidatesDelta(raw, count)
+		e.editCandidatesDelta(count)
 	default:
-		out, changed = editOpenAIDelta(raw, count)
+		e.editOpenAIDelta(count)
 	}
-	if !changed {
-		return data, texts
-	}
-	return out, texts
+	return e.result(), texts
 }
 
-func editOpenAIDelta(raw json.RawMessage, edit DeltaEdit) (json.RawMessage, bool) {
-	if stringMember(raw, "type") == "response.output_text.delta" {
-		i := intMember(raw, "output_index")
-		return editMember(raw, "delta", func(s json.RawMessage) (json.RawMessage, bool) {
-			return editString(s, func(t string) string { return edit(i, t, false) })
-		})
+// editOpenAIDelta edits the texts of an OpenAI-style chunk, the root object.
+func (e *jsonEditor) editOpenAIDelta(edit DeltaEdit) {
+	if e.stringMember(0, "type") == "response.output_text.delta" {
+		i := e.intMember(0, "output_index")
+		for s := range e.t.members(0, "delta") {
+			e.editString(s, func(t string) string { return edit(i, t, false) })
+		}
+		return
 	}
-	return editMember(raw, "choices", func(cs json.RawMessage) (json.RawMessage, bool) {
-		return editElements(cs, func(k int, c json.RawMessage) (json.RawMessage, bool) {
+	for cs := range e.t.members(0, "choices") {
+		for k, c := range e.t.elements(cs) {
 			i := k
-			if hasMember(c, "index") {
-				i = intMember(c, "index")
+			if e.hasMember(c, "index") {
+				i = e.intMember(c, "index")
 			}
-			final := hasMember(c, "finish_reason")
-			text := func(s json.RawMessage) (json.RawMessage, bool) {
-				return editString(s, func(t string) string { return edit(i, t, final) })
+			final := e.hasMember(c, "finish_reason")
+			text := func(s int) {
+				e.editString(s, func(t string) string { return edit(i, t, final) })
 			}
-			v, ch := editPath(c, text, "delta", "content")
-			if v2, ch2 := editMember(v, "text", text); ch2 {
-				v, ch = v2, true
-			}
-			return v, ch
-		})
-	})
+			e.editPath(c, text, "delta", "content")
+			e.editPath(c, text, "text")
+		}
+	}
 }
 
-func editCandidatesDelta(raw json.RawMessage, edit DeltaEdit) (json.RawMessage, bool) {
-	return editMember(raw, "candidates", func(cs json.RawMessage) (json.RawMessage, bool) {
-		return editElements(cs, func(k int, c json.RawMessage) (json.RawMessage, bool) {
+// editCandidatesDelta edits the texts of a Gemini chunk, the root object.
+func (e *jsonEditor) editCandidatesDelta(edit DeltaEdit) {
+	for cs := range e.t.members(0, "candidates") {
+		for k, c := range e.t.elements(cs) {
 			i := k
-			if hasMember(c, "index") {
-				i = intMember(c, "index")
+			if e.hasMember(c, "index") {
+				i = e.intMember(c, "index")
 			}
-			final := hasMember(c, "finishReason")
-			return editPath(c, func(p json.RawMessage) (json.RawMessage, bool) {
-				return editContent(p, func(s string) string { return edit(i, s, final) })
+			final := e.hasMember(c, "finishReason")
+			e.editPath(c, func(p int) {
+				e.editContent(p, func(s string) string { return edit(i, s, final) })
 			}, "content", "parts")
-		})
-	})
+		}
+	}
 }
 
 // EditStreamText calls edit with each whole text an event of a streamed answer
@@ -97,37 +95,20 @@ func EditStreamText(data []byte, f Format, edit func(text string) string) ([]byt
 	if f != FormatOpenAI {
 		return data, false
 	}
-	raw := json.RawMessage(data)
-	t := stringMember(raw, "type")
-	if len(t) < len("response.") || t[:len("response.")] != "response." {
+	e, ok := newEditor(data)
+	if !ok {
 		return data, false
 	}
-	str := func(s json.RawMessage) (json.RawMessage, bool) { return editString(s, edit) }
-	parts := func(c json.RawMessage) (json.RawMessage, bool) { return editContent(c, edit, "output_text") }
-	out, changed := editMember(raw, "text", str)
-	for _, e := range []struct {
-		f    editFunc
-		keys []string
-	}{{str, []string{"part", "text"}}, {parts, []string{"item", "content"}}} {
-		if v, c := editPath(out, e.f, e.keys...); c {
-			out, changed = v, true
-		}
+	defer e.release()
+	if !strings.HasPrefix(e.stringMember(0, "type"), "response.") {
+		return data, false
 	}
-	if v, c := editMember(out, "response", func(r json.RawMessage) (json.RawMessage, bool) {
-		return editResponsesOutput(r, func(_ int, _, s string) string { return edit(s) })
-	}); c {
-		out, changed = v, true
+	str := func(s int) { e.editString(s, edit) }
+	e.editPath(0, str, "text")
+	e.editPath(0, str, "part", "text")
+	e.editPath(0, func(c int) { e.editContent(c, edit, "output_text") }, "item", "content")
+	for r := range e.t.members(0, "response") {
+		e.editResponsesOutput(r, func(_ int, _, s string) string { return edit(s) })
 	}
-	return out, changed
-}
-
-// intMember is the integer obj[key] of the JSON object raw, or 0.
-func intMember(raw json.RawMessage, key string) int {
-	var obj map[string]json.RawMessage
-	if json.Unmarshal(raw, &obj) != nil {
-		return 0
-	}
-	var n int
-	_ = json.Unmarshal(obj[key], &n)
-	return n
+	return e.result(), e.changed()
 }

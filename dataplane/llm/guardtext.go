@@ -1,14 +1,10 @@
 package llm
 
-import (
-	"encoding/json"
-)
-
 // Prompt guards see prompts and answers as plain texts whatever the provider's
 // format. The functions here walk the texts of a body in the provider's native JSON,
 // in order, calling an edit function with each; the body comes back with the texts the
-// edit changed and every other byte of the members it did not touch. Reading is an
-// edit that changes nothing.
+// edit changed spliced in and every other byte as it was. Every copy of a duplicated
+// member is walked. Reading is an edit that changes nothing.
 
 // EditPrompt calls edit with the role and text of each text of the prompt in body, in
 // format f, in order: OpenAI-style messages (content a string or a list of text parts),
@@ -17,88 +13,66 @@ import (
 // the body with the texts edit changed, whether any changed, and false when body is
 // not a JSON object (nothing was read).
 func EditPrompt(body []byte, f Format, edit func(role, text string) string) (out []byte, changed, ok bool) {
-	var obj map[string]json.RawMessage
-	if json.Unmarshal(body, &obj) != nil || obj == nil {
+	e, ok := newEditor(body)
+	if !ok {
 		return body, false, false
 	}
-	edits := 0
-	set := func(key string, v json.RawMessage, c bool) {
-		if c {
-			obj[key], edits = v, edits+1
-		}
+	defer e.release()
+	if e.t.kind(0) != jsonObject {
+		return body, false, false
 	}
 	sys := func(s string) string { return edit("system", s) }
 	switch f {
 	case FormatAnthropic:
-		if raw, has := obj["system"]; has {
-			v, c := editContent(raw, sys, "text")
-			set("system", v, c)
+		for v := range e.t.members(0, "system") {
+			e.editContent(v, sys, "text")
 		}
-		if raw, has := obj["messages"]; has {
-			v, c := editMessages(raw, edit, "content", "text")
-			set("messages", v, c)
+		for v := range e.t.members(0, "messages") {
+			e.editMessages(v, edit, "content", "text")
 		}
 	case FormatGemini:
-		for _, key := range []string{"systemInstruction", "system_instruction"} {
-			if raw, has := obj[key]; has {
-				v, c := editMember(raw, "parts", func(p json.RawMessage) (json.RawMessage, bool) { return editContent(p, sys) })
-				set(key, v, c)
-			}
+		for _, key := range [...]string{"systemInstruction", "system_instruction"} {
+			e.editPath(0, func(p int) { e.editContent(p, sys) }, key, "parts")
 		}
-		if raw, has := obj["contents"]; has {
-			v, c := editMessages(raw, edit, "parts")
-			set("contents", v, c)
+		for v := range e.t.members(0, "contents") {
+			e.editMessages(v, edit, "parts")
 		}
 	default:
-		edits += editOpenAIPrompt(obj, edit)
+		e.editOpenAIPrompt(edit)
 	}
-	if edits == 0 {
-		return body, false, true
-	}
-	b, err := encodeJSON(obj)
-	if err != nil {
-		return body, false, true
-	}
-	return b, true, true
+	return e.result(), e.changed(), true
 }
 
-// editOpenAIPrompt edits the texts of an OpenAI-style prompt in obj, and returns how
-// many members changed.
-func editOpenAIPrompt(obj map[string]json.RawMessage, edit func(role, text string) string) int {
-	edits := 0
-	try := func(key string, f func(json.RawMessage) (json.RawMessage, bool)) {
-		if raw, has := obj[key]; has {
-			if v, c := f(raw); c {
-				obj[key], edits = v, edits+1
-			}
+// editOpenAIPrompt edits the texts of an OpenAI-style prompt, the root object.
+func (e *jsonEditor) editOpenAIPrompt(edit func(role, text string) string) {
+	for v := range e.t.members(0, "messages") {
+		e.editMessages(v, edit, "content", "text", "input_text")
+	}
+	for v := range e.t.members(0, "instructions") {
+		e.editString(v, func(s string) string { return edit("system", s) })
+	}
+	user := func(s string) string { return edit("user", s) }
+	for v := range e.t.members(0, "prompt") {
+		e.editString(v, user)
+	}
+	for v := range e.t.members(0, "input") {
+		if e.t.kind(v) == jsonString {
+			e.editString(v, user)
+		} else {
+			e.editMessages(v, edit, "content", "text", "input_text")
 		}
 	}
-	try("messages", func(raw json.RawMessage) (json.RawMessage, bool) {
-		return editMessages(raw, edit, "content", "text", "input_text")
-	})
-	try("instructions", func(raw json.RawMessage) (json.RawMessage, bool) {
-		return editString(raw, func(s string) string { return edit("system", s) })
-	})
-	user := func(s string) string { return edit("user", s) }
-	try("prompt", func(raw json.RawMessage) (json.RawMessage, bool) { return editString(raw, user) })
-	try("input", func(raw json.RawMessage) (json.RawMessage, bool) {
-		if len(raw) > 0 && raw[0] == '"' {
-			return editString(raw, user)
-		}
-		return editMessages(raw, edit, "content", "text", "input_text")
-	})
-	return edits
 }
 
 // editMessages edits the texts of a list of messages {role, <key>}, the texts in
 // <key> (a string or a list of parts of the given types).
-func editMessages(raw json.RawMessage, edit func(role, text string) string, key string, types ...string) (json.RawMessage, bool) {
-	return editElements(raw, func(_ int, msg json.RawMessage) (json.RawMessage, bool) {
-		role := stringMember(msg, "role")
-		return editMember(msg, key, func(c json.RawMessage) (json.RawMessage, bool) {
-			return editContent(c, func(s string) string { return edit(role, s) }, types...)
-		})
-	})
+func (e *jsonEditor) editMessages(n int, edit func(role, text string) string, key string, types ...string) {
+	for _, msg := range e.t.elements(n) {
+		role := e.stringMember(msg, "role")
+		for c := range e.t.members(msg, key) {
+			e.editContent(c, func(s string) string { return edit(role, s) }, types...)
+		}
+	}
 }
 
 // EditAnswer calls edit with the choice index, role and text of each text of a whole
@@ -108,71 +82,74 @@ func editMessages(raw json.RawMessage, edit func(role, text string) string, key 
 // alt=sse). It returns the body with the texts edit changed and whether any changed;
 // false when body is not JSON.
 func EditAnswer(body []byte, f Format, edit func(index int, role, text string) string) (out []byte, changed, ok bool) {
-	if !json.Valid(body) {
+	e, ok := newEditor(body)
+	if !ok {
 		return body, false, false
 	}
-	raw := json.RawMessage(body)
-	if len(body) > 0 && body[0] == '[' {
-		out, changed = editElements(raw, func(_ int, e json.RawMessage) (json.RawMessage, bool) { return editAnswerObject(e, f, edit) })
+	defer e.release()
+	if e.t.kind(0) == jsonArray {
+		for _, v := range e.t.elements(0) {
+			e.editAnswerObject(v, f, edit)
+		}
 	} else {
-		out, changed = editAnswerObject(raw, f, edit)
+		e.editAnswerObject(0, f, edit)
 	}
-	return out, changed, true
+	return e.result(), e.changed(), true
 }
 
-func editAnswerObject(raw json.RawMessage, f Format, edit func(index int, role, text string) string) (json.RawMessage, bool) {
+// editAnswerObject edits the texts of one whole answer, object n.
+func (e *jsonEditor) editAnswerObject(n int, f Format, edit func(index int, role, text string) string) {
 	switch f {
 	case FormatAnthropic:
-		return editMember(raw, "content", func(c json.RawMessage) (json.RawMessage, bool) {
-			return editContent(c, func(s string) string { return edit(0, "assistant", s) }, "text")
-		})
+		for c := range e.t.members(n, "content") {
+			e.editContent(c, func(s string) string { return edit(0, "assistant", s) }, "text")
+		}
+		return
 	case FormatGemini:
-		return editCandidates(raw, func(i int, s string) string { return edit(i, "assistant", s) })
+		e.editCandidates(n, func(i int, s string) string { return edit(i, "assistant", s) })
+		return
 	}
-	out, changed := editMember(raw, "choices", func(cs json.RawMessage) (json.RawMessage, bool) {
-		return editElements(cs, func(i int, c json.RawMessage) (json.RawMessage, bool) {
+	for cs := range e.t.members(n, "choices") {
+		for i, c := range e.t.elements(cs) {
 			role := "assistant"
-			v, ch := editMember(c, "message", func(m json.RawMessage) (json.RawMessage, bool) {
-				if r := stringMember(m, "role"); r != "" {
+			text := func(t string) string { return edit(i, role, t) }
+			for m := range e.t.members(c, "message") {
+				if r := e.stringMember(m, "role"); r != "" {
 					role = r
 				}
-				return editMember(m, "content", func(s json.RawMessage) (json.RawMessage, bool) {
-					return editContent(s, func(t string) string { return edit(i, role, t) }, "text")
-				})
-			})
-			if v2, ch2 := editMember(v, "text", func(s json.RawMessage) (json.RawMessage, bool) {
-				return editString(s, func(t string) string { return edit(i, role, t) })
-			}); ch2 {
-				v, ch = v2, true
+				for s := range e.t.members(m, "content") {
+					e.editContent(s, text, "text")
+				}
 			}
-			return v, ch
-		})
-	})
-	if v, c := editResponsesOutput(out, edit); c {
-		return v, true
+			for s := range e.t.members(c, "text") {
+				e.editString(s, text)
+			}
+		}
 	}
-	return out, changed
+	e.editResponsesOutput(n, edit)
 }
 
-// editResponsesOutput edits the output texts of a Responses API answer (output[] of
-// messages whose content holds output_text parts), each output item one choice.
-func editResponsesOutput(raw json.RawMessage, edit func(index int, role, text string) string) (json.RawMessage, bool) {
-	return editMember(raw, "output", func(items json.RawMessage) (json.RawMessage, bool) {
-		return editElements(items, func(i int, item json.RawMessage) (json.RawMessage, bool) {
-			return editMember(item, "content", func(c json.RawMessage) (json.RawMessage, bool) {
-				return editContent(c, func(s string) string { return edit(i, "assistant", s) }, "output_text")
-			})
-		})
-	})
+// editResponsesOutput edits the output texts of a Responses API answer, object n
+// (output[] of messages whose content holds output_text parts), each output item one
+// choice.
+func (e *jsonEditor) editResponsesOutput(n int, edit func(index int, role, text string) string) {
+	for items := range e.t.members(n, "output") {
+		for i, item := range e.t.elements(items) {
+			for c := range e.t.members(item, "content") {
+				e.editContent(c, func(s string) string { return edit(i, "assistant", s) }, "output_text")
+			}
+		}
+	}
 }
 
-// editCandidates edits the texts of Gemini's candidates[].content.parts[].text.
-func editCandidates(raw json.RawMessage, edit func(i int, s string) string) (json.RawMessage, bool) {
-	return editMember(raw, "candidates", func(cs json.RawMessage) (json.RawMessage, bool) {
-		return editElements(cs, func(i int, c json.RawMessage) (json.RawMessage, bool) {
-			return editPath(c, func(p json.RawMessage) (json.RawMessage, bool) {
-				return editContent(p, func(s string) string { return edit(i, s) })
+// editCandidates edits the texts of Gemini's candidates[].content.parts[].text of
+// object n.
+func (e *jsonEditor) editCandidates(n int, edit func(i int, s string) string) {
+	for cs := range e.t.members(n, "candidates") {
+		for i, c := range e.t.elements(cs) {
+			e.editPath(c, func(p int) {
+				e.editContent(p, func(s string) string { return edit(i, s) })
 			}, "content", "parts")
-		})
-	})
+		}
+	}
 }

@@ -24,23 +24,23 @@ func TestEditPrompt(t *testing.T) {
 		"openai messages with content parts": {
 			FormatOpenAI,
 			`{"model":"m","messages":[{"role":"system","content":"be"},{"role":"user","content":[{"type":"text","text":"hi"},{"type":"image_url","image_url":{"url":"x"}}]}],"temperature":0.50}`,
-			`{"messages":[{"content":"BE","role":"system"},{"content":[{"text":"HI","type":"text"},{"type":"image_url","image_url":{"url":"x"}}],"role":"user"}],"model":"m","temperature":0.50}`,
+			`{"model":"m","messages":[{"role":"system","content":"BE"},{"role":"user","content":[{"type":"text","text":"HI"},{"type":"image_url","image_url":{"url":"x"}}]}],"temperature":0.50}`,
 			[]string{"system:be", "user:hi"},
 		},
 		"responses api input and instructions": {
 			FormatOpenAI, `{"instructions":"sys","input":[{"role":"user","content":[{"type":"input_text","text":"q"}]}]}`,
-			`{"input":[{"content":[{"text":"Q","type":"input_text"}],"role":"user"}],"instructions":"SYS"}`,
+			`{"instructions":"SYS","input":[{"role":"user","content":[{"type":"input_text","text":"Q"}]}]}`,
 			[]string{"user:q", "system:sys"},
 		},
 		"responses api input string": {FormatOpenAI, `{"input":"q"}`, `{"input":"Q"}`, []string{"user:q"}},
 		"anthropic system and messages": {
 			FormatAnthropic, `{"system":[{"type":"text","text":"s"}],"messages":[{"role":"user","content":"u"}]}`,
-			`{"messages":[{"content":"U","role":"user"}],"system":[{"text":"S","type":"text"}]}`,
+			`{"system":[{"type":"text","text":"S"}],"messages":[{"role":"user","content":"U"}]}`,
 			[]string{"system:s", "user:u"},
 		},
 		"gemini": {
 			FormatGemini, `{"systemInstruction":{"parts":[{"text":"s"}]},"contents":[{"role":"user","parts":[{"text":"u"},{"inlineData":{}}]}]}`,
-			`{"contents":[{"parts":[{"text":"U"},{"inlineData":{}}],"role":"user"}],"systemInstruction":{"parts":[{"text":"S"}]}}`,
+			`{"systemInstruction":{"parts":[{"text":"S"}]},"contents":[{"role":"user","parts":[{"text":"U"},{"inlineData":{}}]}]}`,
 			[]string{"system:s", "user:u"},
 		},
 		"unchanged keeps its bytes": {FormatOpenAI, `{"messages": [ {"role":"user","content":"ok 1"} ]}`, `{"messages": [ {"role":"user","content":"ok 1"} ]}`, []string{"user:ok 1"}},
@@ -68,10 +68,10 @@ func TestEditAnswer(t *testing.T) {
 		f          Format
 		body, want string
 	}{
-		"openai":       {FormatOpenAI, `{"choices":[{"index":0,"message":{"role":"assistant","content":"a"}}],"usage":{"total_tokens":3}}`, `{"choices":[{"index":0,"message":{"content":"A","role":"assistant"}}],"usage":{"total_tokens":3}}`},
+		"openai":       {FormatOpenAI, `{"choices":[{"index":0,"message":{"role":"assistant","content":"a"}}],"usage":{"total_tokens":3}}`, `{"choices":[{"index":0,"message":{"role":"assistant","content":"A"}}],"usage":{"total_tokens":3}}`},
 		"legacy":       {FormatOpenAI, `{"choices":[{"text":"a"}]}`, `{"choices":[{"text":"A"}]}`},
-		"responses":    {FormatOpenAI, `{"output":[{"type":"message","content":[{"type":"output_text","text":"a"}]}]}`, `{"output":[{"content":[{"text":"A","type":"output_text"}],"type":"message"}]}`},
-		"anthropic":    {FormatAnthropic, `{"content":[{"type":"text","text":"a"},{"type":"tool_use","input":{}}]}`, `{"content":[{"text":"A","type":"text"},{"type":"tool_use","input":{}}]}`},
+		"responses":    {FormatOpenAI, `{"output":[{"type":"message","content":[{"type":"output_text","text":"a"}]}]}`, `{"output":[{"type":"message","content":[{"type":"output_text","text":"A"}]}]}`},
+		"anthropic":    {FormatAnthropic, `{"content":[{"type":"text","text":"a"},{"type":"tool_use","input":{}}]}`, `{"content":[{"type":"text","text":"A"},{"type":"tool_use","input":{}}]}`},
 		"gemini":       {FormatGemini, `{"candidates":[{"content":{"parts":[{"text":"a"}]}}]}`, `{"candidates":[{"content":{"parts":[{"text":"A"}]}}]}`},
 		"gemini array": {FormatGemini, `[{"candidates":[{"content":{"parts":[{"text":"a"}]}}]}]`, `[{"candidates":[{"content":{"parts":[{"text":"A"}]}}]}]`},
 	} {
@@ -91,13 +91,13 @@ func TestEditDelta(t *testing.T) {
 		texts      int
 		final      bool
 	}{
-		"openai chunk":            {FormatOpenAI, `{"choices":[{"index":0,"delta":{"content":"a"},"finish_reason":null}]}`, `{"choices":[{"delta":{"content":"<a>"},"finish_reason":null,"index":0}]}`, 1, false},
-		"openai finish with text": {FormatOpenAI, `{"choices":[{"index":0,"delta":{"content":"a"},"finish_reason":"stop"}]}`, `{"choices":[{"delta":{"content":"<a!>"},"finish_reason":"stop","index":0}]}`, 1, true},
+		"openai chunk":            {FormatOpenAI, `{"choices":[{"index":0,"delta":{"content":"a"},"finish_reason":null}]}`, `{"choices":[{"index":0,"delta":{"content":"<a>"},"finish_reason":null}]}`, 1, false},
+		"openai finish with text": {FormatOpenAI, `{"choices":[{"index":0,"delta":{"content":"a"},"finish_reason":"stop"}]}`, `{"choices":[{"index":0,"delta":{"content":"<a!>"},"finish_reason":"stop"}]}`, 1, true},
 		"openai role only":        {FormatOpenAI, `{"choices":[{"index":0,"delta":{"role":"assistant"}}]}`, `{"choices":[{"index":0,"delta":{"role":"assistant"}}]}`, 0, false},
-		"anthropic text delta":    {FormatAnthropic, `{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a"}}`, `{"delta":{"text":"<a>","type":"text_delta"},"index":0,"type":"content_block_delta"}`, 1, false},
+		"anthropic text delta":    {FormatAnthropic, `{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a"}}`, `{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"<a>"}}`, 1, false},
 		"anthropic stop":          {FormatAnthropic, `{"type":"message_stop"}`, `{"type":"message_stop"}`, 0, false},
 		"gemini":                  {FormatGemini, `{"candidates":[{"content":{"parts":[{"text":"a"}]},"finishReason":"STOP"}]}`, `{"candidates":[{"content":{"parts":[{"text":"<a!>"}]},"finishReason":"STOP"}]}`, 1, true},
-		"responses delta":         {FormatOpenAI, `{"type":"response.output_text.delta","output_index":0,"delta":"a"}`, `{"delta":"<a>","output_index":0,"type":"response.output_text.delta"}`, 1, false},
+		"responses delta":         {FormatOpenAI, `{"type":"response.output_text.delta","output_index":0,"delta":"a"}`, `{"type":"response.output_text.delta","output_index":0,"delta":"<a>"}`, 1, false},
 	} {
 		t.Run(name, func(t *testing.T) {
 			out, n := EditDelta([]byte(tc.data), tc.f, func(_ int, s string, final bool) string {
@@ -115,7 +115,7 @@ func TestEditDelta(t *testing.T) {
 func TestEditStreamText(t *testing.T) {
 	out, changed := EditStreamText([]byte(`{"type":"response.output_text.done","text":"a"}`), FormatOpenAI, strings.ToUpper)
 	require.True(t, changed)
-	require.Equal(t, `{"text":"A","type":"response.output_text.done"}`, string(out))
+	require.Equal(t, `{"type":"response.output_text.done","text":"A"}`, string(out))
 	out, changed = EditStreamText([]byte(`{"type":"response.completed","response":{"output":[{"content":[{"type":"output_text","text":"a"}]}]}}`), FormatOpenAI, strings.ToUpper)
 	require.True(t, changed)
 	require.Contains(t, string(out), `"text":"A"`)

@@ -169,7 +169,7 @@ func TestGuardMasksPrompt(t *testing.T) {
 	h := guardedProxy(t, up, g, snapshotv1.LlmProvider_GEMINI, "/v1beta/models/gemini-2.0-flash:generateContent")
 	resp, got := h.do(http.MethodPost, "/openai", "", `{"contents":[{"role":"user","parts":[{"text":"card 4111 1111 1111 1111, mail me@x.io, id SECRET-7"}]}],"generationConfig":{"temperature":0.25}}`)
 	require.Equal(t, http.StatusOK, resp.StatusCode, got)
-	require.Equal(t, []string{`{"contents":[{"parts":[{"text":"card <CREDIT_CARD>, mail <EMAIL_ADDRESS>, id <CUSTOM>"}],"role":"user"}],"generationConfig":{"temperature":0.25}}`}, up.received())
+	require.Equal(t, []string{`{"contents":[{"role":"user","parts":[{"text":"card <CREDIT_CARD>, mail <EMAIL_ADDRESS>, id <CUSTOM>"}]}],"generationConfig":{"temperature":0.25}}`}, up.received())
 	require.Contains(t, h.access.String(), `"guard":"regex","guard_action":"mask"`)
 }
 
@@ -230,7 +230,7 @@ func TestGuardMasksAnthropicStream(t *testing.T) {
 	resp, got := h.do(http.MethodPost, "/openai", "", `{"model":"c","max_tokens":9,"stream":true,"messages":[{"role":"user","content":"card?"}]}`)
 	require.Equal(t, http.StatusOK, resp.StatusCode, got)
 	require.NotContains(t, got, "5678")
-	require.Contains(t, got, "event: content_block_delta\ndata: {\"delta\":{\"text\":\"It is <CUSTOM>\",\"type\":\"text_delta\"},\"index\":0,\"type\":\"content_block_delta\"}\n\n"+
+	require.Contains(t, got, "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"It is <CUSTOM>\"}}\n\n"+
 		"event: content_block_stop\n")
 	require.True(t, strings.HasSuffix(got, "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"))
 }
