@@ -49,10 +49,65 @@ func (p prefilter) rulesOut(f *textFacts) bool {
 	switch {
 	case p.literal == "":
 		return false
-	case p.fold:
+	case !p.fold:
+		return !strings.Contains(f.text, p.literal)
+	case f.nonASCII && strings.ContainsAny(p.literal, "ks"):
+		// k and s have folds outside ASCII (the Kelvin sign, the long s).
 		return !strings.Contains(f.folded(), p.literal)
 	}
-	return !strings.Contains(f.text, p.literal)
+	return indexFoldASCII(f.text, p.literal) < 0
+}
+
+// indexFoldASCII is the first index of lit (lower-case ASCII) in s with ASCII letters'
+// case folded, or -1. It finds the candidates for lit's first byte, in either case,
+// with IndexByte, each occurrence looked for once.
+func indexFoldASCII(s, lit string) int {
+	c := lit[0]
+	other := c
+	if 'a' <= c && c <= 'z' {
+		other = c - ('a' - 'A')
+	}
+	nextC, nextO := -1, -1 // the next occurrences at or after off, once found
+	for off := 0; off+len(lit) <= len(s); {
+		if nextC < off {
+			nextC = indexFrom(s, c, off)
+		}
+		if nextO < off {
+			nextO = indexFrom(s, other, off)
+		}
+		i := min(nextC, nextO)
+		if i+len(lit) > len(s) {
+			return -1
+		}
+		if equalFoldASCII(s[i:i+len(lit)], lit) {
+			return i
+		}
+		off = i + 1
+	}
+	return -1
+}
+
+// indexFrom is the index of c in s at or after off, or len(s) when there is none.
+func indexFrom(s string, c byte, off int) int {
+	if i := strings.IndexByte(s[off:], c); i >= 0 {
+		return off + i
+	}
+	return len(s)
+}
+
+// equalFoldASCII reports whether a equals lit (lower-case ASCII, as long) with ASCII
+// letters' case folded.
+func equalFoldASCII(a, lit string) bool {
+	for i := range len(lit) {
+		c := a[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lit[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // minDigits is the fewest ASCII digits a match of re holds.
@@ -168,6 +223,7 @@ func isASCII(s string) bool {
 type textFacts struct {
 	text     string
 	digits   int
+	nonASCII bool
 	fold     string
 	haveFold bool
 }
@@ -175,8 +231,11 @@ type textFacts struct {
 func newTextFacts(s string) *textFacts {
 	f := &textFacts{text: s}
 	for i := range len(s) {
-		if c := s[i]; c >= '0' && c <= '9' {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
 			f.digits++
+		case c >= utf8.RuneSelf:
+			f.nonASCII = true
 		}
 	}
 	return f

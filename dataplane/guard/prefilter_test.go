@@ -2,6 +2,7 @@ package guard
 
 import (
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -57,6 +58,23 @@ func FuzzPrefilterSound(f *testing.F) {
 		}
 		if re.MatchString(text) && newPrefilter(pattern).rulesOut(newTextFacts(text)) {
 			t.Fatalf("%q matches %q, but its prefilter %+v rules it out", pattern, text, newPrefilter(pattern))
+		}
+	})
+}
+
+// FuzzIndexFoldASCII: the case-folded search finds what a search of the lower-cased
+// text finds.
+func FuzzIndexFoldASCII(f *testing.F) {
+	for _, s := range [][2]string{{"My CREDIT Card", "credit card"}, {"CcCcredit", "credit"}, {"abc", "abcd"}, {"x[Y", "[y"}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, s, lit string) {
+		lit = strings.ToLower(lit)
+		if lit == "" || !isASCII(s) || !isASCII(lit) {
+			return
+		}
+		if got, want := indexFoldASCII(s, lit), strings.Index(strings.ToLower(s), lit); got != want {
+			t.Fatalf("indexFoldASCII(%q, %q) = %d, want %d", s, lit, got, want)
 		}
 	})
 }
