@@ -11,13 +11,12 @@ package guardrail
 
 import (
 	"encoding/json"
-	"net"
 	"net/http"
-	"net/http/httptest"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/claimgate/claimgate/test/fakes/fakeserver"
 )
 
 // The workshop's rules.
@@ -47,75 +46,35 @@ type Call struct {
 	Choices []Message
 }
 
-// Failure is how the webhook misbehaves.
-type Failure int
+// Failure is how the webhook misbehaves (fakeserver's failures).
+type Failure = fakeserver.Failure
 
 // The failures.
 const (
-	// Healthy answers per the contract.
-	Healthy Failure = iota
-	// Hang holds every call until its client gives up or the server closes.
-	Hang
-	// InternalError answers every call with status 500.
-	InternalError
-	// Malformed answers every call with status 200 and a body that is not JSON.
-	Malformed
+	Healthy       = fakeserver.Healthy
+	Hang          = fakeserver.Hang
+	InternalError = fakeserver.InternalError
+	Malformed     = fakeserver.Malformed
 )
 
 // Server is the fake webhook: an http.Handler, which Start serves on a loopback port.
 // It is safe for concurrent use.
 type Server struct {
-	mu      sync.Mutex
-	calls   []Call
-	failure Failure
-
-	srv     *httptest.Server
-	release chan struct{}
-	once    sync.Once
+	fakeserver.Base
+	mu    sync.Mutex
+	calls []Call
 }
 
 // New returns a healthy webhook, not yet listening: use it as an http.Handler or Start
 // it.
 func New() *Server {
-	return &Server{release: make(chan struct{})}
+	return &Server{}
 }
 
 // Start serves the webhook over plain HTTP on a loopback port until the test ends.
 func (s *Server) Start(t testing.TB) {
 	t.Helper()
-	s.srv = httptest.NewServer(s)
-	t.Cleanup(s.Close)
-}
-
-// Close stops the server, first releasing any held (Hang) call.
-func (s *Server) Close() {
-	s.once.Do(func() { close(s.release) })
-	if s.srv != nil {
-		s.srv.Close()
-	}
-}
-
-// URL is the started webhook's base URL, such as http://127.0.0.1:41234.
-func (s *Server) URL() string { return s.srv.URL }
-
-// Host is the started webhook's IP address, for a webhook's host.
-func (s *Server) Host() string {
-	host, _, _ := net.SplitHostPort(s.srv.Listener.Addr().String())
-	return host
-}
-
-// Port is the started webhook's port, for a webhook's port.
-func (s *Server) Port() uint32 {
-	_, port, _ := net.SplitHostPort(s.srv.Listener.Addr().String())
-	p, _ := strconv.ParseUint(port, 10, 16)
-	return uint32(p)
-}
-
-// Fail makes every following call misbehave as f (Healthy restores the rules).
-func (s *Server) Fail(f Failure) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.failure = f
+	s.Serve(t, s)
 }
 
 // Calls returns the calls received so far, oldest first, including those answered
@@ -181,12 +140,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ok = decodeAnswer(r, &c)
 	}
 	s.mu.Lock()
-	failure := s.failure
 	if ok {
 		s.calls = append(s.calls, c)
 	}
 	s.mu.Unlock()
-	if s.misbehave(w, r, failure) {
+	internal := func(w http.ResponseWriter) { http.Error(w, "internal server error", http.StatusInternalServerError) }
+	if s.Misbehave(w, r, internal, `{"action": {"body": `) {
 		return
 	}
 	if !ok {
@@ -196,24 +155,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"action": decide(c)})
-}
-
-func (s *Server) misbehave(w http.ResponseWriter, r *http.Request, f Failure) bool {
-	switch f {
-	case Hang:
-		select {
-		case <-r.Context().Done():
-		case <-s.release:
-		}
-	case InternalError:
-		http.Error(w, "internal server error", http.StatusInternalServerError)
-	case Malformed:
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"action": {"body": `))
-	default:
-		return false
-	}
-	return true
 }
 
 func decodePrompt(r *http.Request, c *Call) bool {

@@ -7,10 +7,11 @@ package moderation
 import (
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/claimgate/claimgate/test/fakes/fakeserver"
 )
 
 // FlagWord is the text that makes an input flagged (case-sensitive, on substrings).
@@ -26,37 +27,29 @@ type Call struct {
 	Input []string
 }
 
-// Failure is how the endpoint misbehaves.
-type Failure int
+// Failure is how the endpoint misbehaves (fakeserver's failures).
+type Failure = fakeserver.Failure
 
 // The failures.
 const (
-	// Healthy answers as the moderation API does.
-	Healthy Failure = iota
-	// Hang holds every call until its client gives up or the server closes.
-	Hang
-	// InternalError answers every call with status 500.
-	InternalError
-	// Malformed answers every call with status 200 and a body that is not JSON.
-	Malformed
+	Healthy       = fakeserver.Healthy
+	Hang          = fakeserver.Hang
+	InternalError = fakeserver.InternalError
+	Malformed     = fakeserver.Malformed
 )
 
 // Server is the fake endpoint: an http.Handler, which Start serves on a loopback port.
 // It is safe for concurrent use.
 type Server struct {
-	mu      sync.Mutex
-	calls   []Call
-	failure Failure
-	key     string
-
-	srv     *httptest.Server
-	release chan struct{}
-	once    sync.Once
+	fakeserver.Base
+	mu    sync.Mutex
+	calls []Call
+	key   string
 }
 
 // New returns a healthy endpoint that accepts any API key, not yet listening.
 func New() *Server {
-	return &Server{release: make(chan struct{})}
+	return &Server{}
 }
 
 // RequireKey makes the endpoint answer 401, as OpenAI does, to a call without
@@ -70,27 +63,7 @@ func (s *Server) RequireKey(key string) {
 // Start serves the endpoint over plain HTTP on a loopback port until the test ends.
 func (s *Server) Start(t testing.TB) {
 	t.Helper()
-	s.srv = httptest.NewServer(s)
-	t.Cleanup(s.Close)
-}
-
-// Close stops the server, first releasing any held (Hang) call.
-func (s *Server) Close() {
-	s.once.Do(func() { close(s.release) })
-	if s.srv != nil {
-		s.srv.Close()
-	}
-}
-
-// URL is the started endpoint's base URL (without /v1), such as
-// http://127.0.0.1:41234: a moderation guard's base URL.
-func (s *Server) URL() string { return s.srv.URL }
-
-// Fail makes every following call misbehave as f (Healthy restores the answers).
-func (s *Server) Fail(f Failure) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.failure = f
+	s.Serve(t, s)
 }
 
 // Calls returns the calls received so far, oldest first.
@@ -120,13 +93,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c, ok := decodeCall(r)
 	s.mu.Lock()
-	failure, key := s.failure, s.key
+	key := s.key
 	if ok {
 		s.calls = append(s.calls, c)
 	}
 	s.mu.Unlock()
 	switch {
-	case s.misbehave(w, r, failure):
+	case s.Misbehave(w, r, func(w http.ResponseWriter) {
+		writeError(w, http.StatusInternalServerError, "The server had an error.", "server_error")
+	}, `{"results": [`):
 	case key != "" && r.Header.Get("Authorization") != "Bearer "+key:
 		writeError(w, http.StatusUnauthorized, "Incorrect API key provided.", "invalid_api_key")
 	case !ok:
@@ -134,24 +109,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeJSON(w, http.StatusOK, answer(c))
 	}
-}
-
-func (s *Server) misbehave(w http.ResponseWriter, r *http.Request, f Failure) bool {
-	switch f {
-	case Hang:
-		select {
-		case <-r.Context().Done():
-		case <-s.release:
-		}
-	case InternalError:
-		writeError(w, http.StatusInternalServerError, "The server had an error.", "server_error")
-	case Malformed:
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"results": [`))
-	default:
-		return false
-	}
-	return true
 }
 
 func decodeCall(r *http.Request) (Call, bool) {
