@@ -1,6 +1,7 @@
 package guard
 
 import (
+	"encoding/binary"
 	"regexp/syntax"
 	"strings"
 	"unicode"
@@ -230,6 +231,18 @@ type textFacts struct {
 
 func newTextFacts(s string) *textFacts {
 	f := &textFacts{text: s}
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		if w := binary.LittleEndian.Uint64([]byte(s[i : i+8])); w&highBits == 0 && !hasDigit(w) {
+			continue // eight ASCII bytes without a digit: the common case of prose
+		}
+		f.count(s[i : i+8])
+	}
+	f.count(s[i:])
+	return f
+}
+
+func (f *textFacts) count(s string) {
 	for i := range len(s) {
 		switch c := s[i]; {
 		case c >= '0' && c <= '9':
@@ -238,7 +251,20 @@ func newTextFacts(s string) *textFacts {
 			f.nonASCII = true
 		}
 	}
-	return f
+}
+
+const (
+	lowBits  = 0x0101010101010101
+	highBits = 0x8080808080808080
+)
+
+// hasDigit reports whether one of the eight ASCII bytes of w is a digit: a byte of w
+// plus (0x80-'0') has its high bit set from '0' up, one plus (0x80-'9'-1) from past
+// '9'.
+func hasDigit(w uint64) bool {
+	fromZero := w + lowBits*(0x80-'0')
+	pastNine := w + lowBits*(0x80-'9'-1)
+	return fromZero&^pastNine&highBits != 0
 }
 
 // folded is the text with ASCII letters in lower case, and the other letters that

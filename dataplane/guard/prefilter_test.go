@@ -78,3 +78,18 @@ func FuzzIndexFoldASCII(f *testing.F) {
 		}
 	})
 }
+
+// FuzzTextFacts: the word-at-a-time count agrees with a byte-by-byte one.
+func FuzzTextFacts(f *testing.F) {
+	for _, s := range []string{"", "abc 1234 5678", "0123456789:/", "ünïcode 9", strings.Repeat("x", 17) + "9"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want := textFacts{text: s}
+		want.count(s)
+		got := newTextFacts(s)
+		if got.digits != want.digits || got.nonASCII != want.nonASCII {
+			t.Fatalf("%q: %d digits, non-ASCII %t; want %d, %t", s, got.digits, got.nonASCII, want.digits, want.nonASCII)
+		}
+	})
+}

@@ -67,10 +67,11 @@ func BenchmarkGuardRegex4KiB(b *testing.B) {
 		body, _ := json.Marshal(map[string]any{"model": "m", "messages": []map[string]string{{"role": "user", "content": text}}})
 		b.SetBytes(int64(len(text)))
 		b.ReportAllocs()
+		r := httptest.NewRequest(http.MethodPost, "http://gw/v1/chat/completions", nil)
+		rec := httptest.NewRecorder()
 		for b.Loop() {
-			r := httptest.NewRequest(http.MethodPost, "http://gw/v1/chat/completions", nil)
 			llm.SetBody(r, body)
-			rw := newResponseWriter(httptest.NewRecorder())
+			rw := newResponseWriter(rec)
 			if srv.guardRequest(rw, r, rt.guard, up) {
 				b.Fatalf("refused: %s", rw.decision)
 			}
