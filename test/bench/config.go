@@ -35,6 +35,9 @@ type Config struct {
 	Toggles int
 	// ChangeTimeout bounds the wait for one policy change to be enforced.
 	ChangeTimeout time.Duration
+	// ControllerPprof, when set, is the address the controller serves Go's
+	// /debug/pprof profiles on (its --pprof-bind-address), for profiling a run.
+	ControllerPprof string
 	// SizeTimeout bounds the creation of one size's objects and their compilation.
 	SizeTimeout time.Duration
 	// SkipControlPlane leaves out the control-plane scenarios.

@@ -25,10 +25,15 @@ type cp struct {
 	metricsAddr string
 	gatewayURL  string
 	backendPort int
+	pprofAddr   string
 }
 
-func startCP(ctx context.Context, dir, bin string, backendPort int) (*cp, error) {
+func startCP(ctx context.Context, dir, bin string, backendPort int, pprofAddr string) (*cp, error) {
 	cfg := stack.Config{Dir: dir, Bin: bin}
+	if pprofAddr != "" {
+		// The proxy serves its profiles on its admin address.
+		cfg.ProxyFlags = []string{"--pprof"}
+	}
 	for _, a := range []*string{&cfg.GRPCAddr, &cfg.ProxyAdminAddr, &cfg.ControllerProbeAddr} {
 		p, err := freePort()
 		if err != nil {
@@ -40,7 +45,7 @@ func startCP(ctx context.Context, dir, bin string, backendPort int) (*cp, error)
 	if err != nil {
 		return nil, fmt.Errorf("starting the API server: %w", err)
 	}
-	c := &cp{st: st, backendPort: backendPort}
+	c := &cp{st: st, backendPort: backendPort, pprofAddr: pprofAddr}
 	if err := c.start(ctx); err != nil {
 		c.stop()
 		return nil, err
@@ -92,6 +97,9 @@ func (c *cp) startController(ctx context.Context) error {
 		"--grpc-address=" + s.GRPCAddr, "--metrics-bind-address=" + c.metricsAddr,
 		"--health-probe-bind-address=" + s.ControllerProbeAddr, "--cert-dir=" + s.CertDir(),
 		"--proxy-service-type=ClusterIP", "--proxy-image=ghcr.io/claimgate/proxy:dev",
+	}
+	if c.pprofAddr != "" {
+		args = append(args, "--pprof-bind-address="+c.pprofAddr)
 	}
 	p, err := startProcEnv("controller", logPath(filepath.Join(s.Dir, "logs"), "controller"),
 		[]string{"KUBECONFIG=" + s.Kubeconfig()}, filepath.Join(s.Bin, "controller"), args...)

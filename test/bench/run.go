@@ -84,11 +84,15 @@ func runCPScenario(ctx context.Context, cfg Config, dir string, backendPort int,
 		return nil, err.Error()
 	}
 	logf("control plane: starting the API server, the controller and a proxy")
-	c, err := startCP(ctx, cpDir, cfg.Bin, backendPort)
+	c, err := startCP(ctx, cpDir, cfg.Bin, backendPort, cfg.ControllerPprof)
 	if err != nil {
 		return nil, err.Error()
 	}
 	defer c.stop()
+	if cfg.ControllerPprof != "" {
+		logf("control plane: profiles at http://%s/debug/pprof/ (controller) and http://%s/debug/pprof/ (proxy)",
+			cfg.ControllerPprof, c.st.ProxyAdminAddr)
+	}
 	alice, err := readSeedToken("alice.jwt")
 	if err != nil {
 		return nil, err.Error()

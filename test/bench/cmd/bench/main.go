@@ -34,6 +34,7 @@ func run() error {
 	noDP := flag.Bool("skip-data-plane", false, "leave out the data-plane scenarios (direct, claimgate, HAProxy)")
 	noRL := flag.Bool("skip-rate-limit", false, "leave out the rate-limit scenario (two proxies sharing Redis)")
 	redisBin := flag.String("redis-bin", "", "folder holding redis-server (default: <bin>/redis, from `make redis`)")
+	pprofAddr := flag.String("controller-pprof", "", "address the controller serves /debug/pprof on (empty: off); the proxy then serves its profiles on its admin address")
 	flag.Parse()
 
 	cfg := bench.Full(*bin)
@@ -45,6 +46,7 @@ func run() error {
 	if *redisBin != "" {
 		cfg.RedisBin = *redisBin
 	}
+	cfg.ControllerPprof = *pprofAddr
 	if *changeTimeout > 0 {
 		cfg.ChangeTimeout = *changeTimeout
 	}
