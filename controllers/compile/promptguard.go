@@ -215,11 +215,19 @@ func (c *compiler) resolveGuardSecret(oc optionCompiler, o *gatewayv1.RouteOptio
 }
 
 // effectiveAiGuard is the prompt guard of a route whose backends are all LLM
-// providers, from its RouteOption; nil elsewhere.
-func effectiveAiGuard(ro *routeOptions, ups []*snapshotv1.Upstream) *snapshotv1.AiGuard {
+// providers, from its RouteOption. A route whose RouteOption guards prompts but whose
+// backends are not all LLM providers is closed (the answer returned): the guard could
+// not read its traffic, and must not let it pass unguarded.
+func effectiveAiGuard(ro *routeOptions, ups []*snapshotv1.Upstream) (*snapshotv1.AiGuard, *snapshotv1.DirectResponse) {
 	a := ro.get(rAI)
-	if a == nil || a.opt.features == nil || !allLLM(ups) {
-		return nil
+	if a == nil || a.opt.features == nil || a.opt.features.guard == nil || len(ups) == 0 {
+		return nil, nil
 	}
-	return a.opt.features.guard
+	if !allLLM(ups) {
+		return nil, &snapshotv1.DirectResponse{Status: denyStatus, Body: unguardableBody}
+	}
+	return a.opt.features.guard, nil
 }
+
+// unguardableBody answers a guarded route to backends that are not all AI providers.
+const unguardableBody = "route uses options.ai.promptGuard, which reads prompts and answers of AI Upstreams only; this route has another backend"

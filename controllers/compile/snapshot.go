@@ -270,8 +270,10 @@ func (c *compiler) buildRoute(l *listenerIR, f flatRoute) *builtRoute {
 	if r.DirectResponse == nil {
 		applyFeatures(r, &l.options, &rule.options)
 		r.AiRequest = effectiveAiRequest(&rule.options, rule.upstreams)
-		r.AiGuard = effectiveAiGuard(&rule.options, rule.upstreams)
-		r.DirectResponse = rewriteConflict(r)
+		r.AiGuard, r.DirectResponse = effectiveAiGuard(&rule.options, rule.upstreams)
+		if r.DirectResponse == nil {
+			r.DirectResponse = rewriteConflict(r)
+		}
 	}
 	if r.DirectResponse == nil {
 		var closed string
