@@ -372,3 +372,19 @@ func TestGuardStreamRoleChunkNotHeld(t *testing.T) {
 	text, _ := streamText(t, string(rest))
 	require.Equal(t, "Card <CUSTOM>.", text)
 }
+
+// TestGuardPlainAnswers: text a provider sends outside its JSON shape is not passed
+// unguarded: a whole answer that is not JSON is refused (502), and a stream event whose
+// data is plain text is masked as one stretch, its other lines kept.
+func TestGuardPlainAnswers(t *testing.T) {
+	up := &scripted{whole: "card 1234 5678 9012 3456"}
+	h := guardedProxy(t, up, labGuard(), snapshotv1.LlmProvider_OPENAI, "/v1/chat/completions")
+	resp, got := h.do(http.MethodPost, "/openai", "", `{"model":"m","messages":[{"role":"user","content":"hi"}]}`)
+	require.Equal(t, http.StatusBadGateway, resp.StatusCode)
+	require.Equal(t, "prompt guard unreadable could not check the answer", got)
+
+	up.events = []string{"event: note\ndata: card 1234 5678\ndata: 9012 3456 ok\n\n", "data: [DONE]\n\n"}
+	resp, got = h.do(http.MethodPost, "/openai", "", `{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}`)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "event: note\ndata: card <CUSTOM> ok\n\ndata: [DONE]\n\n", got)
+}

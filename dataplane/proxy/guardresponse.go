@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -72,6 +73,9 @@ func (g *guardState) maskWhole(resp *http.Response) error {
 		choices = append(choices, guard.Choice{Role: role, Content: text})
 		return text
 	})
+	if !ok && len(bytes.TrimSpace(body)) > 0 {
+		return g.failWhole(&guardFailure{guard: guardUnreadable, err: fmt.Errorf("%w: it is not JSON", errGuardAnswer)})
+	}
 	if ok && len(choices) > 0 {
 		masked, changed, err := g.p.MaskResponse(resp.Request.Context(), choices, g.header, g.s.guardActed(g.rw, "response"))
 		if err != nil {

@@ -1,11 +1,13 @@
 package proxy
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/claimgate/claimgate/dataplane/guard"
@@ -112,8 +114,8 @@ func (s *guardStream) end(err error) {
 func (s *guardStream) event(ev []byte) {
 	data, ok := llm.EventData(ev)
 	if !ok || len(data) == 0 || data[0] != '{' {
-		s.flushAll() // no JSON data: [DONE], a comment, a ping
-		s.emit(ev)
+		s.flushAll() // no JSON object: [DONE], a comment, a ping, or plain text
+		s.emit(s.maskPlain(ev, data))
 		return
 	}
 	var held []int
@@ -149,6 +151,31 @@ func (s *guardStream) event(ev []byte) {
 	if s.err == nil && (release || final) {
 		s.emit(llm.WithData(ev, out))
 	}
+}
+
+// maskPlain masks the data of an event that is not a JSON object (other than [DONE])
+// as one stretch of text, so that text a provider sends outside its JSON shape is not
+// passed unguarded; the masked data keeps one data line per line.
+func (s *guardStream) maskPlain(ev, data []byte) []byte {
+	if len(data) == 0 || string(data) == "[DONE]" {
+		return ev
+	}
+	masked := s.mask(string(data))
+	if masked == string(data) || s.err != nil {
+		return ev
+	}
+	var out []byte
+	for line := range bytes.Lines(ev) {
+		if !bytes.HasPrefix(line, []byte("data:")) && len(bytes.TrimSpace(line)) > 0 {
+			out = append(out, line...) // event:, id:, retry: lines kept
+		}
+	}
+	for line := range strings.Lines(masked) {
+		out = append(out, "data: "...)
+		out = append(out, strings.TrimSuffix(line, "\n")...)
+		out = append(out, '\n')
+	}
+	return append(out, '\n')
 }
 
 // holder is choice i's holder.
