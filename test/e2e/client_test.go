@@ -51,7 +51,13 @@ func sampleRequest(t *testing.T) []byte {
 // request that gets no answer is an answer of status 0 whose body is the error.
 func postTo(t *testing.T, base, tok string, body []byte) answer {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, base+"/openai", bytes.NewReader(body))
+	return postURL(t, base+"/openai", tok, body)
+}
+
+// postURL sends body as JSON to url, as postTo does.
+func postURL(t *testing.T, url, tok string, body []byte) answer {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/json")
 	if tok != "" {
@@ -65,6 +71,21 @@ func postTo(t *testing.T, base, tok string, body []byte) answer {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return answer{status: resp.StatusCode, body: string(b), header: resp.Header}
+}
+
+// pollUntil sends until done holds for the answer, for at most 20 seconds, and returns
+// that answer; what says what was awaited.
+func pollUntil(t *testing.T, what string, send func() answer, done func(answer) bool) answer {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		a := send()
+		if done(a) {
+			return a
+		}
+		require.True(t, time.Now().Before(deadline), "after 20s still %s, want %s", a, what)
+		sleepPoll()
+	}
 }
 
 func gatewayURL() string { return "http://127.0.0.1:" + strconv.Itoa(gatewayPort) }

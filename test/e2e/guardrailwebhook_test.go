@@ -2,13 +2,13 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -79,13 +79,6 @@ func chatBody(text string, stream bool) []byte {
 // eventuallyOpenAI polls /openai with body until it answers status.
 func eventuallyOpenAI(t *testing.T, body []byte, status int) answer {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		a := postTo(t, gatewayURL(), "", body)
-		if a.status == status {
-			return a
-		}
-		require.True(t, time.Now().Before(deadline), "after 20s /openai still answers %s, want %d", a, status)
-		sleepPoll()
-	}
+	return pollUntil(t, fmt.Sprint("status ", status), func() answer { return postTo(t, gatewayURL(), "", body) },
+		func(a answer) bool { return a.status == status })
 }

@@ -1,14 +1,12 @@
 package e2e
 
 import (
-	"bytes"
-	"io"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -77,16 +75,7 @@ func labSteps(t *testing.T, name string) []string {
 // postMistral sends body to the Gateway's /mistral.
 func postMistral(t *testing.T, body string) answer {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, gatewayURL()+"/mistral", bytes.NewReader([]byte(body)))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
-	if err != nil {
-		return answer{body: err.Error()}
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return answer{status: resp.StatusCode, body: string(b), header: resp.Header}
+	return postURL(t, gatewayURL()+"/mistral", "", []byte(body))
 }
 
 const cardPrompt = `{"model":"open-mistral-nemo","messages":[{"role":"user","content":"What type of number is 5105105105105100? Is it a credit card number?"}]}`
@@ -143,27 +132,13 @@ func TestLab9PromptGuard(t *testing.T) {
 // eventuallyMistral polls /mistral with body until it answers status.
 func eventuallyMistral(t *testing.T, body string, status int) answer {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		a := postMistral(t, body)
-		if a.status == status {
-			return a
-		}
-		require.True(t, time.Now().Before(deadline), "after 20s /mistral still answers %s, want %d", a, status)
-		sleepPoll()
-	}
+	return pollUntil(t, fmt.Sprint("status ", status), func() answer { return postMistral(t, body) },
+		func(a answer) bool { return a.status == status })
 }
 
 // eventuallyMistralBody polls /mistral with body until its answer contains want.
 func eventuallyMistralBody(t *testing.T, body, want string) answer {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		a := postMistral(t, body)
-		if strings.Contains(a.body, want) {
-			return a
-		}
-		require.True(t, time.Now().Before(deadline), "after 20s /mistral still answers %s, want %q in it", a, want)
-		sleepPoll()
-	}
+	return pollUntil(t, fmt.Sprintf("%q in the answer", want), func() answer { return postMistral(t, body) },
+		func(a answer) bool { return strings.Contains(a.body, want) })
 }
