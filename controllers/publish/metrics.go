@@ -16,6 +16,10 @@ var (
 		Name: "claimgate_snapshots_sent_total",
 		Help: "Snapshots sent to proxies, per Gateway.",
 	}, []string{"gateway"})
+	patchesSent = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "claimgate_snapshot_patches_sent_total",
+		Help: "Snapshots sent to proxies as a patch against the snapshot they served (counted in claimgate_snapshots_sent_total too), per Gateway.",
+	}, []string{"gateway"})
 	acks = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "claimgate_snapshot_acks_total",
 		Help: "Snapshot acknowledgements received from proxies, per Gateway.",
@@ -27,5 +31,5 @@ var (
 )
 
 func init() {
-	ctrlmetrics.Registry.MustRegister(connectedProxies, snapshotsSent, acks, nacks)
+	ctrlmetrics.Registry.MustRegister(connectedProxies, snapshotsSent, patchesSent, acks, nacks)
 }

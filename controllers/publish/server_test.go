@@ -48,8 +48,9 @@ func nack(v, msg string) *snapshotv1.StreamRequest {
 // stream is a client stream whose messages a goroutine receives.
 type stream struct {
 	snapshotv1.SnapshotService_StreamClient
-	snaps chan *snapshotv1.Snapshot
-	errs  chan error
+	snaps   chan *snapshotv1.Snapshot
+	patches chan *snapshotv1.SnapshotPatch
+	errs    chan error
 }
 
 // open starts a stream and sends first.
@@ -60,13 +61,20 @@ func open(t *testing.T, c snapshotv1.SnapshotServiceClient, first *snapshotv1.St
 	st, err := c.Stream(ctx)
 	require.NoError(t, err)
 	require.NoError(t, st.Send(first))
-	s := &stream{SnapshotService_StreamClient: st, snaps: make(chan *snapshotv1.Snapshot, 16), errs: make(chan error, 1)}
+	s := &stream{
+		SnapshotService_StreamClient: st, snaps: make(chan *snapshotv1.Snapshot, 16),
+		patches: make(chan *snapshotv1.SnapshotPatch, 16), errs: make(chan error, 1),
+	}
 	go func() {
 		for {
 			r, err := st.Recv()
 			if err != nil {
 				s.errs <- err
 				return
+			}
+			if r.GetPatch() != nil {
+				s.patches <- r.GetPatch()
+				continue
 			}
 			s.snaps <- r.GetSnapshot()
 		}

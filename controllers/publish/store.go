@@ -22,7 +22,23 @@ type entry struct {
 	snap    *snapshotv1.Snapshot
 	encoded []byte
 	changed chan struct{}
+	// recent are the encodings of the snapshots set before this one, oldest first, at
+	// most keptEncodings: the bases patches are written against.
+	recent []storedEncoding
+	// patches are the patches made to the current snapshot, by base version.
+	patches map[string]*snapshotv1.SnapshotPatch
 }
+
+// storedEncoding is a snapshot's encoding and its version.
+type storedEncoding struct {
+	version string
+	bytes   []byte
+}
+
+// keptEncodings is how many previous encodings of a Gateway's snapshot the store keeps:
+// a proxy serving one of them receives a patch. Routes that did not change share their
+// bytes between versions in the compiler's output, but each encoding is whole here.
+const keptEncodings = 3
 
 // NewStore returns an empty store.
 func NewStore() *Store {
@@ -44,7 +60,11 @@ func (s *Store) SetEncoded(gw types.NamespacedName, snap *snapshotv1.Snapshot, e
 	if e.snap != nil && e.snap.GetVersion() == snap.GetVersion() {
 		return false
 	}
-	e.snap, e.encoded = snap, encoded
+	if e.encoded != nil {
+		e.recent = append(e.recent, storedEncoding{version: e.snap.GetVersion(), bytes: e.encoded})
+		e.recent = e.recent[max(0, len(e.recent)-keptEncodings):]
+	}
+	e.snap, e.encoded, e.patches = snap, encoded, nil
 	close(e.changed)
 	e.changed = make(chan struct{})
 	return true
@@ -59,7 +79,7 @@ func (s *Store) Delete(gw types.NamespacedName) {
 	if !ok || e.snap == nil {
 		return
 	}
-	e.snap, e.encoded = nil, nil
+	e.snap, e.encoded, e.recent, e.patches = nil, nil, nil, nil
 	close(e.changed)
 	e.changed = make(chan struct{})
 }
@@ -86,6 +106,43 @@ func (s *Store) watch(gw types.NamespacedName) (*snapshotv1.Snapshot, []byte, <-
 	defer s.mu.Unlock()
 	e := s.entry(gw)
 	return e.snap, e.encoded, e.changed
+}
+
+// patch returns the current snapshot of gw, encoded, as a patch against the snapshot
+// base when the store still has base's encoding, else whole; encoded is the current
+// encoding as watch returned it. Patches are made once per base and kept with the
+// snapshot, so the proxies of a Gateway share them.
+func (s *Store) patch(gw types.NamespacedName, version string, encoded []byte, base string) (*snapshotv1.SnapshotPatch, error) {
+	s.mu.Lock()
+	e := s.entry(gw)
+	current := e.snap != nil && e.snap.GetVersion() == version
+	if p := e.patches[base]; current && p != nil {
+		s.mu.Unlock()
+		return p, nil
+	}
+	var from []byte
+	for _, r := range e.recent {
+		if r.version == base && base != "" {
+			from = r.bytes
+		}
+	}
+	s.mu.Unlock()
+	if from == nil {
+		base = ""
+	}
+	p, err := snapshotv1.MakePatch(from, base, encoded)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e.snap != nil && e.snap.GetVersion() == version {
+		if e.patches == nil {
+			e.patches = map[string]*snapshotv1.SnapshotPatch{}
+		}
+		e.patches[base] = p
+	}
+	return p, nil
 }
 
 // Gateways returns the Gateways that have a snapshot, sorted.

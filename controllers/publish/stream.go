@@ -48,28 +48,37 @@ func (s *Server) Stream(st snapshotv1.SnapshotService_StreamServer) error {
 	}()
 
 	received := make(chan error, 1)
-	go func() { received <- s.receive(st, gw, instance, log) }()
-	return s.send(st, gw, hello.GetCurrentVersion(), received)
+	resend := make(chan struct{}, 1)
+	go func() { received <- s.receive(st, gw, instance, log, resend) }()
+	return s.send(st, gw, hello, received, resend)
 }
 
 // send writes gw's snapshot each time its version differs from the last one the proxy
-// has, until the stream or the server ends.
-func (s *Server) send(st snapshotv1.SnapshotService_StreamServer, gw types.NamespacedName, has string, received <-chan error) error {
+// has, until the stream or the server ends: as a patch against that one to a proxy that
+// accepts patches, whole after the proxy asked for it (resend).
+func (s *Server) send(st snapshotv1.SnapshotService_StreamServer, gw types.NamespacedName, hello *snapshotv1.Hello, received <-chan error, resend <-chan struct{}) error {
+	has, whole := hello.GetCurrentVersion(), false
 	for {
 		snap, encoded, changed := s.cfg.Store.watch(gw)
 		if snap != nil && snap.GetVersion() != has {
-			var msg any = &snapshotv1.StreamResponse{Snapshot: snap}
-			if encoded != nil {
-				msg = newEncodedResponse(encoded)
+			base := has
+			if whole {
+				base = ""
+			}
+			msg, err := s.response(gw, snap, encoded, base, hello.GetAcceptsPatches())
+			if err != nil {
+				return err
 			}
 			if err := st.SendMsg(msg); err != nil {
 				return fmt.Errorf("sending snapshot %s of %s: %w", ShortVersion(snap.GetVersion()), gw, err)
 			}
 			snapshotsSent.WithLabelValues(gw.String()).Inc()
-			has = snap.GetVersion()
+			has, whole = snap.GetVersion(), false
 		}
 		select {
 		case <-changed:
+		case <-resend:
+			has, whole = "", true
 		case err := <-received:
 			return err
 		case <-st.Context().Done():
@@ -80,8 +89,28 @@ func (s *Server) send(st snapshotv1.SnapshotService_StreamServer, gw types.Names
 	}
 }
 
-// receive records ACKs and NACKs until the proxy closes its side or the stream fails.
-func (s *Server) receive(st snapshotv1.SnapshotService_StreamServer, gw types.NamespacedName, instance string, log logr.Logger) error {
+// response is the message carrying snap: a patch against base (whole when base is
+// empty or no longer kept) to a proxy that accepts patches, else the snapshot.
+func (s *Server) response(gw types.NamespacedName, snap *snapshotv1.Snapshot, encoded []byte, base string, patches bool) (any, error) {
+	switch {
+	case encoded == nil:
+		return &snapshotv1.StreamResponse{Snapshot: snap}, nil
+	case !patches:
+		return newEncodedResponse(encoded), nil
+	}
+	p, err := s.cfg.Store.patch(gw, snap.GetVersion(), encoded, base)
+	if err != nil {
+		return nil, fmt.Errorf("writing snapshot %s of %s as a patch: %w", ShortVersion(snap.GetVersion()), gw, err)
+	}
+	if p.GetBaseVersion() != "" {
+		patchesSent.WithLabelValues(gw.String()).Inc()
+	}
+	return &snapshotv1.StreamResponse{Patch: p}, nil
+}
+
+// receive records ACKs and NACKs until the proxy closes its side or the stream fails. A
+// Nack asking for the snapshot whole is no rejection: it wakes send through resend.
+func (s *Server) receive(st snapshotv1.SnapshotService_StreamServer, gw types.NamespacedName, instance string, log logr.Logger, resend chan<- struct{}) error {
 	for {
 		req, err := st.Recv()
 		if errors.Is(err, io.EOF) {
@@ -96,6 +125,14 @@ func (s *Server) receive(st snapshotv1.SnapshotService_StreamServer, gw types.Na
 			log.V(1).Info("snapshot acknowledged", "version", k.Ack.GetVersion())
 			s.cfg.Tracker.Ack(gw, instance, k.Ack.GetVersion())
 		case *snapshotv1.StreamRequest_Nack:
+			if k.Nack.GetResendWhole() {
+				log.Info("proxy asks for the snapshot whole", "version", k.Nack.GetVersion(), "reason", k.Nack.GetError())
+				select {
+				case resend <- struct{}{}:
+				default:
+				}
+				continue
+			}
 			nacks.WithLabelValues(gw.String()).Inc()
 			log.Info("snapshot rejected", "version", k.Nack.GetVersion(), "reason", k.Nack.GetError())
 			s.cfg.Tracker.Nack(gw, instance, k.Nack.GetVersion(), k.Nack.GetError())

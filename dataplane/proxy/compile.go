@@ -6,6 +6,9 @@ import (
 	"net/http"
 	"time"
 
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+
 	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
 	"github.com/claimgate/claimgate/dataplane/authn"
 	"github.com/claimgate/claimgate/dataplane/authz"
@@ -24,6 +27,20 @@ type table struct {
 	claimHeaders map[string]struct{}
 	// failovers are the failover upstreams, for the ejection gauge.
 	failovers []*failover
+	// encoded is the snapshot's encoding: the base of the next patch.
+	encoded []byte
+	// deps identifies the upstreams and JWT providers (dependencies); upstreams,
+	// providers and routes (by encoding) are their compiles, reused by the next snapshot
+	// with the same deps.
+	deps      string
+	upstreams map[string]*upstream
+	providers *authn.Providers
+	routes    map[string]*route
+	// rateLimitStore is the snapshot's rate-limit store, nil when none.
+	rateLimitStore *snapshotv1.RateLimitStore
+	// compiled and reused count the routes compiled for this table and taken from the
+	// one before.
+	compiled, reused int
 }
 
 // portTable is everything served on one port: the virtual hosts of every listener on it.
@@ -44,7 +61,9 @@ type vhost struct {
 
 // route is a compiled snapshot Route.
 type route struct {
-	name     string
+	name string
+	// encoding is the Route's encoding, its key among the compiled routes of a table.
+	encoding string
 	match    routeMatch
 	reqMods  []*headerMod
 	respMods []*headerMod
@@ -84,20 +103,111 @@ type compiler struct {
 	providers    *authn.Providers
 	upstreams    map[string]*upstream
 	claimHeaders map[string]struct{}
+	// previous are the routes of the table serving, by encoding, when this snapshot has
+	// the same upstreams and JWT providers (nil otherwise); routes are this one's.
+	previous, routes map[string]*route
+	// compiled and reused count the routes compiled and taken from previous.
+	compiled, reused int
 }
 
-// compile validates s and builds its table. Errors name the object and hold no secret.
+// compile validates s and builds its table (compileLayout without a table to reuse).
 func (srv *Server) compile(s *snapshotv1.Snapshot) (*table, error) {
-	if s.GetVersion() == "" {
+	enc, l, err := encode(s)
+	if err != nil {
+		return nil, err
+	}
+	return srv.compileLayout(l, enc, nil)
+}
+
+// encode is s's encoding, version first as the controller writes it, and its layout.
+func encode(s *snapshotv1.Snapshot) ([]byte, *snapshotv1.Layout, error) {
+	enc, err := proto.MarshalOptions{Deterministic: true}.Marshal(s)
+	if err != nil {
+		return nil, nil, fmt.Errorf("encoding snapshot: %w", err)
+	}
+	l, err := snapshotv1.ReadLayout(enc)
+	return enc, l, err
+}
+
+// compileLayout validates the snapshot enc (read as l) and builds its table. When prev
+// has the same upstreams and JWT providers, their compiles are prev's, and so is every
+// route whose encoding prev has: only the routes that changed are decoded and compiled.
+// Errors name the object and hold no secret.
+func (srv *Server) compileLayout(l *snapshotv1.Layout, enc []byte, prev *table) (*table, error) {
+	if l.Version == "" {
 		return nil, errors.New("snapshot has no version")
 	}
-	c := &compiler{s: srv, upstreams: map[string]*upstream{}, claimHeaders: claimHeaders(s.GetJwtProviders())}
-	var err error
+	c := &compiler{s: srv, routes: map[string]*route{}}
+	deps := dependencies(l)
 	var failovers []*failover
-	if c.providers, err = srv.cfg.Authenticator.Compile(s.GetJwtProviders()); err != nil {
+	if prev != nil && prev.deps == deps {
+		c.upstreams, c.providers, c.claimHeaders, c.previous = prev.upstreams, prev.providers, prev.claimHeaders, prev.routes
+		failovers = prev.failovers
+	} else {
+		var err error
+		if failovers, err = c.compileDependencies(l); err != nil {
+			return nil, err
+		}
+	}
+	t := &table{
+		version: l.Version, gateway: l.GatewayNamespace + "/" + l.GatewayName,
+		ports: map[uint32]*portTable{}, appliedAt: srv.cfg.Now(),
+		claimHeaders: c.claimHeaders, failovers: failovers,
+		encoded: enc, deps: deps, upstreams: c.upstreams, providers: c.providers, routes: c.routes,
+	}
+	for i := range l.Listeners {
+		ll := &l.Listeners[i]
+		if err := c.addListener(t, ll); err != nil {
+			return nil, fmt.Errorf("listener %s (port %d): %w", ll.Name, ll.Port, err)
+		}
+	}
+	t.compiled, t.reused = c.compiled, c.reused
+	if l.RateLimitStore != nil {
+		t.rateLimitStore = &snapshotv1.RateLimitStore{}
+		if err := proto.Unmarshal(l.RateLimitStore, t.rateLimitStore); err != nil {
+			return nil, fmt.Errorf("rate-limit store: %w", err)
+		}
+	}
+	return t, nil
+}
+
+// dependencies is what every route's compile depends on besides the route: the
+// encodings of the upstreams and of the JWT providers, each with its length.
+func dependencies(l *snapshotv1.Layout) string {
+	var b []byte
+	for _, u := range l.Upstreams {
+		b = protowire.AppendBytes(b, u)
+	}
+	b = append(b, 0xff) // not the start of a length: upstreams end here
+	for _, p := range l.JwtProviders {
+		b = protowire.AppendBytes(b, p)
+	}
+	return string(b)
+}
+
+// compileDependencies decodes and compiles the JWT providers and upstreams of l. It
+// returns the failover upstreams, which keep the ejections of prev's of the same name.
+func (c *compiler) compileDependencies(l *snapshotv1.Layout) ([]*failover, error) {
+	srv := c.s
+	providers := make([]*snapshotv1.JwtProvider, len(l.JwtProviders))
+	for i, b := range l.JwtProviders {
+		providers[i] = &snapshotv1.JwtProvider{}
+		if err := proto.Unmarshal(b, providers[i]); err != nil {
+			return nil, fmt.Errorf("jwt provider %d: %w", i, err)
+		}
+	}
+	c.claimHeaders = claimHeaders(providers)
+	var err error
+	if c.providers, err = srv.cfg.Authenticator.Compile(providers); err != nil {
 		return nil, fmt.Errorf("jwt providers: %w", err)
 	}
-	for _, u := range s.GetUpstreams() {
+	c.upstreams = make(map[string]*upstream, len(l.Upstreams))
+	var failovers []*failover
+	for i, b := range l.Upstreams {
+		u := &snapshotv1.Upstream{}
+		if err := proto.Unmarshal(b, u); err != nil {
+			return nil, fmt.Errorf("upstream %d: %w", i, err)
+		}
 		if _, dup := c.upstreams[u.GetName()]; dup {
 			return nil, fmt.Errorf("upstream %s is listed twice", u.GetName())
 		}
@@ -112,17 +222,7 @@ func (srv *Server) compile(s *snapshotv1.Snapshot) (*table, error) {
 			failovers = append(failovers, up.failover)
 		}
 	}
-	t := &table{
-		version: s.GetVersion(), gateway: s.GetGatewayNamespace() + "/" + s.GetGatewayName(),
-		ports: map[uint32]*portTable{}, appliedAt: srv.cfg.Now(),
-		claimHeaders: c.claimHeaders, failovers: failovers,
-	}
-	for _, l := range s.GetListeners() {
-		if err := c.addListener(t, l); err != nil {
-			return nil, fmt.Errorf("listener %s (port %d): %w", l.GetName(), l.GetPort(), err)
-		}
-	}
-	return t, nil
+	return failovers, nil
 }
 
 // claimHeaders returns the canonical names of the headers providers' claimsToHeaders
@@ -140,45 +240,74 @@ func claimHeaders(providers []*snapshotv1.JwtProvider) map[string]struct{} {
 	return names
 }
 
-func (c *compiler) addListener(t *table, l *snapshotv1.Listener) error {
-	if l.GetPort() == 0 || l.GetPort() > 65535 {
+func (c *compiler) addListener(t *table, l *snapshotv1.ListenerLayout) error {
+	if l.Port == 0 || l.Port > 65535 {
 		return errors.New("port is not in 1-65535")
 	}
-	if l.GetProtocol() != snapshotv1.Protocol_HTTP && l.GetProtocol() != snapshotv1.Protocol_HTTPS {
-		return fmt.Errorf("unsupported protocol %s", l.GetProtocol())
+	if l.Protocol != snapshotv1.Protocol_HTTP && l.Protocol != snapshotv1.Protocol_HTTPS {
+		return fmt.Errorf("unsupported protocol %s", l.Protocol)
 	}
-	pt, ok := t.ports[l.GetPort()]
+	pt, ok := t.ports[l.Port]
 	if !ok {
 		pt = &portTable{
-			port: l.GetPort(), protocol: l.GetProtocol(), hosts: newHostTable(),
-			allowUnderscores: l.GetAllowHeadersWithUnderscores(),
+			port: l.Port, protocol: l.Protocol, hosts: newHostTable(),
+			allowUnderscores: l.AllowHeadersWithUnderscores,
 		}
-		t.ports[l.GetPort()] = pt
-	} else if pt.protocol != l.GetProtocol() {
-		return fmt.Errorf("protocol %s conflicts with %s on the same port", l.GetProtocol(), pt.protocol)
+		t.ports[l.Port] = pt
+	} else if pt.protocol != l.Protocol {
+		return fmt.Errorf("protocol %s conflicts with %s on the same port", l.Protocol, pt.protocol)
 	}
 	// Headers are cleaned before the listener is known: a port keeps underscores only
 	// when every listener on it allows them.
-	pt.allowUnderscores = pt.allowUnderscores && l.GetAllowHeadersWithUnderscores()
-	if l.GetProtocol() == snapshotv1.Protocol_HTTPS {
-		if err := pt.addCertificates(l.GetTls().GetCertificates()); err != nil {
+	pt.allowUnderscores = pt.allowUnderscores && l.AllowHeadersWithUnderscores
+	if l.Protocol == snapshotv1.Protocol_HTTPS {
+		tls := &snapshotv1.ListenerTLS{}
+		if err := proto.Unmarshal(l.TLS, tls); err != nil {
+			return fmt.Errorf("tls: %w", err)
+		}
+		if err := pt.addCertificates(tls.GetCertificates()); err != nil {
 			return err
 		}
 	}
-	for _, v := range l.GetVirtualHosts() {
-		vh := &vhost{name: v.GetName()}
-		for _, r := range v.GetRoutes() {
-			rt, err := c.compileRoute(r)
+	for _, v := range l.VirtualHosts {
+		vh := &vhost{name: v.Name, routes: make([]*route, 0, len(v.Routes))}
+		for i, b := range v.Routes {
+			rt, err := c.route(i, b)
 			if err != nil {
-				return fmt.Errorf("virtual host %s: route %s: %w", v.GetName(), r.GetName(), err)
+				return fmt.Errorf("virtual host %s: %w", v.Name, err)
 			}
 			vh.routes = append(vh.routes, rt)
 		}
-		if err := pt.hosts.add(vh, listenerDomains(l.GetHostname(), v.GetDomains())); err != nil {
+		if err := pt.hosts.add(vh, listenerDomains(l.Hostname, v.Domains)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// route is the compile of the i-th route of a virtual host, encoded as b: the table
+// serving's when it has the same bytes and dependencies, else a new one.
+func (c *compiler) route(i int, b []byte) (*route, error) {
+	if rt := c.routes[string(b)]; rt != nil {
+		return rt, nil // the same route twice in this snapshot
+	}
+	if rt := c.previous[string(b)]; rt != nil {
+		c.routes[rt.encoding] = rt
+		c.reused++
+		return rt, nil
+	}
+	r := &snapshotv1.Route{}
+	if err := proto.Unmarshal(b, r); err != nil {
+		return nil, fmt.Errorf("route %d: decoding: %w", i, err)
+	}
+	rt, err := c.compileRoute(r)
+	if err != nil {
+		return nil, fmt.Errorf("route %s: %w", r.GetName(), err)
+	}
+	rt.encoding = string(b)
+	c.routes[rt.encoding] = rt
+	c.compiled++
+	return rt, nil
 }
 
 // listenerDomains narrows a virtual host's "*" to its listener's hostname, so a listener

@@ -100,7 +100,7 @@ func TestFirstMatchingRouteWins(t *testing.T) {
 	srv := &Server{cfg: Config{Authenticator: nil}}
 	c := &compiler{s: srv, upstreams: map[string]*upstream{}}
 	tbl := &table{ports: map[uint32]*portTable{}}
-	require.NoError(t, c.addListener(tbl, snap.Listeners[0]))
+	require.NoError(t, addListener(t, c, tbl, snap.Listeners[0]))
 
 	tests := map[string]struct {
 		host, target string
@@ -133,6 +133,17 @@ func TestFirstMatchingRouteWins(t *testing.T) {
 	}
 }
 
+// addListener adds l to tbl as a snapshot's encoding reaches the compiler.
+func addListener(t *testing.T, c *compiler, tbl *table, l *snapshotv1.Listener) error {
+	t.Helper()
+	_, layout, err := encode(&snapshotv1.Snapshot{Version: "v", Listeners: []*snapshotv1.Listener{l}})
+	require.NoError(t, err)
+	if c.routes == nil {
+		c.routes = map[string]*route{}
+	}
+	return c.addListener(tbl, &layout.Listeners[0])
+}
+
 func TestStripPort(t *testing.T) {
 	tests := map[string]string{
 		"a.com": "a.com", "a.com:80": "a.com", "[::1]:8080": "::1", "[::1]": "::1", "127.0.0.1:1": "127.0.0.1",
@@ -153,7 +164,7 @@ func TestListenersSharingAPort(t *testing.T) {
 	c := &compiler{s: &Server{}, upstreams: map[string]*upstream{}}
 	tbl := &table{ports: map[uint32]*portTable{}}
 	for _, l := range []*snapshotv1.Listener{listener("a", "a.example.com"), listener("wild", "*.example.com"), listener("rest", "")} {
-		require.NoError(t, c.addListener(tbl, l))
+		require.NoError(t, addListener(t, c, tbl, l))
 	}
 	tests := map[string]string{"a.example.com": "a", "b.example.com": "wild", "other.org": "rest"}
 	for host, want := range tests {
@@ -166,7 +177,7 @@ func TestListenersSharingAPort(t *testing.T) {
 		})
 	}
 	https := &snapshotv1.Listener{Name: "tls", Port: 1, Protocol: snapshotv1.Protocol_HTTPS}
-	require.ErrorContains(t, c.addListener(tbl, https), "conflicts with HTTP on the same port")
+	require.ErrorContains(t, addListener(t, c, tbl, https), "conflicts with HTTP on the same port")
 }
 
 func TestNormalizePath(t *testing.T) {

@@ -16,6 +16,8 @@ type metrics struct {
 	upstream *prometheus.HistogramVec
 	info     *prometheus.GaugeVec
 	rejected prometheus.Counter
+	// routes counts the routes of applied snapshots, compiled or reused.
+	routes *prometheus.CounterVec
 	// rateLimits counts rate-limit checks by policy (ratelimit.go).
 	rateLimits *prometheus.CounterVec
 	// usage are the token metrics (usage.go).
@@ -50,6 +52,10 @@ func newMetrics(reg prometheus.Registerer, s *Server) (*metrics, error) {
 			Name: "claimgate_proxy_snapshot_rejections_total",
 			Help: "Snapshots that failed validation or compilation and were not served.",
 		}),
+		routes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "claimgate_proxy_snapshot_routes_total",
+			Help: "Routes of the snapshots applied, by how they were made ready: compiled (new or changed, or every route when the upstreams or JWT providers changed) or reused (the same encoding as in the snapshot served before).",
+		}, []string{"how"}),
 		rateLimits: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "claimgate_proxy_rate_limit_decisions_total",
 			Help: "Rate-limit decisions, by policy, configured descriptor (its keys and configured values; empty when no limit was reached), stage (early, regular; reservation of max_tokens, stream) and result (allowed, over, store_error; stopped).",
@@ -74,7 +80,7 @@ func newMetrics(reg prometheus.Registerer, s *Server) (*metrics, error) {
 		}
 		return s.cfg.Now().Sub(t.appliedAt).Seconds()
 	})
-	for _, c := range append([]prometheus.Collector{m.requests, m.duration, m.upstream, m.info, m.rejected, m.rateLimits, m.guards, age, m.failover.vec, ejectedCollector{s}}, m.usage.collectors()...) {
+	for _, c := range append([]prometheus.Collector{m.requests, m.duration, m.upstream, m.info, m.rejected, m.routes, m.rateLimits, m.guards, age, m.failover.vec, ejectedCollector{s}}, m.usage.collectors()...) {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("registering proxy metrics: %w", err)
 		}
@@ -88,6 +94,8 @@ func (m *metrics) applied(old, t *table) {
 		m.info.DeleteLabelValues(old.version, old.gateway)
 	}
 	m.info.WithLabelValues(t.version, t.gateway).Set(1)
+	m.routes.WithLabelValues("compiled").Add(float64(t.compiled))
+	m.routes.WithLabelValues("reused").Add(float64(t.reused))
 }
 
 // statusText holds the label of every status code, so labelling allocates nothing.

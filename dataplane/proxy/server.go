@@ -141,28 +141,49 @@ func (s *Server) Validate(snap *snapshotv1.Snapshot) error {
 // the listeners it no longer has. On error nothing changes. Requests in flight finish on
 // the table they started with.
 func (s *Server) Apply(snap *snapshotv1.Snapshot) error {
+	enc, l, err := encode(snap)
+	if err != nil {
+		s.metrics.rejected.Inc()
+		return fmt.Errorf("snapshot %s: %w", snap.GetVersion(), err)
+	}
+	return s.ApplyLayout(l, enc)
+}
+
+// ApplyLayout is Apply for the snapshot whose encoding is enc, read as l. The routes
+// whose encoding the table serving has, with the same upstreams and JWT providers, keep
+// their compiles; only the others are decoded and compiled. enc must not be modified
+// afterwards: the table keeps it, as the base of the next patch.
+func (s *Server) ApplyLayout(l *snapshotv1.Layout, enc []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return errors.New("proxy is shutting down")
 	}
-	t, err := s.compile(snap)
+	t, err := s.compileLayout(l, enc, s.table.Load())
 	var limiters *limiterState
 	if err == nil {
-		limiters, err = s.limiterFor(snap)
+		limiters, err = s.limiterFor(t.rateLimitStore)
 	}
 	if err == nil {
 		err = s.openPorts(t)
 	}
 	if err != nil {
 		s.metrics.rejected.Inc()
-		return fmt.Errorf("snapshot %s: %w", snap.GetVersion(), err)
+		return fmt.Errorf("snapshot %s: %w", l.Version, err)
 	}
 	s.useLimiter(limiters)
 	old := s.table.Swap(t)
 	s.closeUnusedPorts(t)
 	s.metrics.applied(old, t)
 	s.log.Info("snapshot serving", "version", t.version, "gateway", t.gateway, "ports", len(t.ports))
+	return nil
+}
+
+// Encoding is the encoding of the snapshot being served, nil before the first.
+func (s *Server) Encoding() []byte {
+	if t := s.table.Load(); t != nil {
+		return t.encoded
+	}
 	return nil
 }
 

@@ -26,11 +26,10 @@ type limiterState struct {
 	closer  io.Closer // the store, when the proxy created it
 }
 
-// limiterFor returns the limiter state for snap's store: the current one when the
-// store is the same, else a new one (not yet in use).
-func (s *Server) limiterFor(snap *snapshotv1.Snapshot) (*limiterState, error) {
+// limiterFor returns the limiter state for a snapshot's store (want, nil for none): the
+// current one when the store is the same, else a new one (not yet in use).
+func (s *Server) limiterFor(want *snapshotv1.RateLimitStore) (*limiterState, error) {
 	cur := s.limiters.Load()
-	want := snap.GetRateLimitStore()
 	if cur != nil && proto.Equal(cur.config, want) {
 		return cur, nil
 	}

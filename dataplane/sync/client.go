@@ -115,9 +115,10 @@ func (c *Client) stream(ctx context.Context, client snapshotv1.SnapshotServiceCl
 	if err != nil {
 		return false, fmt.Errorf("opening stream: %w", err)
 	}
+	_, patches := c.cfg.Applier.(LayoutApplier)
 	hello := &snapshotv1.Hello{
 		GatewayNamespace: c.cfg.GatewayNamespace, GatewayName: c.cfg.GatewayName,
-		Instance: c.cfg.Instance, CurrentVersion: c.cfg.Applier.Version(),
+		Instance: c.cfg.Instance, CurrentVersion: c.cfg.Applier.Version(), AcceptsPatches: patches,
 	}
 	if err := st.Send(&snapshotv1.StreamRequest{Kind: &snapshotv1.StreamRequest_Hello{Hello: hello}}); err != nil {
 		return false, fmt.Errorf("sending hello: %w", err)
@@ -131,13 +132,18 @@ func (c *Client) stream(ctx context.Context, client snapshotv1.SnapshotServiceCl
 		if err != nil {
 			return received, fmt.Errorf("receiving: %w", err)
 		}
-		s := resp.GetSnapshot()
-		if s == nil {
+		var answer *snapshotv1.StreamRequest
+		switch {
+		case resp.GetPatch() != nil:
+			answer = c.handlePatch(resp.GetPatch())
+		case resp.GetSnapshot() != nil:
+			answer = c.handle(resp.GetSnapshot())
+		default:
 			continue
 		}
 		received = true
-		if err := st.Send(c.handle(s)); err != nil {
-			return received, fmt.Errorf("answering snapshot %s: %w", s.GetVersion(), err)
+		if err := st.Send(answer); err != nil {
+			return received, fmt.Errorf("answering snapshot: %w", err)
 		}
 	}
 }
@@ -149,16 +155,62 @@ func (c *Client) handle(s *snapshotv1.Snapshot) *snapshotv1.StreamRequest {
 	if err == nil && s.GetVersion() != c.cfg.Applier.Version() {
 		err = c.cfg.Applier.Apply(s)
 	}
+	return c.answer(s.GetVersion(), start, err)
+}
+
+// answer is the Ack of version, applied since start, or its Nack when err is set.
+func (c *Client) answer(version string, start time.Time, err error) *snapshotv1.StreamRequest {
 	if err != nil {
 		c.metrics.nacks.Inc()
 		c.cfg.Logger.Error(err, "snapshot rejected; keeping the last good one",
-			"version", s.GetVersion(), "serving", c.cfg.Applier.Version())
+			"version", version, "serving", c.cfg.Applier.Version())
 		return &snapshotv1.StreamRequest{Kind: &snapshotv1.StreamRequest_Nack{
-			Nack: &snapshotv1.Nack{Version: s.GetVersion(), Error: err.Error()},
+			Nack: &snapshotv1.Nack{Version: version, Error: err.Error()},
 		}}
 	}
-	c.cfg.Logger.Info("snapshot applied", "version", s.GetVersion(), "took", time.Since(start).Round(time.Microsecond))
-	return &snapshotv1.StreamRequest{Kind: &snapshotv1.StreamRequest_Ack{Ack: &snapshotv1.Ack{Version: s.GetVersion()}}}
+	c.cfg.Logger.Info("snapshot applied", "version", version, "took", time.Since(start).Round(time.Microsecond))
+	return &snapshotv1.StreamRequest{Kind: &snapshotv1.StreamRequest_Ack{Ack: &snapshotv1.Ack{Version: version}}}
+}
+
+// handlePatch makes the snapshot p carries and applies it. A patch against a snapshot
+// the proxy does not serve, or making bytes that are not its version, is answered with
+// a Nack asking for the snapshot whole; a snapshot that is wrong is rejected.
+func (c *Client) handlePatch(p *snapshotv1.SnapshotPatch) *snapshotv1.StreamRequest {
+	start := time.Now()
+	la, ok := c.cfg.Applier.(LayoutApplier)
+	if !ok {
+		return c.answer(p.GetVersion(), start, errors.New("this proxy does not read patches"))
+	}
+	var base []byte
+	if p.GetBaseVersion() != "" {
+		if base = la.Encoding(); base == nil || la.Version() != p.GetBaseVersion() {
+			return c.resendWhole(p, fmt.Errorf("the patch is against %s, this proxy serves %q", p.GetBaseVersion(), la.Version()))
+		}
+	}
+	enc, err := snapshotv1.ApplyPatch(base, p, MaxSnapshotBytes)
+	if err != nil && base != nil {
+		return c.resendWhole(p, err)
+	}
+	var l *snapshotv1.Layout
+	if err == nil {
+		l, err = snapshotv1.ReadLayout(enc)
+	}
+	if err == nil {
+		err = c.check(&snapshotv1.Snapshot{Version: l.Version, GatewayNamespace: l.GatewayNamespace, GatewayName: l.GatewayName})
+	}
+	if err == nil && l.Version != la.Version() {
+		err = la.ApplyLayout(l, enc)
+	}
+	return c.answer(p.GetVersion(), start, err)
+}
+
+// resendWhole is the Nack asking for p's snapshot whole, err saying why.
+func (c *Client) resendWhole(p *snapshotv1.SnapshotPatch, err error) *snapshotv1.StreamRequest {
+	c.metrics.wholeAsked.Inc()
+	c.cfg.Logger.Info("asking for the snapshot whole", "version", p.GetVersion(), "reason", err.Error())
+	return &snapshotv1.StreamRequest{Kind: &snapshotv1.StreamRequest_Nack{
+		Nack: &snapshotv1.Nack{Version: p.GetVersion(), Error: err.Error(), ResendWhole: true},
+	}}
 }
 
 // check rejects a snapshot meant for another Gateway or without a version.

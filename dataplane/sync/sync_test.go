@@ -48,13 +48,14 @@ func (a *listenerApplier) Version() string {
 type controller struct {
 	snapshotv1.UnimplementedSnapshotServiceServer
 	send    chan *snapshotv1.Snapshot
+	patches chan *snapshotv1.SnapshotPatch
 	hellos  chan *snapshotv1.Hello
 	answers chan *snapshotv1.StreamRequest
 }
 
 func newController() *controller {
 	return &controller{
-		send: make(chan *snapshotv1.Snapshot, 8), hellos: make(chan *snapshotv1.Hello, 8),
+		send: make(chan *snapshotv1.Snapshot, 8), patches: make(chan *snapshotv1.SnapshotPatch, 8), hellos: make(chan *snapshotv1.Hello, 8),
 		answers: make(chan *snapshotv1.StreamRequest, 8),
 	}
 }
@@ -78,6 +79,10 @@ func (c *controller) Stream(st grpc.BidiStreamingServer[snapshotv1.StreamRequest
 		select {
 		case s := <-c.send:
 			if err := st.Send(&snapshotv1.StreamResponse{Snapshot: s}); err != nil {
+				return err
+			}
+		case p := <-c.patches:
+			if err := st.Send(&snapshotv1.StreamResponse{Patch: p}); err != nil {
 				return err
 			}
 		case <-st.Context().Done():

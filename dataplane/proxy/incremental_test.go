@@ -1,0 +1,76 @@
+package proxy_test
+
+import (
+	"net/http"
+	"regexp"
+	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
+	"github.com/claimgate/claimgate/test/fakellm"
+)
+
+// routesMetric reads claimgate_proxy_snapshot_routes_total{how}.
+func routesMetric(t *testing.T, metrics, how string) int {
+	t.Helper()
+	m := regexp.MustCompile(`claimgate_proxy_snapshot_routes_total\{how="` + how + `"\} (\d+)`).FindStringSubmatch(metrics)
+	if m == nil {
+		return 0
+	}
+	n, err := strconv.Atoi(m[1])
+	require.NoError(t, err)
+	return n
+}
+
+// withDirectRoutes is the tutorial's snapshot with direct-response routes /a and /b
+// answering bodyA and bodyB, before the tutorial's route.
+func withDirectRoutes(t *testing.T, h *harness, bodyA, bodyB string) *snapshotv1.Snapshot {
+	s := tutorial(t, h.port, h.fake.HostPort(), false, false)
+	vh := s.Listeners[0].VirtualHosts[0]
+	direct := func(path, body string) *snapshotv1.Route {
+		return &snapshotv1.Route{
+			Name:           "direct" + path,
+			Match:          &snapshotv1.RouteMatch{Path: &snapshotv1.PathMatch{Type: snapshotv1.PathMatchType_EXACT, Value: path}},
+			DirectResponse: &snapshotv1.DirectResponse{Status: 200, Body: body},
+		}
+	}
+	vh.Routes = append([]*snapshotv1.Route{direct("/a", bodyA), direct("/b", bodyB)}, vh.Routes...)
+	return s
+}
+
+// TestUnchangedRoutesKeepTheirCompile: a new snapshot compiles only the routes whose
+// encoding changed; when an upstream changes every route is compiled again, so none
+// keeps sending to the upstream as it was.
+func TestUnchangedRoutesKeepTheirCompile(t *testing.T) {
+	h := newHarness(t, fakellm.Config{})
+	h.apply(withDirectRoutes(t, h, "a1", "b1"), false)
+	compiled, reused := routesMetric(t, h.metrics(), "compiled"), routesMetric(t, h.metrics(), "reused")
+
+	h.apply(withDirectRoutes(t, h, "a1", "b2"), false)
+	m := h.metrics()
+	require.Equal(t, 1, routesMetric(t, m, "compiled")-compiled, "only /b changed")
+	require.Equal(t, 2, routesMetric(t, m, "reused")-reused)
+	for path, want := range map[string]string{"/a": "a1", "/b": "b2"} {
+		resp, body := h.do(http.MethodGet, path, "", "")
+		require.Equal(t, http.StatusOK, resp.StatusCode, path)
+		require.Equal(t, want, body, path)
+	}
+	resp, _ := h.do(http.MethodPost, "/openai", "", `{"model":"gpt-4o"}`)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+
+	s := withDirectRoutes(t, h, "a1", "b2")
+	up := s.Upstreams[0].GetLlm()
+	up.AuthToken = "sk-rotated-key"
+	compiled, reused = routesMetric(t, m, "compiled"), routesMetric(t, m, "reused")
+	h.apply(s, false)
+	m = h.metrics()
+	require.Equal(t, 3, routesMetric(t, m, "compiled")-compiled, "the upstream changed: every route is compiled")
+	require.Equal(t, 0, routesMetric(t, m, "reused")-reused)
+	resp, _ = h.do(http.MethodPost, "/openai", "", `{"model":"gpt-4o"}`)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	last, ok := h.fake.Last()
+	require.True(t, ok)
+	require.Equal(t, "Bearer sk-rotated-key", last.Header.Get("Authorization"), "the route sends the new key")
+}
