@@ -57,6 +57,8 @@ type portTable struct {
 type vhost struct {
 	name   string
 	routes []*route
+	// index finds the routes that can fit a path; nil below indexedRoutes routes.
+	index *routeIndex
 }
 
 // route is a compiled snapshot Route.
@@ -277,6 +279,9 @@ func (c *compiler) addListener(t *table, l *snapshotv1.ListenerLayout) error {
 				return fmt.Errorf("virtual host %s: %w", v.Name, err)
 			}
 			vh.routes = append(vh.routes, rt)
+		}
+		if len(vh.routes) >= indexedRoutes {
+			vh.index = newRouteIndex(vh.routes)
 		}
 		if err := pt.hosts.add(vh, listenerDomains(l.Hostname, v.Domains)); err != nil {
 			return err

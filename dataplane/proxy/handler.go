@@ -98,13 +98,7 @@ func (pt *portTable) route(r *http.Request) *route {
 	if vh == nil {
 		return nil
 	}
-	var q url.Values
-	for _, rt := range vh.routes {
-		if rt.match.matches(r, &q) {
-			return rt
-		}
-	}
-	return nil
+	return vh.match(r)
 }
 
 // serveRoute runs CORS, the early rate limits, authentication, authorization, the regular
