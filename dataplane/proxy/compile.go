@@ -29,13 +29,14 @@ type table struct {
 	failovers []*failover
 	// encoded is the snapshot's encoding: the base of the next patch.
 	encoded []byte
-	// deps identifies the upstreams and JWT providers (dependencies); upstreams,
-	// providers and routes (by encoding) are their compiles, reused by the next snapshot
-	// with the same deps.
+	// deps identifies the upstreams and JWT providers (dependencies); upstreams and
+	// providers are their compiles, reused with the routes of vhosts by the next
+	// snapshot with the same deps (reuse.go).
 	deps      string
 	upstreams map[string]*upstream
 	providers *authn.Providers
-	routes    map[string]*route
+	// vhosts are the virtual hosts by listener and name (vhostKey).
+	vhosts map[string]*vhost
 	// rateLimitStore is the snapshot's rate-limit store, nil when none.
 	rateLimitStore *snapshotv1.RateLimitStore
 	// compiled and reused count the routes compiled for this table and taken from the
@@ -105,10 +106,12 @@ type compiler struct {
 	providers    *authn.Providers
 	upstreams    map[string]*upstream
 	claimHeaders map[string]struct{}
-	// previous are the routes of the table serving, by encoding, when this snapshot has
-	// the same upstreams and JWT providers (nil otherwise); routes are this one's.
-	previous, routes map[string]*route
-	// compiled and reused count the routes compiled and taken from previous.
+	// prev is the table serving when this snapshot has the same upstreams and JWT
+	// providers (nil otherwise): its routes are reused (reuse.go).
+	prev *table
+	// byEncoding are prev's routes by encoding, made when first needed.
+	byEncoding map[string]placed
+	// compiled and reused count the routes compiled and taken from prev.
 	compiled, reused int
 }
 
@@ -139,11 +142,11 @@ func (srv *Server) compileLayout(l *snapshotv1.Layout, enc []byte, prev *table) 
 	if l.Version == "" {
 		return nil, errors.New("snapshot has no version")
 	}
-	c := &compiler{s: srv, routes: map[string]*route{}}
+	c := &compiler{s: srv}
 	deps := dependencies(l)
 	var failovers []*failover
 	if prev != nil && prev.deps == deps {
-		c.upstreams, c.providers, c.claimHeaders, c.previous = prev.upstreams, prev.providers, prev.claimHeaders, prev.routes
+		c.upstreams, c.providers, c.claimHeaders, c.prev = prev.upstreams, prev.providers, prev.claimHeaders, prev
 		failovers = prev.failovers
 	} else {
 		var err error
@@ -155,7 +158,7 @@ func (srv *Server) compileLayout(l *snapshotv1.Layout, enc []byte, prev *table) 
 		version: l.Version, gateway: l.GatewayNamespace + "/" + l.GatewayName,
 		ports: map[uint32]*portTable{}, appliedAt: srv.cfg.Now(),
 		claimHeaders: c.claimHeaders, failovers: failovers,
-		encoded: enc, deps: deps, upstreams: c.upstreams, providers: c.providers, routes: c.routes,
+		encoded: enc, deps: deps, upstreams: c.upstreams, providers: c.providers, vhosts: map[string]*vhost{},
 	}
 	for i := range l.Listeners {
 		ll := &l.Listeners[i]
@@ -272,17 +275,11 @@ func (c *compiler) addListener(t *table, l *snapshotv1.ListenerLayout) error {
 		}
 	}
 	for _, v := range l.VirtualHosts {
-		vh := &vhost{name: v.Name, routes: make([]*route, 0, len(v.Routes))}
-		for i, b := range v.Routes {
-			rt, err := c.route(i, b)
-			if err != nil {
-				return fmt.Errorf("virtual host %s: %w", v.Name, err)
-			}
-			vh.routes = append(vh.routes, rt)
+		vh, err := c.virtualHost(l.Name, &v)
+		if err != nil {
+			return fmt.Errorf("virtual host %s: %w", v.Name, err)
 		}
-		if len(vh.routes) >= indexedRoutes {
-			vh.index = newRouteIndex(vh.routes)
-		}
+		t.vhosts[vhostKey(l.Name, v.Name)] = vh
 		if err := pt.hosts.add(vh, listenerDomains(l.Hostname, v.Domains)); err != nil {
 			return err
 		}
@@ -290,17 +287,8 @@ func (c *compiler) addListener(t *table, l *snapshotv1.ListenerLayout) error {
 	return nil
 }
 
-// route is the compile of the i-th route of a virtual host, encoded as b: the table
-// serving's when it has the same bytes and dependencies, else a new one.
-func (c *compiler) route(i int, b []byte) (*route, error) {
-	if rt := c.routes[string(b)]; rt != nil {
-		return rt, nil // the same route twice in this snapshot
-	}
-	if rt := c.previous[string(b)]; rt != nil {
-		c.routes[rt.encoding] = rt
-		c.reused++
-		return rt, nil
-	}
+// compileRouteBytes decodes and compiles the i-th route of a virtual host, encoded as b.
+func (c *compiler) compileRouteBytes(i int, b []byte) (*route, error) {
 	r := &snapshotv1.Route{}
 	if err := proto.Unmarshal(b, r); err != nil {
 		return nil, fmt.Errorf("route %d: decoding: %w", i, err)
@@ -310,7 +298,6 @@ func (c *compiler) route(i int, b []byte) (*route, error) {
 		return nil, fmt.Errorf("route %s: %w", r.GetName(), err)
 	}
 	rt.encoding = string(b)
-	c.routes[rt.encoding] = rt
 	c.compiled++
 	return rt, nil
 }

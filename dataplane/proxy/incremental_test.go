@@ -74,3 +74,74 @@ func TestUnchangedRoutesKeepTheirCompile(t *testing.T) {
 	require.True(t, ok)
 	require.Equal(t, "Bearer sk-rotated-key", last.Header.Get("Authorization"), "the route sends the new key")
 }
+
+// manyRoutes is how many routes manyDirectRoutes writes: enough to be indexed.
+const manyRoutes = 40
+
+// manyDirectRoutes is a snapshot of manyRoutes direct-response routes /r<i> answering "r<i>",
+// route moved matching moveTo instead, route changed answering changedBody, and the
+// route /new first when withNew.
+func manyDirectRoutes(t *testing.T, port uint32, moved int, moveTo string, changed int, changedBody string, withNew bool) *snapshotv1.Snapshot {
+	t.Helper()
+	var routes []*snapshotv1.Route
+	direct := func(name, path, body string) *snapshotv1.Route {
+		return &snapshotv1.Route{
+			Name:           name,
+			Match:          &snapshotv1.RouteMatch{Path: &snapshotv1.PathMatch{Type: snapshotv1.PathMatchType_PATH_PREFIX, Value: path}},
+			DirectResponse: &snapshotv1.DirectResponse{Status: 200, Body: body},
+		}
+	}
+	if withNew {
+		routes = append(routes, direct("new", "/new", "new"))
+	}
+	for i := range manyRoutes {
+		name := "r" + strconv.Itoa(i)
+		path, body := "/"+name, name
+		if i == moved {
+			path = moveTo
+		}
+		if i == changed {
+			body = changedBody
+		}
+		routes = append(routes, direct(name, path, body))
+	}
+	return &snapshotv1.Snapshot{
+		GatewayNamespace: "gloo-system", GatewayName: "ai-gateway",
+		Listeners: []*snapshotv1.Listener{{
+			Name: "http", Port: port, Protocol: snapshotv1.Protocol_HTTP,
+			VirtualHosts: []*snapshotv1.VirtualHost{{Name: "http~*", Domains: []string{"*"}, Routes: routes}},
+		}},
+	}
+}
+
+// TestIndexedRoutesAfterChanges: in a virtual host large enough to be indexed, a
+// route whose answer changed, a route inserted before all others and a route moved to
+// another path are each compiled alone, and every path is served by its route.
+func TestIndexedRoutesAfterChanges(t *testing.T) {
+	h := newHarness(t, fakellm.Config{})
+	steps := []struct {
+		name    string
+		snap    *snapshotv1.Snapshot
+		serves  map[string]string
+		missing string
+	}{
+		{"first", manyDirectRoutes(t, h.port, -1, "", -1, "", false), map[string]string{"/r0": "r0", "/r39/x": "r39"}, "/new"},
+		{"an answer changed", manyDirectRoutes(t, h.port, -1, "", 7, "seven", false), map[string]string{"/r7": "seven", "/r8": "r8"}, "/new"},
+		{"a route inserted first", manyDirectRoutes(t, h.port, -1, "", 7, "seven", true), map[string]string{"/new": "new", "/r7": "seven", "/r39": "r39"}, "/r40"},
+		{"a route moved", manyDirectRoutes(t, h.port, 12, "/moved", 7, "seven", true), map[string]string{"/moved": "r12", "/r13": "r13", "/new": "new"}, "/r12"},
+	}
+	for i, st := range steps {
+		before := routesMetric(t, h.metrics(), "compiled")
+		h.apply(st.snap, false)
+		if i > 0 {
+			require.Equal(t, 1, routesMetric(t, h.metrics(), "compiled")-before, st.name)
+		}
+		for path, want := range st.serves {
+			resp, body := h.do(http.MethodGet, path, "", "")
+			require.Equal(t, http.StatusOK, resp.StatusCode, "%s: %s", st.name, path)
+			require.Equal(t, want, body, "%s: %s", st.name, path)
+		}
+		resp, _ := h.do(http.MethodGet, st.missing, "", "")
+		require.Equal(t, http.StatusNotFound, resp.StatusCode, "%s: %s", st.name, st.missing)
+	}
+}

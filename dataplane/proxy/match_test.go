@@ -138,8 +138,8 @@ func addListener(t *testing.T, c *compiler, tbl *table, l *snapshotv1.Listener) 
 	t.Helper()
 	_, layout, err := encode(&snapshotv1.Snapshot{Version: "v", Listeners: []*snapshotv1.Listener{l}})
 	require.NoError(t, err)
-	if c.routes == nil {
-		c.routes = map[string]*route{}
+	if tbl.vhosts == nil {
+		tbl.vhosts = map[string]*vhost{}
 	}
 	return c.addListener(tbl, &layout.Listeners[0])
 }

@@ -16,9 +16,21 @@ const indexedRoutes = 16
 // by prefix (a request path has one candidate prefix per segment), and routes matching
 // by expression or on no path in a list tried for every path.
 type routeIndex struct {
-	exact  map[string][]int32
-	prefix map[string][]int32
+	exact  map[string]positions
+	prefix map[string]positions
 	always []int32
+}
+
+// positions are the positions of the routes under one key, ascending: first, then
+// more (nil for the one route most keys have, which needs no allocation).
+type positions struct {
+	first int32
+	more  []int32
+}
+
+func (p positions) add(i int32) positions {
+	p.more = append(p.more, i)
+	return p
 }
 
 // maxIndexedLists bounds the candidate lists of one lookup (exact, always and one per
@@ -26,19 +38,28 @@ type routeIndex struct {
 const maxIndexedLists = 32
 
 func newRouteIndex(routes []*route) *routeIndex {
-	x := &routeIndex{exact: map[string][]int32{}, prefix: map[string][]int32{}}
+	x := &routeIndex{exact: map[string]positions{}, prefix: make(map[string]positions, len(routes))}
 	for i, rt := range routes {
 		m := &rt.match
 		switch {
 		case !m.hasPath || m.pathType == snapshotv1.PathMatchType_REGULAR_EXPRESSION:
 			x.always = append(x.always, int32(i))
 		case m.pathType == snapshotv1.PathMatchType_EXACT:
-			x.exact[m.path] = append(x.exact[m.path], int32(i))
+			x.exact[m.path] = insert(x.exact, m.path, int32(i))
 		default:
-			x.prefix[m.path] = append(x.prefix[m.path], int32(i))
+			x.prefix[m.path] = insert(x.prefix, m.path, int32(i))
 		}
 	}
 	return x
+}
+
+// insert is the positions under key in m with i (the greatest so far) added.
+func insert(m map[string]positions, key string, i int32) positions {
+	p, ok := m[key]
+	if !ok {
+		return positions{first: i}
+	}
+	return p.add(i)
 }
 
 // match returns the first route of vh that fits r, or nil.
@@ -47,52 +68,74 @@ func (vh *vhost) match(r *http.Request) *route {
 	if vh.index == nil {
 		return firstMatch(vh.routes, r, &q)
 	}
-	var lists [maxIndexedLists][]int32
+	var lists [maxIndexedLists]cursor
 	n := vh.index.candidates(r.URL.Path, &lists)
 	if n < 0 {
 		return firstMatch(vh.routes, r, &q)
 	}
 	// Merge the candidate lists (each in precedence order) and try them in order.
+	ls := lists[:n]
 	for {
-		best := -1
-		for i := range n {
-			if len(lists[i]) > 0 && (best < 0 || lists[i][0] < lists[best][0]) {
-				best = i
+		var best *cursor
+		for i := range ls {
+			if c := &ls[i]; c.left() && (best == nil || c.head() < best.head()) {
+				best = c
 			}
 		}
-		if best < 0 {
+		if best == nil {
 			return nil
 		}
-		rt := vh.routes[lists[best][0]]
-		lists[best] = lists[best][1:]
+		rt := vh.routes[best.head()]
+		best.next()
 		if rt.match.matches(r, &q) {
 			return rt
 		}
 	}
 }
 
+// cursor walks the positions under one key, or a plain list (more only, at >= 0).
+type cursor struct {
+	p  positions
+	at int // -1: at p.first, else the index in p.more
+}
+
+func (c *cursor) left() bool { return c.at < len(c.p.more) }
+
+func (c *cursor) head() int32 {
+	if c.at < 0 {
+		return c.p.first
+	}
+	return c.p.more[c.at]
+}
+
+func (c *cursor) next() { c.at++ }
+
 // candidates fills lists with the routes whose path match can fit p and returns how
 // many lists it filled, or -1 when p has more segments than lists holds.
-func (x *routeIndex) candidates(p string, lists *[maxIndexedLists][]int32) int {
+func (x *routeIndex) candidates(p string, lists *[maxIndexedLists]cursor) int {
 	n := 0
-	add := func(l []int32) bool {
-		if len(l) == 0 {
-			return true
-		}
-		if n == len(lists) {
-			return false
-		}
-		lists[n] = l
+	if len(x.always) > 0 {
+		lists[n] = cursor{p: positions{more: x.always}}
 		n++
-		return true
 	}
-	add(x.always)
-	add(x.exact[p])
+	if e, ok := x.exact[p]; ok {
+		lists[n] = cursor{p: e, at: -1}
+		n++
+	}
 	// Every whole-segment prefix of p: up to each '/' and p itself.
 	for i := 0; i <= len(p); i++ {
-		if (i == len(p) || p[i] == '/') && !add(x.prefix[p[:i]]) {
+		if i < len(p) && p[i] != '/' {
+			continue
+		}
+		e, ok := x.prefix[p[:i]]
+		if !ok {
+			continue
+		}
+		if n == len(lists) {
 			return -1
 		}
+		lists[n] = cursor{p: e, at: -1}
+		n++
 	}
 	return n
 }
