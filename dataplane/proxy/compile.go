@@ -109,8 +109,10 @@ type compiler struct {
 	// prev is the table serving when this snapshot has the same upstreams and JWT
 	// providers (nil otherwise): its routes are reused (reuse.go).
 	prev *table
-	// byEncoding are prev's routes by encoding, made when first needed.
+	// byEncoding are prev's routes by encoding, made when first needed; misses counts
+	// the routes not found near where they were.
 	byEncoding map[string]placed
+	misses     int
 	// compiled and reused count the routes compiled and taken from prev.
 	compiled, reused int
 }

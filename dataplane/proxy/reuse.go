@@ -49,17 +49,26 @@ func (c *compiler) virtualHost(listener string, v *snapshotv1.VirtualHostLayout)
 	return vh, nil
 }
 
-// reuse returns the previous compile of the route encoded as b, or nil: was's route at
-// *next when it has these bytes, else any route of the table serving that has them.
-// *next moves past the route found in was.
+// maxNearbyMisses is how many routes of a snapshot may be looked for in vain near
+// where they were before the rest are looked up by encoding among all.
+const maxNearbyMisses = 8
+
+// reuse returns the previous compile of the route encoded as b, or nil: was's route
+// near *next (snapshotv1.Nearby) when it has these bytes, else, past maxNearbyMisses
+// routes not found nearby, any route of the table serving that has them.
 func (c *compiler) reuse(was *vhost, next *int, b []byte) *route {
 	if c.prev == nil {
 		return nil
 	}
-	if was != nil && *next < len(was.routes) && was.routes[*next].encoding == string(b) {
-		*next++
-		c.reused++
-		return was.routes[*next-1]
+	if was != nil {
+		i, ok := snapshotv1.Nearby(len(was.routes), next, func(i int) bool { return was.routes[i].encoding == string(b) })
+		if ok {
+			c.reused++
+			return was.routes[i]
+		}
+	}
+	if c.misses++; c.misses <= maxNearbyMisses {
+		return nil
 	}
 	p, ok := c.previousByEncoding()[string(b)]
 	if !ok {

@@ -17,6 +17,10 @@ const versionFieldSize = 1 + 1 + 2*sha256.Size
 // against base, the encoding of the snapshot baseVersion: every route of next whose
 // bytes base holds (anywhere) is a range of base, consecutive ranges are one, and the
 // rest is literal. A nil base gives one literal piece (the whole snapshot).
+//
+// Routes are looked for in base where they were (after the last route found), so a
+// change to some routes of thousands compares each route's bytes once; a route not
+// there is looked up among all of base's, in a map made when first needed.
 func MakePatch(base []byte, baseVersion string, next []byte) (*SnapshotPatch, error) {
 	nl, err := ReadLayout(next)
 	if err != nil {
@@ -31,16 +35,11 @@ func MakePatch(base []byte, baseVersion string, next []byte) (*SnapshotPatch, er
 	if err != nil {
 		return nil, fmt.Errorf("base: %w", err)
 	}
-	at := make(map[string]int, len(bl.routeFields))
-	for _, f := range bl.routeFields {
-		if _, dup := at[string(base[f.start:f.end])]; !dup {
-			at[string(base[f.start:f.end])] = f.start
-		}
-	}
 	p.BaseVersion = baseVersion
 	w := patchWriter{p: p, next: next}
+	find := baseRoutes{enc: base, fields: bl.routeFields}
 	for _, f := range nl.routeFields {
-		off, ok := at[string(next[f.start:f.end])]
+		off, ok := find.at(next[f.start:f.end])
 		if !ok {
 			continue // literal, written with what follows
 		}
@@ -50,6 +49,64 @@ func MakePatch(base []byte, baseVersion string, next []byte) (*SnapshotPatch, er
 	}
 	w.literalTo(len(next))
 	return p, nil
+}
+
+// baseRoutes finds route fields in a base encoding: near the field after the last one
+// found first (Nearby), else, past maxNearbyMisses routes not found nearby, by bytes
+// in an index of every field.
+type baseRoutes struct {
+	enc    []byte
+	fields []span
+	next   int
+	misses int
+	index  map[string]int // field bytes → position in fields
+}
+
+// maxNearbyMisses is how many routes of a new snapshot may be looked for in vain
+// near where they were before the rest are looked up among all: a few routes
+// changed cost no index, a snapshot reordered costs one.
+const maxNearbyMisses = 8
+
+// at returns the offset in the base of a route field with the bytes b.
+func (r *baseRoutes) at(b []byte) (int, bool) {
+	i, ok := Nearby(len(r.fields), &r.next, func(i int) bool {
+		f := r.fields[i]
+		return string(r.enc[f.start:f.end]) == string(b)
+	})
+	if ok {
+		return r.fields[i].start, true
+	}
+	if r.misses++; r.misses <= maxNearbyMisses {
+		return 0, false
+	}
+	if r.index == nil {
+		r.index = make(map[string]int, len(r.fields))
+		for i, f := range r.fields {
+			if _, dup := r.index[string(r.enc[f.start:f.end])]; !dup {
+				r.index[string(r.enc[f.start:f.end])] = i
+			}
+		}
+	}
+	if i, ok = r.index[string(b)]; !ok {
+		return 0, false
+	}
+	r.next = i + 1
+	return r.fields[i].start, true
+}
+
+// Nearby looks for an item among the n old ones near *next, the position after the
+// last one found: at *next, then just after (old ones removed) and just before (new
+// ones inserted). same reports whether old item i is the one looked for. When found,
+// *next moves past it; when not, past the old item at *next (taken as replaced).
+func Nearby(n int, next *int, same func(i int) bool) (int, bool) {
+	for _, d := range [...]int{0, 1, 2, -1, -2} {
+		if i := *next + d; i >= 0 && i < n && same(i) {
+			*next = i + 1
+			return i, true
+		}
+	}
+	*next++
+	return 0, false
 }
 
 // patchWriter appends pieces to p, next[pos:] being what is not written yet.

@@ -148,3 +148,17 @@ func FuzzPatch(f *testing.F) {
 		require.NoError(t, CheckVersion(out, p.GetVersion()))
 	})
 }
+
+// BenchmarkMakePatch writes a 10,000-route snapshot with one route changed as a patch.
+func BenchmarkMakePatch(b *testing.B) {
+	names := routeNames(10000)
+	base, baseEnc := withRoutes(b, names...)
+	names[5000] = "changed"
+	_, nextEnc := withRoutes(b, names...)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := MakePatch(baseEnc, base.GetVersion(), nextEnc); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
