@@ -27,27 +27,7 @@ func TestReadLayoutAgreesWithUnmarshal(t *testing.T) {
 	require.Equal(t, s.GetVersion(), l.Version)
 	require.Equal(t, [2]string{"gloo-system", "ai-gateway"}, [2]string{l.GatewayNamespace, l.GatewayName})
 	require.Len(t, l.Listeners, 2)
-	for i, ll := range l.Listeners {
-		want := s.GetListeners()[i]
-		require.Equal(t, want.GetName(), ll.Name)
-		require.Equal(t, want.GetPort(), ll.Port)
-		require.Equal(t, want.GetProtocol(), ll.Protocol)
-		require.Equal(t, want.GetHostname(), ll.Hostname)
-		require.Equal(t, want.GetAllowHeadersWithUnderscores(), ll.AllowHeadersWithUnderscores)
-		require.Equal(t, want.GetTls() != nil, ll.TLS != nil)
-		require.Len(t, ll.VirtualHosts, len(want.GetVirtualHosts()))
-		for j, vh := range ll.VirtualHosts {
-			wvh := want.GetVirtualHosts()[j]
-			require.Equal(t, wvh.GetName(), vh.Name)
-			require.Equal(t, wvh.GetDomains(), vh.Domains)
-			require.Len(t, vh.Routes, len(wvh.GetRoutes()))
-			for k, b := range vh.Routes {
-				r := &Route{}
-				require.NoError(t, proto.Unmarshal(b, r))
-				require.True(t, proto.Equal(wvh.GetRoutes()[k], r))
-			}
-		}
-	}
+	requireLayoutOf(t, s, l)
 	require.Len(t, l.Upstreams, 1)
 	require.Len(t, l.JwtProviders, 2)
 	require.NotNil(t, l.RateLimitStore)
@@ -88,23 +68,41 @@ func FuzzReadLayout(f *testing.F) {
 		if err != nil || proto.Unmarshal(b, s) != nil {
 			return
 		}
-		require.Equal(t, s.GetVersion(), l.Version)
-		require.Len(t, l.Listeners, len(s.GetListeners()))
-		for i, ll := range l.Listeners {
-			require.Equal(t, s.GetListeners()[i].GetPort(), ll.Port)
-			require.Len(t, ll.VirtualHosts, len(s.GetListeners()[i].GetVirtualHosts()))
-			for j, vh := range ll.VirtualHosts {
-				want := s.GetListeners()[i].GetVirtualHosts()[j]
-				require.Equal(t, want.GetName(), vh.Name)
-				require.Len(t, vh.Routes, len(want.GetRoutes()))
-				for k, r := range vh.Routes {
-					got := &Route{}
-					require.NoError(t, proto.Unmarshal(r, got))
-					require.True(t, proto.Equal(want.GetRoutes()[k], got))
-				}
+		requireLayoutOf(t, s, l)
+	})
+}
+
+// requireLayoutOf requires l to read what s decodes to: every field of Snapshot,
+// Listener and VirtualHost, and route bytes that decode to s's routes.
+func requireLayoutOf(t *testing.T, s *Snapshot, l *Layout) {
+	t.Helper()
+	require.Equal(t, s.GetVersion(), l.Version)
+	require.Equal(t, [2]string{s.GetGatewayNamespace(), s.GetGatewayName()}, [2]string{l.GatewayNamespace, l.GatewayName})
+	require.Len(t, l.Listeners, len(s.GetListeners()))
+	for i, ll := range l.Listeners {
+		want := s.GetListeners()[i]
+		require.Equal(t, want.GetName(), ll.Name)
+		require.Equal(t, want.GetPort(), ll.Port)
+		require.Equal(t, want.GetProtocol(), ll.Protocol)
+		require.Equal(t, want.GetHostname(), ll.Hostname)
+		require.Equal(t, want.GetAllowHeadersWithUnderscores(), ll.AllowHeadersWithUnderscores)
+		require.Equal(t, want.GetTls() != nil, ll.TLS != nil)
+		require.Len(t, ll.VirtualHosts, len(want.GetVirtualHosts()))
+		for j, vh := range ll.VirtualHosts {
+			wvh := want.GetVirtualHosts()[j]
+			require.Equal(t, wvh.GetName(), vh.Name)
+			require.Equal(t, wvh.GetDomains(), vh.Domains)
+			require.Len(t, vh.Routes, len(wvh.GetRoutes()))
+			for k, b := range vh.Routes {
+				r := &Route{}
+				require.NoError(t, proto.Unmarshal(b, r))
+				require.True(t, proto.Equal(wvh.GetRoutes()[k], r))
 			}
 		}
-	})
+	}
+	require.Len(t, l.Upstreams, len(s.GetUpstreams()))
+	require.Len(t, l.JwtProviders, len(s.GetJwtProviders()))
+	require.Equal(t, s.GetRateLimitStore() != nil, l.RateLimitStore != nil)
 }
 
 // TestReadLayoutKnowsEveryField fails when a field is added to a message ReadLayout
