@@ -74,6 +74,10 @@ type Reconciler struct {
 	// secrets keeps the content of the Secrets read, while their resourceVersion holds.
 	secrets *secretCache
 
+	// changes are the HTTPRoutes and RouteOptions named by events since the last
+	// compile.
+	changes *changeLog
+
 	mu sync.Mutex
 	// referenced are the Secrets the last gather looked for; only their events matter.
 	referenced map[types.NamespacedName]bool
@@ -99,7 +103,7 @@ func New(cfg Config) (*Reconciler, error) {
 		cfg.Proxy.ServiceType = corev1.ServiceTypeLoadBalancer
 	}
 	return &Reconciler{
-		cfg: cfg, compiler: compile.NewCompiler(), referenced: map[types.NamespacedName]bool{},
+		cfg: cfg, compiler: compile.NewCompiler(), referenced: map[types.NamespacedName]bool{}, changes: newChangeLog(),
 		secrets: newSecretCache(cfg.APIReader),
 		status:  newStatusWriter(cfg.Client, cfg.APIReader, cfg.Logger.WithName("status")),
 	}, nil
@@ -126,17 +130,26 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	world := handler.EnqueueRequestsFromMapFunc(func(context.Context, client.Object) []reconcile.Request {
 		return []reconcile.Request{worldKey}
 	})
+	// HTTPRoutes and RouteOptions are many: their events are logged by name, so the
+	// compile compares only those.
+	logged := func(route bool) handler.EventHandler {
+		return handler.EnqueueRequestsFromMapFunc(func(_ context.Context, obj client.Object) []reconcile.Request {
+			r.changes.add(route, key(obj))
+			return []reconcile.Request{worldKey}
+		})
+	}
 	b := ctrl.NewControllerManagedBy(mgr).Named("claimgate").
 		WithOptions(controller.Options{MaxConcurrentReconciles: 1})
 	// Of the kinds with a status, only spec changes (a new generation), creations and
 	// deletions matter: our own status writes must not cause another reconciliation.
 	specOnly := builder.WithPredicates(predicate.GenerationChangedPredicate{})
 	for _, obj := range []client.Object{
-		&gwv1.GatewayClass{}, &gwv1.Gateway{}, &gwv1.HTTPRoute{}, &gwv1.ReferenceGrant{},
-		&gatewayv1.VirtualHostOption{}, &gatewayv1.RouteOption{}, &gloov1.Upstream{}, &ratelimitv1alpha1.RateLimitConfig{}, &appsv1.Deployment{},
+		&gwv1.GatewayClass{}, &gwv1.Gateway{}, &gwv1.ReferenceGrant{},
+		&gatewayv1.VirtualHostOption{}, &gloov1.Upstream{}, &ratelimitv1alpha1.RateLimitConfig{}, &appsv1.Deployment{},
 	} {
 		b = b.Watches(obj, world, specOnly)
 	}
+	b = b.Watches(&gwv1.HTTPRoute{}, logged(true), specOnly).Watches(&gatewayv1.RouteOption{}, logged(false), specOnly)
 	// Services (addresses, backends), Namespaces (labels) and ServiceAccounts have no
 	// generation worth filtering on.
 	for _, obj := range []client.Object{&corev1.Service{}, &corev1.Namespace{}, &corev1.ServiceAccount{}} {
@@ -180,10 +193,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (res 
 		}
 		reconcileTotal.WithLabelValues(result).Inc()
 	}()
+	changed := r.changes.take()
 	in, err := r.gather(ctx)
 	if err != nil {
+		r.changes.lost()
 		return reconcile.Result{}, err
 	}
+	in.Changed = changed
 	compileStart := r.cfg.Clock.Now()
 	out := r.compiler.Compile(in)
 	compileDuration.Observe(r.cfg.Clock.Since(compileStart).Seconds())

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/types"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
@@ -79,8 +80,15 @@ func BenchmarkCompileOneChange(b *testing.B) {
 }
 
 // BenchmarkCompileOneChangeNewSlices is BenchmarkCompileOneChange/compiler as the
-// controller calls it: every call gets the objects in new slices, in another order.
+// controller calls it: every call gets the objects in new slices, in another order;
+// "named" with the changed RouteOption named (Inputs.Changed), "unnamed" without.
 func BenchmarkCompileOneChangeNewSlices(b *testing.B) {
+	for _, named := range []bool{false, true} {
+		b.Run(map[bool]string{false: "unnamed", true: "named"}[named], func(b *testing.B) { compileOneChangeNewSlices(b, named) })
+	}
+}
+
+func compileOneChangeNewSlices(b *testing.B, named bool) {
 	const n = 10000
 	models := []string{"gpt-4o", "gpt-3.5-turbo"}
 	base := withVersions(generateInputs(n))
@@ -92,6 +100,9 @@ func BenchmarkCompileOneChangeNewSlices(b *testing.B) {
 	cpu := startCPU()
 	for b.Loop() {
 		in := copies[i%2]
+		if named {
+			in.Changed = &Changed{RouteOptions: []types.NamespacedName{{Namespace: "gloo-system", Name: "route-05000-opt"}}}
+		}
 		for j := range in.RouteOptions {
 			if in.RouteOptions[j].Name == "route-05000-opt" {
 				o := generatedRouteOption("gloo-system", n/2, models[i%2])

@@ -119,6 +119,68 @@ func diffObjects[T any, P versionedPtr[T]](t *table[P], idx map[types.Namespaced
 	return ch, true
 }
 
+// maxNamed is how many named objects of a kind diffNamed takes: it scans the input
+// once, comparing each object's name with every named one.
+const maxNamed = 32
+
+// diff compares in with the table: only the objects named, when named is known (and
+// short enough), else every one (diffObjects).
+func diff[T any, P versionedPtr[T]](t *table[P], idx map[types.NamespacedName]P, in []T, meta func(P) *metav1.ObjectMeta, mark uint64, known bool, named []types.NamespacedName) (changes, bool) {
+	if known && len(named) <= maxNamed {
+		return diffNamed(t, in, meta, named)
+	}
+	return diffObjects(t, idx, in, meta, mark)
+}
+
+// diffNamed is diffObjects for the objects named only: the others did not change and
+// keep their entries, which may point into the inputs of an earlier compile (the
+// objects there are as they are here). A named object that changed is copied, so the
+// table never keeps an input slice alive for one of its objects.
+func diffNamed[T any, P versionedPtr[T]](t *table[P], in []T, meta func(P) *metav1.ObjectMeta, named []types.NamespacedName) (changes, bool) {
+	var ch changes
+	if len(named) == 0 {
+		return ch, true
+	}
+	found := make([]P, len(named))
+	for i := range in {
+		m := meta(P(&in[i]))
+		for j, key := range named {
+			if m.Name == key.Name && m.Namespace == key.Namespace {
+				found[j] = P(&in[i])
+			}
+		}
+	}
+	for j, key := range named {
+		e, p := t.byKey[key], found[j]
+		switch {
+		case p == nil && e == nil:
+		case p == nil:
+			delete(t.byKey, key)
+			ch.keys = append(ch.keys, key)
+		default:
+			m := meta(p)
+			v, ok := metaVersion(m.UID, m.ResourceVersion, m.Generation, false)
+			if !ok {
+				return ch, false
+			}
+			if e != nil && e.version == v {
+				continue
+			}
+			cp := P(new(T))
+			*cp = *p
+			if e == nil {
+				e = &tracked[P]{key: key}
+				t.byKey[key] = e
+			}
+			e.obj, e.version = cp, v
+			ch.keys = append(ch.keys, key)
+		}
+	}
+	slices.SortFunc(ch.keys, compareKeys)
+	ch.keys = slices.Compact(ch.keys)
+	return ch, true
+}
+
 // reposition prepares the entries by input position: those of the previous compile
 // when in is the same slice (a guess, checked against each object's key), else none.
 func reposition[T any, P versionedPtr[T]](t *table[P], in []T) {
@@ -203,11 +265,15 @@ func (k *Compiler) compileDelta(in *Inputs) (Result, bool) {
 		return Result{}, false
 	}
 	k.mark++
-	routes, ok := diffObjects(k.routeTable, c.idx.routes, in.HTTPRoutes, routeMeta, k.mark)
+	var hintedRoutes, hintedRTOs []types.NamespacedName
+	if ch := in.Changed; ch != nil {
+		hintedRoutes, hintedRTOs = ch.HTTPRoutes, ch.RouteOptions
+	}
+	routes, ok := diff(k.routeTable, c.idx.routes, in.HTTPRoutes, routeMeta, k.mark, in.Changed != nil, hintedRoutes)
 	if !ok {
 		return Result{}, false
 	}
-	rtos, ok := diffObjects(k.rtoTable, c.idx.rtos, in.RouteOptions, rtoMeta, k.mark)
+	rtos, ok := diff(k.rtoTable, c.idx.rtos, in.RouteOptions, rtoMeta, k.mark, in.Changed != nil, hintedRTOs)
 	if !ok || len(routes.keys)+len(rtos.keys) > deltaLimit(in) {
 		return Result{}, false
 	}

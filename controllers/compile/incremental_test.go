@@ -379,3 +379,73 @@ func requireCurrentObjects(t *testing.T, k *Compiler) {
 		require.Same(t, c.idx.rtos[nsName(o)], o)
 	}
 }
+
+// TestCompilerNamedChanges is TestCompilerContentChanges with the changed objects
+// named (Inputs.Changed), as the reconciler names them from its watch events, and an
+// unchanged one named too: the Compiler compares only those and agrees with Compile.
+func TestCompilerNamedChanges(t *testing.T) {
+	cases, err := filepath.Glob("testdata/*.in.yaml")
+	require.NoError(t, err)
+	inputs := map[string]Inputs{"generated": generateInputs(40)}
+	for _, path := range cases {
+		inputs[filepath.Base(path)] = loadInputs(t, path)
+	}
+	for name, base := range inputs {
+		t.Run(name, func(t *testing.T) {
+			for seed := uint64(1); seed <= 4; seed++ {
+				r := rand.New(rand.NewPCG(seed, 9))
+				in := withVersions(base)
+				in.HTTPRoutes, in.RouteOptions = slices.Clone(in.HTTPRoutes), slices.Clone(in.RouteOptions)
+				k := NewCompiler()
+				requireSameResult(t, Compile(in), k.Compile(in))
+				for step := range 12 {
+					before, deltas := versionsOf(in), k.deltas
+					contentChange(r, &in, step)
+					in.Changed = changedBetween(before, versionsOf(in))
+					if len(in.HTTPRoutes) > 0 {
+						in.Changed.HTTPRoutes = append(in.Changed.HTTPRoutes, nsName(&in.HTTPRoutes[r.IntN(len(in.HTTPRoutes))]))
+					}
+					requireSameResult(t, Compile(in), k.Compile(in))
+					require.Equal(t, deltas+1, k.deltas, "step %d compiled incrementally", step)
+					in.Changed = nil
+				}
+				requireSameResult(t, Compile(in), k.Compile(in))
+			}
+		})
+	}
+}
+
+// objectVersions are the versions of the HTTPRoutes and RouteOptions of an input.
+type objectVersions struct {
+	routes, rtos map[types.NamespacedName]objectVersion
+}
+
+func versionsOf(in Inputs) objectVersions {
+	v := objectVersions{routes: map[types.NamespacedName]objectVersion{}, rtos: map[types.NamespacedName]objectVersion{}}
+	for i := range in.HTTPRoutes {
+		v.routes[nsName(&in.HTTPRoutes[i])], _ = versionOf(&in.HTTPRoutes[i])
+	}
+	for i := range in.RouteOptions {
+		v.rtos[nsName(&in.RouteOptions[i])], _ = versionOf(&in.RouteOptions[i])
+	}
+	return v
+}
+
+// changedBetween names the objects added, removed or at another version.
+func changedBetween(a, b objectVersions) *Changed {
+	keys := func(x, y map[types.NamespacedName]objectVersion) []types.NamespacedName {
+		var out []types.NamespacedName
+		for k, v := range x {
+			if w, ok := y[k]; !ok || w != v {
+				out = append(out, k)
+			}
+		}
+		for k := range y {
+			if _, ok := x[k]; !ok {
+				out = append(out, k)
+			}
+		}
+		return out
+	}
+	return &Changed{HTTPRoutes: keys(a.routes, b.routes), RouteOptions: keys(a.rtos, b.rtos)}
+}

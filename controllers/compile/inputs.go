@@ -38,6 +38,19 @@ type Inputs struct {
 	// Namespaces carry the labels a listener's allowedRoutes.namespaces.selector
 	// matches. Without them, a Selector admits no route.
 	Namespaces []corev1.Namespace
+	// Changed, when set, names every HTTPRoute and RouteOption that may have changed
+	// since the Compiler's previous call; nil means any may have.
+	Changed *Changed
+}
+
+// Changed names the HTTPRoutes and RouteOptions that may have been created, changed
+// or deleted since a Compiler's previous call: its incremental compile then compares
+// only these with what it compiled, instead of every object. A name listed that did
+// not change costs a comparison; an object that changed and is not listed keeps its
+// previous compile, so the caller must list every one (the reconciler lists those its
+// watch events named).
+type Changed struct {
+	HTTPRoutes, RouteOptions []types.NamespacedName
 }
 
 // Result is what the compiler decided: one snapshot per Gateway of our class, and the
