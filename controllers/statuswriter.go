@@ -63,16 +63,17 @@ type statusKey struct {
 // or false when obj already has it.
 type statusMerge func(obj client.Object) (client.Object, bool)
 
-// statusUpdate is one status to write: next, computed from the cache, and how to
-// compute it again from a fresher object.
+// statusUpdate is one status to write: how to compute it from the object, merged at
+// write time onto the object as the cache (or, after a conflict, the API server) has
+// it, so that thousands of pending statuses hold no copy of their objects.
 type statusUpdate struct {
-	next  client.Object
 	merge statusMerge
 	empty func() client.Object
-	// decision identifies the decision (zero: none), base is the resourceVersion of
-	// the object next was computed from.
-	decision compile.Decision
-	base     string
+	// decision identifies the decision (zero: none), base and generation are the
+	// resourceVersion and generation of the object it was decided from.
+	decision   compile.Decision
+	base       string
+	generation int64
 }
 
 func newStatusWriter(c client.Client, reader client.Reader, log logr.Logger) *statusWriter {
@@ -96,8 +97,7 @@ func offer[T client.Object](w *statusWriter, kind string, obj T, decision compil
 	if !decision.IsZero() && w.unchanged(k, decision, rv) {
 		return
 	}
-	next, changed := merge(obj)
-	if !changed {
+	if _, changed := merge(obj); !changed {
 		w.settle(k, decision, rv)
 		return
 	}
@@ -105,7 +105,7 @@ func offer[T client.Object](w *statusWriter, kind string, obj T, decision compil
 	// pending update would keep alive whole.
 	typ := reflect.TypeOf(obj).Elem()
 	u := &statusUpdate{
-		next: next, decision: decision, base: rv,
+		decision: decision, base: rv, generation: obj.GetGeneration(),
 		merge: func(o client.Object) (client.Object, bool) {
 			t, ok := o.(T)
 			if !ok {
@@ -233,12 +233,27 @@ func (w *statusWriter) next(ctx context.Context) bool {
 	return true
 }
 
-// write writes u, merging it again onto the object as the API server has it after a
-// conflict. An object deleted, or whose spec changed since the decision, is left: the
-// reconciliation its change causes decides again.
+// write writes u, merged onto the object as the cache has it, and again onto the
+// object as the API server has it after a conflict. An object deleted, or whose spec
+// changed since the decision, is left: the reconciliation its change causes decides
+// again.
 func (w *statusWriter) write(ctx context.Context, k statusKey, u *statusUpdate) error {
-	next := u.next
+	cur := u.empty()
+	if err := w.client.Get(ctx, k.NamespacedName, cur); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		return errorf(k, err)
+	}
 	for conflicts := 0; ; conflicts++ {
+		if cur.GetGeneration() != u.generation {
+			return nil
+		}
+		next, changed := u.merge(cur)
+		if !changed {
+			w.settle(k, u.decision, cur.GetResourceVersion())
+			return nil
+		}
 		err := w.client.Status().Update(ctx, next)
 		switch {
 		case err == nil:
@@ -252,19 +267,12 @@ func (w *statusWriter) write(ctx context.Context, k statusKey, u *statusUpdate) 
 			return errorf(k, err)
 		}
 		statusWrites.WithLabelValues(k.kind, "conflict").Inc()
-		cur := u.empty()
+		cur = u.empty()
 		if err := w.reader.Get(ctx, k.NamespacedName, cur); err != nil {
 			if apierrors.IsNotFound(err) {
 				return nil
 			}
 			return errorf(k, err)
-		}
-		if cur.GetGeneration() != u.next.GetGeneration() {
-			return nil
-		}
-		var changed bool
-		if next, changed = u.merge(cur); !changed {
-			return nil
 		}
 	}
 }
