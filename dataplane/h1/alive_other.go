@@ -12,4 +12,4 @@ func (c *conn) peekFD(uintptr) bool {
 
 var errNoPeek = errors.New("no peek")
 
-func peekAlive(_ int, err error) bool { return err == errNoPeek }
+func peekAlive(_ int, err error) bool { return errors.Is(err, errNoPeek) }

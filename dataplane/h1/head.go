@@ -38,9 +38,9 @@ func readLines(br *bufio.Reader, buf []byte, limit int, trailer bool) ([]byte, e
 		}
 		buf = append(buf, frag...)
 		switch {
-		case err == bufio.ErrBufferFull:
+		case errors.Is(err, bufio.ErrBufferFull):
 			continue
-		case err == io.EOF && len(buf) > 0:
+		case errors.Is(err, io.EOF) && len(buf) > 0:
 			return buf, io.ErrUnexpectedEOF
 		case err != nil:
 			return buf, err
@@ -148,11 +148,7 @@ func cutLine(s string) (line, rest string) {
 	if i < 0 {
 		return s, ""
 	}
-	line, rest = s[:i], s[i+1:]
-	if strings.HasSuffix(line, "\r") {
-		line = line[:len(line)-1]
-	}
-	return line, rest
+	return strings.TrimSuffix(s[:i], "\r"), s[i+1:]
 }
 
 func trimOWS(s string) string {

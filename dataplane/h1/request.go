@@ -222,7 +222,7 @@ func copyFlushing(w *bufio.Writer, dst io.Writer, src io.Reader) error {
 				return werr
 			}
 		}
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {
@@ -247,7 +247,7 @@ func copyFlushingN(w *bufio.Writer, src io.Reader, n int64) (int64, error) {
 				return written, werr
 			}
 		}
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return written, nil
 		}
 		if err != nil {

@@ -16,21 +16,11 @@ func (x *exchange) response(h head) (*http.Response, error) {
 		Status: h.statusText, StatusCode: h.status, Proto: h.proto, ProtoMajor: h.major, ProtoMinor: h.minor,
 		Header: h.header, Request: x.req, ContentLength: -1,
 	}
-	te, hasTE := h.header["Transfer-Encoding"]
-	length, hasLength, err := contentLength(h.header["Content-Length"])
+	length, hasLength, hasTE, err := framing(h)
 	if err != nil {
 		return nil, err
 	}
 	if hasTE {
-		if hasLength {
-			return nil, malformed("both Content-Length and Transfer-Encoding")
-		}
-		if len(te) != 1 || !strings.EqualFold(te[0], "chunked") {
-			return nil, malformed("transfer coding %q is not chunked alone", truncate(strings.Join(te, ",")))
-		}
-		if h.minor == 0 {
-			return nil, malformed("Transfer-Encoding in an HTTP/1.0 answer")
-		}
 		delete(h.header, "Transfer-Encoding")
 		resp.TransferEncoding = []string{"chunked"}
 	}
@@ -41,9 +31,10 @@ func (x *exchange) response(h head) (*http.Response, error) {
 	b := &body{x: x, resp: resp}
 	switch {
 	case x.req.Method == http.MethodHead || h.status == http.StatusNoContent || h.status == http.StatusNotModified:
-		if x.req.Method == http.MethodHead && hasLength {
-			resp.ContentLength = length
-		} else if h.status != http.StatusNotModified || !hasLength {
+		switch {
+		case x.req.Method == http.MethodHead && hasLength:
+			resp.ContentLength = length // of what a GET would have answered
+		case x.req.Method != http.MethodHead:
 			resp.ContentLength = 0
 		}
 		// A 204 announcing a body breaks the framing of what follows on the connection.
@@ -70,6 +61,31 @@ func (x *exchange) response(h head) (*http.Response, error) {
 		resp.Body = b
 	}
 	return resp, nil
+}
+
+// framing reads how an answer's head frames its body: a Content-Length, or chunked.
+// Anything ambiguous is refused: both, differing lengths, a transfer coding other
+// than chunked alone, a transfer coding in an HTTP/1.0 answer.
+func framing(h head) (length int64, hasLength, chunked bool, err error) {
+	te, hasTE := h.header["Transfer-Encoding"]
+	if length, hasLength, err = contentLength(h.header["Content-Length"]); err != nil {
+		return 0, false, false, err
+	}
+	if hasLength {
+		h.header["Content-Length"] = h.header["Content-Length"][:1]
+	}
+	if !hasTE {
+		return length, hasLength, false, nil
+	}
+	switch {
+	case hasLength:
+		return 0, false, false, malformed("both Content-Length and Transfer-Encoding")
+	case len(te) != 1 || !strings.EqualFold(te[0], "chunked"):
+		return 0, false, false, malformed("transfer coding %q is not chunked alone", truncate(strings.Join(te, ",")))
+	case h.minor == 0:
+		return 0, false, false, malformed("Transfer-Encoding in an HTTP/1.0 answer")
+	}
+	return 0, false, true, nil
 }
 
 // contentLength reads the Content-Length fields: one decimal value, repeated identically
@@ -172,7 +188,7 @@ func (b *body) Read(p []byte) (int, error) {
 	n, err := b.r.Read(p)
 	switch {
 	case b.chunked:
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			err = b.readTrailer()
 		}
 	case b.remaining > 0:
@@ -182,16 +198,16 @@ func (b *body) Read(p []byte) (int, error) {
 			b.err = io.EOF
 			return n, nil
 		}
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			err = io.ErrUnexpectedEOF
 		}
-	case err == io.EOF: // the close that delimits the body
+	case errors.Is(err, io.EOF): // the close that delimits the body
 		b.finish(false)
 		b.err = io.EOF
 		return n, io.EOF
 	}
 	if err != nil {
-		clean := err == io.EOF
+		clean := errors.Is(err, io.EOF)
 		b.finish(clean)
 		if !clean {
 			err = b.x.bodyError(err)
