@@ -194,9 +194,12 @@ func (b *body) Read(p []byte) (int, error) {
 	case b.remaining > 0:
 		b.remaining -= int64(n)
 		if b.remaining == 0 {
+			// The end comes with the last bytes, as net/http's transport gives it: a
+			// reader that acts at the end (metering) does so before the caller
+			// passes the last bytes on.
 			b.finish(true)
 			b.err = io.EOF
-			return n, nil
+			return n, io.EOF
 		}
 		if errors.Is(err, io.EOF) {
 			err = io.ErrUnexpectedEOF

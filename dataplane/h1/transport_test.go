@@ -279,3 +279,24 @@ func TestTLSWithALPN(t *testing.T) {
 	_, err = h1.New(h1.Config{TLS: &tls.Config{MinVersion: tls.VersionTLS12}}).RoundTrip(mustRequest(t, http.MethodGet, "http://"+srv.Listener.Addr().String(), nil))
 	require.Error(t, err, "a TLS client refuses a plain URL")
 }
+
+// TestEndComesWithTheLastBytes: the read that returns a body's last bytes also returns
+// io.EOF, as net/http's transport does, so a reader acting at the end (the proxy's
+// metering) acts before the caller passes those bytes on.
+func TestEndComesWithTheLastBytes(t *testing.T) {
+	for name, answer := range map[string]string{
+		"content-length": "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+		"chunked":        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			up := newRaw(t, fixed(answer))
+			resp, err := h1.New(h1.Config{}).RoundTrip(mustRequest(t, http.MethodGet, up.url(), nil))
+			require.NoError(t, err)
+			time.Sleep(20 * time.Millisecond) // the whole answer has arrived
+			buf := make([]byte, 64)
+			n, err := resp.Body.Read(buf)
+			require.Equal(t, "hello", string(buf[:n]))
+			require.ErrorIs(t, err, io.EOF)
+		})
+	}
+}
