@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/claimgate/claimgate/dataplane/h1"
 )
 
 // TransportConfig sizes the upstream connection pools. Zero fields take the defaults.
@@ -22,6 +24,9 @@ type TransportConfig struct {
 	MaxIdleConnsPerHost int
 	// MaxIdleConns is the pool size over all hosts (default 1024).
 	MaxIdleConns int
+	// NetHTTP carries HTTP/1.1 endpoints with net/http's transport too, instead of the
+	// HTTP/1.1 client of dataplane/h1.
+	NetHTTP bool
 }
 
 func (c TransportConfig) withDefaults() TransportConfig {
@@ -43,29 +48,65 @@ func (c TransportConfig) withDefaults() TransportConfig {
 	return c
 }
 
-// Transports hands out one pooled http.Transport per distinct TLS setting, shared by every
+// Transports hands out one pooled transport per distinct TLS setting, shared by every
 // snapshot, so connections survive snapshot swaps. It is safe for concurrent use.
+//
+// An endpoint that speaks HTTP/1.1 only (plain, or TLS whose ALPN list has no "h2") is
+// reached through dataplane/h1's client, which runs each exchange on the request's own
+// goroutine; one that may negotiate HTTP/2 through net/http's transport. The h1 client
+// leaves protocol upgrades and 100-continue to a net/http transport of the same
+// settings.
 type Transports struct {
 	cfg TransportConfig
 	mu  sync.Mutex
-	m   map[string]*http.Transport
+	m   map[string]Transport
+}
+
+// Transport is one pool of upstream connections.
+type Transport interface {
+	http.RoundTripper
+	CloseIdleConnections()
 }
 
 // NewTransports returns an empty set of pools.
 func NewTransports(cfg TransportConfig) *Transports {
-	return &Transports{cfg: cfg.withDefaults(), m: map[string]*http.Transport{}}
+	return &Transports{cfg: cfg.withDefaults(), m: map[string]Transport{}}
 }
 
 // For returns the transport that reaches e.
-func (t *Transports) For(e Endpoint) *http.Transport {
+func (t *Transports) For(e Endpoint) Transport {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if tr, ok := t.m[e.poolKey]; ok {
 		return tr
 	}
-	tr := t.newTransport(e)
+	std := t.newTransport(e)
+	var tr Transport = std
+	if e.Scheme == "http" || !std.ForceAttemptHTTP2 {
+		tr = t.newH1(e, std)
+	}
 	t.m[e.poolKey] = tr
 	return tr
+}
+
+// newH1 returns the HTTP/1.1 client reaching e, leaving to std what it does not carry.
+func (t *Transports) newH1(e Endpoint, std *http.Transport) Transport {
+	if t.cfg.NetHTTP {
+		return std
+	}
+	cfg := h1.Config{
+		DialTimeout:           t.cfg.DialTimeout,
+		TLSHandshakeTimeout:   t.cfg.TLSHandshakeTimeout,
+		ResponseHeaderTimeout: t.cfg.ResponseHeaderTimeout,
+		IdleConnTimeout:       t.cfg.IdleConnTimeout,
+		MaxIdleConnsPerHost:   t.cfg.MaxIdleConnsPerHost,
+		MaxIdleConns:          t.cfg.MaxIdleConns,
+		Fallback:              std,
+	}
+	if e.Scheme == "https" {
+		cfg.TLS = std.TLSClientConfig.Clone()
+	}
+	return h1.New(cfg)
 }
 
 func (t *Transports) newTransport(e Endpoint) *http.Transport {
