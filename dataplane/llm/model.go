@@ -75,60 +75,62 @@ func ReadBody(r *http.Request, limit int64) ([]byte, error) {
 // maxModelLength bounds a model name used as a metric label.
 const maxModelLength = 128
 
-// RequestModel is the top-level "model" of a JSON request body, read without decoding
-// the rest of it (the messages); "" when there is none.
+// RequestModel is the top-level "model" of a JSON request body, read in one pass
+// over it; "" when there is none: the body is not JSON (as json.Valid says) or not an
+// object, the model is not a string or is longer than maxModelLength, or the body
+// names it more than once, differently. Providers read the last of duplicated
+// members and a check reading another would vouch for a model not asked for: a body
+// naming two models names none, and a rule expecting the request's model denies it.
 func RequestModel(body []byte) string {
-	var model string
-	topLevel(body, func(key string, dec *json.Decoder) (bool, bool) {
-		if key != "model" {
-			return false, false
+	e, ok := newEditor(body)
+	if !ok {
+		return ""
+	}
+	defer e.release()
+	t := &e.t
+	model, seen := "", false
+	for v := range t.members(0, "model") {
+		s, ok := t.text(v)
+		if !ok || len(s) > maxModelLength || seen && s != model {
+			return ""
 		}
-		if dec.Decode(&model) != nil || len(model) > maxModelLength {
-			model = ""
-		}
-		return true, true
-	})
+		model, seen = s, true
+	}
 	return model
 }
 
 // RequestMaxTokens is the most tokens a JSON request body lets the answer generate: its
 // top-level "max_tokens" (OpenAI's chat and legacy completions, Mistral, Anthropic),
 // "max_completion_tokens" (OpenAI's newer name, which wins), "max_output_tokens"
-// (OpenAI's responses API) or Gemini's generationConfig.maxOutputTokens, read without
-// decoding the rest; false when it states none (or not as a positive integer).
+// (OpenAI's responses API) or Gemini's generationConfig.maxOutputTokens, read in one
+// pass over the body; false when it states none (or not as a positive integer). A
+// member given more than once counts as its largest value: a reservation is never
+// smaller than what some reading of the body allows.
 func RequestMaxTokens(body []byte) (int64, bool) {
-	var best, other int64
-	topLevel(body, func(key string, dec *json.Decoder) (bool, bool) {
-		switch key {
-		case "max_completion_tokens":
-			best = decodeCount(dec)
-		case "max_tokens", "max_output_tokens":
-			other = decodeCount(dec)
-		case "generationConfig":
-			var gc struct {
-				MaxOutputTokens json.RawMessage `json:"maxOutputTokens"`
-			}
-			if dec.Decode(&gc) == nil {
-				other = parseCount(gc.MaxOutputTokens)
-			}
-		default:
-			return false, false
-		}
-		return true, best > 0
-	})
-	if best > 0 {
+	e, ok := newEditor(body)
+	if !ok {
+		return 0, false
+	}
+	defer e.release()
+	t := &e.t
+	if best := largestCount(t, 0, "max_completion_tokens"); best > 0 {
 		return best, true
+	}
+	other := max(largestCount(t, 0, "max_tokens"), largestCount(t, 0, "max_output_tokens"))
+	for gc := range t.members(0, "generationConfig") {
+		other = max(other, largestCount(t, gc, "maxOutputTokens"))
 	}
 	return other, other > 0
 }
 
-// decodeCount decodes the next value as a token count, 0 when it is not one.
-func decodeCount(dec *json.Decoder) int64 {
-	var raw json.RawMessage
-	if dec.Decode(&raw) != nil {
-		return 0
+// largestCount is the largest token count among the members key of object n, 0 when
+// none is one.
+func largestCount(t *jsonTree, n int, key string) int64 {
+	var most int64
+	for v := range t.members(n, key) {
+		most = max(most, parseCount(t.raw(v)))
 	}
-	return parseCount(raw)
+	return most
 }
 
 func parseCount(raw json.RawMessage) int64 {
@@ -137,34 +139,6 @@ func parseCount(raw json.RawMessage) int64 {
 		return 0
 	}
 	return c.n
-}
-
-// topLevel calls member for each top-level member of a JSON object body, in order,
-// with the decoder before the member's value. member reports whether it decoded the
-// value (else it is skipped) and whether to stop.
-func topLevel(body []byte, member func(key string, dec *json.Decoder) (read, stop bool)) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return
-	}
-	for dec.More() {
-		key, err := dec.Token()
-		if err != nil {
-			return
-		}
-		k, _ := key.(string)
-		read, stop := member(k, dec)
-		if stop {
-			return
-		}
-		if read {
-			continue
-		}
-		var skip json.RawMessage
-		if dec.Decode(&skip) != nil {
-			return
-		}
-	}
 }
 
 func replaceModel(body []byte, model string) ([]byte, bool) {

@@ -48,7 +48,9 @@ func TestRewriteModel(t *testing.T) {
 func TestRequestModel(t *testing.T) {
 	for body, want := range map[string]string{
 		`{"messages":[{"role":"user","content":"{\"model\":\"no\"}"}],"model":"gpt-4o-mini"}`: "gpt-4o-mini",
-		`{"model":"m","model":"later"}`: "m",
+		`{"model":"m","model":"later"}`: "",
+		`{"model":"m","model":"m"}`:     "m",
+		`{"model":"m", "messages":[`:    "",
 		`{"stream":true}`:               "",
 		`["model"]`:                     "",
 		`{"model":42}`:                  "",
@@ -88,7 +90,9 @@ func TestRequestMaxTokens(t *testing.T) {
 		"not JSON":                     {`max_tokens=5`, 0},
 		"an array":                     {`[{"max_tokens":5}]`, 0},
 		"huge is bounded":              {`{"max_tokens":1e300}`, maxTokens},
-		"truncated after it":           {`{"max_tokens":77,"messages":[`, 77},
+		"truncated: not JSON":          {`{"max_tokens":77,"messages":[`, 0},
+		"twice: the largest":           {`{"max_tokens":1,"max_tokens":500,"max_tokens":2}`, 500},
+		"gemini twice: the largest":    {`{"generationConfig":{"maxOutputTokens":5},"generationConfig":{"maxOutputTokens":50}}`, 50},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -96,5 +100,21 @@ func TestRequestMaxTokens(t *testing.T) {
 			require.Equal(t, tc.want, got)
 			require.Equal(t, tc.want > 0, ok)
 		})
+	}
+}
+
+// BenchmarkRequestModel reads the model and max_tokens of a chat request of about
+// 2 KiB, as the proxy does for metering, model-aware authorization and reservations.
+func BenchmarkRequestModel(b *testing.B) {
+	body := []byte(`{"model":"gpt-3.5-turbo","max_tokens":256,"messages":[{"role":"system","content":"` +
+		strings.Repeat("You are a helpful assistant. ", 40) + `"},{"role":"user","content":"Explain recursion."}]}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if RequestModel(body) == "" {
+			b.Fatal("no model")
+		}
+		if _, ok := RequestMaxTokens(body); !ok {
+			b.Fatal("no max_tokens")
+		}
 	}
 }

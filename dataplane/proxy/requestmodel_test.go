@@ -62,7 +62,11 @@ func TestModelAwareAuthorization(t *testing.T) {
 		resp, _ = h.do(http.MethodPost, "/openai", bob, chatBody("gpt-3.5-turbo", stream))
 		require.Equal(t, http.StatusForbidden, resp.StatusCode)
 	}
-	for _, body := range []string{`{"messages":[]}`, `not json`, ``, `{"model":["gpt-3.5-turbo"]}`} {
+	// A body naming two models (providers read the last) or cut short names none.
+	for _, body := range []string{
+		`{"messages":[]}`, `not json`, ``, `{"model":["gpt-3.5-turbo"]}`,
+		`{"model":"gpt-3.5-turbo","messages":[],"model":"gpt-4o"}`, `{"model":"gpt-3.5-turbo","messages":[`,
+	} {
 		resp, got := h.do(http.MethodPost, "/openai", alice, body)
 		require.Equal(t, http.StatusForbidden, resp.StatusCode, "%q: %s", body, got)
 	}
