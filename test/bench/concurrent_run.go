@@ -72,7 +72,7 @@ func (f *fixture) runConcurrent() concurrent {
 			f.logConc(row)
 		}
 	}
-	for range f.cfg.Rounds {
+	for range f.cfg.FirstEventRounds {
 		for _, name := range concSystems {
 			if f.ctx.Err() != nil || f.cfg.FirstEventStreams <= 0 {
 				return out
@@ -130,7 +130,7 @@ func (f *fixture) concurrentRun(name string, n int, profile bool) *concRow {
 	}
 	defer c.close()
 	row.conns = c.conns()
-	warm := holdStreams(f.ctx, b, c, target, token, min(n, 50), f.cfg.StreamOpenTimeout, func(int) {})
+	warm := holdStreams(f.ctx, b, c, target, token, warmStreams(n, profile), f.cfg.StreamOpenTimeout, func(int) {})
 	if warm.completed == 0 {
 		row.err = fmt.Sprintf("no warm-up stream completed: %v", warm.errs)
 		return row
@@ -148,6 +148,17 @@ func (f *fixture) concurrentRun(name string, n int, profile bool) *concRow {
 		}
 	})
 	return row
+}
+
+// warmStreams is the size of the batch that warms a system up before a run of n
+// streams: for the first-event runs the same n, so the proxy's upstream pool holds the
+// connections a steady load keeps open (up to 256 a host); for the memory runs 50, so
+// that nearly every stream measured brings its own upstream connection.
+func warmStreams(n int, memory bool) int {
+	if memory {
+		return min(n, 50)
+	}
+	return n
 }
 
 func (f *fixture) startConcProxy(name string, b *gatedBackend) (*proc, string, string, error) {

@@ -30,6 +30,9 @@ type Config struct {
 	// FirstEventStreams is how many streams are opened at once, in every round, to time
 	// their first events.
 	FirstEventStreams int
+	// FirstEventRounds is how many rounds time the first events (each system once a
+	// round, side by side).
+	FirstEventRounds int
 	// StreamOpenTimeout bounds the wait for every stream of a batch to have its first event.
 	StreamOpenTimeout time.Duration
 	// StreamFDLimit, when positive, replaces the process's descriptor limit in deciding
@@ -70,7 +73,7 @@ func Full(bin string) Config {
 	return Config{
 		Bin: bin, RedisBin: filepath.Join(bin, "redis"), Rounds: 3, Step: 3 * time.Second, Warmup: 500 * time.Millisecond,
 		Concurrency: []int{1, 16, 64}, TokenPool: 24000, StreamRequests: 40,
-		ConcurrentStreams: []int{2000, 10000}, FirstEventStreams: 200, StreamOpenTimeout: 2 * time.Minute,
+		ConcurrentStreams: []int{2000, 10000}, FirstEventStreams: 200, FirstEventRounds: 7, StreamOpenTimeout: 2 * time.Minute,
 		FloodStep: 2 * time.Second, RateLimitClients: 64, RouteSizes: []int{100, 1000, 10000}, Toggles: 20,
 		SizeTimeout: 8 * time.Minute, ChangeTimeout: 6 * time.Minute,
 	}
@@ -81,7 +84,7 @@ func Smoke(bin string) Config {
 	return Config{
 		Bin: bin, RedisBin: filepath.Join(bin, "redis"), Rounds: 1, Step: 150 * time.Millisecond, Warmup: 20 * time.Millisecond,
 		Concurrency: []int{1, 16, 64}, TokenPool: 200, StreamRequests: 3,
-		ConcurrentStreams: []int{20, 60}, FirstEventStreams: 10, StreamOpenTimeout: 30 * time.Second, StreamFDLimit: 200,
+		ConcurrentStreams: []int{20, 60}, FirstEventStreams: 10, FirstEventRounds: 1, StreamOpenTimeout: 30 * time.Second, StreamFDLimit: 200,
 		FloodStep: 150 * time.Millisecond, RateLimitClients: 16, RouteSizes: []int{10}, Toggles: 3,
 		SizeTimeout: 2 * time.Minute, ChangeTimeout: time.Minute,
 	}
