@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -120,7 +121,7 @@ func (r *Results) firstEventRatio(name string) (p50, p99 float64, ok bool) {
 func (r *Results) concGoals() []goal {
 	var gs []goal
 	for _, n := range r.Config.ConcurrentStreams {
-		g := goal{name: fmt.Sprintf("proxy memory per open stream at %d concurrent streams", n), target: "≤ 32 KiB", measured: "not measured"}
+		g := goal{name: "proxy memory per open stream at " + grouped(n) + " concurrent streams", target: "≤ 32 KiB", measured: "not measured"}
 		var parts []string
 		ok, seen := true, 0
 		for _, c := range r.conc.sizes {
@@ -145,7 +146,7 @@ func (r *Results) concGoals() []goal {
 		gs = append(gs, g)
 	}
 	g := goal{
-		name:   fmt.Sprintf("first event at %d concurrent streams ÷ direct (p50, same round)", r.Config.FirstEventStreams),
+		name:   "first event at " + grouped(r.Config.FirstEventStreams) + " concurrent streams ÷ direct (p50, same round)",
 		target: "≤ 1.5", measured: "not measured",
 	}
 	if v, _, ok := r.firstEventRatio(sysPolicy); ok {
@@ -176,4 +177,13 @@ func (r *Results) concProblems() []string {
 		ps = append(ps, fmt.Sprintf("concurrent streams: %d of %d runs", len(r.conc.sizes), len(r.Config.ConcurrentStreams)*len(concSystems)))
 	}
 	return ps
+}
+
+// grouped writes n with a comma between groups of three digits: 10,000.
+func grouped(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
