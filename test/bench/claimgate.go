@@ -62,31 +62,43 @@ func tutorialSnapshot(port, backendPort int, publicPEM string, withPolicy bool) 
 // startClaimgate runs bin/proxy in standalone mode with the tutorial's snapshot and
 // returns the process and its /openai URL once it answers.
 func startClaimgate(dir, bin, name string, backendPort int, publicPEM string, withPolicy bool) (*proc, string, error) {
+	p, url, _, err := startClaimgateAdmin(dir, bin, name, backendPort, publicPEM, withPolicy)
+	return p, url, err
+}
+
+// startClaimgateAdmin is startClaimgate that also returns the proxy's admin address
+// (/metrics, and /debug/pprof/ when extra holds --pprof); extra flags are added.
+func startClaimgateAdmin(dir, bin, name string, backendPort int, publicPEM string, withPolicy bool,
+	extra ...string,
+) (p *proc, url, admin string, err error) {
 	port, err := freePort()
 	if err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
-	admin, err := freePort()
+	adminPort, err := freePort()
 	if err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
 	s, err := tutorialSnapshot(port, backendPort, publicPEM, withPolicy)
 	if err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
 	js, err := protojson.Marshal(s)
 	if err != nil {
-		return nil, "", fmt.Errorf("encoding the snapshot: %w", err)
+		return nil, "", "", fmt.Errorf("encoding the snapshot: %w", err)
 	}
 	cfg := filepath.Join(dir, name+".snapshot.json")
 	if err := os.WriteFile(cfg, js, 0o600); err != nil {
-		return nil, "", fmt.Errorf("writing %s: %w", cfg, err)
+		return nil, "", "", fmt.Errorf("writing %s: %w", cfg, err)
 	}
-	p, err := startProc(name, logPath(dir, name), filepath.Join(bin, "proxy"), "--config="+cfg,
-		"--admin-addr=127.0.0.1:"+strconv.Itoa(admin), "--listen-host=127.0.0.1", "--access-log=false",
-		"--log-level=error")
+	admin = "127.0.0.1:" + strconv.Itoa(adminPort)
+	args := append([]string{
+		"--config=" + cfg, "--admin-addr=" + admin, "--listen-host=127.0.0.1", "--access-log=false",
+		"--log-level=error",
+	}, extra...)
+	p, err = startProc(name, logPath(dir, name), filepath.Join(bin, "proxy"), args...)
 	if err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
-	return p, "http://127.0.0.1:" + strconv.Itoa(port) + "/openai", nil
+	return p, "http://127.0.0.1:" + strconv.Itoa(port) + "/openai", admin, nil
 }

@@ -24,6 +24,26 @@ type Config struct {
 	TokenPool int
 	// StreamRequests is how many streamed answers each system receives, one at a time.
 	StreamRequests int
+	// ConcurrentStreams lists the numbers of streamed answers held open at once through
+	// each system, for the proxy's memory per open stream.
+	ConcurrentStreams []int
+	// FirstEventStreams is how many streams are opened at once, in every round, to time
+	// their first events.
+	FirstEventStreams int
+	// FirstEventRounds is how many rounds time the first events (each system once a
+	// round, side by side).
+	FirstEventRounds int
+	// StreamOpenTimeout bounds the wait for every stream of a batch to have its first event.
+	StreamOpenTimeout time.Duration
+	// StreamFDLimit, when positive, replaces the process's descriptor limit in deciding
+	// whether a batch's clients need HTTP/2 (a smoke run sets it low to cover that path).
+	StreamFDLimit int
+	// StreamProfiles, when set, is a folder the proxy's heap and goroutine profiles are
+	// written to while each size of the concurrent-streams scenario is held open.
+	StreamProfiles string
+	// OnlyStreams runs the concurrent-streams scenario alone, without the other
+	// data-plane scenarios.
+	OnlyStreams bool
 	// FloodStep is the duration of each invalid-token flood.
 	FloodStep time.Duration
 	// RateLimitClients is the closed-loop client count of the rate-limit scenario, split
@@ -53,6 +73,7 @@ func Full(bin string) Config {
 	return Config{
 		Bin: bin, RedisBin: filepath.Join(bin, "redis"), Rounds: 3, Step: 3 * time.Second, Warmup: 500 * time.Millisecond,
 		Concurrency: []int{1, 16, 64}, TokenPool: 24000, StreamRequests: 40,
+		ConcurrentStreams: []int{2000, 10000}, FirstEventStreams: 200, FirstEventRounds: 7, StreamOpenTimeout: 2 * time.Minute,
 		FloodStep: 2 * time.Second, RateLimitClients: 64, RouteSizes: []int{100, 1000, 10000}, Toggles: 20,
 		SizeTimeout: 8 * time.Minute, ChangeTimeout: 6 * time.Minute,
 	}
@@ -63,6 +84,7 @@ func Smoke(bin string) Config {
 	return Config{
 		Bin: bin, RedisBin: filepath.Join(bin, "redis"), Rounds: 1, Step: 150 * time.Millisecond, Warmup: 20 * time.Millisecond,
 		Concurrency: []int{1, 16, 64}, TokenPool: 200, StreamRequests: 3,
+		ConcurrentStreams: []int{20, 60}, FirstEventStreams: 10, FirstEventRounds: 1, StreamOpenTimeout: 30 * time.Second, StreamFDLimit: 200,
 		FloodStep: 150 * time.Millisecond, RateLimitClients: 16, RouteSizes: []int{10}, Toggles: 3,
 		SizeTimeout: 2 * time.Minute, ChangeTimeout: time.Minute,
 	}

@@ -15,6 +15,7 @@ type fixture struct {
 	log     io.Writer
 	backend *backend
 	signer  *Signer
+	pem     string // the public key verifying the tokens
 	good    string // one token with the tutorial's claims
 	noClaim string // a valid token without llms.openai
 	bad     map[string]string
@@ -50,6 +51,9 @@ func newFixture(ctx context.Context, cfg Config, dir string, log io.Writer) (*fi
 		f.close()
 		return nil, err
 	}
+	if cfg.OnlyStreams {
+		return f, nil // the concurrent-streams scenario starts its own systems
+	}
 	if err := f.startSystems(); err != nil {
 		f.close()
 		return nil, err
@@ -60,6 +64,9 @@ func newFixture(ctx context.Context, cfg Config, dir string, log io.Writer) (*fi
 func (f *fixture) mint() error {
 	var err error
 	if f.signer, err = NewSigner(); err != nil {
+		return err
+	}
+	if f.pem, err = f.signer.PublicPEM(); err != nil {
 		return err
 	}
 	if f.good, err = f.signer.Mint(Claims("alice", "")); err != nil {

@@ -16,8 +16,11 @@ func verdict(ok bool) *bool { return &ok }
 
 func (r *Results) goals() []goal {
 	var gs []goal
-	if !r.Config.SkipDataPlane {
+	if !r.Config.SkipDataPlane && !r.Config.OnlyStreams {
 		gs = r.dpGoals()
+	}
+	if !r.Config.SkipDataPlane {
+		gs = append(gs, r.concGoals()...)
 	}
 	if !r.Config.SkipRateLimit {
 		gs = append(gs, r.rlGoals()...)

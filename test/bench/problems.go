@@ -7,8 +7,11 @@ import "fmt"
 // Unavailable names those.
 func (r *Results) Problems() []string {
 	var ps []string
-	if !r.Config.SkipDataPlane {
+	if !r.Config.SkipDataPlane && !r.Config.OnlyStreams {
 		ps = r.dpProblems()
+	}
+	if !r.Config.SkipDataPlane {
+		ps = append(ps, r.concProblems()...)
 	}
 	ps = append(ps, r.rlProblems()...)
 	return append(ps, r.cpProblems()...)

@@ -11,11 +11,16 @@ func (r *Results) Markdown() string {
 	fmt.Fprintf(&b, "# claimgate side-by-side benchmark\n\n%s, %s. %d round(s), %v per step; loopback, "+
 		"client, backend and proxies on the same machine. Medians over rounds.\n\n",
 		r.Started.UTC().Format("2006-01-02 15:04 MST"), machine(), r.Config.Rounds, r.Config.Step)
-	r.throughputTable(&b)
-	r.ratioTable(&b)
-	r.halfTable(&b)
-	r.streamTable(&b)
-	r.floodTable(&b)
+	if !r.Config.SkipDataPlane && !r.Config.OnlyStreams {
+		r.throughputTable(&b)
+		r.ratioTable(&b)
+		r.halfTable(&b)
+		r.streamTable(&b)
+		r.floodTable(&b)
+	}
+	if !r.Config.SkipDataPlane {
+		r.concTable(&b)
+	}
 	r.rlTable(&b)
 	r.cpTable(&b)
 	r.goalTable(&b)

@@ -17,6 +17,7 @@ type Results struct {
 	throughput throughput
 	half       halfRate
 	streams    map[string]*streamStats
+	conc       concurrent
 	floods     []floodRow
 	rl         *rateLimit // nil when skipped
 	cp         []cpRow
@@ -57,6 +58,11 @@ func Run(ctx context.Context, cfg Config, dir string, log io.Writer) (*Results, 
 // proxies so that the next scenarios have the machine to themselves.
 func (res *Results) runDataPlane(f *fixture, logf func(string, ...any)) {
 	res.systems = f.systems
+	if f.cfg.OnlyStreams {
+		logf("concurrent streams: %v held open, first events at %d", f.cfg.ConcurrentStreams, f.cfg.FirstEventStreams)
+		res.conc = f.runConcurrent()
+		return
+	}
 	for _, s := range f.systems {
 		if s.unavailable != "" {
 			logf("%s: %s", s.name, s.unavailable)
@@ -68,6 +74,8 @@ func (res *Results) runDataPlane(f *fixture, logf func(string, ...any)) {
 	res.streams = f.runStreaming()
 	res.floods = f.runFloods()
 	f.stopProxies()
+	logf("concurrent streams: %v held open, first events at %d", f.cfg.ConcurrentStreams, f.cfg.FirstEventStreams)
+	res.conc = f.runConcurrent()
 }
 
 // stopProxies stops the data-plane proxies (not the backend) so the rate-limit and

@@ -54,7 +54,9 @@ func TestSmoke(t *testing.T) {
 	wants := []string{
 		"| direct |", "| claimgate, no policy |", "| claimgate, JWT+RBAC, same token |",
 		"| claimgate, JWT+RBAC, fresh token |", "## Control plane", "| 10 |", "## Goals",
-		"## Rate limit",
+		"## Rate limit", "## Concurrent streams", "| claimgate, JWT+RBAC, same token | 60 | h2c, 1 conns | 60 / 60 / 60 |",
+		"| claimgate, no policy | 20 | HTTP/1.1, 20 conns | 20 / 20 / 20 |", "| direct | 60 | h2c, 1 conns | 60 / 60 / 60 |",
+		"proxy memory per open stream at 60 concurrent streams", "first event at 10 concurrent streams ÷ direct (p50, same round)",
 	}
 	if _, err := os.Stat(filepath.Join(cfg.RedisBin, "redis-server")); err == nil {
 		wants = append(wants, "| plain route, JWT, no limit |", "| one key over its limit", "With the limit ÷ without:")

@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -35,6 +37,9 @@ func run() error {
 	noRL := flag.Bool("skip-rate-limit", false, "leave out the rate-limit scenario (two proxies sharing Redis)")
 	redisBin := flag.String("redis-bin", "", "folder holding redis-server (default: <bin>/redis, from `make redis`)")
 	pprofAddr := flag.String("controller-pprof", "", "address the controller serves /debug/pprof on (empty: off); the proxy then serves its profiles on its admin address")
+	onlyStreams := flag.Bool("only-streams", false, "run the concurrent-streams scenario alone (with -skip-control-plane and -skip-rate-limit)")
+	streamProfiles := flag.String("stream-profiles", "", "folder the proxy's heap and goroutine profiles are written to while each concurrent-streams size is held open")
+	streams := flag.String("concurrent-streams", "", "comma-separated numbers of streams held open at once (empty: the configuration's)")
 	flag.Parse()
 
 	cfg := bench.Full(*bin)
@@ -47,6 +52,13 @@ func run() error {
 		cfg.RedisBin = *redisBin
 	}
 	cfg.ControllerPprof = *pprofAddr
+	cfg.OnlyStreams, cfg.StreamProfiles = *onlyStreams, *streamProfiles
+	if *streams != "" {
+		var err error
+		if cfg.ConcurrentStreams, err = parseInts(*streams); err != nil {
+			return fmt.Errorf("-concurrent-streams: %w", err)
+		}
+	}
 	if *changeTimeout > 0 {
 		cfg.ChangeTimeout = *changeTimeout
 	}
@@ -79,4 +91,16 @@ func run() error {
 		return fmt.Errorf("%d problem(s): %v", len(ps), ps)
 	}
 	return nil
+}
+
+func parseInts(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("%q is not a positive number", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
