@@ -3,34 +3,13 @@ package h1
 import (
 	"net/http"
 	"strings"
+
+	"golang.org/x/net/http/httpguts"
 )
 
-// tchar marks the bytes of an RFC 9110 token.
-var tchar = func() (t [256]bool) {
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for c := 'a'; c <= 'z'; c++ {
-		t[c], t[c-'a'+'A'] = true, true
-	}
-	for _, c := range "!#$%&'*+-.^_`|~" {
-		t[c] = true
-	}
-	return t
-}()
-
-// validToken reports whether s is a non-empty token (a method or a field name).
-func validToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !tchar[s[i]] {
-			return false
-		}
-	}
-	return true
-}
+// validToken reports whether s is a non-empty RFC 9110 token (a method or a field
+// name).
+func validToken(s string) bool { return httpguts.ValidHeaderFieldName(s) }
 
 // validFieldValue reports whether s holds no control byte but tab (obs-text allowed).
 func validFieldValue(s string) bool {

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 
+	"golang.org/x/net/http/httpguts"
+
 	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
 )
 
@@ -110,10 +112,8 @@ func checkHeaderName(name string) error {
 	if name == "" {
 		return errors.New("header name is empty")
 	}
-	for i := 0; i < len(name); i++ {
-		if !tokenChars[name[i]] {
-			return fmt.Errorf("header name %q is not an HTTP token", name)
-		}
+	if !httpguts.ValidHeaderFieldName(name) {
+		return fmt.Errorf("header name %q is not an HTTP token", name)
 	}
 	return nil
 }
@@ -121,17 +121,3 @@ func checkHeaderName(name string) error {
 // isControl reports whether r may not appear in a header value: a control character
 // other than tab.
 func isControl(r rune) bool { return (r < 0x20 && r != '\t') || r == 0x7f }
-
-// tokenChars are the bytes of an HTTP token.
-var tokenChars = func() (t [256]bool) {
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for c := 'a'; c <= 'z'; c++ {
-		t[c], t[c-'a'+'A'] = true, true
-	}
-	for _, c := range "!#$%&'*+-.^_`|~" {
-		t[c] = true
-	}
-	return t
-}()
