@@ -265,7 +265,9 @@ func randomChange(r *rand.Rand, in *Inputs) {
 
 // TestCompilerContentChanges changes the content of random routes and RouteOptions of
 // every golden case (and of generated inputs), in place as well as in new slices, and
-// requires a Compiler to agree with Compile after each change, compiling incrementally.
+// requires a Compiler to agree with Compile after each change, compiling incrementally:
+// "unnamed" as the changes come, "named" with the changed objects (and an unchanged
+// one) named in Inputs.Changed, as the reconciler names them from its watch events.
 func TestCompilerContentChanges(t *testing.T) {
 	cases, err := filepath.Glob("testdata/*.in.yaml")
 	require.NoError(t, err)
@@ -273,24 +275,42 @@ func TestCompilerContentChanges(t *testing.T) {
 	for _, path := range cases {
 		inputs[filepath.Base(path)] = loadInputs(t, path)
 	}
-	for name, base := range inputs {
-		t.Run(name, func(t *testing.T) {
-			for seed := uint64(1); seed <= 4; seed++ {
-				r := rand.New(rand.NewPCG(seed, 7))
-				in := withVersions(base)
-				in.HTTPRoutes, in.RouteOptions = slices.Clone(in.HTTPRoutes), slices.Clone(in.RouteOptions)
-				k := NewCompiler()
-				requireSameResult(t, Compile(in), k.Compile(in))
-				for step := range 12 {
-					before := k.deltas
-					contentChange(r, &in, step)
-					requireSameResult(t, Compile(in), k.Compile(in))
-					require.Equal(t, before+1, k.deltas, "step %d compiled incrementally", step)
-					requireCurrentObjects(t, k)
+	for _, named := range []bool{false, true} {
+		for name, base := range inputs {
+			t.Run(map[bool]string{false: "unnamed/", true: "named/"}[named]+name, func(t *testing.T) {
+				for seed := uint64(1); seed <= 4; seed++ {
+					contentChanges(t, base, rand.New(rand.NewPCG(seed, 7)), named)
 				}
-			}
-		})
+			})
+		}
 	}
+}
+
+// contentChanges makes 12 content changes to base and compares a Compiler with Compile
+// after each.
+func contentChanges(t *testing.T, base Inputs, r *rand.Rand, named bool) {
+	t.Helper()
+	in := withVersions(base)
+	in.HTTPRoutes, in.RouteOptions = slices.Clone(in.HTTPRoutes), slices.Clone(in.RouteOptions)
+	k := NewCompiler()
+	requireSameResult(t, Compile(in), k.Compile(in))
+	for step := range 12 {
+		before, deltas := versionsOf(in), k.deltas
+		contentChange(r, &in, step)
+		if named {
+			in.Changed = changedBetween(before, versionsOf(in))
+			if len(in.HTTPRoutes) > 0 {
+				in.Changed.HTTPRoutes = append(in.Changed.HTTPRoutes, nsName(&in.HTTPRoutes[r.IntN(len(in.HTTPRoutes))]))
+			}
+		}
+		requireSameResult(t, Compile(in), k.Compile(in))
+		require.Equal(t, deltas+1, k.deltas, "step %d compiled incrementally", step)
+		if !named {
+			requireCurrentObjects(t, k) // named objects not changed keep their earlier inputs
+		}
+		in.Changed = nil
+	}
+	requireSameResult(t, Compile(in), k.Compile(in))
 }
 
 // contentChange changes one route or RouteOption (or adds or deletes one), giving it a
@@ -377,41 +397,6 @@ func requireCurrentObjects(t *testing.T, k *Compiler) {
 	}
 	for _, o := range c.idx.sortedRTOs {
 		require.Same(t, c.idx.rtos[nsName(o)], o)
-	}
-}
-
-// TestCompilerNamedChanges is TestCompilerContentChanges with the changed objects
-// named (Inputs.Changed), as the reconciler names them from its watch events, and an
-// unchanged one named too: the Compiler compares only those and agrees with Compile.
-func TestCompilerNamedChanges(t *testing.T) {
-	cases, err := filepath.Glob("testdata/*.in.yaml")
-	require.NoError(t, err)
-	inputs := map[string]Inputs{"generated": generateInputs(40)}
-	for _, path := range cases {
-		inputs[filepath.Base(path)] = loadInputs(t, path)
-	}
-	for name, base := range inputs {
-		t.Run(name, func(t *testing.T) {
-			for seed := uint64(1); seed <= 4; seed++ {
-				r := rand.New(rand.NewPCG(seed, 9))
-				in := withVersions(base)
-				in.HTTPRoutes, in.RouteOptions = slices.Clone(in.HTTPRoutes), slices.Clone(in.RouteOptions)
-				k := NewCompiler()
-				requireSameResult(t, Compile(in), k.Compile(in))
-				for step := range 12 {
-					before, deltas := versionsOf(in), k.deltas
-					contentChange(r, &in, step)
-					in.Changed = changedBetween(before, versionsOf(in))
-					if len(in.HTTPRoutes) > 0 {
-						in.Changed.HTTPRoutes = append(in.Changed.HTTPRoutes, nsName(&in.HTTPRoutes[r.IntN(len(in.HTTPRoutes))]))
-					}
-					requireSameResult(t, Compile(in), k.Compile(in))
-					require.Equal(t, deltas+1, k.deltas, "step %d compiled incrementally", step)
-					in.Changed = nil
-				}
-				requireSameResult(t, Compile(in), k.Compile(in))
-			}
-		})
 	}
 }
 
