@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -143,5 +144,37 @@ func TestIndexedRoutesAfterChanges(t *testing.T) {
 		}
 		resp, _ := h.do(http.MethodGet, st.missing, "", "")
 		require.Equal(t, http.StatusNotFound, resp.StatusCode, "%s: %s", st.name, st.missing)
+	}
+}
+
+// TestIndexedRoutesRawPaths: request lines no HTTP client would send reach the route of
+// an indexed virtual host that the path, once made canonical, names; a path that only
+// looks like a route's is not found.
+func TestIndexedRoutesRawPaths(t *testing.T) {
+	h := newHarness(t, fakellm.Config{})
+	h.apply(manyDirectRoutes(t, h.port, -1, "", -1, "", false), false)
+	addr := strings.TrimPrefix(h.base, "http://")
+	tests := []struct {
+		uri    string
+		status int
+		body   string
+	}{
+		{"/r7", http.StatusOK, "r7"},
+		{"/r7/", http.StatusOK, "r7"},
+		{"/r7/deeper/still?q=/r8", http.StatusOK, "r7"},
+		{"//r7", http.StatusOK, "r7"},
+		{"/r1/../r7", http.StatusOK, "r7"},
+		{"/r1\\..\\r7", http.StatusOK, "r7"},
+		{"/./r39/.", http.StatusOK, "r39"},
+		{"http://gw/r12", http.StatusOK, "r12"},
+		{"/r70", http.StatusNotFound, "route not found"},
+		{"/R7", http.StatusNotFound, "route not found"},
+		{"/r", http.StatusNotFound, "route not found"},
+		{"/r7%00", http.StatusBadRequest, "request path contains a NUL or control character"},
+	}
+	for _, tc := range tests {
+		status, body := rawGet(t, addr, tc.uri)
+		require.Equal(t, tc.status, status, "%s: %s", tc.uri, body)
+		require.Equal(t, tc.body, body, tc.uri)
 	}
 }
