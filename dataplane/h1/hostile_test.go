@@ -93,7 +93,7 @@ func TestSlowHeadTimesOut(t *testing.T) {
 		_, _ = io.WriteString(c, "HTTP/1.1 200") // a head begun, never finished
 		time.Sleep(2 * time.Second)
 	})
-	tr := h1.New(h1.Config{ResponseHeaderTimeout: 100 * time.Millisecond})
+	tr := h1.New(h1.Config{Limits: h1.Limits{ResponseHeaderTimeout: 100 * time.Millisecond}})
 	start := time.Now()
 	_, _, err := get(t, tr, up.url())
 	var ne net.Error

@@ -12,14 +12,15 @@ import (
 	"time"
 )
 
-// Config sizes a Transport. Zero fields take the defaults.
-type Config struct {
+// Limits are the timeouts and pool sizes of an upstream client, this package's or
+// net/http's configured alike (dataplane/llm). Zero fields take the defaults.
+type Limits struct {
 	// DialTimeout bounds establishing a TCP connection (default 5s).
 	DialTimeout time.Duration
 	// TLSHandshakeTimeout bounds the TLS handshake (default 5s).
 	TLSHandshakeTimeout time.Duration
 	// ResponseHeaderTimeout bounds the wait for the answer's head once the request has
-	// been sent (default 5m).
+	// been sent (default 5m: a non-streamed completion can take minutes).
 	ResponseHeaderTimeout time.Duration
 	// IdleConnTimeout closes pooled connections idle that long (default 90s).
 	IdleConnTimeout time.Duration
@@ -27,6 +28,31 @@ type Config struct {
 	MaxIdleConnsPerHost int
 	// MaxIdleConns is the pool size over all addresses (default 1024).
 	MaxIdleConns int
+}
+
+// WithDefaults is l with the defaults in place of its zero (or negative) fields.
+func (l Limits) WithDefaults() Limits {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&l.DialTimeout, 5*time.Second)
+	def(&l.TLSHandshakeTimeout, 5*time.Second)
+	def(&l.ResponseHeaderTimeout, 5*time.Minute)
+	def(&l.IdleConnTimeout, 90*time.Second)
+	if l.MaxIdleConnsPerHost <= 0 {
+		l.MaxIdleConnsPerHost = 256
+	}
+	if l.MaxIdleConns <= 0 {
+		l.MaxIdleConns = 1024
+	}
+	return l
+}
+
+// Config sizes a Transport. Zero fields take the defaults.
+type Config struct {
+	Limits
 	// MaxResponseHeaderBytes bounds an answer's head, and its trailers (default 1 MiB).
 	MaxResponseHeaderBytes int
 	// TLS, when set, makes every connection TLS with this configuration; its
@@ -38,21 +64,7 @@ type Config struct {
 }
 
 func (c Config) withDefaults() Config {
-	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
-		}
-	}
-	def(&c.DialTimeout, 5*time.Second)
-	def(&c.TLSHandshakeTimeout, 5*time.Second)
-	def(&c.ResponseHeaderTimeout, 5*time.Minute)
-	def(&c.IdleConnTimeout, 90*time.Second)
-	if c.MaxIdleConnsPerHost <= 0 {
-		c.MaxIdleConnsPerHost = 256
-	}
-	if c.MaxIdleConns <= 0 {
-		c.MaxIdleConns = 1024
-	}
+	c.Limits = c.WithDefaults()
 	if c.MaxResponseHeaderBytes <= 0 {
 		c.MaxResponseHeaderBytes = 1 << 20
 	}

@@ -151,7 +151,7 @@ func TestConnectionReuse(t *testing.T) {
 	})
 	t.Run("idle timeout", func(t *testing.T) {
 		up := newRaw(t, fixed("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"))
-		tr := h1.New(h1.Config{IdleConnTimeout: 50 * time.Millisecond})
+		tr := h1.New(h1.Config{Limits: h1.Limits{IdleConnTimeout: 50 * time.Millisecond}})
 		_, _, err := get(t, tr, up.url())
 		require.NoError(t, err)
 		time.Sleep(150 * time.Millisecond)

@@ -9,42 +9,17 @@ import (
 	"github.com/claimgate/claimgate/dataplane/h1"
 )
 
-// TransportConfig sizes the upstream connection pools. Zero fields take the defaults.
+// TransportConfig sizes the upstream connection pools. Zero fields take the defaults
+// (h1.Limits).
 type TransportConfig struct {
-	// DialTimeout bounds establishing a TCP connection (default 5s).
-	DialTimeout time.Duration
-	// TLSHandshakeTimeout bounds the TLS handshake (default 5s).
-	TLSHandshakeTimeout time.Duration
-	// ResponseHeaderTimeout bounds the wait for the response headers once the request is
-	// sent (default 5m: a non-streamed completion can take minutes).
-	ResponseHeaderTimeout time.Duration
-	// IdleConnTimeout closes pooled connections idle that long (default 90s).
-	IdleConnTimeout time.Duration
-	// MaxIdleConnsPerHost is the pool size per upstream host (default 256).
-	MaxIdleConnsPerHost int
-	// MaxIdleConns is the pool size over all hosts (default 1024).
-	MaxIdleConns int
+	h1.Limits
 	// NetHTTP carries HTTP/1.1 endpoints with net/http's transport too, instead of the
 	// HTTP/1.1 client of dataplane/h1.
 	NetHTTP bool
 }
 
 func (c TransportConfig) withDefaults() TransportConfig {
-	def := func(d *time.Duration, v time.Duration) {
-		if *d == 0 {
-			*d = v
-		}
-	}
-	def(&c.DialTimeout, 5*time.Second)
-	def(&c.TLSHandshakeTimeout, 5*time.Second)
-	def(&c.ResponseHeaderTimeout, 5*time.Minute)
-	def(&c.IdleConnTimeout, 90*time.Second)
-	if c.MaxIdleConnsPerHost == 0 {
-		c.MaxIdleConnsPerHost = 256
-	}
-	if c.MaxIdleConns == 0 {
-		c.MaxIdleConns = 1024
-	}
+	c.Limits = c.WithDefaults()
 	return c
 }
 
@@ -94,15 +69,7 @@ func (t *Transports) newH1(e Endpoint, std *http.Transport) Transport {
 	if t.cfg.NetHTTP {
 		return std
 	}
-	cfg := h1.Config{
-		DialTimeout:           t.cfg.DialTimeout,
-		TLSHandshakeTimeout:   t.cfg.TLSHandshakeTimeout,
-		ResponseHeaderTimeout: t.cfg.ResponseHeaderTimeout,
-		IdleConnTimeout:       t.cfg.IdleConnTimeout,
-		MaxIdleConnsPerHost:   t.cfg.MaxIdleConnsPerHost,
-		MaxIdleConns:          t.cfg.MaxIdleConns,
-		Fallback:              std,
-	}
+	cfg := h1.Config{Limits: t.cfg.Limits, Fallback: std}
 	if e.Scheme == "https" {
 		cfg.TLS = std.TLSClientConfig.Clone()
 	}
