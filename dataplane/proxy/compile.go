@@ -35,8 +35,10 @@ type table struct {
 	deps      string
 	upstreams map[string]*upstream
 	providers *authn.Providers
-	// vhosts are the virtual hosts by listener and name (vhostKey).
+	// vhosts are the virtual hosts by listener and name (vhostKey); routes are every
+	// virtual host's routes, in snapshot order.
 	vhosts map[string]*vhost
+	routes []*route
 	// rateLimitStore is the snapshot's rate-limit store, nil when none.
 	rateLimitStore *snapshotv1.RateLimitStore
 	// compiled and reused count the routes compiled for this table and taken from the
@@ -65,8 +67,8 @@ type vhost struct {
 // route is a compiled snapshot Route.
 type route struct {
 	name string
-	// encoding is the Route's encoding, its key among the compiled routes of a table.
-	encoding string
+	// encoding is the Route's encoding, by which the next table finds it (reuse.go).
+	encoding []byte
 	match    routeMatch
 	reqMods  []*headerMod
 	respMods []*headerMod
@@ -107,12 +109,9 @@ type compiler struct {
 	upstreams    map[string]*upstream
 	claimHeaders map[string]struct{}
 	// prev is the table serving when this snapshot has the same upstreams and JWT
-	// providers (nil otherwise): its routes are reused (reuse.go).
-	prev *table
-	// byEncoding are prev's routes by encoding, made when first needed; misses counts
-	// the routes not found near where they were.
-	byEncoding map[string]placed
-	misses     int
+	// providers (nil otherwise): its routes are reused (reuse.go), found by finder.
+	prev   *table
+	finder *snapshotv1.RouteFinder
 	// compiled and reused count the routes compiled and taken from prev.
 	compiled, reused int
 }
@@ -277,7 +276,7 @@ func (c *compiler) addListener(t *table, l *snapshotv1.ListenerLayout) error {
 		}
 	}
 	for _, v := range l.VirtualHosts {
-		vh, err := c.virtualHost(l.Name, &v)
+		vh, err := c.virtualHost(t, l.Name, &v)
 		if err != nil {
 			return fmt.Errorf("virtual host %s: %w", v.Name, err)
 		}
@@ -299,7 +298,7 @@ func (c *compiler) compileRouteBytes(i int, b []byte) (*route, error) {
 	if err != nil {
 		return nil, fmt.Errorf("route %s: %w", r.GetName(), err)
 	}
-	rt.encoding = string(b)
+	rt.encoding = compiledEncoding(b)
 	c.compiled++
 	return rt, nil
 }

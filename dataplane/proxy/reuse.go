@@ -1,36 +1,26 @@
 package proxy
 
 import (
+	"bytes"
+
 	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
 )
 
 // A snapshot with the same upstreams and JWT providers as the table serving reuses the
-// compile of every route whose encoding that table has. Routes are looked for where
-// they were first (the same virtual host, after the last route found), so that a
-// change to some routes of thousands compares each route's bytes once and hashes
-// none; a route not there is looked up by encoding among all of them. A virtual host
-// whose routes match the same paths in the same order keeps its route index.
-
-// placed is a route of a table and where it is: its virtual host and position.
-type placed struct {
-	rt  *route
-	vh  *vhost
-	pos int
-}
+// compile of every route whose encoding that table has, found with a
+// snapshotv1.RouteFinder among the table's routes in snapshot order (table.routes). A
+// virtual host whose routes match the same paths in the same order keeps its route
+// index.
 
 // vhostKey is a virtual host's key in table.vhosts: its listener's name and its own.
 func vhostKey(listener, name string) string { return listener + "\x00" + name }
 
-// virtualHost compiles the virtual host v of the listener named listener.
-func (c *compiler) virtualHost(listener string, v *snapshotv1.VirtualHostLayout) (*vhost, error) {
+// virtualHost compiles the virtual host v of the listener named listener, adding its
+// routes to t.routes.
+func (c *compiler) virtualHost(t *table, listener string, v *snapshotv1.VirtualHostLayout) (*vhost, error) {
 	vh := &vhost{name: v.Name, routes: make([]*route, 0, len(v.Routes))}
-	var was *vhost
-	if c.prev != nil {
-		was = c.prev.vhosts[vhostKey(listener, v.Name)]
-	}
-	next := 0 // the position in was to look at first
 	for i, b := range v.Routes {
-		rt := c.reuse(was, &next, b)
+		rt := c.reuse(b)
 		if rt == nil {
 			var err error
 			if rt, err = c.compileRouteBytes(i, b); err != nil {
@@ -38,6 +28,11 @@ func (c *compiler) virtualHost(listener string, v *snapshotv1.VirtualHostLayout)
 			}
 		}
 		vh.routes = append(vh.routes, rt)
+	}
+	t.routes = append(t.routes, vh.routes...)
+	var was *vhost
+	if c.prev != nil {
+		was = c.prev.vhosts[vhostKey(listener, v.Name)]
 	}
 	switch {
 	case len(vh.routes) < indexedRoutes:
@@ -49,57 +44,26 @@ func (c *compiler) virtualHost(listener string, v *snapshotv1.VirtualHostLayout)
 	return vh, nil
 }
 
-// maxNearbyMisses is how many routes of a snapshot may be looked for in vain near
-// where they were before the rest are looked up by encoding among all.
-const maxNearbyMisses = 8
-
-// reuse returns the previous compile of the route encoded as b, or nil: was's route
-// near *next (snapshotv1.Nearby) when it has these bytes, else, past maxNearbyMisses
-// routes not found nearby, any route of the table serving that has them.
-func (c *compiler) reuse(was *vhost, next *int, b []byte) *route {
+// reuse returns the table serving's compile of the route encoded as b, or nil.
+func (c *compiler) reuse(b []byte) *route {
 	if c.prev == nil {
 		return nil
 	}
-	if was != nil {
-		i, ok := snapshotv1.Nearby(len(was.routes), next, func(i int) bool { return was.routes[i].encoding == string(b) })
-		if ok {
-			c.reused++
-			return was.routes[i]
-		}
+	if c.finder == nil {
+		prev := c.prev.routes
+		c.finder = snapshotv1.NewRouteFinder(len(prev), func(i int) []byte { return prev[i].encoding })
 	}
-	if c.misses++; c.misses <= maxNearbyMisses {
-		return nil
-	}
-	p, ok := c.previousByEncoding()[string(b)]
+	i, ok := c.finder.Find(b)
 	if !ok {
 		return nil
 	}
-	if p.vh == was {
-		*next = p.pos + 1
-	}
 	c.reused++
-	return p.rt
+	return c.prev.routes[i]
 }
 
-// previousByEncoding indexes the routes of the table serving by encoding.
-func (c *compiler) previousByEncoding() map[string]placed {
-	if c.byEncoding != nil {
-		return c.byEncoding
-	}
-	n := 0
-	for _, vh := range c.prev.vhosts {
-		n += len(vh.routes)
-	}
-	c.byEncoding = make(map[string]placed, n)
-	for _, vh := range c.prev.vhosts {
-		for i, rt := range vh.routes {
-			if _, dup := c.byEncoding[rt.encoding]; !dup {
-				c.byEncoding[rt.encoding] = placed{rt: rt, vh: vh, pos: i}
-			}
-		}
-	}
-	return c.byEncoding
-}
+// compiledEncoding is the encoding a compiled route keeps: a copy, so that routes
+// reused by later tables do not keep the snapshot they came in alive.
+func compiledEncoding(b []byte) []byte { return bytes.Clone(b) }
 
 // samePaths reports whether a and b match the same paths position by position, which
 // is all a route index depends on.

@@ -17,10 +17,7 @@ const versionFieldSize = 1 + 1 + 2*sha256.Size
 // against base, the encoding of the snapshot baseVersion: every route of next whose
 // bytes base holds (anywhere) is a range of base, consecutive ranges are one, and the
 // rest is literal. A nil base gives one literal piece (the whole snapshot).
-//
-// Routes are looked for in base where they were (after the last route found), so a
-// change to some routes of thousands compares each route's bytes once; a route not
-// there is looked up among all of base's, in a map made when first needed.
+// Routes are found in base with a RouteFinder.
 func MakePatch(base []byte, baseVersion string, next []byte) (*SnapshotPatch, error) {
 	nl, err := ReadLayout(next)
 	if err != nil {
@@ -37,76 +34,70 @@ func MakePatch(base []byte, baseVersion string, next []byte) (*SnapshotPatch, er
 	}
 	p.BaseVersion = baseVersion
 	w := patchWriter{p: p, next: next}
-	find := baseRoutes{enc: base, fields: bl.routeFields}
+	fields := bl.routeFields
+	find := NewRouteFinder(len(fields), func(i int) []byte { return base[fields[i].start:fields[i].end] })
 	for _, f := range nl.routeFields {
-		off, ok := find.at(next[f.start:f.end])
+		i, ok := find.Find(next[f.start:f.end])
 		if !ok {
 			continue // literal, written with what follows
 		}
 		w.literalTo(f.start)
-		w.copy(off, f.end-f.start)
+		w.copy(fields[i].start, f.end-f.start)
 		w.pos = f.end
 	}
 	w.literalTo(len(next))
 	return p, nil
 }
 
-// baseRoutes finds route fields in a base encoding: near the field after the last one
-// found first (Nearby), else, past maxNearbyMisses routes not found nearby, by bytes
-// in an index of every field.
-type baseRoutes struct {
-	enc    []byte
-	fields []span
+// RouteFinder finds the routes of a new snapshot, taken in order, among the n routes
+// of an old one (old(i) is the encoding of the i-th): near the route after the last one
+// found first (at it, just after: routes removed, just before: routes inserted), and
+// only past maxNearbyMisses routes not found nearby in an index of every old route by
+// its bytes. A change to a few routes of thousands compares each route's bytes once and
+// hashes none; a snapshot reordered costs one index. MakePatch and the proxy's reuse
+// of compiled routes both find routes so.
+type RouteFinder struct {
+	n      int
+	old    func(i int) []byte
 	next   int
 	misses int
-	index  map[string]int // field bytes → position in fields
+	index  map[string]int
 }
 
-// maxNearbyMisses is how many routes of a new snapshot may be looked for in vain
-// near where they were before the rest are looked up among all: a few routes
-// changed cost no index, a snapshot reordered costs one.
+// maxNearbyMisses is how many routes may be looked for in vain near where they were
+// before the rest are looked up in the index.
 const maxNearbyMisses = 8
 
-// at returns the offset in the base of a route field with the bytes b.
-func (r *baseRoutes) at(b []byte) (int, bool) {
-	i, ok := Nearby(len(r.fields), &r.next, func(i int) bool {
-		f := r.fields[i]
-		return string(r.enc[f.start:f.end]) == string(b)
-	})
-	if ok {
-		return r.fields[i].start, true
-	}
-	if r.misses++; r.misses <= maxNearbyMisses {
-		return 0, false
-	}
-	if r.index == nil {
-		r.index = make(map[string]int, len(r.fields))
-		for i, f := range r.fields {
-			if _, dup := r.index[string(r.enc[f.start:f.end])]; !dup {
-				r.index[string(r.enc[f.start:f.end])] = i
-			}
-		}
-	}
-	if i, ok = r.index[string(b)]; !ok {
-		return 0, false
-	}
-	r.next = i + 1
-	return r.fields[i].start, true
+// NewRouteFinder finds routes among the n old ones, old(i) being the i-th's encoding.
+func NewRouteFinder(n int, old func(i int) []byte) *RouteFinder {
+	return &RouteFinder{n: n, old: old}
 }
 
-// Nearby looks for an item among the n old ones near *next, the position after the
-// last one found: at *next, then just after (old ones removed) and just before (new
-// ones inserted). same reports whether old item i is the one looked for. When found,
-// *next moves past it; when not, past the old item at *next (taken as replaced).
-func Nearby(n int, next *int, same func(i int) bool) (int, bool) {
+// Find returns the position of an old route encoded as b.
+func (f *RouteFinder) Find(b []byte) (int, bool) {
 	for _, d := range [...]int{0, 1, 2, -1, -2} {
-		if i := *next + d; i >= 0 && i < n && same(i) {
-			*next = i + 1
+		if i := f.next + d; i >= 0 && i < f.n && string(f.old(i)) == string(b) {
+			f.next = i + 1
 			return i, true
 		}
 	}
-	*next++
-	return 0, false
+	f.next++ // taken as replaced
+	if f.misses++; f.misses <= maxNearbyMisses {
+		return 0, false
+	}
+	if f.index == nil {
+		f.index = make(map[string]int, f.n)
+		for i := range f.n {
+			if _, dup := f.index[string(f.old(i))]; !dup {
+				f.index[string(f.old(i))] = i
+			}
+		}
+	}
+	i, ok := f.index[string(b)]
+	if ok {
+		f.next = i + 1
+	}
+	return i, ok
 }
 
 // patchWriter appends pieces to p, next[pos:] being what is not written yet.
