@@ -42,14 +42,30 @@ func Settled(w *StatusWriter, route *gwv1.HTTPRoute, desired []gwv1.RouteParentS
 	return ok && s.decision == compile.RouteStatusDecision(desired) && s.resourceVersion == route.ResourceVersion
 }
 
-// OfferStatuses offers through w every status out decides for in, as a reconciliation
-// of controller own does, with no proxy connected.
-func OfferStatuses(w *StatusWriter, own gwv1.GatewayController, in compile.Inputs, out compile.Result) {
+// OfferStatuses offers through w the statuses out decides for in (of the HTTPRoutes
+// and RouteOptions, those only names; all when nil), as a reconciliation of
+// controller own does, with no proxy connected.
+func OfferStatuses(w *StatusWriter, own gwv1.GatewayController, in compile.Inputs, out compile.Result, only *compile.Recomputed) {
 	r := &Reconciler{
 		cfg:    Config{ControllerName: own, Clock: clock.RealClock{}, Tracker: publish.NewTracker(clock.RealClock{}, func() {})},
 		status: w,
 	}
-	r.offerStatuses(in, out, nil)
+	r.offerStatuses(in, out, nil, only)
+}
+
+// Plan plans offers on w, which does not run them: see Planned.
+func Plan(w *StatusWriter, only *compile.Recomputed) {
+	w.plan(func(*compile.Recomputed) {}, only)
+}
+
+// Planned is what the plan waiting on w is to offer, and whether one waits.
+func Planned(w *StatusWriter) (*compile.Recomputed, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.nextPlan == nil {
+		return nil, false
+	}
+	return w.nextPlan.only, true
 }
 
 // RouteStatus is the route with the parent statuses desired laid over its own, as the

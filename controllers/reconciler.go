@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/go-logr/logr"
 	appsv1 "k8s.io/api/apps/v1"
@@ -77,6 +78,8 @@ type Reconciler struct {
 	// changes are the HTTPRoutes and RouteOptions named by events since the last
 	// compile.
 	changes *changeLog
+	// offeredAll is when the statuses of every object were last offered.
+	offeredAll time.Time
 
 	mu sync.Mutex
 	// referenced are the Secrets the last gather looked for; only their events matter.
@@ -212,7 +215,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (res 
 	r.publish(out)
 	provisionStart := r.cfg.Clock.Now()
 	services, err := r.provisionAll(ctx, in, out)
-	r.status.plan(func() { r.offerStatuses(in, out, services) })
+	r.status.plan(func(only *compile.Recomputed) { r.offerStatuses(in, out, services, only) }, r.toOffer(out))
 	r.remember(in, out, services)
 	r.cfg.Logger.V(1).Info("reconciled", "compile", mode, "routes", len(in.HTTPRoutes),
 		"gather", compileStart.Sub(start), "compileTime", publishStart.Sub(compileStart),

@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"maps"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -18,16 +19,34 @@ import (
 	"github.com/claimgate/claimgate/controllers/compile"
 )
 
+// offerAllEvery is how often the statuses of every object are offered even when the
+// compiles decided only a few again: a status someone else overwrote (which causes no
+// reconciliation) is put back within it.
+const offerAllEvery = 10 * time.Minute
+
+// toOffer names the HTTPRoutes and RouteOptions whose statuses to offer after the
+// compile that gave out: those it decided again, or all (nil) after a full compile
+// and at least every offerAllEvery.
+func (r *Reconciler) toOffer(out compile.Result) *compile.Recomputed {
+	now := r.cfg.Clock.Now()
+	if out.Recomputed == nil || now.Sub(r.offeredAll) >= offerAllEvery {
+		r.offeredAll = now
+		return nil
+	}
+	return out.Recomputed
+}
+
 // noParents is the Decision for a route with no parent status of ours.
 var noParents = compile.RouteStatusDecision(nil)
 
 // offerStatuses hands the status writer every status the compiler decided (with
 // Programmed and addresses added to Gateways) that differs from what the object has.
 // HTTPRoutes and RouteOptions are offered with the compiler's Decisions, which lets the
-// writer pass over the thousands already written without comparing them. The inputs
-// are the cache's own objects: they are read, never modified; an object is copied only
-// when its status is to be written.
-func (r *Reconciler) offerStatuses(in compile.Inputs, out compile.Result, services map[types.NamespacedName]*corev1.Service) {
+// writer pass over the thousands already written without comparing them, and only
+// those only names (all when nil): the others' decisions are the ones offered before.
+// The inputs are the cache's own objects: they are read, never modified; an object is
+// copied only when its status is to be written.
+func (r *Reconciler) offerStatuses(in compile.Inputs, out compile.Result, services map[types.NamespacedName]*corev1.Service, only *compile.Recomputed) {
 	now := metav1.NewTime(r.cfg.Clock.Now().Truncate(time.Second))
 	w := r.status
 	for i := range in.GatewayClasses {
@@ -41,17 +60,7 @@ func (r *Reconciler) offerStatuses(in compile.Inputs, out compile.Result, servic
 		}
 	}
 	r.offerGatewayStatuses(in.Gateways, out, services, nil, now)
-	for i := range in.HTTPRoutes {
-		route := &in.HTTPRoutes[i]
-		desired := out.HTTPRoutes[key(route)]
-		decision, ok := out.HTTPRouteDecisions.Of(key(route))
-		if !ok {
-			decision = noParents
-		}
-		offer(w, "HTTPRoute", route, decision, func(route *gwv1.HTTPRoute) (*gwv1.HTTPRoute, bool) {
-			return routeStatus(route, desired, r.cfg.ControllerName, now)
-		})
-	}
+	r.offerRouteStatuses(in.HTTPRoutes, out, only, now)
 	for i := range in.VirtualHostOptions {
 		if desired, ok := out.VirtualHostOptions[key(&in.VirtualHostOptions[i])]; ok {
 			offer(w, "VirtualHostOption", &in.VirtualHostOptions[i], compile.Decision{}, func(o *gatewayv1.VirtualHostOption) (*gatewayv1.VirtualHostOption, bool) {
@@ -60,15 +69,7 @@ func (r *Reconciler) offerStatuses(in compile.Inputs, out compile.Result, servic
 			})
 		}
 	}
-	for i := range in.RouteOptions {
-		if desired, ok := out.RouteOptions[key(&in.RouteOptions[i])]; ok {
-			decision, _ := out.RouteOptionDecisions.Of(key(&in.RouteOptions[i]))
-			offer(w, "RouteOption", &in.RouteOptions[i], decision, func(o *gatewayv1.RouteOption) (*gatewayv1.RouteOption, bool) {
-				next, changed := mergePolicyStatus(o.Status, desired, r.cfg.ControllerName, o.Generation, now)
-				return withStatus(o, next, func(o *gatewayv1.RouteOption) *gatewayv1.PolicyStatus { return &o.Status }, changed)
-			})
-		}
-	}
+	r.offerRouteOptionStatuses(in.RouteOptions, out, only, now)
 	for i := range in.Upstreams {
 		if desired, ok := out.Upstreams[key(&in.Upstreams[i])]; ok {
 			offer(w, "Upstream", &in.Upstreams[i], compile.Decision{}, func(u *gloov1.Upstream) (*gloov1.Upstream, bool) {
@@ -86,7 +87,77 @@ func (r *Reconciler) offerStatuses(in compile.Inputs, out compile.Result, servic
 			})
 		}
 	}
-	w.endRound()
+	if only == nil {
+		w.endRound()
+	}
+}
+
+// offerRouteStatuses offers the statuses of the routes only names (all when nil).
+func (r *Reconciler) offerRouteStatuses(routes []gwv1.HTTPRoute, out compile.Result, only *compile.Recomputed, now metav1.Time) {
+	var found []types.NamespacedName
+	for i := range routes {
+		route := &routes[i]
+		k := key(route)
+		if !only.HTTPRoute(k) {
+			continue
+		}
+		if only != nil {
+			found = append(found, k)
+		}
+		desired := out.HTTPRoutes[k]
+		decision, ok := out.HTTPRouteDecisions.Of(k)
+		if !ok {
+			decision = noParents
+		}
+		offer(r.status, "HTTPRoute", route, decision, func(route *gwv1.HTTPRoute) (*gwv1.HTTPRoute, bool) {
+			return routeStatus(route, desired, r.cfg.ControllerName, now)
+		})
+	}
+	if only != nil {
+		r.forgetGone("HTTPRoute", only.HTTPRoutes, found)
+	}
+}
+
+// offerRouteOptionStatuses offers the statuses of the RouteOptions only names (all
+// when nil).
+func (r *Reconciler) offerRouteOptionStatuses(opts []gatewayv1.RouteOption, out compile.Result, only *compile.Recomputed, now metav1.Time) {
+	var found []types.NamespacedName
+	for i := range opts {
+		o := &opts[i]
+		k := key(o)
+		if !only.RouteOption(k) {
+			continue
+		}
+		if only != nil {
+			found = append(found, k)
+		}
+		if desired, ok := out.RouteOptions[k]; ok {
+			decision, _ := out.RouteOptionDecisions.Of(k)
+			offer(r.status, "RouteOption", o, decision, func(o *gatewayv1.RouteOption) (*gatewayv1.RouteOption, bool) {
+				next, changed := mergePolicyStatus(o.Status, desired, r.cfg.ControllerName, o.Generation, now)
+				return withStatus(o, next, func(o *gatewayv1.RouteOption) *gatewayv1.PolicyStatus { return &o.Status }, changed)
+			})
+		}
+	}
+	if only != nil {
+		r.forgetGone("RouteOption", only.RouteOptions, found)
+	}
+}
+
+// forgetGone forgets what the writer settled for the objects of keys that are not
+// among found: they are gone. A round that offers every object forgets them when it
+// ends.
+func (r *Reconciler) forgetGone(kind string, keys map[types.NamespacedName]bool, found []types.NamespacedName) {
+	if len(found) == len(keys) {
+		return
+	}
+	gone := maps.Clone(keys)
+	for _, k := range found {
+		delete(gone, k)
+	}
+	for k := range gone {
+		r.status.forget(statusKey{kind: kind, NamespacedName: k})
+	}
 }
 
 // offerGatewayStatuses offers the status of each of gateways out decided, with the

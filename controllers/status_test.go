@@ -321,6 +321,77 @@ func TestCompilerDecisions(t *testing.T) {
 	require.Equal(t, compile.Compile(in).RouteOptionDecisions, second.RouteOptionDecisions)
 }
 
+// TestOffersOnlyRecomputedStatuses requires an incremental compile to name the
+// statuses it decided again, the offers after it to offer only those (a status
+// overwritten by someone else waits for an offer of every status), a route gone to be
+// forgotten, and plans replaced before they started to pass on what they had to offer.
+func TestOffersOnlyRecomputedStatuses(t *testing.T) {
+	in := routeInputs(3)
+	k := compile.NewCompiler()
+	first := k.Compile(in)
+	require.Nil(t, first.Recomputed, "a full compile decides every status")
+	now := metav1.NewTime(time.Now().Truncate(time.Second))
+	for i := range in.HTTPRoutes {
+		r := &in.HTTPRoutes[i]
+		*r = *controllers.RouteStatus(r, testWriter, first.HTTPRoutes[key(r)], now)
+		r.ResourceVersion = "2"
+	}
+	w := controllers.NewStatusWriter(nil, nil)
+	controllers.OfferStatuses(w, testWriter, routesOf(in), first, first.Recomputed)
+	require.Zero(t, controllers.Pending(w), "every route has its status")
+
+	// route-0 now sends its traffic to a Service that does not exist; someone else
+	// empties route-1's status.
+	r := in.HTTPRoutes[0].DeepCopy()
+	r.Spec.Rules[0].BackendRefs = []gwv1.HTTPBackendRef{{BackendRef: gwv1.BackendRef{BackendObjectReference: gwv1.BackendObjectReference{Name: "missing", Port: ptr.To(gwv1.PortNumber(80))}}}}
+	r.Generation, r.ResourceVersion = 2, "3"
+	in.HTTPRoutes[0] = *r
+	in.HTTPRoutes[1].Status.Parents, in.HTTPRoutes[1].ResourceVersion = nil, "3"
+	in.Changed = &compile.Changed{HTTPRoutes: []types.NamespacedName{key(r)}}
+	second := k.Compile(in)
+	require.True(t, k.Incremental())
+	require.NotNil(t, second.Recomputed)
+	require.Equal(t, map[types.NamespacedName]bool{key(r): true}, second.Recomputed.HTTPRoutes)
+	controllers.OfferStatuses(w, testWriter, routesOf(in), second, second.Recomputed)
+	require.Equal(t, 1, controllers.Pending(w), "only route-0's new status is offered")
+	controllers.OfferStatuses(w, testWriter, routesOf(in), second, nil)
+	require.Equal(t, 2, controllers.Pending(w), "offering every status puts back route-1's")
+
+	// route-2 is deleted: what was settled for it is forgotten.
+	gone := in.HTTPRoutes[2]
+	require.True(t, controllers.Settled(w, &gone, second.HTTPRoutes[key(&gone)]))
+	in.HTTPRoutes = in.HTTPRoutes[:2]
+	in.Changed = &compile.Changed{HTTPRoutes: []types.NamespacedName{key(&gone)}}
+	third := k.Compile(in)
+	require.True(t, k.Incremental())
+	require.Equal(t, map[types.NamespacedName]bool{key(&gone): true}, third.Recomputed.HTTPRoutes)
+	controllers.OfferStatuses(w, testWriter, routesOf(in), third, third.Recomputed)
+	require.False(t, controllers.Settled(w, &gone, second.HTTPRoutes[key(&gone)]), "a deleted route is forgotten")
+
+	// Plans not started pass on what they had to offer.
+	route := func(name string) *compile.Recomputed {
+		return &compile.Recomputed{HTTPRoutes: map[types.NamespacedName]bool{{Namespace: "bench", Name: name}: true}}
+	}
+	p := controllers.NewStatusWriter(nil, nil)
+	controllers.Plan(p, route("a"))
+	controllers.Plan(p, route("b"))
+	only, ok := controllers.Planned(p)
+	require.True(t, ok)
+	require.Equal(t, map[types.NamespacedName]bool{{Namespace: "bench", Name: "a"}: true, {Namespace: "bench", Name: "b"}: true}, only.HTTPRoutes)
+	controllers.Plan(p, nil)
+	controllers.Plan(p, route("c"))
+	only, ok = controllers.Planned(p)
+	require.True(t, ok)
+	require.Nil(t, only, "a replaced plan that offered every status makes the next offer every one")
+}
+
+// routesOf are the HTTPRoutes of in alone, whose statuses are offered.
+func routesOf(in compile.Inputs) compile.Inputs { return compile.Inputs{HTTPRoutes: in.HTTPRoutes} }
+
+func key(o metav1.Object) types.NamespacedName {
+	return types.NamespacedName{Namespace: o.GetNamespace(), Name: o.GetName()}
+}
+
 // requireDecided requires a Decision for each of the routes and RouteOptions given a
 // status, and only for them, identifying that status.
 func requireDecided(t *testing.T, res compile.Result, routes, rtos int) {
@@ -388,13 +459,13 @@ func BenchmarkOfferSettledRoutes(b *testing.B) {
 	}{{"same", 0}, {"recompiled", 1}} {
 		b.Run(tc.name, func(b *testing.B) {
 			w := controllers.NewStatusWriter(nil, nil)
-			controllers.OfferStatuses(w, testWriter, offered, results[0])
+			controllers.OfferStatuses(w, testWriter, offered, results[0], nil)
 			require.Zero(b, controllers.Pending(w), "every route has its status")
 			b.ReportAllocs()
 			start, i := processCPU(), 0
 			for b.Loop() {
 				i++
-				controllers.OfferStatuses(w, testWriter, offered, results[i*tc.alter%2])
+				controllers.OfferStatuses(w, testWriter, offered, results[i*tc.alter%2], nil)
 			}
 			b.StopTimer()
 			b.ReportMetric(float64(processCPU()-start)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
@@ -424,7 +495,7 @@ func BenchmarkPendingStatuses(b *testing.B) {
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
-		controllers.OfferStatuses(w, testWriter, in, res)
+		controllers.OfferStatuses(w, testWriter, in, res, nil)
 		runtime.GC()
 		runtime.ReadMemStats(&after)
 		require.Equal(b, n+2, controllers.Pending(w), "the routes, the GatewayClass and the Gateway")

@@ -42,8 +42,15 @@ type statusWriter struct {
 	round   uint64
 	// nextPlan is the latest reconciliation's offers not started yet; planned wakes
 	// the planning goroutine.
-	nextPlan func()
+	nextPlan *statusPlan
 	planned  chan struct{}
+}
+
+// statusPlan is one reconciliation's offers and the statuses they must offer: those
+// its compile decided again and those of the plans it replaced before they started.
+type statusPlan struct {
+	offers func(only *compile.Recomputed)
+	only   *compile.Recomputed
 }
 
 // settledStatus is a decision known to be written at an object's resourceVersion.
@@ -147,7 +154,15 @@ func (w *statusWriter) settle(k statusKey, decision compile.Decision, rv string)
 	w.settled[k] = settledStatus{decision: decision, resourceVersion: rv, round: w.round}
 }
 
-// endRound forgets the settled objects the round did not offer: they are gone.
+// forget forgets what is settled for k, an object gone.
+func (w *statusWriter) forget(k statusKey) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.settled, k)
+}
+
+// endRound forgets the settled objects the round did not offer: they are gone. Only a
+// round that offered every object ends.
 func (w *statusWriter) endRound() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -161,10 +176,16 @@ func (w *statusWriter) endRound() {
 
 // plan has offers, which offers the statuses one reconciliation decided, run on the
 // writer's planning goroutine: the reconciliation does not wait for thousands of
-// comparisons, and offers not started when a newer reconciliation plans are dropped.
-func (w *statusWriter) plan(offers func()) {
+// comparisons. only names the statuses that reconciliation decided again (nil: all,
+// see compile.Result.Recomputed). Offers not started when a newer reconciliation plans
+// are dropped, and what they had to offer is added to the newer one's only: its
+// decisions are as new for those objects.
+func (w *statusWriter) plan(offers func(only *compile.Recomputed), only *compile.Recomputed) {
 	w.mu.Lock()
-	w.nextPlan = offers
+	if w.nextPlan != nil {
+		only = only.Union(w.nextPlan.only)
+	}
+	w.nextPlan = &statusPlan{offers: offers, only: only}
 	w.mu.Unlock()
 	select {
 	case w.planned <- struct{}{}:
@@ -189,11 +210,11 @@ func (w *statusWriter) Start(ctx context.Context) error {
 			case <-w.planned:
 			}
 			w.mu.Lock()
-			offers := w.nextPlan
+			p := w.nextPlan
 			w.nextPlan = nil
 			w.mu.Unlock()
-			if offers != nil {
-				offers()
+			if p != nil {
+				p.offers(p.only)
 			}
 		}
 	})

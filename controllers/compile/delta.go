@@ -568,6 +568,7 @@ func (c *compiler) deltaResult(k *Compiler, d *delta) Result {
 	c.res.HTTPRoutes, c.res.RouteOptions = k.routeOut.result(), k.rtoOut.result()
 	k.routeDecided, k.rtoDecided = routeDecided.d, rtoDecided.d
 	c.res.HTTPRouteDecisions, c.res.RouteOptionDecisions = k.routeDecided, k.rtoDecided
+	c.res.Recomputed = &Recomputed{HTTPRoutes: d.routes, RouteOptions: d.rtos}
 	return c.res
 }
 

@@ -128,13 +128,43 @@ func TestCompilerOnGoldenCases(t *testing.T) {
 
 // requireSameResult requires a Compiler's result to be Compile's, snapshots compared
 // by their deterministic encoding, and each result's encodings to be its snapshots.
-func requireSameResult(t *testing.T, want, got Result) {
+// Recomputed is left out: requireRecomputed checks it. It returns got.
+func requireSameResult(t *testing.T, want, got Result) Result {
 	t.Helper()
 	requireEncodedMatchesSnapshots(t, want)
 	requireEncodedMatchesSnapshots(t, got)
 	require.Equal(t, marshalSnapshots(t, want), marshalSnapshots(t, got))
-	want.Snapshots, got.Snapshots = nil, nil
+	require.Nil(t, want.Recomputed, "a full compile decides every status")
+	kept := got
+	want.Snapshots, got.Snapshots, got.Recomputed = nil, nil, nil
 	require.Equal(t, want, got)
+	return kept
+}
+
+// requireRecomputed requires got, a Compiler's result after prev, to name in
+// Recomputed every HTTPRoute and RouteOption whose status it does not have as prev
+// had it (added, changed or gone).
+func requireRecomputed(t *testing.T, prev, got Result) {
+	t.Helper()
+	if got.Recomputed == nil {
+		return
+	}
+	for _, key := range slices.Concat(slices.Collect(maps.Keys(prev.HTTPRoutes)), slices.Collect(maps.Keys(got.HTTPRoutes))) {
+		if !got.Recomputed.HTTPRoute(key) {
+			a, inA := prev.HTTPRoutes[key]
+			b, inB := got.HTTPRoutes[key]
+			require.Equal(t, inA, inB, "HTTPRoute %s not recomputed", key)
+			require.Equal(t, a, b, "HTTPRoute %s not recomputed", key)
+		}
+	}
+	for _, key := range slices.Concat(slices.Collect(maps.Keys(prev.RouteOptions)), slices.Collect(maps.Keys(got.RouteOptions))) {
+		if !got.Recomputed.RouteOption(key) {
+			a, inA := prev.RouteOptions[key]
+			b, inB := got.RouteOptions[key]
+			require.Equal(t, inA, inB, "RouteOption %s not recomputed", key)
+			require.Equal(t, a, b, "RouteOption %s not recomputed", key)
+		}
+	}
 }
 
 // withVersions gives every object a uid and resourceVersion, as the API server does.
@@ -226,10 +256,12 @@ func TestCompilerRandomChanges(t *testing.T) {
 				r := rand.New(rand.NewPCG(seed, 42))
 				in := withVersions(loadInputs(t, path))
 				k := NewCompiler()
-				requireSameResult(t, Compile(in), k.Compile(in))
+				prev := requireSameResult(t, Compile(in), k.Compile(in))
 				for range 8 {
 					randomChange(r, &in)
-					requireSameResult(t, Compile(in), k.Compile(in))
+					got := requireSameResult(t, Compile(in), k.Compile(in))
+					requireRecomputed(t, prev, got)
+					prev = got
 				}
 			}
 		})
@@ -293,7 +325,7 @@ func contentChanges(t *testing.T, base Inputs, r *rand.Rand, named bool) {
 	in := withVersions(base)
 	in.HTTPRoutes, in.RouteOptions = slices.Clone(in.HTTPRoutes), slices.Clone(in.RouteOptions)
 	k := NewCompiler()
-	requireSameResult(t, Compile(in), k.Compile(in))
+	prev := requireSameResult(t, Compile(in), k.Compile(in))
 	for step := range 12 {
 		before, deltas := versionsOf(in), k.deltas
 		contentChange(r, &in, step)
@@ -303,8 +335,11 @@ func contentChanges(t *testing.T, base Inputs, r *rand.Rand, named bool) {
 				in.Changed.HTTPRoutes = append(in.Changed.HTTPRoutes, nsName(&in.HTTPRoutes[r.IntN(len(in.HTTPRoutes))]))
 			}
 		}
-		requireSameResult(t, Compile(in), k.Compile(in))
+		got := requireSameResult(t, Compile(in), k.Compile(in))
 		require.Equal(t, deltas+1, k.deltas, "step %d compiled incrementally", step)
+		require.NotNil(t, got.Recomputed, "step %d", step)
+		requireRecomputed(t, prev, got)
+		prev = got
 		if !named {
 			requireCurrentObjects(t, k) // named objects not changed keep their earlier inputs
 		}

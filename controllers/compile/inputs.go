@@ -1,6 +1,8 @@
 package compile
 
 import (
+	"maps"
+
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -82,4 +84,41 @@ type Result struct {
 	// a decision it already wrote without comparing statuses.
 	HTTPRouteDecisions   Decisions
 	RouteOptionDecisions Decisions
+
+	// Recomputed, after an incremental compile, names the HTTPRoutes and RouteOptions
+	// whose statuses it decided again: every other status in HTTPRoutes and
+	// RouteOptions is the previous result's. Nil after a full compile, which decided
+	// every status. Read-only.
+	Recomputed *Recomputed
+}
+
+// Recomputed names the HTTPRoutes and RouteOptions whose statuses a compile decided
+// again (see Result.Recomputed). A nil *Recomputed stands for every object.
+type Recomputed struct {
+	HTTPRoutes, RouteOptions map[types.NamespacedName]bool
+}
+
+// Union is what r and o recomputed together: nil (every object) when either is nil.
+func (r *Recomputed) Union(o *Recomputed) *Recomputed {
+	if r == nil || o == nil {
+		return nil
+	}
+	u := &Recomputed{HTTPRoutes: maps.Clone(r.HTTPRoutes), RouteOptions: maps.Clone(r.RouteOptions)}
+	if u.HTTPRoutes == nil {
+		u.HTTPRoutes = map[types.NamespacedName]bool{}
+	}
+	if u.RouteOptions == nil {
+		u.RouteOptions = map[types.NamespacedName]bool{}
+	}
+	maps.Copy(u.HTTPRoutes, o.HTTPRoutes)
+	maps.Copy(u.RouteOptions, o.RouteOptions)
+	return u
+}
+
+// HTTPRoute reports whether the status of the HTTPRoute key was decided again.
+func (r *Recomputed) HTTPRoute(key types.NamespacedName) bool { return r == nil || r.HTTPRoutes[key] }
+
+// RouteOption reports whether the status of the RouteOption key was decided again.
+func (r *Recomputed) RouteOption(key types.NamespacedName) bool {
+	return r == nil || r.RouteOptions[key]
 }
