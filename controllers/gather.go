@@ -10,6 +10,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
+	toolscache "k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
@@ -28,36 +30,65 @@ func (r *Reconciler) gather(ctx context.Context) (compile.Inputs, error) {
 	var (
 		classes  gwv1.GatewayClassList
 		gateways gwv1.GatewayList
-		routes   gwv1.HTTPRouteList
 		grants   gwv1.ReferenceGrantList
 		services corev1.ServiceList
 		nss      corev1.NamespaceList
 		vhos     gatewayv1.VirtualHostOptionList
-		rtos     gatewayv1.RouteOptionList
 		ups      gloov1.UpstreamList
 		rlcs     ratelimitv1alpha1.RateLimitConfigList
 	)
 	for kind, l := range map[string]client.ObjectList{
-		"GatewayClasses": &classes, "Gateways": &gateways, "HTTPRoutes": &routes,
+		"GatewayClasses": &classes, "Gateways": &gateways,
 		"ReferenceGrants": &grants, "Services": &services, "Namespaces": &nss,
-		"VirtualHostOptions": &vhos, "RouteOptions": &rtos, "Upstreams": &ups,
-		"RateLimitConfigs": &rlcs,
+		"VirtualHostOptions": &vhos, "Upstreams": &ups, "RateLimitConfigs": &rlcs,
 	} {
 		// The cache's own objects, not copies: everything downstream only reads them.
 		if err := r.cfg.Client.List(ctx, l, client.UnsafeDisableDeepCopy); err != nil {
 			return in, fmt.Errorf("listing %s: %w", kind, err)
 		}
 	}
-	in.GatewayClasses, in.Gateways, in.HTTPRoutes = classes.Items, gateways.Items, routes.Items
+	in.GatewayClasses, in.Gateways = classes.Items, gateways.Items
 	in.ReferenceGrants, in.Services, in.Namespaces = grants.Items, services.Items, nss.Items
-	in.VirtualHostOptions, in.RouteOptions, in.Upstreams = vhos.Items, rtos.Items, ups.Items
-	in.RateLimitConfigs = rlcs.Items
+	in.VirtualHostOptions, in.Upstreams, in.RateLimitConfigs = vhos.Items, ups.Items, rlcs.Items
+	var err error
+	if in.HTTPRoutes, err = cachedObjects[gwv1.HTTPRoute](ctx, r.informers); err != nil {
+		return in, fmt.Errorf("listing HTTPRoutes: %w", err)
+	}
+	if in.RouteOptions, err = cachedObjects[gatewayv1.RouteOption](ctx, r.informers); err != nil {
+		return in, fmt.Errorf("listing RouteOptions: %w", err)
+	}
 	secrets, err := r.referencedSecrets(ctx, in)
 	if err != nil {
 		return in, err
 	}
 	in.Secrets = secrets
 	return in, nil
+}
+
+// cachedObjects returns the objects of kind T in the informer's store, as pointers to
+// the store's own objects: a List would copy each into its Items, which at thousands
+// of routes costs more than the compile. The store replaces an object that changes,
+// never modifies it.
+func cachedObjects[T any, P interface {
+	*T
+	client.Object
+}](ctx context.Context, informers cache.Informers) ([]P, error) {
+	inf, err := informers.GetInformer(ctx, P(new(T)))
+	if err != nil {
+		return nil, err
+	}
+	store, ok := inf.(interface{ GetStore() toolscache.Store })
+	if !ok {
+		return nil, fmt.Errorf("the cache's informer %T keeps no store", inf)
+	}
+	items := store.GetStore().List()
+	out := make([]P, len(items))
+	for i, item := range items {
+		if out[i], ok = item.(P); !ok {
+			return nil, fmt.Errorf("the cache holds a %T among %T", item, out[i])
+		}
+	}
+	return out, nil
 }
 
 // referencedSecrets gets the Secrets named by Upstream authTokens and by listener
@@ -100,8 +131,8 @@ func secretRefs(in compile.Inputs) []types.NamespacedName {
 			seen[key] = true
 		}
 	}
-	for i := range in.RouteOptions {
-		for _, key := range compile.ReferencedSecrets(&in.RouteOptions[i]) {
+	for _, o := range in.RouteOptions {
+		for _, key := range compile.ReferencedSecrets(o) {
 			seen[key] = true
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -80,6 +81,9 @@ type Reconciler struct {
 	changes *changeLog
 	// offeredAll is when the statuses of every object were last offered.
 	offeredAll time.Time
+	// informers is the manager's cache, whose stores hold the HTTPRoutes and
+	// RouteOptions gathered.
+	informers cache.Informers
 
 	mu sync.Mutex
 	// referenced are the Secrets the last gather looked for; only their events matter.
@@ -165,6 +169,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	// Secrets' metadata comes from the watch below, through the cache: the client
 	// would read it from the API server, as it reads Secrets.
 	r.secrets.meta = mgr.GetCache()
+	r.informers = mgr.GetCache()
 	if err := mgr.Add(r.status); err != nil {
 		return fmt.Errorf("adding the status writer: %w", err)
 	}

@@ -93,10 +93,9 @@ func (r *Reconciler) offerStatuses(in compile.Inputs, out compile.Result, servic
 }
 
 // offerRouteStatuses offers the statuses of the routes only names (all when nil).
-func (r *Reconciler) offerRouteStatuses(routes []gwv1.HTTPRoute, out compile.Result, only *compile.Recomputed, now metav1.Time) {
+func (r *Reconciler) offerRouteStatuses(routes []*gwv1.HTTPRoute, out compile.Result, only *compile.Recomputed, now metav1.Time) {
 	var found []types.NamespacedName
-	for i := range routes {
-		route := &routes[i]
+	for _, route := range routes {
 		k := key(route)
 		if !only.HTTPRoute(k) {
 			continue
@@ -120,10 +119,9 @@ func (r *Reconciler) offerRouteStatuses(routes []gwv1.HTTPRoute, out compile.Res
 
 // offerRouteOptionStatuses offers the statuses of the RouteOptions only names (all
 // when nil).
-func (r *Reconciler) offerRouteOptionStatuses(opts []gatewayv1.RouteOption, out compile.Result, only *compile.Recomputed, now metav1.Time) {
+func (r *Reconciler) offerRouteOptionStatuses(opts []*gatewayv1.RouteOption, out compile.Result, only *compile.Recomputed, now metav1.Time) {
 	var found []types.NamespacedName
-	for i := range opts {
-		o := &opts[i]
+	for _, o := range opts {
 		k := key(o)
 		if !only.RouteOption(k) {
 			continue

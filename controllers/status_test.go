@@ -293,7 +293,7 @@ func TestDecisionsIdentifyContent(t *testing.T) {
 // the same one while a status is unchanged and a new one when it changes, as Compile.
 func TestCompilerDecisions(t *testing.T) {
 	in := routeInputs(3)
-	in.RouteOptions = []gatewayv1.RouteOption{{
+	in.RouteOptions = []*gatewayv1.RouteOption{{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "bench", Name: "opt", UID: "uid-opt", ResourceVersion: "1", Generation: 1},
 		Spec:       gatewayv1.RouteOptionSpec{TargetRefs: []gatewayv1.RouteTargetReference{{Group: gwv1.GroupName, Kind: "HTTPRoute", Name: "route-0"}}},
 	}}
@@ -305,7 +305,7 @@ func TestCompilerDecisions(t *testing.T) {
 	r := in.HTTPRoutes[0].DeepCopy()
 	r.Spec.Rules[0].BackendRefs = []gwv1.HTTPBackendRef{{BackendRef: gwv1.BackendRef{BackendObjectReference: gwv1.BackendObjectReference{Name: "missing", Port: ptr.To(gwv1.PortNumber(80))}}}}
 	r.Generation, r.ResourceVersion = 2, "2"
-	in.HTTPRoutes[0] = *r
+	in.HTTPRoutes[0] = r
 	second := k.Compile(in)
 	require.True(t, k.Incremental())
 	requireDecided(t, second, 3, 1)
@@ -331,10 +331,9 @@ func TestOffersOnlyRecomputedStatuses(t *testing.T) {
 	first := k.Compile(in)
 	require.Nil(t, first.Recomputed, "a full compile decides every status")
 	now := metav1.NewTime(time.Now().Truncate(time.Second))
-	for i := range in.HTTPRoutes {
-		r := &in.HTTPRoutes[i]
-		*r = *controllers.RouteStatus(r, testWriter, first.HTTPRoutes[key(r)], now)
-		r.ResourceVersion = "2"
+	for i, r := range in.HTTPRoutes {
+		in.HTTPRoutes[i] = controllers.RouteStatus(r, testWriter, first.HTTPRoutes[key(r)], now)
+		in.HTTPRoutes[i].ResourceVersion = "2"
 	}
 	w := controllers.NewStatusWriter(nil, nil)
 	controllers.OfferStatuses(w, testWriter, routesOf(in), first, first.Recomputed)
@@ -345,8 +344,10 @@ func TestOffersOnlyRecomputedStatuses(t *testing.T) {
 	r := in.HTTPRoutes[0].DeepCopy()
 	r.Spec.Rules[0].BackendRefs = []gwv1.HTTPBackendRef{{BackendRef: gwv1.BackendRef{BackendObjectReference: gwv1.BackendObjectReference{Name: "missing", Port: ptr.To(gwv1.PortNumber(80))}}}}
 	r.Generation, r.ResourceVersion = 2, "3"
-	in.HTTPRoutes[0] = *r
-	in.HTTPRoutes[1].Status.Parents, in.HTTPRoutes[1].ResourceVersion = nil, "3"
+	in.HTTPRoutes[0] = r
+	tampered := in.HTTPRoutes[1].DeepCopy()
+	tampered.Status.Parents, tampered.ResourceVersion = nil, "3"
+	in.HTTPRoutes[1] = tampered
 	in.Changed = &compile.Changed{HTTPRoutes: []types.NamespacedName{key(r)}}
 	second := k.Compile(in)
 	require.True(t, k.Incremental())
@@ -359,14 +360,14 @@ func TestOffersOnlyRecomputedStatuses(t *testing.T) {
 
 	// route-2 is deleted: what was settled for it is forgotten.
 	gone := in.HTTPRoutes[2]
-	require.True(t, controllers.Settled(w, &gone, second.HTTPRoutes[key(&gone)]))
+	require.True(t, controllers.Settled(w, gone, second.HTTPRoutes[key(gone)]))
 	in.HTTPRoutes = in.HTTPRoutes[:2]
-	in.Changed = &compile.Changed{HTTPRoutes: []types.NamespacedName{key(&gone)}}
+	in.Changed = &compile.Changed{HTTPRoutes: []types.NamespacedName{key(gone)}}
 	third := k.Compile(in)
 	require.True(t, k.Incremental())
-	require.Equal(t, map[types.NamespacedName]bool{key(&gone): true}, third.Recomputed.HTTPRoutes)
+	require.Equal(t, map[types.NamespacedName]bool{key(gone): true}, third.Recomputed.HTTPRoutes)
 	controllers.OfferStatuses(w, testWriter, routesOf(in), third, third.Recomputed)
-	require.False(t, controllers.Settled(w, &gone, second.HTTPRoutes[key(&gone)]), "a deleted route is forgotten")
+	require.False(t, controllers.Settled(w, gone, second.HTTPRoutes[key(gone)]), "a deleted route is forgotten")
 
 	// Plans not started pass on what they had to offer.
 	route := func(name string) *compile.Recomputed {
@@ -429,7 +430,7 @@ func routeInputs(n int) compile.Inputs {
 	}
 	for i := range n {
 		name := fmt.Sprintf("route-%d", i)
-		in.HTTPRoutes = append(in.HTTPRoutes, gwv1.HTTPRoute{ObjectMeta: meta(name), Spec: gwv1.HTTPRouteSpec{
+		in.HTTPRoutes = append(in.HTTPRoutes, &gwv1.HTTPRoute{ObjectMeta: meta(name), Spec: gwv1.HTTPRouteSpec{
 			CommonRouteSpec: gwv1.CommonRouteSpec{ParentRefs: []gwv1.ParentReference{{Name: "gw"}}},
 			Rules: []gwv1.HTTPRouteRule{{Matches: []gwv1.HTTPRouteMatch{{Path: &gwv1.HTTPPathMatch{
 				Type: ptr.To(gwv1.PathMatchPathPrefix), Value: ptr.To("/" + name),
@@ -448,9 +449,8 @@ func BenchmarkOfferSettledRoutes(b *testing.B) {
 	in := routeInputs(n)
 	results := []compile.Result{compile.Compile(in), compile.Compile(routeInputs(n))}
 	now := metav1.NewTime(time.Now().Truncate(time.Second))
-	for i := range in.HTTPRoutes {
-		route := &in.HTTPRoutes[i]
-		*route = *controllers.RouteStatus(route, testWriter, results[0].HTTPRoutes[types.NamespacedName{Namespace: route.Namespace, Name: route.Name}], now)
+	for i, route := range in.HTTPRoutes {
+		in.HTTPRoutes[i] = controllers.RouteStatus(route, testWriter, results[0].HTTPRoutes[types.NamespacedName{Namespace: route.Namespace, Name: route.Name}], now)
 	}
 	offered := compile.Inputs{HTTPRoutes: in.HTTPRoutes}
 	for _, tc := range []struct {

@@ -108,8 +108,8 @@ func offer[T client.Object](w *statusWriter, kind string, obj T, decision compil
 		w.settle(k, decision, rv)
 		return
 	}
-	// The closures must not hold obj: it lies in the cache list's array, which a
-	// pending update would keep alive whole.
+	// The closures must not hold obj: a pending update would keep this version of it
+	// alive (and, for the kinds gathered by List, the list's whole array).
 	typ := reflect.TypeOf(obj).Elem()
 	u := &statusUpdate{
 		decision: decision, base: rv, generation: obj.GetGeneration(),

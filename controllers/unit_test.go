@@ -209,7 +209,7 @@ func TestSecretRefs(t *testing.T) {
 			up("a", "gemini", gloov1.AIUpstream{Gemini: &gloov1.Gemini{AuthToken: &gloov1.SingleAuthToken{Inline: ptr.To("k")}}}),
 			up("a", "again", gloov1.AIUpstream{Mistral: &gloov1.Mistral{AuthToken: ref("key", "a")}}),
 		},
-		RouteOptions: []gatewayv1.RouteOption{{
+		RouteOptions: []*gatewayv1.RouteOption{{
 			ObjectMeta: metav1.ObjectMeta{Namespace: "guards", Name: "moderated"},
 			Spec: gatewayv1.RouteOptionSpec{Options: gatewayv1.RouteOptions{AI: &gatewayv1.AIRouteSettings{PromptGuard: &gatewayv1.AIPromptGuard{
 				Request: &gatewayv1.AIPromptGuardRequest{Moderation: &gatewayv1.AIGuardModeration{OpenAI: &gatewayv1.AIGuardOpenAIModeration{

@@ -208,14 +208,15 @@ type reuseCase struct {
 }
 
 func reuseCases(n int) []reuseCase {
-	limit := deltaLimit(&Inputs{HTTPRoutes: make([]gwv1.HTTPRoute, n), RouteOptions: make([]gatewayv1.RouteOption, n)})
+	limit := deltaLimit(&Inputs{HTTPRoutes: make([]*gwv1.HTTPRoute, n), RouteOptions: make([]*gatewayv1.RouteOption, n)})
 	changeRoutes := func(m int) func(in *Inputs) func(int) {
 		return func(in *Inputs) func(int) {
 			return func(i int) {
 				for j := range m {
-					r := &in.HTTPRoutes[j*n/m]
+					r := in.HTTPRoutes[j*n/m].DeepCopy()
 					r.Spec.Rules[0].Matches[0].Path.Value = ptr(fmt.Sprintf("/%s/%d", r.Name, i%2))
 					r.ResourceVersion, r.Generation = strconv.Itoa(i+2), int64(i+2)
+					in.HTTPRoutes[j*n/m] = r
 				}
 			}
 		}

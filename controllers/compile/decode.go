@@ -52,7 +52,7 @@ func decodeInto(in *Inputs, tm metav1.TypeMeta, doc []byte) error {
 	case "gateway.networking.k8s.io/v1/Gateway":
 		return appendDecoded(doc, &in.Gateways)
 	case "gateway.networking.k8s.io/v1/HTTPRoute":
-		return appendDecoded(doc, &in.HTTPRoutes)
+		return appendDecodedPointer(doc, &in.HTTPRoutes)
 	case "gateway.networking.k8s.io/v1/ReferenceGrant", "gateway.networking.k8s.io/v1beta1/ReferenceGrant":
 		return appendDecoded(doc, &in.ReferenceGrants)
 	case "v1/Service":
@@ -75,7 +75,7 @@ func decodeInto(in *Inputs, tm metav1.TypeMeta, doc []byte) error {
 	case "gateway.solo.io/v1/VirtualHostOption":
 		return appendDecoded(doc, &in.VirtualHostOptions)
 	case "gateway.solo.io/v1/RouteOption":
-		return appendDecoded(doc, &in.RouteOptions)
+		return appendDecodedPointer(doc, &in.RouteOptions)
 	case "gloo.solo.io/v1/Upstream":
 		return appendDecoded(doc, &in.Upstreams)
 	case "ratelimit.solo.io/v1alpha1/RateLimitConfig":
@@ -83,6 +83,15 @@ func decodeInto(in *Inputs, tm metav1.TypeMeta, doc []byte) error {
 	default:
 		return fmt.Errorf("unsupported object %s %s", tm.APIVersion, tm.Kind)
 	}
+}
+
+func appendDecodedPointer[T any](doc []byte, list *[]*T) error {
+	var v T
+	if err := yaml.UnmarshalStrict(doc, &v); err != nil {
+		return err
+	}
+	*list = append(*list, &v)
+	return nil
 }
 
 func appendDecoded[T any](doc []byte, list *[]T) error {

@@ -34,7 +34,7 @@ type table[P any] struct {
 	sorted []*tracked[P]
 	// pos are the entries by position in the input slice starting at base.
 	pos  []*tracked[P]
-	base P
+	base *P
 }
 
 // changes are the keys of one kind that were added, changed or removed, and whether
@@ -70,12 +70,11 @@ func newTable[T any, P versionedPtr[T]](sorted []P, mark uint64, ref func(types.
 // diffObjects compares in with the table and updates the table, the index map of the
 // kind and the compiles of objects at a new address. It reports false when an object
 // has no version or two objects share a key. meta returns an object's metadata.
-func diffObjects[T any, P versionedPtr[T]](t *table[P], idx map[types.NamespacedName]P, in []T, meta func(P) *metav1.ObjectMeta, mark uint64) (changes, bool) {
+func diffObjects[T any, P versionedPtr[T]](t *table[P], idx map[types.NamespacedName]P, in []P, meta func(P) *metav1.ObjectMeta, mark uint64) (changes, bool) {
 	var ch changes
 	before, seen := len(t.byKey), 0
 	reposition(t, in)
-	for i := range in {
-		p := P(&in[i])
+	for i, p := range in {
 		m := meta(p)
 		v, ok := metaVersion(m.UID, m.ResourceVersion, m.Generation, false)
 		if !ok {
@@ -125,7 +124,7 @@ const maxNamed = 32
 
 // diff compares in with the table: only the objects named, when named is known (and
 // short enough), else every one (diffObjects).
-func diff[T any, P versionedPtr[T]](t *table[P], idx map[types.NamespacedName]P, in []T, meta func(P) *metav1.ObjectMeta, mark uint64, known bool, named []types.NamespacedName) (changes, bool) {
+func diff[T any, P versionedPtr[T]](t *table[P], idx map[types.NamespacedName]P, in []P, meta func(P) *metav1.ObjectMeta, mark uint64, known bool, named []types.NamespacedName) (changes, bool) {
 	if known && len(named) <= maxNamed {
 		return diffNamed(t, in, meta, named)
 	}
@@ -133,20 +132,18 @@ func diff[T any, P versionedPtr[T]](t *table[P], idx map[types.NamespacedName]P,
 }
 
 // diffNamed is diffObjects for the objects named only: the others did not change and
-// keep their entries, which may point into the inputs of an earlier compile (the
-// objects there are as they are here). A named object that changed is copied, so the
-// table never keeps an input slice alive for one of its objects.
-func diffNamed[T any, P versionedPtr[T]](t *table[P], in []T, meta func(P) *metav1.ObjectMeta, named []types.NamespacedName) (changes, bool) {
+// keep their entries (the objects of earlier inputs, as they are here).
+func diffNamed[T any, P versionedPtr[T]](t *table[P], in []P, meta func(P) *metav1.ObjectMeta, named []types.NamespacedName) (changes, bool) {
 	var ch changes
 	if len(named) == 0 {
 		return ch, true
 	}
 	found := make([]P, len(named))
-	for i := range in {
-		m := meta(P(&in[i]))
+	for _, p := range in {
+		m := meta(p)
 		for j, key := range named {
 			if m.Name == key.Name && m.Namespace == key.Namespace {
-				found[j] = P(&in[i])
+				found[j] = p
 			}
 		}
 	}
@@ -166,13 +163,11 @@ func diffNamed[T any, P versionedPtr[T]](t *table[P], in []T, meta func(P) *meta
 			if e != nil && e.version == v {
 				continue
 			}
-			cp := P(new(T))
-			*cp = *p
 			if e == nil {
 				e = &tracked[P]{key: key}
 				t.byKey[key] = e
 			}
-			e.obj, e.version = cp, v
+			e.obj, e.version = p, v
 			ch.keys = append(ch.keys, key)
 		}
 	}
@@ -183,12 +178,12 @@ func diffNamed[T any, P versionedPtr[T]](t *table[P], in []T, meta func(P) *meta
 
 // reposition prepares the entries by input position: those of the previous compile
 // when in is the same slice (a guess, checked against each object's key), else none.
-func reposition[T any, P versionedPtr[T]](t *table[P], in []T) {
-	if len(in) > 0 && len(in) == len(t.pos) && t.base == P(&in[0]) {
+func reposition[T any, P versionedPtr[T]](t *table[P], in []P) {
+	if len(in) > 0 && len(in) == len(t.pos) && t.base == &in[0] {
 		return
 	}
 	t.pos = make([]*tracked[P], len(in))
-	var base P
+	var base *P
 	if len(in) > 0 {
 		base = &in[0]
 	}

@@ -63,9 +63,9 @@ func generateInputs(n int) Inputs {
 	return in
 }
 
-func generatedRoute(ns string, i int, base time.Time) gwv1.HTTPRoute {
+func generatedRoute(ns string, i int, base time.Time) *gwv1.HTTPRoute {
 	name := fmt.Sprintf("route-%05d", i)
-	return gwv1.HTTPRoute{
+	return &gwv1.HTTPRoute{
 		ObjectMeta: metav1.ObjectMeta{
 			Name: name, Namespace: ns, Generation: 1, UID: types.UID("uid-" + name),
 			CreationTimestamp: metav1.NewTime(base.Add(time.Duration(i) * time.Second)),
@@ -86,9 +86,9 @@ func generatedRoute(ns string, i int, base time.Time) gwv1.HTTPRoute {
 }
 
 //nolint:unparam // same shape as generatedRoute; benchmarks may use other namespaces
-func generatedRouteOption(ns string, i int, model string) gatewayv1.RouteOption {
+func generatedRouteOption(ns string, i int, model string) *gatewayv1.RouteOption {
 	name := fmt.Sprintf("route-%05d", i)
-	return gatewayv1.RouteOption{
+	return &gatewayv1.RouteOption{
 		ObjectMeta: metav1.ObjectMeta{Name: name + "-opt", Namespace: ns, Generation: 1, UID: types.UID("uid-" + name + "-opt")},
 		Spec: gatewayv1.RouteOptionSpec{
 			TargetRefs: []gatewayv1.RouteTargetReference{{Group: groupGateway, Kind: kindHTTPRoute, Name: name}},

@@ -44,7 +44,7 @@ func TestCompilerMatchesFreshCompile(t *testing.T) {
 		{"a RouteOption is deleted", func(in *Inputs) { in.RouteOptions = in.RouteOptions[1:] }, 0},
 		{"a RouteOption of a live route is deleted", func(in *Inputs) { in.RouteOptions = in.RouteOptions[1:] }, 1},
 		{"a route references a missing RouteOption", func(in *Inputs) {
-			r := &in.HTTPRoutes[2]
+			r := in.HTTPRoutes[2]
 			r.Spec.Rules[0].Filters = append(r.Spec.Rules[0].Filters, gwv1.HTTPRouteFilter{
 				Type:         gwv1.HTTPRouteFilterExtensionRef,
 				ExtensionRef: &gwv1.LocalObjectReference{Group: groupSolo, Kind: kindRouteOption, Name: "by-filter"},
@@ -187,8 +187,8 @@ func withVersionsAt(in Inputs, version string) Inputs {
 	for i := range in.Gateways {
 		set("Gateway", &in.Gateways[i].ObjectMeta)
 	}
-	for i := range in.HTTPRoutes {
-		set("HTTPRoute", &in.HTTPRoutes[i].ObjectMeta)
+	for _, r := range in.HTTPRoutes {
+		set("HTTPRoute", &r.ObjectMeta)
 	}
 	for i := range in.ReferenceGrants {
 		set("ReferenceGrant", &in.ReferenceGrants[i].ObjectMeta)
@@ -202,8 +202,8 @@ func withVersionsAt(in Inputs, version string) Inputs {
 	for i := range in.VirtualHostOptions {
 		set("VirtualHostOption", &in.VirtualHostOptions[i].ObjectMeta)
 	}
-	for i := range in.RouteOptions {
-		set("RouteOption", &in.RouteOptions[i].ObjectMeta)
+	for _, o := range in.RouteOptions {
+		set("RouteOption", &o.ObjectMeta)
 	}
 	for i := range in.Upstreams {
 		set("Upstream", &in.Upstreams[i].ObjectMeta)
@@ -283,12 +283,16 @@ func randomChange(r *rand.Rand, in *Inputs) {
 	case 2:
 		if n := len(in.HTTPRoutes); n > 0 {
 			in.HTTPRoutes = slices.Clone(in.HTTPRoutes)
-			bump(&in.HTTPRoutes[r.IntN(n)].ObjectMeta)
+			i := r.IntN(n)
+			in.HTTPRoutes[i] = in.HTTPRoutes[i].DeepCopy()
+			bump(&in.HTTPRoutes[i].ObjectMeta)
 		}
 	case 3:
 		if n := len(in.RouteOptions); n > 0 {
 			in.RouteOptions = slices.Clone(in.RouteOptions)
-			bump(&in.RouteOptions[r.IntN(n)].ObjectMeta)
+			i := r.IntN(n)
+			in.RouteOptions[i] = in.RouteOptions[i].DeepCopy()
+			bump(&in.RouteOptions[i].ObjectMeta)
 		}
 	default:
 		*in = shuffled(*in, r.Uint64())
@@ -332,7 +336,7 @@ func contentChanges(t *testing.T, base Inputs, r *rand.Rand, named bool) {
 		if named {
 			in.Changed = changedBetween(before, versionsOf(in))
 			if len(in.HTTPRoutes) > 0 {
-				in.Changed.HTTPRoutes = append(in.Changed.HTTPRoutes, nsName(&in.HTTPRoutes[r.IntN(len(in.HTTPRoutes))]))
+				in.Changed.HTTPRoutes = append(in.Changed.HTTPRoutes, nsName(in.HTTPRoutes[r.IntN(len(in.HTTPRoutes))]))
 			}
 		}
 		got := requireSameResult(t, Compile(in), k.Compile(in))
@@ -383,7 +387,7 @@ func contentChange(r *rand.Rand, in *Inputs, step int) {
 	case 5:
 		opt.Name, opt.UID, opt.ResourceVersion = fmt.Sprintf("added-%d", step), types.UID(fmt.Sprintf("uid-added-%d", step)), "1"
 		opt.CreationTimestamp = metav1.Unix(int64(step), 0)
-		in.RouteOptions = append(slices.Clip(in.RouteOptions), *opt)
+		in.RouteOptions = append(slices.Clip(in.RouteOptions), opt)
 		return
 	case 6:
 		in.RouteOptions = slices.Delete(slices.Clone(in.RouteOptions), j, j+1)
@@ -392,13 +396,13 @@ func contentChange(r *rand.Rand, in *Inputs, step int) {
 		in.HTTPRoutes = slices.Delete(slices.Clone(in.HTTPRoutes), i, i+1)
 		return
 	case 8: // a route "copy" comes and goes, recreated with a new uid
-		if at := slices.IndexFunc(in.HTTPRoutes, func(r gwv1.HTTPRoute) bool { return r.Name == "copy" }); at >= 0 {
+		if at := slices.IndexFunc(in.HTTPRoutes, func(r *gwv1.HTTPRoute) bool { return r.Name == "copy" }); at >= 0 {
 			in.HTTPRoutes = slices.Delete(slices.Clone(in.HTTPRoutes), at, at+1)
 			return
 		}
 		route.Name, route.UID, route.ResourceVersion = "copy", types.UID(fmt.Sprintf("uid-copy-%d", step)), "1"
 		route.CreationTimestamp = metav1.Unix(int64(step%2), 0)
-		in.HTTPRoutes = append(slices.Clip(in.HTTPRoutes), *route)
+		in.HTTPRoutes = append(slices.Clip(in.HTTPRoutes), route)
 		return
 	default:
 		opt.Spec.Options.Rbac = nil
@@ -406,10 +410,10 @@ func contentChange(r *rand.Rand, in *Inputs, step int) {
 	bump(&route.ObjectMeta)
 	bump(&opt.ObjectMeta)
 	if r.IntN(2) == 0 { // in place, as a caller reusing its slices does
-		in.HTTPRoutes[i], in.RouteOptions[j] = *route, *opt
+		in.HTTPRoutes[i], in.RouteOptions[j] = route, opt
 	} else {
 		in.HTTPRoutes, in.RouteOptions = slices.Clone(in.HTTPRoutes), slices.Clone(in.RouteOptions)
-		in.HTTPRoutes[i], in.RouteOptions[j] = *route, *opt
+		in.HTTPRoutes[i], in.RouteOptions[j] = route, opt
 	}
 }
 
@@ -442,11 +446,11 @@ type objectVersions struct {
 
 func versionsOf(in Inputs) objectVersions {
 	v := objectVersions{routes: map[types.NamespacedName]objectVersion{}, rtos: map[types.NamespacedName]objectVersion{}}
-	for i := range in.HTTPRoutes {
-		v.routes[nsName(&in.HTTPRoutes[i])], _ = versionOf(&in.HTTPRoutes[i])
+	for _, r := range in.HTTPRoutes {
+		v.routes[nsName(r)], _ = versionOf(r)
 	}
-	for i := range in.RouteOptions {
-		v.rtos[nsName(&in.RouteOptions[i])], _ = versionOf(&in.RouteOptions[i])
+	for _, o := range in.RouteOptions {
+		v.rtos[nsName(o)], _ = versionOf(o)
 	}
 	return v
 }

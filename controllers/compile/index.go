@@ -63,8 +63,8 @@ type index struct {
 // does not depend on input order.
 func buildIndex(in *Inputs) *index {
 	x := buildEnvIndex(in)
-	x.sortedRoutes, x.routes = keyed(in.HTTPRoutes)
-	x.sortedRTOs, x.rtos = keyed(in.RouteOptions)
+	x.sortedRoutes, x.routes = keyedPointers(in.HTTPRoutes)
+	x.sortedRTOs, x.rtos = keyedPointers(in.RouteOptions)
 	return x
 }
 
@@ -111,14 +111,23 @@ type ptrObject[T any] interface {
 // sortedObjects returns pointers to the items of in, sorted by namespace, name,
 // resourceVersion and uid.
 func sortedObjects[T any, P ptrObject[T]](in []T) []P {
+	ps := make([]P, len(in))
+	for i := range in {
+		ps[i] = &in[i]
+	}
+	return sortPointers(ps)
+}
+
+// sortPointers returns the objects of in sorted by namespace, name, resourceVersion
+// and uid, in a new slice.
+func sortPointers[P object](in []P) []P {
 	type entry struct {
 		ns, name, rv string
 		uid          types.UID
 		p            P
 	}
 	entries := make([]entry, len(in))
-	for i := range in {
-		p := P(&in[i])
+	for i, p := range in {
 		entries[i] = entry{ns: p.GetNamespace(), name: p.GetName(), rv: p.GetResourceVersion(), uid: p.GetUID(), p: p}
 	}
 	slices.SortFunc(entries, func(a, b entry) int {
@@ -134,7 +143,15 @@ func sortedObjects[T any, P ptrObject[T]](in []T) []P {
 // keyed returns the sorted pointers of in and a map from namespace/name to them; of
 // duplicate keys the last in sort order wins and is the only one kept in the slice.
 func keyed[T any, P ptrObject[T]](in []T) ([]P, map[types.NamespacedName]P) {
-	sorted := sortedObjects[T, P](in)
+	return keyedSorted(sortedObjects[T, P](in))
+}
+
+// keyedPointers is keyed for a slice of pointers.
+func keyedPointers[P object](in []P) ([]P, map[types.NamespacedName]P) {
+	return keyedSorted(sortPointers(in))
+}
+
+func keyedSorted[P object](sorted []P) ([]P, map[types.NamespacedName]P) {
 	m := make(map[types.NamespacedName]P, len(sorted))
 	out := sorted[:0:0]
 	for _, o := range sorted {

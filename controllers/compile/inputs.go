@@ -20,18 +20,21 @@ const ControllerName gwv1.GatewayController = "claimgate.dev/gateway-controller"
 // Inputs is everything the compiler reads. The reconciler passes the informer cache's
 // own objects (and the Secrets its Secret cache keeps), not copies: the compiler only
 // reads them, and a Compiler keeps them for its next call. Order does not matter.
+// HTTPRoutes and RouteOptions, the kinds there are thousands of, are the cache's
+// pointers: an object is never modified once passed, a changed one is a new object
+// (as an informer's store replaces them).
 type Inputs struct {
 	// ControllerName selects the GatewayClasses (and so the Gateways) to compile.
 	ControllerName gwv1.GatewayController
 
 	GatewayClasses     []gwv1.GatewayClass
 	Gateways           []gwv1.Gateway
-	HTTPRoutes         []gwv1.HTTPRoute
+	HTTPRoutes         []*gwv1.HTTPRoute
 	ReferenceGrants    []gwv1.ReferenceGrant
 	Services           []corev1.Service
 	Secrets            []corev1.Secret
 	VirtualHostOptions []gatewayv1.VirtualHostOption
-	RouteOptions       []gatewayv1.RouteOption
+	RouteOptions       []*gatewayv1.RouteOption
 	Upstreams          []gloov1.Upstream
 	RateLimitConfigs   []ratelimitv1alpha1.RateLimitConfig
 	// RateLimitStore is where proxies keep rate-limit counters (the controller's

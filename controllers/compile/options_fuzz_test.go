@@ -34,9 +34,10 @@ func FuzzOptionCompile(f *testing.F) {
 			return
 		}
 		in := base
-		in.RouteOptions = append([]gatewayv1.RouteOption(nil), base.RouteOptions...)
+		in.RouteOptions = make([]*gatewayv1.RouteOption, len(base.RouteOptions))
 		in.VirtualHostOptions = append([]gatewayv1.VirtualHostOption(nil), base.VirtualHostOptions...)
-		for i := range in.RouteOptions {
+		for i, o := range base.RouteOptions {
+			in.RouteOptions[i] = o.DeepCopy()
 			in.RouteOptions[i].Spec.Options = ro
 		}
 		in.VirtualHostOptions[0].Spec.Options = vo
