@@ -4,8 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"hash"
-	"io"
 	"slices"
 	"unicode/utf8"
 
@@ -44,9 +42,9 @@ func encodeRoute(r *snapshotv1.Route) []byte {
 }
 
 // setVersionFromParts stores the content hash of snap in snap.Version, as setVersion
-// does, but reuses the encoding of each route (routes[vh][i] is vh.Routes[i]) and
-// streams the encoding into the hash instead of building it: the encoding of a message
-// is its fields in field-number order, each set message field as tag, length and the
+// does, but reuses the encoding of each route (routes[vh][i] is vh.Routes[i]): it
+// writes the encoding around them and hashes it once, the encoding of a message being
+// its fields in field-number order, each set message field as tag, length and the
 // field's own encoding. It returns the encoding of snap with its version, as sent to
 // proxies; sizeHint is its expected size (the previous encoding's, say).
 //
@@ -59,7 +57,7 @@ func setVersionFromParts(snap *snapshotv1.Snapshot, routes map[*snapshotv1.Virtu
 	snap.Version = ""
 	// The version field (1) goes first, its room kept: a SHA-256 in hex.
 	const versionField = 1 + 1 + 2*sha256.Size
-	h := &hashWriter{h: sha256.New(), out: make([]byte, versionField, max(64<<10, sizeHint+sizeHint/16))}
+	h := &hashWriter{out: make([]byte, versionField, max(64<<10, sizeHint+sizeHint/16))}
 	h.string(2, snap.GatewayNamespace)
 	h.string(3, snap.GatewayName)
 	for _, l := range snap.Listeners {
@@ -91,7 +89,9 @@ func setVersionFromParts(snap *snapshotv1.Snapshot, routes map[*snapshotv1.Virtu
 	if h.err != nil {
 		return nil, fmt.Errorf("encoding snapshot of Gateway %s/%s: %w", snap.GatewayNamespace, snap.GatewayName, h.err)
 	}
-	snap.Version = hex.EncodeToString(h.h.Sum(nil))
+	// The version hashes the encoding without it: all that follows its room.
+	sum := sha256.Sum256(h.out[versionField:])
+	snap.Version = hex.EncodeToString(sum[:])
 	head := protowire.AppendString(protowire.AppendTag(h.out[:0], 1, protowire.BytesType), snap.Version)
 	if len(head) != versionField {
 		return nil, fmt.Errorf("version field of %d bytes, want %d", len(head), versionField)
@@ -99,17 +99,15 @@ func setVersionFromParts(snap *snapshotv1.Snapshot, routes map[*snapshotv1.Virtu
 	return h.out, nil
 }
 
-// hashWriter writes protobuf fields into a hash and appends them to out. err is the
+// hashWriter appends protobuf fields to out, which is hashed once written. err is the
 // first string written that proto.Marshal would refuse.
 type hashWriter struct {
-	h   hash.Hash
 	buf []byte
 	out []byte
 	err error
 }
 
 func (w *hashWriter) write(b []byte) {
-	w.h.Write(b)
 	w.out = append(w.out, b...)
 }
 
@@ -119,7 +117,6 @@ func (w *hashWriter) writeString(s string) {
 	if w.err == nil && !utf8.ValidString(s) {
 		w.err = fmt.Errorf("string %q is not valid UTF-8", s)
 	}
-	_, _ = io.WriteString(w.h, s)
 	w.out = append(w.out, s...)
 }
 
