@@ -103,7 +103,7 @@ func (r *Reconciler) offerRouteStatuses(routes []*gwv1.HTTPRoute, out compile.Re
 		if only != nil {
 			found = append(found, k)
 		}
-		desired := out.HTTPRoutes[k]
+		desired, _ := out.HTTPRoutes.Of(k)
 		decision, ok := out.HTTPRouteDecisions.Of(k)
 		if !ok {
 			decision = noParents
@@ -129,7 +129,7 @@ func (r *Reconciler) offerRouteOptionStatuses(opts []*gatewayv1.RouteOption, out
 		if only != nil {
 			found = append(found, k)
 		}
-		if desired, ok := out.RouteOptions[k]; ok {
+		if desired, ok := out.RouteOptions.Of(k); ok {
 			decision, _ := out.RouteOptionDecisions.Of(k)
 			offer(r.status, "RouteOption", o, decision, func(o *gatewayv1.RouteOption) (*gatewayv1.RouteOption, bool) {
 				next, changed := mergePolicyStatus(o.Status, desired, r.cfg.ControllerName, o.Generation, now)

@@ -332,7 +332,7 @@ func TestOffersOnlyRecomputedStatuses(t *testing.T) {
 	require.Nil(t, first.Recomputed, "a full compile decides every status")
 	now := metav1.NewTime(time.Now().Truncate(time.Second))
 	for i, r := range in.HTTPRoutes {
-		in.HTTPRoutes[i] = controllers.RouteStatus(r, testWriter, first.HTTPRoutes[key(r)], now)
+		in.HTTPRoutes[i] = controllers.RouteStatus(r, testWriter, parentsOf(first, key(r)), now)
 		in.HTTPRoutes[i].ResourceVersion = "2"
 	}
 	w := controllers.NewStatusWriter(nil, nil)
@@ -360,14 +360,14 @@ func TestOffersOnlyRecomputedStatuses(t *testing.T) {
 
 	// route-2 is deleted: what was settled for it is forgotten.
 	gone := in.HTTPRoutes[2]
-	require.True(t, controllers.Settled(w, gone, second.HTTPRoutes[key(gone)]))
+	require.True(t, controllers.Settled(w, gone, parentsOf(second, key(gone))))
 	in.HTTPRoutes = in.HTTPRoutes[:2]
 	in.Changed = &compile.Changed{HTTPRoutes: []types.NamespacedName{key(gone)}}
 	third := k.Compile(in)
 	require.True(t, k.Incremental())
 	require.Equal(t, map[types.NamespacedName]bool{key(gone): true}, third.Recomputed.HTTPRoutes)
 	controllers.OfferStatuses(w, testWriter, routesOf(in), third, third.Recomputed)
-	require.False(t, controllers.Settled(w, gone, second.HTTPRoutes[key(gone)]), "a deleted route is forgotten")
+	require.False(t, controllers.Settled(w, gone, parentsOf(second, key(gone))), "a deleted route is forgotten")
 
 	// Plans not started pass on what they had to offer.
 	route := func(name string) *compile.Recomputed {
@@ -386,6 +386,12 @@ func TestOffersOnlyRecomputedStatuses(t *testing.T) {
 	require.Nil(t, only, "a replaced plan that offered every status makes the next offer every one")
 }
 
+// parentsOf is the parent statuses res decides for the route key.
+func parentsOf(res compile.Result, key types.NamespacedName) []gwv1.RouteParentStatus {
+	st, _ := res.HTTPRoutes.Of(key)
+	return st
+}
+
 // routesOf are the HTTPRoutes of in alone, whose statuses are offered.
 func routesOf(in compile.Inputs) compile.Inputs { return compile.Inputs{HTTPRoutes: in.HTTPRoutes} }
 
@@ -397,16 +403,16 @@ func key(o metav1.Object) types.NamespacedName {
 // status, and only for them, identifying that status.
 func requireDecided(t *testing.T, res compile.Result, routes, rtos int) {
 	t.Helper()
-	require.Len(t, res.HTTPRoutes, routes)
+	require.Equal(t, routes, res.HTTPRoutes.Len())
 	require.Equal(t, routes, res.HTTPRouteDecisions.Len())
-	for key, st := range res.HTTPRoutes {
+	for key, st := range res.HTTPRoutes.All() {
 		d, ok := res.HTTPRouteDecisions.Of(key)
 		require.True(t, ok, key.String())
 		require.Equal(t, compile.RouteStatusDecision(st), d, key.String())
 	}
-	require.Len(t, res.RouteOptions, rtos)
+	require.Equal(t, rtos, res.RouteOptions.Len())
 	require.Equal(t, rtos, res.RouteOptionDecisions.Len())
-	for key, st := range res.RouteOptions {
+	for key, st := range res.RouteOptions.All() {
 		d, ok := res.RouteOptionDecisions.Of(key)
 		require.True(t, ok, key.String())
 		require.Equal(t, compile.PolicyStatusDecision(st), d, key.String())
@@ -450,7 +456,7 @@ func BenchmarkOfferSettledRoutes(b *testing.B) {
 	results := []compile.Result{compile.Compile(in), compile.Compile(routeInputs(n))}
 	now := metav1.NewTime(time.Now().Truncate(time.Second))
 	for i, route := range in.HTTPRoutes {
-		in.HTTPRoutes[i] = controllers.RouteStatus(route, testWriter, results[0].HTTPRoutes[types.NamespacedName{Namespace: route.Namespace, Name: route.Name}], now)
+		in.HTTPRoutes[i] = controllers.RouteStatus(route, testWriter, parentsOf(results[0], types.NamespacedName{Namespace: route.Namespace, Name: route.Name}), now)
 	}
 	offered := compile.Inputs{HTTPRoutes: in.HTTPRoutes}
 	for _, tc := range []struct {

@@ -229,8 +229,8 @@ func (k *Compiler) rememberState(c *compiler) {
 		return
 	}
 	// The statuses are kept and reused: hand out copies.
-	k.routeOut, k.rtoOut = newRouteHandout(c.res.HTTPRoutes), newRTOHandout(c.res.RouteOptions)
-	c.res.HTTPRoutes, c.res.RouteOptions = maps.Clone(k.routeOut.shared), maps.Clone(k.rtoOut.shared)
+	k.routeOut, k.rtoOut = newRouteHandout(c.written.routes), newRTOHandout(c.written.rtos)
+	c.res.HTTPRoutes, c.res.RouteOptions = k.routeOut.shared, k.rtoOut.shared
 	routes, ok := newTable(c.idx.sortedRoutes, k.mark, func(key types.NamespacedName) **gwv1.HTTPRoute {
 		if ir := c.routes[key]; ir != nil {
 			return &ir.obj

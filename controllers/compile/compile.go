@@ -14,6 +14,9 @@ type compiler struct {
 	idx   *index
 	res   Result
 	cache *Compiler
+	// written are the statuses of HTTPRoutes and RouteOptions a full compile decides,
+	// and their Decisions, before they become the result's Statuses.
+	written writtenStatuses
 
 	// env fingerprints everything but HTTPRoutes and RouteOptions; empty when some
 	// object has no resourceVersion, which disables reuse.
@@ -128,11 +131,21 @@ func (k *Compiler) Compile(in Inputs) Result {
 	}
 	c.writeRouteStatuses()
 	c.writePolicyStatuses()
+	c.res.HTTPRoutes, c.res.RouteOptions = statusesOf(c.written.routes), statusesOf(c.written.rtos)
+	c.res.HTTPRouteDecisions = Decisions{statusesOf(c.written.routeDecisions)}
+	c.res.RouteOptionDecisions = Decisions{statusesOf(c.written.rtoDecisions)}
 	if !k.oneShot {
 		k.remember(c)
 		k.rememberDecisions(c)
 	}
 	return c.res
+}
+
+// writtenStatuses are the statuses a full compile decides, by kind.
+type writtenStatuses struct {
+	routes                       map[types.NamespacedName][]gwv1.RouteParentStatus
+	rtos                         map[types.NamespacedName]gatewayv1.PolicyStatus
+	routeDecisions, rtoDecisions map[types.NamespacedName]Decision
 }
 
 // rememberDecisions keeps the Decisions of a full compile for the next, incremental
@@ -146,10 +159,16 @@ func (k *Compiler) rememberDecisions(c *compiler) {
 
 func newCompiler(in *Inputs, k *Compiler) *compiler {
 	c := &compiler{
-		in:           in,
-		idx:          buildIndex(in),
-		cache:        k,
-		res:          newResult(len(in.HTTPRoutes), len(in.RouteOptions)),
+		in:    in,
+		idx:   buildIndex(in),
+		cache: k,
+		res:   newResult(),
+		written: writtenStatuses{
+			routes:         make(map[types.NamespacedName][]gwv1.RouteParentStatus, len(in.HTTPRoutes)),
+			rtos:           make(map[types.NamespacedName]gatewayv1.PolicyStatus, len(in.RouteOptions)),
+			routeDecisions: make(map[types.NamespacedName]Decision, len(in.HTTPRoutes)),
+			rtoDecisions:   make(map[types.NamespacedName]Decision, len(in.RouteOptions)),
+		},
 		upstreams:    map[types.NamespacedName]*upstreamIR{},
 		rlcs:         map[types.NamespacedName]*rlcIR{},
 		keys:         map[string]error{},

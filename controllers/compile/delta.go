@@ -520,7 +520,7 @@ func mergeFlat(a, b []flatRoute) []flatRoute {
 // deltaResult is the result of an incremental compile: the statuses of what changed
 // computed again, the others as before.
 func (c *compiler) deltaResult(k *Compiler, d *delta) Result {
-	c.res = newResult(0, 0)
+	c.res = newResult()
 	c.writeEnvironmentStatuses()
 	for _, gw := range c.gateways {
 		c.res.Gateways[gw.key] = gw.status()
@@ -528,7 +528,7 @@ func (c *compiler) deltaResult(k *Compiler, d *delta) Result {
 	for key, snap := range c.snapshots {
 		c.res.Snapshots[key], c.res.Encoded[key] = snap, c.encoded[key]
 	}
-	routeDecided, rtoDecided := decisionEdit{d: k.routeDecided}, decisionEdit{d: k.rtoDecided}
+	routeDecided, rtoDecided := newDecisionEdit(k.routeDecided), newDecisionEdit(k.rtoDecided)
 	for key := range d.routes {
 		if ir := c.routes[key]; ir != nil {
 			if ir.statuses == nil {
@@ -561,7 +561,7 @@ func (c *compiler) deltaResult(k *Compiler, d *delta) Result {
 		k.rtoOut = newRTOHandout(mirrors(k.rtoOut))
 	}
 	c.res.HTTPRoutes, c.res.RouteOptions = k.routeOut.result(), k.rtoOut.result()
-	k.routeDecided, k.rtoDecided = routeDecided.d, rtoDecided.d
+	k.routeDecided, k.rtoDecided = routeDecided.done(), rtoDecided.done()
 	c.res.HTTPRouteDecisions, c.res.RouteOptionDecisions = k.routeDecided, k.rtoDecided
 	c.res.Recomputed = &Recomputed{HTTPRoutes: d.routes, RouteOptions: d.rtos}
 	return c.res
@@ -602,20 +602,15 @@ func samePolicyStatus(a, b gatewayv1.PolicyStatus) bool {
 }
 
 // newResult is an empty result sized for the routes and RouteOptions.
-func newResult(routes, rtos int) Result {
+func newResult() Result {
 	return Result{
 		Snapshots:          map[types.NamespacedName]*snapshotv1.Snapshot{},
 		Encoded:            map[types.NamespacedName][]byte{},
 		GatewayClasses:     map[string][]metav1.Condition{},
 		Gateways:           map[types.NamespacedName]gwv1.GatewayStatus{},
-		HTTPRoutes:         make(map[types.NamespacedName][]gwv1.RouteParentStatus, routes),
 		VirtualHostOptions: map[types.NamespacedName]gatewayv1.PolicyStatus{},
-		RouteOptions:       make(map[types.NamespacedName]gatewayv1.PolicyStatus, rtos),
 		Upstreams:          map[types.NamespacedName]gloov1.UpstreamStatus{},
 		RateLimitConfigs:   map[types.NamespacedName]ratelimitv1alpha1.RateLimitConfigStatus{},
-
-		HTTPRouteDecisions:   Decisions{make(map[types.NamespacedName]Decision, routes)},
-		RouteOptionDecisions: Decisions{make(map[types.NamespacedName]Decision, rtos)},
 	}
 }
 

@@ -3,6 +3,7 @@ package compile
 import (
 	"encoding/json"
 	"flag"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -72,9 +73,9 @@ func renderResult(t testing.TB, res Result) []byte {
 	statuses := map[string]any{
 		"gatewayClasses":     namedList(res.GatewayClasses, func(k string) string { return k }),
 		"gateways":           namedList(res.Gateways, types.NamespacedName.String),
-		"httpRoutes":         namedList(res.HTTPRoutes, types.NamespacedName.String),
+		"httpRoutes":         namedList(maps.Collect(res.HTTPRoutes.All()), types.NamespacedName.String),
 		"virtualHostOptions": namedList(res.VirtualHostOptions, types.NamespacedName.String),
-		"routeOptions":       namedList(res.RouteOptions, types.NamespacedName.String),
+		"routeOptions":       namedList(maps.Collect(res.RouteOptions.All()), types.NamespacedName.String),
 		"upstreams":          namedList(res.Upstreams, types.NamespacedName.String),
 		"rateLimitConfigs":   namedList(res.RateLimitConfigs, types.NamespacedName.String),
 	}

@@ -1,8 +1,6 @@
 package compile
 
 import (
-	"maps"
-
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -56,12 +54,15 @@ func (a *statusArenas) policyStatus(in gatewayv1.PolicyStatus) gatewayv1.PolicyS
 // handout keeps the statuses of one kind handed out in results, which later results
 // share while they are unchanged, with a private copy of each: a caller that changes
 // a result is caught by comparing the two (a linear scan, as both copies lie in
-// arenas in slot order) and gets a fresh copy in the next result.
+// arenas in slot order) and gets a fresh copy in the next result. The results' maps
+// are Statuses: a result copies only the shards where a status changed.
 type handout[V any] struct {
 	slots  []handoutSlot[V]
 	slotOf map[types.NamespacedName]int
-	shared map[types.NamespacedName]V
-	dead   int
+	shared Statuses[V]
+	// edit holds the changes since the last result; nil when there are none.
+	edit *statusEdit[V]
+	dead int
 
 	handed, mirror statusArenas
 	copyIn         func(*statusArenas, V) V
@@ -75,11 +76,16 @@ type handoutSlot[V any] struct {
 }
 
 func newHandout[V any](statuses map[types.NamespacedName]V, copyIn func(*statusArenas, V) V, same func(a, b V) bool) *handout[V] {
-	h := &handout[V]{slotOf: make(map[types.NamespacedName]int, len(statuses)), shared: make(map[types.NamespacedName]V, len(statuses)), copyIn: copyIn, same: same}
+	h := &handout[V]{slotOf: make(map[types.NamespacedName]int, len(statuses)), copyIn: copyIn, same: same}
 	h.slots = make([]handoutSlot[V], 0, len(statuses))
+	handed := make(map[types.NamespacedName]V, len(statuses))
 	for key, st := range statuses {
-		h.set(key, st)
+		s := handoutSlot[V]{key: key, handed: h.copyIn(&h.handed, st), mirror: h.copyIn(&h.mirror, st), live: true}
+		h.slotOf[key] = len(h.slots)
+		h.slots = append(h.slots, s)
+		handed[key] = s.handed
 	}
+	h.shared = statusesOf(handed)
 	return h
 }
 
@@ -89,7 +95,7 @@ func (h *handout[V]) set(key types.NamespacedName, st V) {
 	s := handoutSlot[V]{key: key, handed: h.copyIn(&h.handed, st), mirror: h.copyIn(&h.mirror, st), live: true}
 	h.slotOf[key] = len(h.slots)
 	h.slots = append(h.slots, s)
-	h.shared[key] = s.handed
+	h.editing().set(key, s.handed)
 }
 
 // remove stops handing out a status for key.
@@ -99,21 +105,33 @@ func (h *handout[V]) remove(key types.NamespacedName) {
 		var zero V
 		h.slots[i].handed, h.slots[i].mirror = zero, zero
 		delete(h.slotOf, key)
-		delete(h.shared, key)
+		h.editing().remove(key)
 		h.dead++
 	}
 }
 
-// result checks the statuses handed out and returns them as a new map.
-func (h *handout[V]) result() map[types.NamespacedName]V {
+// editing returns the edit of the next result's statuses.
+func (h *handout[V]) editing() *statusEdit[V] {
+	if h.edit == nil {
+		h.edit = newStatusEdit(h.shared)
+	}
+	return h.edit
+}
+
+// result checks the statuses handed out and returns them, sharing with the previous
+// result the shards where none changed.
+func (h *handout[V]) result() Statuses[V] {
 	for i := range h.slots {
 		s := &h.slots[i]
 		if s.live && !h.same(s.handed, s.mirror) {
 			s.handed = h.copyIn(&h.handed, s.mirror)
-			h.shared[s.key] = s.handed
+			h.editing().set(s.key, s.handed)
 		}
 	}
-	return maps.Clone(h.shared)
+	if h.edit != nil {
+		h.shared, h.edit = h.edit.done(), nil
+	}
+	return h.shared
 }
 
 // worn reports whether most of the arenas hold statuses no longer handed out.
@@ -127,38 +145,24 @@ func newRTOHandout(statuses map[types.NamespacedName]gatewayv1.PolicyStatus) *ha
 	return newHandout(statuses, (*statusArenas).policyStatus, samePolicyStatus)
 }
 
-// decisionEdit changes Decisions that were handed out: the first change copies them,
-// and unchanged Decisions are handed out again as they are.
+// decisionEdit changes Decisions that were handed out: the first change to a shard
+// copies it, and unchanged Decisions are handed out again as they are.
 type decisionEdit struct {
-	d      Decisions
-	copied bool
+	edit *statusEdit[Decision]
 }
 
+func newDecisionEdit(d Decisions) decisionEdit { return decisionEdit{edit: newStatusEdit(d.m)} }
+
 // set gives key the Decision d.
-func (e *decisionEdit) set(key types.NamespacedName, d Decision) {
-	if old, ok := e.d.m[key]; ok && old == d {
+func (e decisionEdit) set(key types.NamespacedName, d Decision) {
+	if old, ok := e.edit.next[shardOf(key)][key]; ok && old == d {
 		return
 	}
-	e.own()
-	e.d.m[key] = d
+	e.edit.set(key, d)
 }
 
 // remove takes key's Decision away.
-func (e *decisionEdit) remove(key types.NamespacedName) {
-	if _, ok := e.d.m[key]; !ok {
-		return
-	}
-	e.own()
-	delete(e.d.m, key)
-}
+func (e decisionEdit) remove(key types.NamespacedName) { e.edit.remove(key) }
 
-// own copies the Decisions before their first change.
-func (e *decisionEdit) own() {
-	if !e.copied {
-		m := maps.Clone(e.d.m) // copies the table as it is, without hashing the keys again
-		if m == nil {
-			m = map[types.NamespacedName]Decision{}
-		}
-		e.d, e.copied = Decisions{m}, true
-	}
-}
+// done returns the edited Decisions.
+func (e decisionEdit) done() Decisions { return Decisions{e.edit.done()} }

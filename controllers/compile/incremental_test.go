@@ -149,20 +149,20 @@ func requireRecomputed(t *testing.T, prev, got Result) {
 	if got.Recomputed == nil {
 		return
 	}
-	for _, key := range slices.Concat(slices.Collect(maps.Keys(prev.HTTPRoutes)), slices.Collect(maps.Keys(got.HTTPRoutes))) {
-		if !got.Recomputed.HTTPRoute(key) {
-			a, inA := prev.HTTPRoutes[key]
-			b, inB := got.HTTPRoutes[key]
-			require.Equal(t, inA, inB, "HTTPRoute %s not recomputed", key)
-			require.Equal(t, a, b, "HTTPRoute %s not recomputed", key)
-		}
-	}
-	for _, key := range slices.Concat(slices.Collect(maps.Keys(prev.RouteOptions)), slices.Collect(maps.Keys(got.RouteOptions))) {
-		if !got.Recomputed.RouteOption(key) {
-			a, inA := prev.RouteOptions[key]
-			b, inB := got.RouteOptions[key]
-			require.Equal(t, inA, inB, "RouteOption %s not recomputed", key)
-			require.Equal(t, a, b, "RouteOption %s not recomputed", key)
+	requireKept(t, "HTTPRoute", prev.HTTPRoutes, got.HTTPRoutes, got.Recomputed.HTTPRoute)
+	requireKept(t, "RouteOption", prev.RouteOptions, got.RouteOptions, got.Recomputed.RouteOption)
+}
+
+// requireKept requires every object of prev or got that recomputed does not name to
+// have the same status in both.
+func requireKept[V any](t *testing.T, kind string, prev, got Statuses[V], recomputed func(types.NamespacedName) bool) {
+	t.Helper()
+	for _, key := range slices.Concat(slices.Collect(maps.Keys(maps.Collect(prev.All()))), slices.Collect(maps.Keys(maps.Collect(got.All())))) {
+		if !recomputed(key) {
+			a, inA := prev.Of(key)
+			b, inB := got.Of(key)
+			require.Equal(t, inA, inB, "%s %s not recomputed", kind, key)
+			require.Equal(t, a, b, "%s %s not recomputed", kind, key)
 		}
 	}
 }
@@ -235,12 +235,12 @@ func TestCompilerResultsAreCopies(t *testing.T) {
 	in := withVersions(generateInputs(5))
 	k := NewCompiler()
 	first := k.Compile(in)
-	for key := range first.HTTPRoutes {
-		first.HTTPRoutes[key][0].Conditions[0].Message = "changed by the caller"
+	for _, st := range first.HTTPRoutes.All() {
+		st[0].Conditions[0].Message = "changed by the caller"
 	}
-	for key := range first.RouteOptions {
-		first.RouteOptions[key].Conditions[0].Message = "changed by the caller"
-		first.RouteOptions[key].Ancestors[0].Conditions[0].Message = "changed by the caller"
+	for _, st := range first.RouteOptions.All() {
+		st.Conditions[0].Message = "changed by the caller"
+		st.Ancestors[0].Conditions[0].Message = "changed by the caller"
 	}
 	requireSameResult(t, Compile(in), k.Compile(in))
 }

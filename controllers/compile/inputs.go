@@ -74,10 +74,10 @@ type Result struct {
 	// and addresses, which depend on proxies and the provisioned Service.
 	Gateways map[types.NamespacedName]gwv1.GatewayStatus
 	// HTTPRoutes holds, per route, the parent statuses written by our controller.
-	HTTPRoutes map[types.NamespacedName][]gwv1.RouteParentStatus
+	HTTPRoutes Statuses[[]gwv1.RouteParentStatus]
 	// VirtualHostOptions, RouteOptions and Upstreams hold each object's status.
 	VirtualHostOptions map[types.NamespacedName]gatewayv1.PolicyStatus
-	RouteOptions       map[types.NamespacedName]gatewayv1.PolicyStatus
+	RouteOptions       Statuses[gatewayv1.PolicyStatus]
 	Upstreams          map[types.NamespacedName]gloov1.UpstreamStatus
 	// RateLimitConfigs holds each RateLimitConfig's status.
 	RateLimitConfigs map[types.NamespacedName]ratelimitv1alpha1.RateLimitConfigStatus

@@ -12,8 +12,8 @@ func (c *compiler) writePolicyStatuses() {
 	extRefRoutes := c.extRefRoutes()
 	for _, o := range c.idx.sortedRTOs {
 		if st := c.routeOptionStatus(o, extRefRoutes[c.rtos[nsName(o)]]); st != nil {
-			c.res.RouteOptions[nsName(o)] = *st
-			c.res.RouteOptionDecisions.m[nsName(o)] = PolicyStatusDecision(*st)
+			c.written.rtos[nsName(o)] = *st
+			c.written.rtoDecisions[nsName(o)] = PolicyStatusDecision(*st)
 		}
 	}
 }

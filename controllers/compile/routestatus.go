@@ -18,8 +18,8 @@ func (c *compiler) writeRouteStatuses() {
 		if ir.statuses == nil {
 			ir.statuses = c.routeStatus(ir)
 		}
-		c.res.HTTPRoutes[ir.key] = ir.statuses
-		c.res.HTTPRouteDecisions.m[ir.key] = RouteStatusDecision(ir.statuses)
+		c.written.routes[ir.key] = ir.statuses
+		c.written.routeDecisions[ir.key] = RouteStatusDecision(ir.statuses)
 	}
 }
 

@@ -84,17 +84,14 @@ func (d Decision) IsZero() bool { return d == Decision{} }
 // Decisions are the Decisions of the statuses of one kind in a Result, by object.
 // They are read-only, so that the results of a Compiler share them while they hold.
 type Decisions struct {
-	m map[types.NamespacedName]Decision
+	m Statuses[Decision]
 }
 
 // Of returns the Decision of key's status; false when the result gives key no status.
-func (d Decisions) Of(key types.NamespacedName) (Decision, bool) {
-	v, ok := d.m[key]
-	return v, ok
-}
+func (d Decisions) Of(key types.NamespacedName) (Decision, bool) { return d.m.Of(key) }
 
 // Len is how many objects have a Decision.
-func (d Decisions) Len() int { return len(d.m) }
+func (d Decisions) Len() int { return d.m.Len() }
 
 // RouteStatusDecision is the Decision of an HTTPRoute's parent statuses; nil (no
 // parent of ours) is a decision too.
