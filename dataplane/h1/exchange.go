@@ -1,6 +1,7 @@
 package h1
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -53,38 +54,65 @@ func (c *conn) roundTrip(req *http.Request) (*http.Response, error) {
 
 // send writes the request and reads the answer's head.
 func (x *exchange) send() (*http.Response, error) {
-	c := x.c
-	if err := writeHead(c.bw, x.req, x.mode); err != nil {
+	if err := x.write(); err != nil {
 		return nil, err
 	}
-	switch x.mode {
-	case bodyNone:
-		if err := c.bw.Flush(); err != nil {
-			return nil, x.staleIfReused(err)
-		}
-	case bodyInline:
-		if err := writeBody(c.bw, x.req, x.mode); err != nil {
-			return nil, x.staleIfReused(err)
-		}
-	case bodyStreamed:
-		if err := c.bw.Flush(); err != nil { // the upstream sees the head at once
-			return nil, x.staleIfReused(err)
-		}
-		x.writer = &bodyWriter{done: make(chan struct{})}
-		go x.writeStreamed()
-	}
 	if x.writer == nil {
-		_ = c.nc.SetReadDeadline(time.Now().Add(c.t.cfg.ResponseHeaderTimeout))
+		_ = x.c.nc.SetReadDeadline(time.Now().Add(x.c.t.cfg.ResponseHeaderTimeout))
 	}
 	return x.readAnswer()
 }
 
-// writeStreamed writes the request body, then arms the head timeout unless the head
-// already arrived. A failure closes the connection, which ends the reading of the
-// answer.
-func (x *exchange) writeStreamed() {
+// write writes the request: whole, or its head with a goroutine left writing the
+// body. The write buffer is the connection's only while it writes: an answer that
+// streams for minutes holds none.
+func (x *exchange) write() error {
+	bw := takeWriter(x.c.nc)
+	if err := writeHead(bw, x.req, x.mode); err != nil {
+		putWriter(bw)
+		return err
+	}
+	var err error
+	switch x.mode {
+	case bodyNone:
+		err = bw.Flush()
+	case bodyInline:
+		err = writeBody(bw, x.req, x.mode)
+	case bodyStreamed:
+		if err = bw.Flush(); err == nil { // the upstream sees the head at once
+			x.writer = &bodyWriter{done: make(chan struct{})}
+			go x.writeStreamed(bw)
+			return nil
+		}
+	}
+	putWriter(bw)
+	if err != nil {
+		return x.staleIfReused(err)
+	}
+	return nil
+}
+
+// writers are the write buffers of connections writing a request.
+var writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 4096) }}
+
+func takeWriter(w io.Writer) *bufio.Writer {
+	bw := writers.Get().(*bufio.Writer)
+	bw.Reset(w)
+	return bw
+}
+
+func putWriter(bw *bufio.Writer) {
+	bw.Reset(nil)
+	writers.Put(bw)
+}
+
+// writeStreamed writes the request body through bw, then arms the head timeout unless
+// the head already arrived. A failure closes the connection, which ends the reading of
+// the answer.
+func (x *exchange) writeStreamed(bw *bufio.Writer) {
 	w := x.writer
-	err := writeBody(x.c.bw, x.req, x.mode)
+	err := writeBody(bw, x.req, x.mode)
+	putWriter(bw)
 	w.mu.Lock()
 	w.err = err
 	if err == nil && !w.headRead {

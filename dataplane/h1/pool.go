@@ -19,7 +19,6 @@ type conn struct {
 	nc   net.Conn // the TLS connection, or the TCP one
 	raw  syscall.RawConn
 	br   *bufio.Reader
-	bw   *bufio.Writer
 	// reused is set once the connection has carried an exchange.
 	reused bool
 	// closed is set once nc is closed, by the exchange or by its context's end.
@@ -130,7 +129,6 @@ func (t *Transport) dial(ctx context.Context, addr, host string) (*conn, error) 
 		}
 	}
 	c.br = bufio.NewReaderSize(c.nc, 4096)
-	c.bw = bufio.NewWriterSize(c.nc, 4096)
 	return c, nil
 }
 
