@@ -94,15 +94,11 @@ func (r *Reconciler) offerStatuses(in compile.Inputs, out compile.Result, servic
 
 // offerRouteStatuses offers the statuses of the routes only names (all when nil).
 func (r *Reconciler) offerRouteStatuses(routes []*gwv1.HTTPRoute, out compile.Result, only *compile.Recomputed, now metav1.Time) {
-	var found []types.NamespacedName
-	for _, route := range routes {
-		k := key(route)
-		if !only.HTTPRoute(k) {
-			continue
-		}
-		if only != nil {
-			found = append(found, k)
-		}
+	var names map[types.NamespacedName]bool
+	if only != nil {
+		names = only.HTTPRoutes
+	}
+	offerNamed(r.status, "HTTPRoute", routes, only == nil, names, func(route *gwv1.HTTPRoute, k types.NamespacedName) {
 		desired, _ := out.HTTPRoutes.Of(k)
 		decision, ok := out.HTTPRouteDecisions.Of(k)
 		if !ok {
@@ -111,50 +107,47 @@ func (r *Reconciler) offerRouteStatuses(routes []*gwv1.HTTPRoute, out compile.Re
 		offer(r.status, "HTTPRoute", route, decision, func(route *gwv1.HTTPRoute) (*gwv1.HTTPRoute, bool) {
 			return routeStatus(route, desired, r.cfg.ControllerName, now)
 		})
-	}
-	if only != nil {
-		r.forgetGone("HTTPRoute", only.HTTPRoutes, found)
-	}
+	})
 }
 
 // offerRouteOptionStatuses offers the statuses of the RouteOptions only names (all
 // when nil).
 func (r *Reconciler) offerRouteOptionStatuses(opts []*gatewayv1.RouteOption, out compile.Result, only *compile.Recomputed, now metav1.Time) {
-	var found []types.NamespacedName
-	for _, o := range opts {
-		k := key(o)
-		if !only.RouteOption(k) {
-			continue
-		}
-		if only != nil {
-			found = append(found, k)
-		}
-		if desired, ok := out.RouteOptions.Of(k); ok {
-			decision, _ := out.RouteOptionDecisions.Of(k)
-			offer(r.status, "RouteOption", o, decision, func(o *gatewayv1.RouteOption) (*gatewayv1.RouteOption, bool) {
-				next, changed := mergePolicyStatus(o.Status, desired, r.cfg.ControllerName, o.Generation, now)
-				return withStatus(o, next, func(o *gatewayv1.RouteOption) *gatewayv1.PolicyStatus { return &o.Status }, changed)
-			})
-		}
-	}
+	var names map[types.NamespacedName]bool
 	if only != nil {
-		r.forgetGone("RouteOption", only.RouteOptions, found)
+		names = only.RouteOptions
 	}
+	offerNamed(r.status, "RouteOption", opts, only == nil, names, func(o *gatewayv1.RouteOption, k types.NamespacedName) {
+		desired, ok := out.RouteOptions.Of(k)
+		if !ok {
+			return
+		}
+		decision, _ := out.RouteOptionDecisions.Of(k)
+		offer(r.status, "RouteOption", o, decision, func(o *gatewayv1.RouteOption) (*gatewayv1.RouteOption, bool) {
+			next, changed := mergePolicyStatus(o.Status, desired, r.cfg.ControllerName, o.Generation, now)
+			return withStatus(o, next, func(o *gatewayv1.RouteOption) *gatewayv1.PolicyStatus { return &o.Status }, changed)
+		})
+	})
 }
 
-// forgetGone forgets what the writer settled for the objects of keys that are not
-// among found: they are gone. A round that offers every object forgets them when it
-// ends.
-func (r *Reconciler) forgetGone(kind string, keys map[types.NamespacedName]bool, found []types.NamespacedName) {
-	if len(found) == len(keys) {
-		return
+// offerNamed calls offerOne for every object of objs when all is set, else for those
+// names holds, and then forgets what w settled for the objects names holds that objs
+// no longer has: they are gone (a round of every object forgets them when it ends).
+func offerNamed[T client.Object](w *statusWriter, kind string, objs []T, all bool, names map[types.NamespacedName]bool, offerOne func(T, types.NamespacedName)) {
+	gone := map[types.NamespacedName]bool{}
+	if !all {
+		gone = maps.Clone(names)
 	}
-	gone := maps.Clone(keys)
-	for _, k := range found {
+	for _, o := range objs {
+		k := key(o)
+		if !all && !names[k] {
+			continue
+		}
 		delete(gone, k)
+		offerOne(o, k)
 	}
 	for k := range gone {
-		r.status.forget(statusKey{kind: kind, NamespacedName: k})
+		w.forget(statusKey{kind: kind, NamespacedName: k})
 	}
 }
 
