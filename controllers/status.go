@@ -94,11 +94,7 @@ func (r *Reconciler) offerStatuses(in compile.Inputs, out compile.Result, servic
 
 // offerRouteStatuses offers the statuses of the routes only names (all when nil).
 func (r *Reconciler) offerRouteStatuses(routes []*gwv1.HTTPRoute, out compile.Result, only *compile.Recomputed, now metav1.Time) {
-	var names map[types.NamespacedName]bool
-	if only != nil {
-		names = only.HTTPRoutes
-	}
-	offerNamed(r.status, "HTTPRoute", routes, only == nil, names, func(route *gwv1.HTTPRoute, k types.NamespacedName) {
+	offerNamed(r.status, "HTTPRoute", routes, only, routesOf, func(route *gwv1.HTTPRoute, k types.NamespacedName) {
 		desired, _ := out.HTTPRoutes.Of(k)
 		decision, ok := out.HTTPRouteDecisions.Of(k)
 		if !ok {
@@ -113,11 +109,7 @@ func (r *Reconciler) offerRouteStatuses(routes []*gwv1.HTTPRoute, out compile.Re
 // offerRouteOptionStatuses offers the statuses of the RouteOptions only names (all
 // when nil).
 func (r *Reconciler) offerRouteOptionStatuses(opts []*gatewayv1.RouteOption, out compile.Result, only *compile.Recomputed, now metav1.Time) {
-	var names map[types.NamespacedName]bool
-	if only != nil {
-		names = only.RouteOptions
-	}
-	offerNamed(r.status, "RouteOption", opts, only == nil, names, func(o *gatewayv1.RouteOption, k types.NamespacedName) {
+	offerNamed(r.status, "RouteOption", opts, only, routeOptionsOf, func(o *gatewayv1.RouteOption, k types.NamespacedName) {
 		desired, ok := out.RouteOptions.Of(k)
 		if !ok {
 			return
@@ -130,12 +122,17 @@ func (r *Reconciler) offerRouteOptionStatuses(opts []*gatewayv1.RouteOption, out
 	})
 }
 
-// offerNamed calls offerOne for every object of objs when all is set, else for those
-// names holds, and then forgets what w settled for the objects names holds that objs
+func routesOf(r *compile.Recomputed) map[types.NamespacedName]bool       { return r.HTTPRoutes }
+func routeOptionsOf(r *compile.Recomputed) map[types.NamespacedName]bool { return r.RouteOptions }
+
+// offerNamed calls offerOne for every object of objs when only is nil, else for those
+// named in pick(only), and then forgets what w settled for the objects named that objs
 // no longer has: they are gone (a round of every object forgets them when it ends).
-func offerNamed[T client.Object](w *statusWriter, kind string, objs []T, all bool, names map[types.NamespacedName]bool, offerOne func(T, types.NamespacedName)) {
-	gone := map[types.NamespacedName]bool{}
+func offerNamed[T client.Object](w *statusWriter, kind string, objs []T, only *compile.Recomputed, pick func(*compile.Recomputed) map[types.NamespacedName]bool, offerOne func(T, types.NamespacedName)) {
+	all := only == nil
+	var names, gone map[types.NamespacedName]bool
 	if !all {
+		names = pick(only)
 		gone = maps.Clone(names)
 	}
 	for _, o := range objs {
