@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -24,11 +25,16 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/claimgate/claimgate/cmd/internal/linebuf"
 	"github.com/claimgate/claimgate/cmd/internal/memlimit"
 	"github.com/claimgate/claimgate/dataplane/authn"
 	"github.com/claimgate/claimgate/dataplane/proxy"
 	dpsync "github.com/claimgate/claimgate/dataplane/sync"
 )
+
+// accessLogBuffer is how many bytes of access-log lines wait for the flush interval
+// before they are written anyway.
+const accessLogBuffer = 64 << 10
 
 type flags struct {
 	gateway, instance, controller string
@@ -38,6 +44,7 @@ type flags struct {
 	listenHost, listenPorts       string
 	accessLog, pprof              bool
 	shutdownTimeout, drainDelay   time.Duration
+	accessLogFlush                time.Duration
 	bodyTimeout                   time.Duration
 	usageClaim                    string
 	moderationURL                 string
@@ -61,6 +68,8 @@ func parseFlags() flags {
 	flag.StringVar(&f.listenHost, "listen-host", "", "address the listeners bind to (default: every interface)")
 	flag.StringVar(&f.listenPorts, "listen-ports", "", "comma-separated ports opened at start, answering 503 until a snapshot arrives")
 	flag.BoolVar(&f.accessLog, "access-log", true, "write one JSON line per request to stdout")
+	flag.DurationVar(&f.accessLogFlush, "access-log-flush-interval", time.Second,
+		"how long access-log lines may wait to be written together (0: each at once)")
 	flag.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 15*time.Second, "time in-flight requests get on shutdown")
 	flag.DurationVar(&f.drainDelay, "drain-delay", 0, "on SIGTERM, report not ready and keep serving this long before closing listeners")
 	flag.DurationVar(&f.bodyTimeout, "body-timeout", time.Minute, "longest time a request body may take to arrive")
@@ -109,7 +118,9 @@ func run(f flags, log logr.Logger) error {
 		ModerationURL: f.moderationURL,
 	}
 	if f.accessLog {
-		cfg.AccessLog = logr.FromSlogHandler(slog.NewJSONHandler(os.Stdout, nil)).WithName("access")
+		var flush func()
+		cfg.AccessLog, flush = accessLog(f.accessLogFlush, log)
+		defer flush() // after the last request
 	}
 	srv, err := proxy.New(cfg)
 	if err != nil {
@@ -131,6 +142,20 @@ func run(f flags, log logr.Logger) error {
 	g.Go(func() error { return serveAdmin(ctx, f.adminAddr, admin) })
 	log.Info("proxy started", "admin", f.adminAddr, "instance", f.instance)
 	return g.Wait()
+}
+
+// accessLog is the logger of one JSON line per request on stdout, its lines written
+// together every flush interval (each at once when it is 0), and what writes out the
+// ones still waiting.
+func accessLog(flush time.Duration, log logr.Logger) (logr.Logger, func()) {
+	out, done := io.Writer(os.Stdout), func() {}
+	if flush > 0 {
+		lines := linebuf.New(os.Stdout, flush, accessLogBuffer, func(err error) {
+			log.Error(err, "writing the access log; lines were lost")
+		})
+		out, done = lines, lines.Close
+	}
+	return logr.FromSlogHandler(slog.NewJSONHandler(out, nil)).WithName("access"), done
 }
 
 // newSource returns the runner that feeds snapshots to srv: the file or the controller.
