@@ -81,3 +81,13 @@ func Pending(w *StatusWriter) int {
 	defer w.mu.Unlock()
 	return len(w.pending)
 }
+
+// ToOffer is what a reconciliation on clock c offers after a compile that gave out,
+// following the reconciliations r already ran.
+func ToOffer(r *Reconciler, c clock.PassiveClock, out compile.Result) *compile.Recomputed {
+	r.cfg.Clock = c
+	return r.toOffer(out)
+}
+
+// NewBareReconciler is a Reconciler with nothing wired, for ToOffer.
+func NewBareReconciler() *Reconciler { return &Reconciler{} }

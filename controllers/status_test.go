@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	clocktesting "k8s.io/utils/clock/testing"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -394,6 +395,26 @@ func parentsOf(res compile.Result, key types.NamespacedName) []gwv1.RouteParentS
 
 // routesOf are the HTTPRoutes of in alone, whose statuses are offered.
 func routesOf(in compile.Inputs) compile.Inputs { return compile.Inputs{HTTPRoutes: in.HTTPRoutes} }
+
+// TestEveryStatusIsOfferedAfterAFullCompileAndEveryTenMinutes: between full compiles,
+// the offers are what each compile decided again, except that every status is offered
+// once ten minutes passed since they all were (a status overwritten by someone else
+// causes no reconciliation).
+func TestEveryStatusIsOfferedAfterAFullCompileAndEveryTenMinutes(t *testing.T) {
+	start := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	c := clocktesting.NewFakePassiveClock(start)
+	r := controllers.NewBareReconciler()
+	some := compile.Result{Recomputed: &compile.Recomputed{HTTPRoutes: map[types.NamespacedName]bool{{Namespace: "a", Name: "b"}: true}}}
+	require.Nil(t, controllers.ToOffer(r, c, some), "the first reconciliation offers every status")
+	c.SetTime(start.Add(time.Minute))
+	require.Same(t, some.Recomputed, controllers.ToOffer(r, c, some), "then only what the compile decided again")
+	require.Nil(t, controllers.ToOffer(r, c, compile.Result{}), "a full compile: every status")
+	c.SetTime(start.Add(10*time.Minute + time.Second))
+	require.Same(t, some.Recomputed, controllers.ToOffer(r, c, some), "ten minutes after the full compile, not after the first")
+	c.SetTime(start.Add(11*time.Minute + time.Second))
+	require.Nil(t, controllers.ToOffer(r, c, some), "ten minutes since every status was offered")
+	require.Same(t, some.Recomputed, controllers.ToOffer(r, c, some))
+}
 
 func key(o metav1.Object) types.NamespacedName {
 	return types.NamespacedName{Namespace: o.GetNamespace(), Name: o.GetName()}

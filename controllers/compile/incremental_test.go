@@ -149,16 +149,16 @@ func requireRecomputed(t *testing.T, prev, got Result) {
 	if got.Recomputed == nil {
 		return
 	}
-	requireKept(t, "HTTPRoute", prev.HTTPRoutes, got.HTTPRoutes, got.Recomputed.HTTPRoute)
-	requireKept(t, "RouteOption", prev.RouteOptions, got.RouteOptions, got.Recomputed.RouteOption)
+	requireKept(t, "HTTPRoute", prev.HTTPRoutes, got.HTTPRoutes, got.Recomputed.HTTPRoutes)
+	requireKept(t, "RouteOption", prev.RouteOptions, got.RouteOptions, got.Recomputed.RouteOptions)
 }
 
 // requireKept requires every object of prev or got that recomputed does not name to
 // have the same status in both.
-func requireKept[V any](t *testing.T, kind string, prev, got Statuses[V], recomputed func(types.NamespacedName) bool) {
+func requireKept[V any](t *testing.T, kind string, prev, got Statuses[V], recomputed map[types.NamespacedName]bool) {
 	t.Helper()
 	for _, key := range slices.Concat(slices.Collect(maps.Keys(maps.Collect(prev.All()))), slices.Collect(maps.Keys(maps.Collect(got.All())))) {
-		if !recomputed(key) {
+		if !recomputed[key] {
 			a, inA := prev.Of(key)
 			b, inB := got.Of(key)
 			require.Equal(t, inA, inB, "%s %s not recomputed", kind, key)

@@ -117,11 +117,3 @@ func (r *Recomputed) Union(o *Recomputed) *Recomputed {
 	maps.Copy(u.RouteOptions, o.RouteOptions)
 	return u
 }
-
-// HTTPRoute reports whether the status of the HTTPRoute key was decided again.
-func (r *Recomputed) HTTPRoute(key types.NamespacedName) bool { return r == nil || r.HTTPRoutes[key] }
-
-// RouteOption reports whether the status of the RouteOption key was decided again.
-func (r *Recomputed) RouteOption(key types.NamespacedName) bool {
-	return r == nil || r.RouteOptions[key]
-}
