@@ -4,6 +4,7 @@
 package linebuf
 
 import (
+	"errors"
 	"io"
 	"sync"
 	"time"
@@ -40,27 +41,31 @@ func New(w io.Writer, interval time.Duration, size int, onError func(error)) *Bu
 // at once. It never fails: a failing writer is reported to onError.
 func (b *Buffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.closed {
-		b.writeLocked(p)
-		return len(p), nil
+	var err error
+	switch {
+	case b.closed:
+		err = b.writeLocked(p)
+	case len(b.buf)+len(p) > b.size:
+		err = b.flushLocked()
 	}
-	if len(b.buf)+len(p) > b.size {
-		b.flushLocked()
+	if !b.closed {
+		if len(p) > b.size {
+			err = errors.Join(err, b.writeLocked(p))
+		} else {
+			b.buf = append(b.buf, p...)
+		}
 	}
-	if len(p) > b.size {
-		b.writeLocked(p)
-		return len(p), nil
-	}
-	b.buf = append(b.buf, p...)
+	b.mu.Unlock()
+	b.report(err)
 	return len(p), nil
 }
 
 // Flush writes out what the buffer holds.
 func (b *Buffer) Flush() {
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.flushLocked()
+	err := b.flushLocked()
+	b.mu.Unlock()
+	b.report(err)
 }
 
 // Close flushes the buffer and stops its timer; later writes go out at once.
@@ -71,8 +76,9 @@ func (b *Buffer) Close() {
 		return
 	}
 	b.closed = true
-	b.flushLocked()
+	err := b.flushLocked()
 	b.mu.Unlock()
+	b.report(err)
 	close(b.stop)
 	<-b.done
 }
@@ -91,19 +97,32 @@ func (b *Buffer) run(interval time.Duration) {
 	}
 }
 
-func (b *Buffer) flushLocked() {
+func (b *Buffer) flushLocked() error {
 	if len(b.buf) == 0 {
-		return
+		return nil
 	}
-	b.writeLocked(b.buf)
+	err := b.writeLocked(b.buf)
 	b.buf = b.buf[:0]
+	return err
 }
 
-func (b *Buffer) writeLocked(p []byte) {
-	if _, err := b.w.Write(p); err != nil && b.onError != nil {
-		if now := time.Now(); now.Sub(b.reportedAt) >= errorEvery {
-			b.reportedAt = now
-			b.onError(err)
-		}
+// writeLocked writes p to w, returning its error when it is to be reported (the
+// first, then at most once a minute).
+func (b *Buffer) writeLocked(p []byte) error {
+	_, err := b.w.Write(p)
+	if err == nil || b.onError == nil {
+		return nil
+	}
+	if now := time.Now(); now.Sub(b.reportedAt) >= errorEvery {
+		b.reportedAt = now
+		return err
+	}
+	return nil
+}
+
+// report tells onError about err, outside the lock: onError may log, even here.
+func (b *Buffer) report(err error) {
+	if err != nil {
+		b.onError(err)
 	}
 }

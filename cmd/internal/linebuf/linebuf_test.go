@@ -151,3 +151,24 @@ func BenchmarkAccessLogLine(b *testing.B) {
 		})
 	}
 }
+
+// TestOnErrorMayWriteToTheBuffer: the report of a failing writer runs outside the
+// buffer's lock, so a logger writing its line to the same buffer does not deadlock.
+func TestOnErrorMayWriteToTheBuffer(t *testing.T) {
+	r := &recorder{err: errors.New("pipe closed")}
+	var b *linebuf.Buffer
+	reported := 0
+	b = linebuf.New(r, time.Hour, 1<<10, func(err error) {
+		reported++
+		_, _ = fmt.Fprintf(b, "access log: %v\n", err)
+	})
+	_, _ = b.Write([]byte("a line\n"))
+	done := make(chan struct{})
+	go func() { b.Flush(); b.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Flush deadlocked on its own report")
+	}
+	require.Equal(t, 1, reported)
+}
