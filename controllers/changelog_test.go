@@ -1,10 +1,16 @@
 package controllers
 
 import (
+	"context"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/workqueue"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
 func TestChangeLog(t *testing.T) {
@@ -32,4 +38,34 @@ func TestChangeLog(t *testing.T) {
 		l.add(true, types.NamespacedName{Namespace: "ns", Name: string(rune('a'+i%26)) + string(rune(i))})
 	}
 	require.Nil(t, l.take(), "past maxLoggedChanges names what changed is unknown")
+}
+
+// TestStatusOnlyUpdatesAreLoggedNotReconciled sends the route events a watch delivers
+// through the handler of HTTPRoutes: every one is logged by name, and all but an
+// update that keeps the generation (a status write) queue a reconciliation.
+func TestStatusOnlyUpdatesAreLoggedNotReconciled(t *testing.T) {
+	r := &Reconciler{changes: newChangeLog()}
+	r.changes.take() // what changed is known from here on
+	q := workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[reconcile.Request]())
+	defer q.ShutDown()
+	h := r.logged(true)
+	route := func(name string, generation int64) *gwv1.HTTPRoute {
+		return &gwv1.HTTPRoute{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: name, Generation: generation}}
+	}
+	ctx := context.Background()
+
+	h.Update(ctx, event.UpdateEvent{ObjectOld: route("status", 3), ObjectNew: route("status", 3)}, q)
+	require.Zero(t, q.Len(), "a status-only update queues no reconciliation")
+	ch := r.changes.take()
+	require.Equal(t, []types.NamespacedName{{Namespace: "ns", Name: "status"}}, ch.HTTPRoutes, "a status-only update is logged")
+
+	h.Update(ctx, event.UpdateEvent{ObjectOld: route("spec", 3), ObjectNew: route("spec", 4)}, q)
+	h.Create(ctx, event.CreateEvent{Object: route("created", 1)}, q)
+	h.Delete(ctx, event.DeleteEvent{Object: route("deleted", 1)}, q)
+	require.Equal(t, 1, q.Len(), "each queues the one world key")
+	got, _ := q.Get()
+	require.Equal(t, worldKey, got)
+	ch = r.changes.take()
+	require.ElementsMatch(t, []types.NamespacedName{{Namespace: "ns", Name: "spec"}, {Namespace: "ns", Name: "created"}, {Namespace: "ns", Name: "deleted"}}, ch.HTTPRoutes)
+	require.Empty(t, ch.RouteOptions)
 }

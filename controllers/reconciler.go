@@ -12,12 +12,14 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -137,14 +139,6 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	world := handler.EnqueueRequestsFromMapFunc(func(context.Context, client.Object) []reconcile.Request {
 		return []reconcile.Request{worldKey}
 	})
-	// HTTPRoutes and RouteOptions are many: their events are logged by name, so the
-	// compile compares only those.
-	logged := func(route bool) handler.EventHandler {
-		return handler.EnqueueRequestsFromMapFunc(func(_ context.Context, obj client.Object) []reconcile.Request {
-			r.changes.add(route, key(obj))
-			return []reconcile.Request{worldKey}
-		})
-	}
 	b := ctrl.NewControllerManagedBy(mgr).Named("claimgate").
 		WithOptions(controller.Options{MaxConcurrentReconciles: 1})
 	// Of the kinds with a status, only spec changes (a new generation), creations and
@@ -156,7 +150,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	} {
 		b = b.Watches(obj, world, specOnly)
 	}
-	b = b.Watches(&gwv1.HTTPRoute{}, logged(true), specOnly).Watches(&gatewayv1.RouteOption{}, logged(false), specOnly)
+	b = b.Watches(&gwv1.HTTPRoute{}, r.logged(true)).Watches(&gatewayv1.RouteOption{}, r.logged(false))
 	// Services (addresses, backends), Namespaces (labels) and ServiceAccounts have no
 	// generation worth filtering on.
 	for _, obj := range []client.Object{&corev1.Service{}, &corev1.Namespace{}, &corev1.ServiceAccount{}} {
@@ -174,6 +168,30 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		return fmt.Errorf("adding the status writer: %w", err)
 	}
 	return b.Complete(r)
+}
+
+// logged handles the events of HTTPRoutes (route) or RouteOptions, which are many:
+// each event is logged by name, so that the compile compares only those objects. All
+// but a status-only update (one that keeps the generation, as our own status writes
+// do) queue a reconciliation. A status-only update is logged all the same: the cache
+// now holds a new object, which the next compile keeps in place of the one it held,
+// so that the replaced object is freed rather than kept alive by the compiler.
+func (r *Reconciler) logged(route bool) handler.EventHandler {
+	type queue = workqueue.TypedRateLimitingInterface[reconcile.Request]
+	log := func(obj client.Object, q queue, reconcile bool) {
+		r.changes.add(route, key(obj))
+		if reconcile {
+			q.Add(worldKey)
+		}
+	}
+	return handler.Funcs{
+		CreateFunc: func(_ context.Context, e event.CreateEvent, q queue) { log(e.Object, q, true) },
+		UpdateFunc: func(_ context.Context, e event.UpdateEvent, q queue) {
+			log(e.ObjectNew, q, e.ObjectNew.GetGeneration() != e.ObjectOld.GetGeneration())
+		},
+		DeleteFunc:  func(_ context.Context, e event.DeleteEvent, q queue) { log(e.Object, q, true) },
+		GenericFunc: func(_ context.Context, e event.GenericEvent, q queue) { log(e.Object, q, true) },
+	}
 }
 
 // secretMatters passes the events of Secrets that are referenced or provisioned by us.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -73,7 +74,7 @@ func (r *Reconciler) offerStatuses(in compile.Inputs, out compile.Result, servic
 	for i := range in.Upstreams {
 		if desired, ok := out.Upstreams[key(&in.Upstreams[i])]; ok {
 			offer(w, "Upstream", &in.Upstreams[i], compile.Decision{}, func(u *gloov1.Upstream) (*gloov1.Upstream, bool) {
-				next := gloov1.UpstreamStatus{Conditions: mergeConditions(u.Status.Conditions, desired.Conditions, u.Generation, now), Options: desired.Options}
+				next := gloov1.UpstreamStatus{Conditions: mergeConditions(u.Status.Conditions, desired.Conditions, u.Generation, now), Options: slices.Clone(desired.Options)}
 				changed := !equality.Semantic.DeepEqual(u.Status, next)
 				return withStatus(u, next, func(o *gloov1.Upstream) *gloov1.UpstreamStatus { return &o.Status }, changed)
 			})
@@ -136,6 +137,9 @@ func offerNamed[T client.Object](w *statusWriter, kind string, objs []T, only *c
 		gone = maps.Clone(names)
 	}
 	for _, o := range objs {
+		if !all && len(gone) == 0 {
+			break // every object named is found: no other one is
+		}
 		k := key(o)
 		if !all && !names[k] {
 			continue
@@ -212,9 +216,11 @@ func withStatus[T interface {
 
 // mergePolicyStatus lays desired over old: conditions, and the ancestors this controller
 // writes, own (other controllers' ancestors are kept). It returns the new status and
-// whether it differs from old, which it does not modify.
+// whether it differs from old. It modifies neither, and the status it returns shares
+// no memory with desired: the compiler's results are read-only, and a status write
+// decodes the API server's answer into the object written.
 func mergePolicyStatus(old, desired gatewayv1.PolicyStatus, own gwv1.GatewayController, gen int64, now metav1.Time) (gatewayv1.PolicyStatus, bool) {
-	next := gatewayv1.PolicyStatus{Conditions: mergeConditions(old.Conditions, desired.Conditions, gen, now), Options: desired.Options}
+	next := gatewayv1.PolicyStatus{Conditions: mergeConditions(old.Conditions, desired.Conditions, gen, now), Options: slices.Clone(desired.Options)}
 	for _, a := range old.Ancestors {
 		if a.ControllerName != own {
 			next.Ancestors = append(next.Ancestors, *a.DeepCopy())

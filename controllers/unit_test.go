@@ -234,3 +234,47 @@ func TestSecretRefs(t *testing.T) {
 		{Namespace: "gw", Name: "cert"},
 	}, secretRefs(in))
 }
+
+// TestMergedStatusesShareNothingWithDesired changes every part of the statuses that
+// routeStatus and mergePolicyStatus return, as a status write does when it decodes the
+// API server's answer into the object written, and requires the desired statuses (a
+// compiler's result, read-only) unchanged.
+func TestMergedStatusesShareNothingWithDesired(t *testing.T) {
+	now := metav1.NewTime(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
+	own := gwv1.GatewayController("claimgate.dev/gateway-controller")
+	conds := func() []metav1.Condition {
+		return []metav1.Condition{{Type: "Accepted", Status: metav1.ConditionTrue, Reason: "Accepted", Message: "ok"}}
+	}
+	parent := gwv1.ParentReference{Name: "gw", Namespace: ptr.To(gwv1.Namespace("ns"))}
+	desiredRoute := []gwv1.RouteParentStatus{{ParentRef: parent, ControllerName: own, Conditions: conds()}}
+	desiredPolicy := gatewayv1.PolicyStatus{
+		Conditions: conds(),
+		Ancestors:  []gatewayv1.PolicyAncestorStatus{{AncestorRef: parent, ControllerName: own, Conditions: conds()}},
+		Options:    []gatewayv1.OptionStatus{{Name: "options.rbac", Outcome: "Honored"}},
+	}
+	wantRoute, wantPolicy := deepCopyParents(desiredRoute), *desiredPolicy.DeepCopy()
+	route := &gwv1.HTTPRoute{ObjectMeta: metav1.ObjectMeta{Generation: 2}}
+	route.Status.Parents = deepCopyParents(desiredRoute) // written before, at generation 0
+
+	written, changed := routeStatus(route, desiredRoute, own, now)
+	require.True(t, changed)
+	for i := range written.Status.Parents {
+		p := &written.Status.Parents[i]
+		p.ParentRef.Name, *p.ParentRef.Namespace, p.Conditions[0].Message = "x", "x", "x"
+	}
+	require.Equal(t, wantRoute, desiredRoute, "routeStatus returned memory of the desired statuses")
+
+	next, changed := mergePolicyStatus(gatewayv1.PolicyStatus{}, desiredPolicy, own, 2, now)
+	require.True(t, changed)
+	next.Conditions[0].Message, next.Options[0].Message = "x", "x"
+	next.Ancestors[0].Conditions[0].Message, *next.Ancestors[0].AncestorRef.Namespace = "x", "x"
+	require.Equal(t, wantPolicy, desiredPolicy, "mergePolicyStatus returned memory of the desired status")
+}
+
+func deepCopyParents(in []gwv1.RouteParentStatus) []gwv1.RouteParentStatus {
+	out := make([]gwv1.RouteParentStatus, len(in))
+	for i := range in {
+		in[i].DeepCopyInto(&out[i])
+	}
+	return out
+}

@@ -221,16 +221,15 @@ func (k *Compiler) remember(c *compiler) {
 	k.rememberState(c)
 }
 
-// rememberState keeps the state of a full compile for the next, incremental one, and
-// hands out copies of the statuses it keeps.
+// rememberState keeps the state of a full compile for the next, incremental one,
+// with the statuses it handed out.
 func (k *Compiler) rememberState(c *compiler) {
 	k.prev = nil
 	if c.env == "" {
 		return
 	}
-	// The statuses are kept and reused: hand out copies.
-	k.routeOut, k.rtoOut = newRouteHandout(c.written.routes), newRTOHandout(c.written.rtos)
-	c.res.HTTPRoutes, c.res.RouteOptions = k.routeOut.shared, k.rtoOut.shared
+	k.routeOut = &handout[[]gwv1.RouteParentStatus]{shared: c.res.HTTPRoutes}
+	k.rtoOut = &handout[gatewayv1.PolicyStatus]{shared: c.res.RouteOptions}
 	routes, ok := newTable(c.idx.sortedRoutes, k.mark, func(key types.NamespacedName) **gwv1.HTTPRoute {
 		if ir := c.routes[key]; ir != nil {
 			return &ir.obj

@@ -126,14 +126,16 @@ const maxNamed = 32
 // short enough), else every one (diffObjects).
 func diff[T any, P versionedPtr[T]](t *table[P], idx map[types.NamespacedName]P, in []P, meta func(P) *metav1.ObjectMeta, mark uint64, known bool, named []types.NamespacedName) (changes, bool) {
 	if known && len(named) <= maxNamed {
-		return diffNamed(t, in, meta, named)
+		return diffNamed(t, idx, in, meta, named)
 	}
 	return diffObjects(t, idx, in, meta, mark)
 }
 
 // diffNamed is diffObjects for the objects named only: the others did not change and
-// keep their entries (the objects of earlier inputs, as they are here).
-func diffNamed[T any, P versionedPtr[T]](t *table[P], in []P, meta func(P) *metav1.ObjectMeta, named []types.NamespacedName) (changes, bool) {
+// keep their entries (the objects of earlier inputs, as they are here). A named object
+// at the same version but a new address (a status-only update) takes the place of the
+// one kept, as in diffObjects, so that the replaced object can be freed.
+func diffNamed[T any, P versionedPtr[T]](t *table[P], idx map[types.NamespacedName]P, in []P, meta func(P) *metav1.ObjectMeta, named []types.NamespacedName) (changes, bool) {
 	var ch changes
 	if len(named) == 0 {
 		return ch, true
@@ -161,6 +163,12 @@ func diffNamed[T any, P versionedPtr[T]](t *table[P], in []P, meta func(P) *meta
 				return ch, false
 			}
 			if e != nil && e.version == v {
+				if e.obj != p {
+					e.obj, idx[key], ch.moved = p, p, true
+					if e.objRef != nil {
+						*e.objRef = p
+					}
+				}
 				continue
 			}
 			if e == nil {
@@ -554,26 +562,11 @@ func (c *compiler) deltaResult(k *Compiler, d *delta) Result {
 			rtoDecided.remove(key)
 		}
 	}
-	if k.routeOut.worn() {
-		k.routeOut = newRouteHandout(mirrors(k.routeOut))
-	}
-	if k.rtoOut.worn() {
-		k.rtoOut = newRTOHandout(mirrors(k.rtoOut))
-	}
 	c.res.HTTPRoutes, c.res.RouteOptions = k.routeOut.result(), k.rtoOut.result()
 	k.routeDecided, k.rtoDecided = routeDecided.done(), rtoDecided.done()
 	c.res.HTTPRouteDecisions, c.res.RouteOptionDecisions = k.routeDecided, k.rtoDecided
 	c.res.Recomputed = &Recomputed{HTTPRoutes: d.routes, RouteOptions: d.rtos}
 	return c.res
-}
-
-// mirrors are the private copies of the statuses a handout holds.
-func mirrors[V any](h *handout[V]) map[types.NamespacedName]V {
-	out := make(map[types.NamespacedName]V, len(h.slotOf))
-	for key, i := range h.slotOf {
-		out[key] = h.slots[i].mirror
-	}
-	return out
 }
 
 // extRefRoutesOf lists the routes whose ExtensionRef filters name opt, in route order.
@@ -587,18 +580,6 @@ func (c *compiler) extRefRoutesOf(opt *rtoIR) []*routeIR {
 		}
 	}
 	return out
-}
-
-func sameParentStatuses(a, b []gwv1.RouteParentStatus) bool {
-	return slices.EqualFunc(a, b, func(x, y gwv1.RouteParentStatus) bool {
-		return x.ParentRef == y.ParentRef && x.ControllerName == y.ControllerName && slices.Equal(x.Conditions, y.Conditions)
-	})
-}
-
-func samePolicyStatus(a, b gatewayv1.PolicyStatus) bool {
-	return slices.Equal(a.Conditions, b.Conditions) && slices.EqualFunc(a.Ancestors, b.Ancestors, func(x, y gatewayv1.PolicyAncestorStatus) bool {
-		return x.AncestorRef == y.AncestorRef && x.ControllerName == y.ControllerName && slices.Equal(x.Conditions, y.Conditions)
-	}) && slices.Equal(a.Options, b.Options)
 }
 
 // newResult is an empty result sized for the routes and RouteOptions.

@@ -60,7 +60,9 @@ type Changed struct {
 
 // Result is what the compiler decided: one snapshot per Gateway of our class, and the
 // status each object should have. Conditions carry no LastTransitionTime; the status
-// writer sets it when a condition changes.
+// writer sets it when a condition changes. A Result is read-only, down to the
+// conditions of its statuses: a Compiler's results share what did not change with
+// each other and with the compiler's own state.
 type Result struct {
 	// Snapshots are keyed by Gateway, with Version set.
 	Snapshots map[types.NamespacedName]*snapshotv1.Snapshot
