@@ -134,6 +134,7 @@ func (k *Compiler) Compile(in Inputs) Result {
 	c.res.HTTPRoutes, c.res.RouteOptions = statusesOf(c.written.routes), statusesOf(c.written.rtos)
 	c.res.HTTPRouteDecisions = Decisions{statusesOf(c.written.routeDecisions)}
 	c.res.RouteOptionDecisions = Decisions{statusesOf(c.written.rtoDecisions)}
+	c.written = writtenStatuses{} // in the result now; a compiler kept for the next must not hold them twice
 	if !k.oneShot {
 		k.remember(c)
 		k.rememberDecisions(c)

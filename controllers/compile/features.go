@@ -13,13 +13,13 @@ import (
 // virtual host's first, then a route's), or nil.
 func closingResponse(v *vhostOptions, r *routeOptions) *snapshotv1.DirectResponse {
 	for g := range v.win {
-		if a := v.win[g]; a != nil && a.opt.survey.closing[g] != "" {
-			return &snapshotv1.DirectResponse{Status: denyStatus, Body: a.opt.survey.closing[g]}
+		if a := v.win[g]; a != nil && a.opt.survey.closed(g) != "" {
+			return &snapshotv1.DirectResponse{Status: denyStatus, Body: a.opt.survey.closed(g)}
 		}
 	}
 	for g := range r.win {
-		if a := r.win[g]; a != nil && a.opt.survey.closing[g] != "" {
-			return &snapshotv1.DirectResponse{Status: denyStatus, Body: a.opt.survey.closing[g]}
+		if a := r.win[g]; a != nil && a.opt.survey.closed(g) != "" {
+			return &snapshotv1.DirectResponse{Status: denyStatus, Body: a.opt.survey.closed(g)}
 		}
 	}
 	return nil

@@ -172,7 +172,8 @@ type optionSurvey struct {
 	// sets are the merge groups the object sets.
 	sets []bool
 	// closing[g] is the answer of a route whose group g this object provides, when
-	// the option there is refused or invalid; empty otherwise.
+	// the option there is refused or invalid; empty otherwise. Nil until one is: most
+	// objects have none, and at thousands of them the list of every group adds up.
 	closing []string
 	status  []gatewayv1.OptionStatus
 	// unsupported are the refused options, for the Accepted condition.
@@ -181,7 +182,7 @@ type optionSurvey struct {
 
 // surveyOptions classifies the options set in opts.
 func surveyOptions(fields *optionFields, classes map[string]optionClass, opts any, kind string) *optionSurvey {
-	s := &optionSurvey{fields: fields, sets: make([]bool, fields.groups), closing: make([]string, fields.groups)}
+	s := &optionSurvey{fields: fields, sets: make([]bool, fields.groups)}
 	v := reflect.ValueOf(opts).Elem()
 	for _, i := range fields.set(opts) {
 		name := fields.names[i]
@@ -194,6 +195,24 @@ func surveyOptions(fields *optionFields, classes map[string]optionClass, opts an
 		s.classifyMembers(name, g, v.Field(i), kind)
 	}
 	return s
+}
+
+// close makes body the answer of the routes s's group g covers, unless one is already.
+func (s *optionSurvey) close(g int, body string) {
+	if s.closing == nil {
+		s.closing = make([]string, s.fields.groups)
+	}
+	if s.closing[g] == "" {
+		s.closing[g] = body
+	}
+}
+
+// closed is the answer of the routes s's group g covers, "" when the option is fine.
+func (s *optionSurvey) closed(g int) string {
+	if s.closing == nil {
+		return ""
+	}
+	return s.closing[g]
 }
 
 // classifyMembers records what claimgate does with each member set in v, the option
@@ -231,9 +250,7 @@ func (s *optionSurvey) classify(name string, g int, class optionClass, kind stri
 	case ignored:
 		s.ignore("options."+name, "claimgate does not implement it; it changes nothing")
 	case refused:
-		if s.closing[g] == "" { // the first refused member names the answer
-			s.closing[g] = refusedBody(name)
-		}
+		s.close(g, refusedBody(name)) // the first refused member names the answer
 		msg := refusedMessage(kind)
 		s.status = append(s.status, gatewayv1.OptionStatus{Name: "options." + name, Outcome: gatewayv1.OptionRefused, Message: msg})
 		s.unsupported.add(gatewayv1.ReasonUnsupported, "options."+name+": "+msg)
@@ -279,9 +296,7 @@ func (s *optionSurvey) ignore(name, why string) {
 func (s *optionSurvey) invalid(state *policyState, name, msg string) {
 	top, _, _ := strings.Cut(name, ".")
 	g := s.fields.groupOf(top)
-	if s.closing[g] == "" {
-		s.closing[g] = invalidOptionBody(state.kind, top)
-	}
+	s.close(g, invalidOptionBody(state.kind, top))
 	full := "options." + name
 	for i := range s.status {
 		// The option's entry, or for an option reported member by member, the member's.
