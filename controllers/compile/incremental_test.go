@@ -220,9 +220,9 @@ func withVersionsAt(in Inputs, version string) Inputs {
 }
 
 // statusWrite changes the resourceVersion but not the generation, as a status write does.
-func statusWrite(m *metav1.ObjectMeta) {
-	rv, _ := strconv.Atoi(m.ResourceVersion)
-	m.ResourceVersion = strconv.Itoa(rv + 1)
+func statusWrite(m metav1.Object) {
+	rv, _ := strconv.Atoi(m.GetResourceVersion())
+	m.SetResourceVersion(strconv.Itoa(rv + 1))
 }
 
 // bump changes the resourceVersion (and generation) as a spec update does.
@@ -409,22 +409,24 @@ func contentChange(r *rand.Rand, in *Inputs, step int) {
 // status write made: a new object at the same generation, which the reconciler names
 // in Inputs.Changed. It returns their names.
 func statusWrites(r *rand.Rand, in *Inputs) Changed {
-	var written Changed
-	if len(in.HTTPRoutes) > 0 {
-		i := r.IntN(len(in.HTTPRoutes))
-		route := in.HTTPRoutes[i].DeepCopy()
-		statusWrite(&route.ObjectMeta)
-		in.HTTPRoutes[i] = route
-		written.HTTPRoutes = append(written.HTTPRoutes, nsName(route))
+	return Changed{HTTPRoutes: statusWriteOne(r, in.HTTPRoutes), RouteOptions: statusWriteOne(r, in.RouteOptions)}
+}
+
+// statusWriteOne replaces a random object of objs with a status write's copy of it and
+// returns its name; none when objs is empty.
+func statusWriteOne[T any, P interface {
+	*T
+	metav1.Object
+	DeepCopy() *T
+}](r *rand.Rand, objs []P) []types.NamespacedName {
+	if len(objs) == 0 {
+		return nil
 	}
-	if len(in.RouteOptions) > 0 {
-		j := r.IntN(len(in.RouteOptions))
-		opt := in.RouteOptions[j].DeepCopy()
-		statusWrite(&opt.ObjectMeta)
-		in.RouteOptions[j] = opt
-		written.RouteOptions = append(written.RouteOptions, nsName(opt))
-	}
-	return written
+	i := r.IntN(len(objs))
+	o := P(objs[i].DeepCopy())
+	statusWrite(o)
+	objs[i] = o
+	return []types.NamespacedName{nsName(o)}
 }
 
 // TestStatusWriteFreesTheReplacedObjects replaces a route and a RouteOption with the
