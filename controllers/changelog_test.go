@@ -53,19 +53,30 @@ func TestStatusOnlyUpdatesAreLoggedNotReconciled(t *testing.T) {
 		return &gwv1.HTTPRoute{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: name, Generation: generation}}
 	}
 	ctx := context.Background()
-
-	h.Update(ctx, event.UpdateEvent{ObjectOld: route("status", 3), ObjectNew: route("status", 3)}, q)
-	require.Zero(t, q.Len(), "a status-only update queues no reconciliation")
-	ch := r.changes.take()
-	require.Equal(t, []types.NamespacedName{{Namespace: "ns", Name: "status"}}, ch.HTTPRoutes, "a status-only update is logged")
-
-	h.Update(ctx, event.UpdateEvent{ObjectOld: route("spec", 3), ObjectNew: route("spec", 4)}, q)
-	h.Create(ctx, event.CreateEvent{Object: route("created", 1)}, q)
-	h.Delete(ctx, event.DeleteEvent{Object: route("deleted", 1)}, q)
-	require.Equal(t, 1, q.Len(), "each queues the one world key")
-	got, _ := q.Get()
-	require.Equal(t, worldKey, got)
-	ch = r.changes.take()
-	require.ElementsMatch(t, []types.NamespacedName{{Namespace: "ns", Name: "spec"}, {Namespace: "ns", Name: "created"}, {Namespace: "ns", Name: "deleted"}}, ch.HTTPRoutes)
-	require.Empty(t, ch.RouteOptions)
+	for _, c := range []struct {
+		name      string
+		send      func()
+		reconcile bool
+	}{
+		{"status", func() {
+			h.Update(ctx, event.UpdateEvent{ObjectOld: route("status", 3), ObjectNew: route("status", 3)}, q)
+		}, false},
+		{"spec", func() { h.Update(ctx, event.UpdateEvent{ObjectOld: route("spec", 3), ObjectNew: route("spec", 4)}, q) }, true},
+		{"created", func() { h.Create(ctx, event.CreateEvent{Object: route("created", 1)}, q) }, true},
+		{"deleted", func() { h.Delete(ctx, event.DeleteEvent{Object: route("deleted", 1)}, q) }, true},
+		{"unknown", func() { h.Update(ctx, event.UpdateEvent{ObjectNew: route("unknown", 1)}, q) }, true}, // no old object
+	} {
+		c.send()
+		ch := r.changes.take()
+		require.Equal(t, []types.NamespacedName{{Namespace: "ns", Name: c.name}}, ch.HTTPRoutes, "%s: logged", c.name)
+		require.Empty(t, ch.RouteOptions, c.name)
+		if !c.reconcile {
+			require.Zero(t, q.Len(), "%s: no reconciliation", c.name)
+			continue
+		}
+		require.Equal(t, 1, q.Len(), "%s: a reconciliation", c.name)
+		got, _ := q.Get()
+		require.Equal(t, worldKey, got)
+		q.Done(got)
+	}
 }

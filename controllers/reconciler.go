@@ -187,7 +187,7 @@ func (r *Reconciler) logged(route bool) handler.EventHandler {
 	return handler.Funcs{
 		CreateFunc: func(_ context.Context, e event.CreateEvent, q queue) { log(e.Object, q, true) },
 		UpdateFunc: func(_ context.Context, e event.UpdateEvent, q queue) {
-			log(e.ObjectNew, q, e.ObjectNew.GetGeneration() != e.ObjectOld.GetGeneration())
+			log(e.ObjectNew, q, e.ObjectOld == nil || e.ObjectNew.GetGeneration() != e.ObjectOld.GetGeneration())
 		},
 		DeleteFunc:  func(_ context.Context, e event.DeleteEvent, q queue) { log(e.Object, q, true) },
 		GenericFunc: func(_ context.Context, e event.GenericEvent, q queue) { log(e.Object, q, true) },
