@@ -26,12 +26,13 @@ type changeLog struct {
 
 func newChangeLog() *changeLog { return &changeLog{unknown: true} }
 
-// add logs an event of an HTTPRoute (route) or a RouteOption.
-func (l *changeLog) add(route bool, key types.NamespacedName) {
+// add logs an event of an HTTPRoute (route) or a RouteOption. It reports whether the
+// log just forgot what changed, holding more than maxLoggedChanges names.
+func (l *changeLog) add(route bool, key types.NamespacedName) (forgot bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.unknown {
-		return
+		return false
 	}
 	m := &l.rtos
 	if route {
@@ -43,7 +44,9 @@ func (l *changeLog) add(route bool, key types.NamespacedName) {
 	(*m)[key] = struct{}{}
 	if len(l.routes)+len(l.rtos) > maxLoggedChanges {
 		l.forget()
+		return true
 	}
+	return false
 }
 
 // take returns what changed since the last take (nil: unknown) and starts a new log.

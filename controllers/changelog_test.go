@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -35,8 +36,10 @@ func TestChangeLog(t *testing.T) {
 	require.Nil(t, l.take(), "a reconciliation that did not compile loses the log")
 
 	for i := range maxLoggedChanges + 1 {
-		l.add(true, types.NamespacedName{Namespace: "ns", Name: string(rune('a'+i%26)) + string(rune(i))})
+		forgot := l.add(true, types.NamespacedName{Namespace: "ns", Name: string(rune('a'+i%26)) + string(rune(i))})
+		require.Equal(t, i == maxLoggedChanges, forgot, "name %d", i)
 	}
+	require.False(t, l.add(true, a), "what changed is unknown already")
 	require.Nil(t, l.take(), "past maxLoggedChanges names what changed is unknown")
 }
 
@@ -79,4 +82,13 @@ func TestStatusOnlyUpdatesAreLoggedNotReconciled(t *testing.T) {
 		require.Equal(t, worldKey, got)
 		q.Done(got)
 	}
+
+	// A burst of status writes past maxLoggedChanges queues the compile that compares
+	// every object, once.
+	for i := range maxLoggedChanges + 10 {
+		name := fmt.Sprintf("written-%d", i)
+		h.Update(ctx, event.UpdateEvent{ObjectOld: route(name, 1), ObjectNew: route(name, 1)}, q)
+		require.Equal(t, i >= maxLoggedChanges, q.Len() == 1, "after %d status writes", i+1)
+	}
+	require.Nil(t, r.changes.take(), "what changed is unknown")
 }

@@ -175,12 +175,14 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 // but a status-only update (one that keeps the generation, as our own status writes
 // do) queue a reconciliation. A status-only update is logged all the same: the cache
 // now holds a new object, which the next compile keeps in place of the one it held,
-// so that the replaced object is freed rather than kept alive by the compiler.
+// so that the replaced object is freed rather than kept alive by the compiler. Past
+// maxLoggedChanges names the log forgets what changed and the next compile compares
+// every object: a burst of status writes that fills the log queues that compile
+// itself, so that it does not fall on the next change someone makes.
 func (r *Reconciler) logged(route bool) handler.EventHandler {
 	type queue = workqueue.TypedRateLimitingInterface[reconcile.Request]
 	log := func(obj client.Object, q queue, reconcile bool) {
-		r.changes.add(route, key(obj))
-		if reconcile {
+		if forgot := r.changes.add(route, key(obj)); reconcile || forgot {
 			q.Add(worldKey)
 		}
 	}

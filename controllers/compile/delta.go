@@ -119,8 +119,14 @@ func diffObjects[T any, P versionedPtr[T]](t *table[P], idx map[types.Namespaced
 }
 
 // maxNamed is how many named objects of a kind diffNamed takes: it scans the input
-// once, comparing each object's name with every named one.
-const maxNamed = 32
+// once, looking each object's name up among the named ones. The controller names at
+// most 1,024 objects before what changed is unknown, and a burst of status writes
+// (each names its object) comes close to that.
+const maxNamed = 1024
+
+// pairwiseNamed is how many named objects diffNamed compares each input's name with,
+// one by one; past it, it looks names up in a map.
+const pairwiseNamed = 8
 
 // diff compares in with the table: only the objects named, when named is known (and
 // short enough), else every one (diffObjects).
@@ -140,15 +146,8 @@ func diffNamed[T any, P versionedPtr[T]](t *table[P], idx map[types.NamespacedNa
 	if len(named) == 0 {
 		return ch, true
 	}
-	found := make([]P, len(named))
-	for _, p := range in {
-		m := meta(p)
-		for j, key := range named {
-			if m.Name == key.Name && m.Namespace == key.Namespace {
-				found[j] = p
-			}
-		}
-	}
+	named = slices.Compact(slices.SortedFunc(slices.Values(named), compareKeys))
+	found := findNamed(in, meta, named)
 	for j, key := range named {
 		e, p := t.byKey[key], found[j]
 		switch {
@@ -182,6 +181,34 @@ func diffNamed[T any, P versionedPtr[T]](t *table[P], idx map[types.NamespacedNa
 	slices.SortFunc(ch.keys, compareKeys)
 	ch.keys = slices.Compact(ch.keys)
 	return ch, true
+}
+
+// findNamed finds the objects named (sorted, without duplicates) in one scan of in:
+// found[j] is named[j]'s object, nil when in has none.
+func findNamed[P any](in []P, meta func(P) *metav1.ObjectMeta, named []types.NamespacedName) []P {
+	found := make([]P, len(named))
+	if len(named) <= pairwiseNamed {
+		for _, p := range in {
+			m := meta(p)
+			for j, key := range named {
+				if m.Name == key.Name && m.Namespace == key.Namespace {
+					found[j] = p
+				}
+			}
+		}
+		return found
+	}
+	at := make(map[types.NamespacedName]int, len(named))
+	for j, key := range named {
+		at[key] = j
+	}
+	for _, p := range in {
+		m := meta(p)
+		if j, ok := at[types.NamespacedName{Namespace: m.Namespace, Name: m.Name}]; ok {
+			found[j] = p
+		}
+	}
+	return found
 }
 
 // reposition prepares the entries by input position: those of the previous compile

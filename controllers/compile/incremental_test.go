@@ -298,20 +298,33 @@ func TestCompilerContentChanges(t *testing.T) {
 	for _, path := range cases {
 		inputs[filepath.Base(path)] = loadInputs(t, path)
 	}
-	for _, named := range []bool{false, true} {
+	for _, mode := range []namedMode{unnamed, named, everyNamed} {
 		for name, base := range inputs {
-			t.Run(map[bool]string{false: "unnamed/", true: "named/"}[named]+name, func(t *testing.T) {
+			t.Run(mode.String()+"/"+name, func(t *testing.T) {
 				for seed := uint64(1); seed <= 4; seed++ {
-					contentChanges(t, base, rand.New(rand.NewPCG(seed, 7)), named)
+					contentChanges(t, base, rand.New(rand.NewPCG(seed, 7)), mode)
 				}
 			})
 		}
 	}
 }
 
+// namedMode is what Inputs.Changed names in the content-change tests: nothing (what
+// changed is unknown), the objects changed (and an unchanged one), or every object as
+// well (past pairwiseNamed, names are looked up in a map).
+type namedMode int
+
+const (
+	unnamed namedMode = iota
+	named
+	everyNamed
+)
+
+func (m namedMode) String() string { return [...]string{"unnamed", "named", "every-named"}[m] }
+
 // contentChanges makes 12 content changes to base and compares a Compiler with Compile
 // after each.
-func contentChanges(t *testing.T, base Inputs, r *rand.Rand, named bool) {
+func contentChanges(t *testing.T, base Inputs, r *rand.Rand, mode namedMode) {
 	t.Helper()
 	in := withVersions(base)
 	in.HTTPRoutes, in.RouteOptions = slices.Clone(in.HTTPRoutes), slices.Clone(in.RouteOptions)
@@ -321,12 +334,20 @@ func contentChanges(t *testing.T, base Inputs, r *rand.Rand, named bool) {
 		before, deltas := versionsOf(in), k.deltas
 		contentChange(r, &in, step)
 		written := statusWrites(r, &in)
-		if named {
+		if mode != unnamed {
 			in.Changed = changedBetween(before, versionsOf(in))
 			in.Changed.HTTPRoutes = append(in.Changed.HTTPRoutes, written.HTTPRoutes...)
 			in.Changed.RouteOptions = append(in.Changed.RouteOptions, written.RouteOptions...)
 			if len(in.HTTPRoutes) > 0 {
 				in.Changed.HTTPRoutes = append(in.Changed.HTTPRoutes, nsName(in.HTTPRoutes[r.IntN(len(in.HTTPRoutes))]))
+			}
+		}
+		if mode == everyNamed {
+			for _, o := range in.HTTPRoutes {
+				in.Changed.HTTPRoutes = append(in.Changed.HTTPRoutes, nsName(o))
+			}
+			for _, o := range in.RouteOptions {
+				in.Changed.RouteOptions = append(in.Changed.RouteOptions, nsName(o))
 			}
 		}
 		got := requireSameResult(t, Compile(in), k.Compile(in))
