@@ -135,7 +135,13 @@ func readVirtualHost(v value, typ protowire.Type, l *Layout) (VirtualHostLayout,
 	}
 	// Sized first: grown route by route, the two lists of 10,000 routes cost five
 	// times their size.
-	n := countField(v.b, 3)
+	n := 0
+	_ = eachField(v.b, v.offset, func(num protowire.Number, _ protowire.Type, _ value) error {
+		if num == 3 {
+			n++
+		}
+		return nil
+	}) // a malformed field is reported by the read below
 	vh.Routes = make([][]byte, 0, n)
 	l.routeFields = slices.Grow(l.routeFields, n)
 	err := eachField(v.b, v.offset, func(num protowire.Number, typ protowire.Type, v value) error {
@@ -207,27 +213,6 @@ func eachField(msg []byte, offset int, fn func(protowire.Number, protowire.Type,
 		}
 	}
 	return nil
-}
-
-// countField counts the fields numbered num of the message msg, up to the first
-// malformed one (which eachField reports).
-func countField(msg []byte, num protowire.Number) int {
-	count := 0
-	for pos := 0; pos < len(msg); {
-		got, typ, n := protowire.ConsumeTag(msg[pos:])
-		if n < 0 {
-			break
-		}
-		m := protowire.ConsumeFieldValue(got, typ, msg[pos+n:])
-		if m < 0 {
-			break
-		}
-		if got == num {
-			count++
-		}
-		pos += n + m
-	}
-	return count
 }
 
 func (v value) str(typ protowire.Type, dst *string) error {
