@@ -178,9 +178,7 @@ func diffNamed[T any, P versionedPtr[T]](t *table[P], idx map[types.NamespacedNa
 			ch.keys = append(ch.keys, key)
 		}
 	}
-	slices.SortFunc(ch.keys, compareKeys)
-	ch.keys = slices.Compact(ch.keys)
-	return ch, true
+	return ch, true // keys in named's order: sorted, each once
 }
 
 // findNamed finds the objects named (sorted, without duplicates) in one scan of in:
