@@ -74,8 +74,7 @@ func (r *Reconciler) offerStatuses(in compile.Inputs, out compile.Result, servic
 	for i := range in.Upstreams {
 		if desired, ok := out.Upstreams[key(&in.Upstreams[i])]; ok {
 			offer(w, "Upstream", &in.Upstreams[i], compile.Decision{}, func(u *gloov1.Upstream) (*gloov1.Upstream, bool) {
-				next := gloov1.UpstreamStatus{Conditions: mergeConditions(u.Status.Conditions, desired.Conditions, u.Generation, now), Options: slices.Clone(desired.Options)}
-				changed := !equality.Semantic.DeepEqual(u.Status, next)
+				next, changed := mergeUpstreamStatus(u.Status, desired, u.Generation, now)
 				return withStatus(u, next, func(o *gloov1.Upstream) *gloov1.UpstreamStatus { return &o.Status }, changed)
 			})
 		}
@@ -212,6 +211,13 @@ func withStatus[T interface {
 	cp := obj.DeepCopy()
 	*field(cp) = next
 	return cp, true
+}
+
+// mergeUpstreamStatus lays desired over old, an Upstream's status, as mergePolicyStatus
+// does for a policy: the status it returns shares no memory with desired.
+func mergeUpstreamStatus(old, desired gloov1.UpstreamStatus, gen int64, now metav1.Time) (gloov1.UpstreamStatus, bool) {
+	next := gloov1.UpstreamStatus{Conditions: mergeConditions(old.Conditions, desired.Conditions, gen, now), Options: slices.Clone(desired.Options)}
+	return next, !equality.Semantic.DeepEqual(old, next)
 }
 
 // mergePolicyStatus lays desired over old: conditions, and the ancestors this controller

@@ -236,7 +236,7 @@ func TestSecretRefs(t *testing.T) {
 }
 
 // TestMergedStatusesShareNothingWithDesired changes every part of the statuses that
-// routeStatus and mergePolicyStatus return, as a status write does when it decodes the
+// routeStatus, mergePolicyStatus and mergeUpstreamStatus return, as a status write does when it decodes the
 // API server's answer into the object written, and requires the desired statuses (a
 // compiler's result, read-only) unchanged.
 func TestMergedStatusesShareNothingWithDesired(t *testing.T) {
@@ -269,6 +269,15 @@ func TestMergedStatusesShareNothingWithDesired(t *testing.T) {
 	next.Conditions[0].Message, next.Options[0].Message = "x", "x"
 	next.Ancestors[0].Conditions[0].Message, *next.Ancestors[0].AncestorRef.Namespace = "x", "x"
 	require.Equal(t, wantPolicy, desiredPolicy, "mergePolicyStatus returned memory of the desired status")
+
+	desiredUpstream := gloov1.UpstreamStatus{Conditions: conds(), Options: []gatewayv1.OptionStatus{{Name: "options.failover", Outcome: "Honored"}}}
+	wantUpstream := *desiredUpstream.DeepCopy()
+	up, changed := mergeUpstreamStatus(gloov1.UpstreamStatus{}, desiredUpstream, 2, now)
+	require.True(t, changed)
+	up.Conditions[0].Message, up.Options[0].Message = "x", "x"
+	require.Equal(t, wantUpstream, desiredUpstream, "mergeUpstreamStatus returned memory of the desired status")
+	_, changed = mergeUpstreamStatus(up, up, 2, now)
+	require.False(t, changed, "a status laid over itself is unchanged")
 }
 
 func deepCopyParents(in []gwv1.RouteParentStatus) []gwv1.RouteParentStatus {
