@@ -79,7 +79,10 @@ type jsonScan struct {
 	parent   member // the top-level member whose object is open (message, response)
 	capDepth int    // > 0: capturing the usage object that opened at this depth
 	capScope usageScope
-	capture  []byte
+	// capture holds the usage object being captured, in capBuf, a buffer taken from
+	// captureBuffers while the object is open.
+	capture []byte
+	capBuf  *[]byte
 
 	// choicesOpen: the top-level choices array just opened; its next byte says whether
 	// it is empty.
@@ -133,9 +136,40 @@ func (t *interned) intern(b []byte) string {
 // reset forgets the structure (at the end of an event) but keeps the counts and the
 // model.
 func (s *jsonScan) reset() {
-	u, t, c := s.usage, s.textBytes, s.capture[:0]
+	s.endCapture()
+	u, t := s.usage, s.textBytes
 	m, ml, hm := s.model, s.modelLen, s.hasModel
-	*s = jsonScan{usage: u, textBytes: t, capture: c, model: m, modelLen: ml, hasModel: hm}
+	*s = jsonScan{usage: u, textBytes: t, model: m, modelLen: ml, hasModel: hm}
+}
+
+// captureBuffers are the buffers usage objects are captured in, each held only while
+// its object is open: an answer's, or each event's of a stream.
+var captureBuffers = sync.Pool{New: func() any {
+	b := make([]byte, 0, 512)
+	return &b
+}}
+
+// startCapture starts capturing the usage object that opened at depth, in scope.
+func (s *jsonScan) startCapture(scope usageScope) {
+	s.capDepth, s.capScope = s.depth, scope
+	if s.capBuf == nil {
+		s.capBuf = captureBuffers.Get().(*[]byte)
+		s.capture = (*s.capBuf)[:0]
+	}
+}
+
+// endCapture stops capturing and gives the buffer back, unless it grew past twice the
+// largest object kept.
+func (s *jsonScan) endCapture() {
+	s.capDepth = 0
+	if s.capBuf == nil {
+		return
+	}
+	if cap(s.capture) <= 2*maxUsageObject {
+		*s.capBuf = s.capture[:0]
+		captureBuffers.Put(s.capBuf)
+	}
+	s.capBuf, s.capture = nil, nil
 }
 
 // modelAt reports whether a string value of a model member that starts here names the
@@ -274,7 +308,7 @@ func (s *jsonScan) endString() {
 // keep appends p to the usage object being captured, or gives up on one too large.
 func (s *jsonScan) keep(p []byte) {
 	if len(s.capture)+len(p) > maxUsageObject {
-		s.capDepth, s.capture = 0, s.capture[:0]
+		s.endCapture()
 		return
 	}
 	s.capture = append(s.capture, p...)
@@ -328,7 +362,7 @@ func (s *jsonScan) keepByte(c byte) {
 		return
 	}
 	if len(s.capture) >= maxUsageObject {
-		s.capDepth, s.capture = 0, s.capture[:0]
+		s.endCapture()
 		return
 	}
 	s.capture = append(s.capture, c)
@@ -351,19 +385,15 @@ func (s *jsonScan) openMember(c byte) {
 	top := s.depth == s.base+2 // the member belongs to a top-level object
 	switch {
 	case s.next == memberUsage && c == '{' && s.capDepth == 0 && top:
-		s.capDepth, s.capScope, s.hasUsage = s.depth, scopeTop, true
-		if s.capture == nil {
-			s.capture = make([]byte, 0, 512)
-		}
+		s.hasUsage = true
+		s.startCapture(scopeTop)
 	case s.next == memberUsage && c == '{' && s.capDepth == 0 && s.depth == s.base+3 &&
 		(s.parent == memberMessage || s.parent == memberResponse):
-		s.capDepth, s.capScope = s.depth, scopeTop
-		if s.capture == nil {
-			s.capture = make([]byte, 0, 512)
-		}
+		scope := scopeTop
 		if s.parent == memberMessage {
-			s.capScope = scopeMessageStart
+			scope = scopeMessageStart
 		}
+		s.startCapture(scope)
 	case s.next == memberChoices && c == '[' && top:
 		s.choicesOpen = true
 	case (s.next == memberMessage || s.next == memberResponse) && c == '{' && top:
@@ -379,7 +409,7 @@ func (s *jsonScan) close(c byte) {
 	}
 	if s.capDepth == s.depth {
 		s.usage.add(s.capture, s.capScope)
-		s.capDepth, s.capture = 0, s.capture[:0]
+		s.endCapture()
 	}
 	wasObject := s.inObject()
 	s.depth--

@@ -377,3 +377,33 @@ func TestMeterHidingReleasesContentEarly(t *testing.T) {
 	_, reads, _, _ := meterAll(t, m)
 	require.Equal(t, []string{"event: x", "\n", line[:cut], line[cut:]}, reads)
 }
+
+// TestMeterHoldsNoBufferBetweenEvents: the buffer a usage object is captured in is held
+// only while the object is open, so an open stream keeps none between its events, and
+// the counts are read whole.
+func TestMeterHoldsNoBufferBetweenEvents(t *testing.T) {
+	events := strings.SplitAfter(anthropicStream, "\n\n")
+	m := newMeter(&chunkReader{chunks: events}, formatSSE, 0, false, true, nil)
+	var u Usage
+	m.done = func(x Usage) { u = x }
+	buf := make([]byte, 32<<10)
+	sawUsage := false
+	for {
+		n, err := m.Read(buf)
+		sawUsage = sawUsage || strings.Contains(string(buf[:n]), `"usage"`)
+		require.Nil(t, m.scan.capBuf, "after reading %q", buf[:n])
+		if err != nil {
+			require.ErrorIs(t, err, io.EOF)
+			break
+		}
+	}
+	require.True(t, sawUsage)
+	require.Equal(t, Usage{Input: 33, Output: 15, Model: "claude-sonnet-4"}, u)
+	// A usage object cut off by the end of its event gives its buffer back too.
+	var s jsonScan
+	s.feed([]byte(`{"usage":{"prompt_tokens":3`))
+	require.NotNil(t, s.capBuf)
+	s.reset()
+	require.Nil(t, s.capBuf)
+	require.Nil(t, s.capture)
+}

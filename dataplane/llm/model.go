@@ -133,13 +133,8 @@ func largestCount(t *jsonTree, n int, key string) int64 {
 	return most
 }
 
-func parseCount(raw json.RawMessage) int64 {
-	var c count
-	if c.UnmarshalJSON(raw) != nil || !c.ok {
-		return 0
-	}
-	return c.n
-}
+// parseCount is the count raw holds, 0 when it holds none (readCount).
+func parseCount(raw []byte) int64 { return readCount(raw).n }
 
 func replaceModel(body []byte, model string) ([]byte, bool) {
 	var obj map[string]json.RawMessage

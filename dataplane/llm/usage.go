@@ -1,7 +1,6 @@
 package llm
 
 import (
-	"encoding/json"
 	"math"
 	"strconv"
 )
@@ -56,19 +55,20 @@ type count struct {
 	ok bool
 }
 
-// UnmarshalJSON reads a non-negative number; anything else leaves the count absent.
-func (c *count) UnmarshalJSON(b []byte) error {
-	*c = count{}
+// readCount reads a count from a member's JSON value: a non-negative number (an
+// integer, or a number with a fraction or an exponent, truncated); anything else is
+// absent.
+func readCount(b []byte) count {
 	if n, err := strconv.ParseInt(string(b), 10, 64); err == nil {
 		if n >= 0 {
-			*c = count{n: min(n, maxTokens), ok: true}
+			return count{n: min(n, maxTokens), ok: true}
 		}
-		return nil
+		return count{}
 	}
 	if f, err := strconv.ParseFloat(string(b), 64); err == nil && f >= 0 && !math.IsInf(f, 0) {
-		*c = count{n: int64(min(f, maxTokens)), ok: true}
+		return count{n: int64(min(f, maxTokens)), ok: true}
 	}
-	return nil
+	return count{}
 }
 
 // wireUsage is every provider's usage object: OpenAI's (and Mistral's, Azure's, the
@@ -76,19 +76,19 @@ func (c *count) UnmarshalJSON(b []byte) error {
 // OpenAI's Responses API usage {input_tokens, output_tokens, cache_*_input_tokens};
 // Gemini's usageMetadata {promptTokenCount, candidatesTokenCount, ...}.
 type wireUsage struct {
-	PromptTokens     count `json:"prompt_tokens"`
-	CompletionTokens count `json:"completion_tokens"`
+	PromptTokens     count
+	CompletionTokens count
 
-	InputTokens   count `json:"input_tokens"`
-	OutputTokens  count `json:"output_tokens"`
-	CacheCreation count `json:"cache_creation_input_tokens"`
-	CacheRead     count `json:"cache_read_input_tokens"`
+	InputTokens   count
+	OutputTokens  count
+	CacheCreation count
+	CacheRead     count
 
-	PromptTokenCount        count `json:"promptTokenCount"`
-	ToolUsePromptTokenCount count `json:"toolUsePromptTokenCount"`
-	CandidatesTokenCount    count `json:"candidatesTokenCount"`
-	ThoughtsTokenCount      count `json:"thoughtsTokenCount"`
-	TotalTokenCount         count `json:"totalTokenCount"`
+	PromptTokenCount        count
+	ToolUsePromptTokenCount count
+	CandidatesTokenCount    count
+	ThoughtsTokenCount      count
+	TotalTokenCount         count
 }
 
 // reported is the latest counts a provider reported for one answer. Every provider
@@ -110,7 +110,7 @@ const (
 // add reads one usage object; one that does not parse is ignored.
 func (r *reported) add(obj []byte, scope usageScope) {
 	var w wireUsage
-	if err := json.Unmarshal(obj, &w); err != nil {
+	if !w.decode(obj) {
 		return
 	}
 	in, out := w.input(), w.output()
