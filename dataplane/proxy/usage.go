@@ -40,6 +40,20 @@ type usageMetrics struct {
 	mu        sync.Mutex
 	seen      map[string]struct{} // claim values
 	models    map[string]struct{} // response models
+	// series are the usage and token series of each set of labels seen, so that an
+	// answer costs one map lookup rather than four label lookups in the vectors. It
+	// holds no more entries than the vectors hold series.
+	seriesMu sync.RWMutex
+	series   map[usageLabels]*usageSeries
+}
+
+// usageLabels are the labels of an answer's usage series but the token type.
+type usageLabels struct{ system, asked, answered, route, claim string }
+
+// usageSeries are the series of one usageLabels: input, then output.
+type usageSeries struct {
+	usage  [2]prometheus.Observer
+	tokens [2]prometheus.Counter
 }
 
 func newUsageMetrics(claim string) *usageMetrics {
@@ -61,6 +75,7 @@ func newUsageMetrics(claim string) *usageMetrics {
 		claim:  claim,
 		seen:   map[string]struct{}{},
 		models: map[string]struct{}{},
+		series: map[usageLabels]*usageSeries{},
 	}
 }
 
@@ -70,16 +85,34 @@ func (u *usageMetrics) collectors() []prometheus.Collector {
 
 // record adds one answer's usage.
 func (u *usageMetrics) record(m *meterState, use llm.Usage) {
-	claim := u.claimValue(m.rw.tokens)
-	asked, answered := u.modelLabel(m.model), u.modelLabel(use.Model)
-	for _, v := range [2]struct {
-		typ string
-		n   int64
-	}{{"input", use.Input}, {"output", use.Output}} {
-		l := []string{m.adapter.Provider(), asked, answered, v.typ, m.rw.route, claim}
-		u.usage.WithLabelValues(l...).Observe(float64(v.n))
-		u.tokens.WithLabelValues(l...).Add(float64(v.n))
+	l := usageLabels{
+		system: m.adapter.Provider(), asked: u.modelLabel(m.model), answered: u.modelLabel(use.Model),
+		route: m.rw.route, claim: u.claimValue(m.rw.tokens),
 	}
+	s := u.seriesOf(l)
+	for i, n := range [2]int64{use.Input, use.Output} {
+		s.usage[i].Observe(float64(n))
+		s.tokens[i].Add(float64(n))
+	}
+}
+
+// seriesOf returns the series of l, looked up in the vectors the first time.
+func (u *usageMetrics) seriesOf(l usageLabels) *usageSeries {
+	u.seriesMu.RLock()
+	s := u.series[l]
+	u.seriesMu.RUnlock()
+	if s != nil {
+		return s
+	}
+	s = &usageSeries{}
+	for i, typ := range [2]string{"input", "output"} {
+		values := []string{l.system, l.asked, l.answered, typ, l.route, l.claim}
+		s.usage[i], s.tokens[i] = u.usage.WithLabelValues(values...), u.tokens.WithLabelValues(values...)
+	}
+	u.seriesMu.Lock()
+	u.series[l] = s
+	u.seriesMu.Unlock()
+	return s
 }
 
 // observeFirstByte records, once an AI answer is done, when its first byte reached
