@@ -166,7 +166,7 @@ func (x *exchange) readAnswer() (*http.Response, error) {
 	c := x.c
 	trace := httptrace.ContextClientTrace(x.req.Context())
 	for n1xx := 0; ; n1xx++ {
-		buf, err := readHead(c.br, c.head, c.t.cfg.MaxResponseHeaderBytes)
+		buf, err := readHead(&c.rd, c.head, c.t.cfg.MaxResponseHeaderBytes)
 		c.head = buf[:0]
 		if err != nil {
 			if len(buf) > 0 {

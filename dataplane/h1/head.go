@@ -1,7 +1,6 @@
 package h1
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -18,27 +17,27 @@ func malformed(format string, args ...any) error {
 
 // readHead gathers the lines of a head from br into buf (reset first), up to and
 // including the empty line that ends it, refusing a head longer than limit.
-func readHead(br *bufio.Reader, buf []byte, limit int) ([]byte, error) {
+func readHead(br *reader, buf []byte, limit int) ([]byte, error) {
 	return readLines(br, buf, limit, false)
 }
 
 // readTrailerLines gathers a chunked body's trailer: field lines, possibly none, up to
 // and including the empty line that ends the body.
-func readTrailerLines(br *bufio.Reader, buf []byte, limit int) ([]byte, error) {
+func readTrailerLines(br *reader, buf []byte, limit int) ([]byte, error) {
 	return readLines(br, buf, limit, true)
 }
 
-func readLines(br *bufio.Reader, buf []byte, limit int, trailer bool) ([]byte, error) {
+func readLines(br *reader, buf []byte, limit int, trailer bool) ([]byte, error) {
 	buf = buf[:0]
 	lineStart := 0
 	for {
-		frag, err := br.ReadSlice('\n')
+		frag, err := br.readSlice('\n')
 		if len(buf)+len(frag) > limit {
 			return buf, malformed("head longer than %d bytes", limit)
 		}
 		buf = append(buf, frag...)
 		switch {
-		case errors.Is(err, bufio.ErrBufferFull):
+		case errors.Is(err, errBufferFull):
 			continue
 		case errors.Is(err, io.EOF) && len(buf) > 0:
 			return buf, io.ErrUnexpectedEOF

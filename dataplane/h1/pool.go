@@ -1,7 +1,6 @@
 package h1
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"fmt"
@@ -18,7 +17,7 @@ type conn struct {
 	addr string
 	nc   net.Conn // the TLS connection, or the TCP one
 	raw  syscall.RawConn
-	br   *bufio.Reader
+	rd   reader // what arrives on nc
 	// reused is set once the connection has carried an exchange.
 	reused bool
 	// closed is set once nc is closed, by the exchange or by its context's end.
@@ -71,6 +70,7 @@ func (t *Transport) takeIdle(addr string) *conn {
 
 // putIdle returns c to the pool, or closes it when the pool is full.
 func (t *Transport) putIdle(c *conn) {
+	c.rd.release()
 	c.reused = true
 	c.idleAt = time.Now()
 	t.mu.Lock()
@@ -128,7 +128,7 @@ func (t *Transport) dial(ctx context.Context, addr, host string) (*conn, error) 
 			return nil, err
 		}
 	}
-	c.br = bufio.NewReaderSize(c.nc, 4096)
+	c.rd.src = c.nc
 	return c, nil
 }
 
@@ -179,7 +179,7 @@ func (c *conn) abort() { c.close() }
 // alive reports whether an idle connection may carry a request: nothing buffered and
 // nothing arrived on it (an idle connection receives nothing but its close).
 func (c *conn) alive() bool {
-	if c.closed.Load() || c.br.Buffered() > 0 {
+	if c.closed.Load() || c.rd.buffered() > 0 {
 		return false
 	}
 	if c.raw == nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/http/httputil"
 	"strconv"
 	"strings"
 )
@@ -42,7 +41,7 @@ func (x *exchange) response(h head) (*http.Response, error) {
 		resp.Body = http.NoBody
 		b.finish(true)
 	case hasTE:
-		b.r = httputil.NewChunkedReader(x.c.br)
+		b.r = &chunkedReader{rd: &x.c.rd}
 		b.chunked = true
 		resp.Body = b
 	case hasLength && length == 0:
@@ -52,12 +51,12 @@ func (x *exchange) response(h head) (*http.Response, error) {
 	case hasLength:
 		resp.ContentLength = length
 		b.remaining = length
-		b.r = x.c.br
+		b.r = connBody{&x.c.rd}
 		resp.Body = b
 	default: // delimited by the connection's close
 		resp.Close = true
 		b.remaining = -1
-		b.r = x.c.br
+		b.r = connBody{&x.c.rd}
 		resp.Body = b
 	}
 	return resp, nil
@@ -163,6 +162,12 @@ func announcedTrailer(resp *http.Response, chunked bool) error {
 	return nil
 }
 
+// connBody is a body framed by its length or by the connection's close, read from the
+// connection's reader.
+type connBody struct{ rd *reader }
+
+func (c connBody) Read(p []byte) (int, error) { return c.rd.read(p) }
+
 // body is an answer's body read from the connection. The connection goes back to the
 // pool when the body has been read to its clean end; closing it earlier closes the
 // connection.
@@ -223,7 +228,7 @@ func (b *body) Read(p []byte) (int, error) {
 // readTrailer reads the trailer fields after the last chunk into resp.Trailer.
 func (b *body) readTrailer() error {
 	c := b.x.c
-	buf, err := readTrailerLines(c.br, c.head, c.t.cfg.MaxResponseHeaderBytes)
+	buf, err := readTrailerLines(&c.rd, c.head, c.t.cfg.MaxResponseHeaderBytes)
 	c.head = buf[:0]
 	if err != nil {
 		return err
@@ -264,7 +269,7 @@ func (b *body) finish(clean bool) {
 	c := x.c
 	canceled := !x.stop()
 	if clean && !canceled && !b.resp.Close && !x.req.Close && !wantsClose(x.req.Header) &&
-		x.writer.finishedOK() && c.br.Buffered() == 0 && !c.closed.Load() {
+		x.writer.finishedOK() && c.rd.buffered() == 0 && !c.closed.Load() {
 		c.t.putIdle(c)
 		return
 	}
