@@ -102,14 +102,42 @@ func (pt *portTable) route(r *http.Request) *route {
 }
 
 // serveRoute runs CORS, the early rate limits, authentication, authorization, the regular
-// rate limits, filters and forwarding for rt.
+// rate limits, filters and forwarding for rt. Admission runs in a call of its own, so
+// that its frame is off the stack by the time the answer streams: the stack a stream's
+// goroutine keeps is sized by the deepest call it made.
 func (s *Server) serveRoute(rw *responseWriter, r *http.Request, rt *route, port uint32) {
+	r, up, held := s.admit(rw, r, rt, port)
+	defer held.end(s)
+	if r != nil {
+		s.forward(rw, r, rt, up)
+	}
+}
+
+// admitted is what an admitted request holds until it is done: the body budget its
+// model's body took, and the end of its route's timeouts.
+type admitted struct {
+	reserved  int64
+	endBounds func()
+}
+
+func (a admitted) end(s *Server) {
+	if a.endBounds != nil {
+		a.endBounds()
+	}
+	s.bodies.release(a.reserved)
+}
+
+// admit runs everything before forwarding: it returns the request to forward and the
+// upstream chosen early (nil: pick among the backends), or a nil request when it
+// answered r itself.
+func (s *Server) admit(rw *responseWriter, r *http.Request, rt *route, port uint32) (*http.Request, *upstream, admitted) {
+	var held admitted
 	if rt.cors != nil && rt.cors.serve(rw, r) {
-		return // a preflight, answered before authentication
+		return nil, nil, held // a preflight, answered before authentication
 	}
 	up := rt.pickEarly()
 	if s.rateLimit(rw, r, rt, true, nil, up) {
-		return
+		return nil, nil, held
 	}
 	var tokens []authz.Token
 	if rt.authn != nil {
@@ -117,45 +145,33 @@ func (s *Server) serveRoute(rw *responseWriter, r *http.Request, rt *route, port
 		if fail != nil {
 			rw.decision, rw.reason = decisionDeniedAuthn, fail.Reason
 			fail.Write(rw, r)
-			return
+			return nil, nil, held
 		}
 		tokens, rw.sub = toks, subject(toks)
 		rw.tokens = toks
 	}
 	if rt.rbac != nil {
 		model, reserved, answered := s.modelFor(rw, r, rt)
-		defer s.bodies.release(reserved)
+		held.reserved = reserved
 		if answered {
-			return
+			return nil, nil, held
 		}
 		if !rt.rbac.AllowedModel(tokens, r.Method, r.URL.Path, model) {
 			rw.decision = decisionDeniedAuthz
 			writeText(rw, http.StatusForbidden, authz.DenyBody)
-			return
+			return nil, nil, held
 		}
 		if model.Listing {
 			r = withModelList(r, rt.rbac, tokens)
 		}
 	}
 	if s.rateLimit(rw, r, rt, false, tokens, up) {
-		return
+		return nil, nil, held
 	}
 	rw.respMods = rt.respMods
-	r, endBounds := boundRequest(rw, r, rt)
-	defer endBounds()
-	if injectFault(rw, r, rt) {
-		return
-	}
-	switch {
-	case rt.direct != nil:
-		rw.decision = decisionDirect
-		writeText(rw, rt.direct.status, rt.direct.body)
-		return
-	case rt.redirect != nil:
-		rw.decision = decisionRedirect
-		rw.Header().Set("Location", rt.redirect.location(r, port))
-		rw.WriteHeader(rt.redirect.status)
-		return
+	r, held.endBounds = boundRequest(rw, r, rt)
+	if injectFault(rw, r, rt) || s.answerDirectly(rw, r, rt, port) {
+		return nil, nil, held
 	}
 	for _, m := range rt.reqMods {
 		m.apply(r.Header)
@@ -164,7 +180,23 @@ func (s *Server) serveRoute(rw *responseWriter, r *http.Request, rt *route, port
 		rt.rewrite.apply(r)
 	}
 	rt.upstreamRewrite.apply(r)
-	s.forward(rw, r, rt, up)
+	return r, up, held
+}
+
+// answerDirectly answers r when rt is a direct response or a redirect.
+func (s *Server) answerDirectly(rw *responseWriter, r *http.Request, rt *route, port uint32) bool {
+	switch {
+	case rt.direct != nil:
+		rw.decision = decisionDirect
+		writeText(rw, rt.direct.status, rt.direct.body)
+		return true
+	case rt.redirect != nil:
+		rw.decision = decisionRedirect
+		rw.Header().Set("Location", rt.redirect.location(r, port))
+		rw.WriteHeader(rt.redirect.status)
+		return true
+	}
+	return false
 }
 
 // forward sends r to up, or when nil to one of rt's backends.

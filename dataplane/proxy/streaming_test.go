@@ -120,3 +120,45 @@ func TestRequestTimeoutCutsALongStream(t *testing.T) {
 		return strings.Contains(h.access.String(), `"decision":"upstream_error","reason":"timeout"`)
 	}, 5*time.Second, 10*time.Millisecond, h.access.String())
 }
+
+// TestStreamHeadArrivesBeforeFirstEvent: the head of a server-sent event stream reaches
+// the client as soon as the upstream sent it, before any event, over HTTP/1.1 and h2c.
+func TestStreamHeadArrivesBeforeFirstEvent(t *testing.T) {
+	gate := make(chan struct{})
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
+		w.WriteHeader(http.StatusOK)
+		w.(http.Flusher).Flush()
+		select {
+		case <-gate:
+		case <-r.Context().Done():
+			return
+		}
+		_, _ = io.WriteString(w, "data: {\"choices\":[]}\n\n")
+	}))
+	defer upstream.Close()
+	defer close(gate)
+	h := newHarness(t, fakellm.Config{})
+	h.apply(tutorial(t, h.port, strings.TrimPrefix(upstream.URL, "http://"), false, false), false)
+	for _, proto := range []string{"HTTP/1.1", "h2c"} {
+		t.Run(proto, func(t *testing.T) {
+			tr := &http.Transport{}
+			if proto == "h2c" {
+				tr.Protocols = new(http.Protocols)
+				tr.Protocols.SetUnencryptedHTTP2(true)
+			}
+			defer tr.CloseIdleConnections()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.base+"/openai",
+				strings.NewReader(`{"model":"gpt-3.5-turbo","stream":true,"messages":[]}`))
+			require.NoError(t, err)
+			resp, err := tr.RoundTrip(req) // returns with the head, while the upstream waits
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			require.Equal(t, http.StatusOK, resp.StatusCode)
+			require.Equal(t, "text/event-stream; charset=utf-8", resp.Header.Get("Content-Type"))
+		})
+	}
+}

@@ -3,6 +3,7 @@ package proxy
 import (
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -104,7 +105,25 @@ func (w *responseWriter) WriteHeader(code int) {
 		}
 	}
 	w.ResponseWriter.WriteHeader(code)
+	if code >= 200 && isEventStream(w.Header()) {
+		// A stream's head is flushed here, where the reverse proxy writes it. Left to
+		// the reverse proxy, it is flushed by a timer that races with the copy of the
+		// first event, which then writes it at the bottom of that copy: net/http's
+		// head writing is deep, and the stack a goroutine grows for its deepest call
+		// (16 KiB rather than 8) stays with it for as long as the stream lasts.
+		if f, ok := w.ResponseWriter.(http.Flusher); ok {
+			f.Flush()
+		}
+	}
 }
+
+// isEventStream reports whether h announces a server-sent event stream.
+func isEventStream(h http.Header) bool {
+	ct := h.Get("Content-Type")
+	return len(ct) >= len(eventStreamType) && strings.EqualFold(ct[:len(eventStreamType)], eventStreamType)
+}
+
+const eventStreamType = "text/event-stream"
 
 func (w *responseWriter) Write(p []byte) (int, error) {
 	if !w.wroteHeader {
@@ -137,6 +156,10 @@ func (w *responseWriter) WriteString(s string) (int, error) {
 func (w *responseWriter) Flush() {
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
+	}
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush() // directly: a stream's first flush writes the head, the deepest call
+		return
 	}
 	_ = http.NewResponseController(w.ResponseWriter).Flush()
 }
