@@ -179,7 +179,7 @@ func (c *conn) abort() { c.close() }
 // alive reports whether an idle connection may carry a request: nothing buffered and
 // nothing arrived on it (an idle connection receives nothing but its close).
 func (c *conn) alive() bool {
-	if c.closed.Load() || c.rd.buffered() > 0 {
+	if c.closed.Load() || c.rd.buffered() > 0 || c.rd.err != nil {
 		return false
 	}
 	if c.raw == nil {

@@ -11,8 +11,10 @@ import (
 const readBufferSize = 4 << 10
 
 // directReadSize is the smallest caller's buffer a body is read into straight from the
-// connection when nothing is buffered.
-const directReadSize = 1 << 10
+// connection when nothing is buffered: no smaller than the read buffer, so that a read
+// is never smaller than bufio.Reader's would be (the reverse proxy's copy buffer is
+// 4 KiB).
+const directReadSize = readBufferSize
 
 // maxEmptyReads bounds the reads in a row that return nothing and no error.
 const maxEmptyReads = 100
