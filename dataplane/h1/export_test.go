@@ -2,7 +2,6 @@ package h1
 
 import (
 	"bytes"
-	"errors"
 	"io"
 	"testing/iotest"
 )
@@ -53,23 +52,10 @@ func IdleHoldReadBuffers(t *Transport) (holding, idle int) {
 	return holding, idle
 }
 
-// DecodeChunked decodes data as a chunked body, reading it through the connection's
-// reader in reads of size bytes, from a source giving it in pieces of at most piece
-// bytes; it returns what the body gave and its error (nil at its clean end).
-func DecodeChunked(data []byte, size, piece int) ([]byte, error) {
-	cr := &chunkedReader{rd: &reader{src: &pieceReader{data: data, piece: piece}}}
-	var out []byte
-	p := make([]byte, size)
-	for {
-		n, err := cr.Read(p)
-		out = append(out, p[:n]...)
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return out, err
-		}
-	}
+// ChunkedDecoder decodes data as a chunked body through a connection's reader, from a
+// source giving it in pieces of at most piece bytes.
+func ChunkedDecoder(data []byte, piece int) io.Reader {
+	return &chunkedReader{rd: &reader{src: &pieceReader{data: data, piece: piece}}}
 }
 
 // pieceReader gives data in pieces of at most piece bytes.

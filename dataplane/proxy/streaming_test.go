@@ -27,20 +27,11 @@ func TestStreamingArrivesEventByEvent(t *testing.T) {
 			h := newHarness(t, fakellm.Config{StreamGate: gate, StreamChunks: 3})
 			h.apply(tutorial(t, h.port, h.fake.HostPort(), true, true), false)
 
-			client := http.DefaultClient
-			if proto == "h2c" {
-				tr := &http.Transport{Protocols: new(http.Protocols)}
-				tr.Protocols.SetUnencryptedHTTP2(true)
-				client = &http.Client{Transport: tr}
-				defer tr.CloseIdleConnections()
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.base+"/openai",
-				strings.NewReader(`{"model":"gpt-3.5-turbo","stream":true,"messages":[]}`))
-			require.NoError(t, err)
+			tr := clientTransport(proto)
+			defer tr.CloseIdleConnections()
+			req := streamRequest(t, h.base)
 			req.Header.Set("Authorization", "Bearer "+tokens.Alice(t))
-			resp, err := client.Do(req)
+			resp, err := tr.RoundTrip(req)
 			require.NoError(t, err)
 			defer resp.Body.Close()
 			require.Equal(t, http.StatusOK, resp.StatusCode)
@@ -141,24 +132,38 @@ func TestStreamHeadArrivesBeforeFirstEvent(t *testing.T) {
 	defer close(gate)
 	h := newHarness(t, fakellm.Config{})
 	h.apply(tutorial(t, h.port, strings.TrimPrefix(upstream.URL, "http://"), false, false), false)
+	base := h.base
 	for _, proto := range []string{"HTTP/1.1", "h2c"} {
 		t.Run(proto, func(t *testing.T) {
-			tr := &http.Transport{}
-			if proto == "h2c" {
-				tr.Protocols = new(http.Protocols)
-				tr.Protocols.SetUnencryptedHTTP2(true)
-			}
+			tr := clientTransport(proto)
 			defer tr.CloseIdleConnections()
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.base+"/openai",
-				strings.NewReader(`{"model":"gpt-3.5-turbo","stream":true,"messages":[]}`))
-			require.NoError(t, err)
-			resp, err := tr.RoundTrip(req) // returns with the head, while the upstream waits
+			resp, err := tr.RoundTrip(streamRequest(t, base)) // returns with the head, while the upstream waits
 			require.NoError(t, err)
 			defer resp.Body.Close()
 			require.Equal(t, http.StatusOK, resp.StatusCode)
 			require.Equal(t, "text/event-stream; charset=utf-8", resp.Header.Get("Content-Type"))
 		})
 	}
+}
+
+// clientTransport is a client transport speaking proto: HTTP/1.1, or h2c (prior
+// knowledge).
+func clientTransport(proto string) *http.Transport {
+	tr := &http.Transport{}
+	if proto == "h2c" {
+		tr.Protocols = new(http.Protocols)
+		tr.Protocols.SetUnencryptedHTTP2(true)
+	}
+	return tr
+}
+
+// streamRequest is a streamed chat request to base's /openai, given up after 10s.
+func streamRequest(t *testing.T, base string) *http.Request {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/openai",
+		strings.NewReader(`{"model":"gpt-3.5-turbo","stream":true,"messages":[]}`))
+	require.NoError(t, err)
+	return req
 }
