@@ -42,6 +42,9 @@ func (h *portHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rw := newResponseWriter(w)
 	rw.bodyUnread = r.ProtoMajor == 1 && r.Body != nil && r.Body != http.NoBody
 	body := r.Body
+	if rw.bodyUnread {
+		rw.unreadBody, rw.expectsContinue = body, r.Header.Get("Expect") != ""
+	}
 	t := h.s.table.Load()
 	path, pathErr := normalizePath(r.URL)
 	defer func() {
@@ -53,7 +56,7 @@ func (h *portHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// net/http decides how to close the connection from the body it gave.
 		r.Body = body
 		if rw.bodyUnread {
-			// Answered without reading the body (and with Connection: close): net/http
+			// Answered without reading all of the body (and with Connection: close): net/http
 			// reads what of the body is already on its way for a moment, so that
 			// closing does not reset the connection before the client reads the answer,
 			// but not for as long as a client trickling its body would like.

@@ -420,9 +420,10 @@ func TestRefusedRequestIsAnsweredWithoutItsBody(t *testing.T) {
 	}
 }
 
-// TestPipelinedAfterARefusal: a refused request without a body keeps the connection, and
-// the next request on it is judged on its own; a refused request with an unread body ends
-// the connection, so its body is never read as a request.
+// TestPipelinedAfterARefusal: a refused request keeps the connection when its whole body
+// came with it (or it has none), and the next request on it is judged on its own; the
+// body is read as a body, never as a request. (A body still on its way ends the
+// connection: TestRefusedRequestIsAnsweredWithoutItsBody.)
 func TestPipelinedAfterARefusal(t *testing.T) {
 	hp := newHardenedProxy(t)
 	c := hp.dialRaw()
@@ -434,13 +435,30 @@ func TestPipelinedAfterARefusal(t *testing.T) {
 	require.Equal(t, "ok", body)
 	require.Equal(t, "GET /open HTTP/1.1", hp.only().requestLine())
 
+	// A refused request whose whole body came with it: the body is read as a body, and
+	// the connection carries the next request.
 	c = hp.dialRaw()
 	smuggled := "GET /open/smuggled HTTP/1.1\r\nHost: gw\r\n\r\n"
 	c.send("POST /admin HTTP/1.1\r\nHost: gw\r\nContent-Length: " + strconv.Itoa(len(smuggled)) + "\r\n\r\n" + smuggled)
 	resp, _ = c.read()
 	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
-	c.requireClosed()
-	require.Empty(t, hp.backend.take(), "the refused request's body was served as a request")
+	require.False(t, resp.Close, "the whole body came: the connection stays")
+	c.send("GET /open HTTP/1.1\r\nHost: gw\r\n\r\n")
+	resp, body = c.read()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "ok", body)
+	require.Equal(t, "GET /open HTTP/1.1", hp.only().requestLine(), "the refused request's body was served as a request")
+
+	// The same with a chunked body, trailer included.
+	c = hp.dialRaw()
+	c.send("POST /admin HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\n\r\n" +
+		strconv.FormatInt(int64(len(smuggled)), 16) + "\r\n" + smuggled + "\r\n0\r\nX-T: 1\r\n\r\n" +
+		"GET /open HTTP/1.1\r\nHost: gw\r\n\r\n")
+	resp, _ = c.read()
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	resp, _ = c.read()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "GET /open HTTP/1.1", hp.only().requestLine())
 }
 
 // TestRequestSmuggling: framing a front end and a backend could read differently is

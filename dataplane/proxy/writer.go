@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -31,9 +32,13 @@ type responseWriter struct {
 	upstreamLatency  time.Duration
 	deadline         time.Time // of the route's timeout, when it has one
 	// bodyUnread is set while an HTTP/1 request's body has not been read nor handed to
-	// the reverse proxy: an answer then closes the connection instead of reading the
-	// body first, so a client cannot hold a refused request open by trickling its body.
-	bodyUnread bool
+	// the reverse proxy: an answer then reads what of the body has already arrived
+	// (drainArrived) and, unless that was all of it, closes the connection instead of
+	// waiting for the rest, so a client cannot hold a refused request open by
+	// trickling its body. unreadBody is that body, as net/http gave it.
+	bodyUnread      bool
+	unreadBody      io.Reader
+	expectsContinue bool
 	// usage is the LLM tokens a metered answer used (metered is set once it ended);
 	// chargeErr says why they could not be charged.
 	usage     llm.Usage
@@ -88,6 +93,9 @@ func (w *responseWriter) WriteHeader(code int) {
 	}
 	if code >= 200 || code == http.StatusSwitchingProtocols {
 		w.wroteHeader, w.status = true, code
+		if w.bodyUnread && w.drainArrived() {
+			w.bodyUnread = false
+		}
 		if w.bodyUnread {
 			w.Header().Set("Connection", "close")
 		}
@@ -124,6 +132,29 @@ func isEventStream(h http.Header) bool {
 }
 
 const eventStreamType = "text/event-stream"
+
+// maxDrained bounds the bytes of an unread body drainArrived reads.
+const maxDrained = 64 << 10
+
+// drainArrived reads the rest of an unread request body when all of it has already
+// arrived, and reports whether it did. It reads under a read deadline already past, so
+// it takes only what the server has buffered and never waits for the client: a body
+// still on its way is not read to its end, and the connection is then closed
+// (bodyUnread). A client that sent its whole small body with its request keeps its
+// connection for the next one. A request expecting 100-continue has sent no body yet
+// and is not asked for it.
+func (w *responseWriter) drainArrived() bool {
+	if w.unreadBody == nil || w.expectsContinue {
+		return false
+	}
+	rc := http.NewResponseController(w.ResponseWriter)
+	if rc.SetReadDeadline(time.Unix(1, 0)) != nil {
+		return false
+	}
+	n, err := io.CopyN(io.Discard, w.unreadBody, maxDrained+1)
+	_ = rc.SetReadDeadline(time.Time{})
+	return errors.Is(err, io.EOF) && n <= maxDrained
+}
 
 func (w *responseWriter) Write(p []byte) (int, error) {
 	if !w.wroteHeader {
