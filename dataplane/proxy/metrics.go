@@ -14,6 +14,8 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	upstream *prometheus.HistogramVec
+	// answered are the series of requests, duration and upstream each answer adds to.
+	answered *seriesCache[answerLabels, answerSeries]
 	info     *prometheus.GaugeVec
 	rejected prometheus.Counter
 	// routes counts the routes of applied snapshots, compiled or reused.
@@ -67,6 +69,7 @@ func newMetrics(reg prometheus.Registerer, s *Server) (*metrics, error) {
 			Help: "What prompt guards did, by route, guard (regex, webhook, moderation; unreadable for an answer none could read), stage (request, response) and action (mask, reject, error).",
 		}, []string{"route", "guard", "stage", "action"}),
 	}
+	m.answered = newSeriesCache(m.resolveAnswered)
 	if reg == nil {
 		return m, nil
 	}
@@ -160,4 +163,21 @@ func overLabel(over bool) string {
 		return "over"
 	}
 	return "allowed"
+}
+
+// answerLabels are the labels of an answer's request, duration and upstream series.
+type answerLabels struct{ route, status, decision, reason string }
+
+// answerSeries are the series of one answerLabels.
+type answerSeries struct {
+	requests           prometheus.Counter
+	duration, upstream prometheus.Observer
+}
+
+func (m *metrics) resolveAnswered(l answerLabels) *answerSeries {
+	return &answerSeries{
+		requests: m.requests.WithLabelValues(l.route, l.status, l.decision, l.reason),
+		duration: m.duration.WithLabelValues(l.route, l.decision),
+		upstream: m.upstream.WithLabelValues(l.route),
+	}
 }

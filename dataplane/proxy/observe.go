@@ -19,11 +19,12 @@ func (s *Server) observe(rw *responseWriter, r *http.Request, t *table, path str
 	if route == "" {
 		route = "none"
 	}
-	s.metrics.requests.WithLabelValues(route, statusLabel(status), rw.decision, rw.reason).Inc()
+	series := s.metrics.answered.get(answerLabels{route, statusLabel(status), rw.decision, rw.reason})
+	series.requests.Inc()
 	s.metrics.usage.observeFirstByte(rw)
-	s.metrics.duration.WithLabelValues(route, rw.decision).Observe(dur.Seconds())
+	series.duration.Observe(dur.Seconds())
 	if rw.upstreamLatency > 0 {
-		s.metrics.upstream.WithLabelValues(route).Observe(rw.upstreamLatency.Seconds())
+		series.upstream.Observe(rw.upstreamLatency.Seconds())
 	}
 	if !s.cfg.AccessLog.Enabled() {
 		return

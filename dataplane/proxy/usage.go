@@ -40,11 +40,8 @@ type usageMetrics struct {
 	mu        sync.Mutex
 	seen      map[string]struct{} // claim values
 	models    map[string]struct{} // response models
-	// series are the usage and token series of each set of labels seen, so that an
-	// answer costs one map lookup rather than four label lookups in the vectors. It
-	// holds no more entries than the vectors hold series.
-	seriesMu sync.RWMutex
-	series   map[usageLabels]*usageSeries
+	// series are the usage and token series of each set of labels seen.
+	series *seriesCache[usageLabels, usageSeries]
 }
 
 // usageLabels are the labels of an answer's usage series but the token type.
@@ -58,7 +55,7 @@ type usageSeries struct {
 
 func newUsageMetrics(claim string) *usageMetrics {
 	labels := []string{"gen_ai_system", "gen_ai_request_model", "gen_ai_response_model", "gen_ai_token_type", "route", "claim"}
-	return &usageMetrics{
+	u := &usageMetrics{
 		usage: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "gen_ai_client_token_usage", Buckets: tokenBuckets,
 			Help: "Tokens an AI provider reported (or the proxy estimated) per answer, by token type (input, output), provider, requested model, model that answered, route and the configured claim.",
@@ -75,8 +72,9 @@ func newUsageMetrics(claim string) *usageMetrics {
 		claim:  claim,
 		seen:   map[string]struct{}{},
 		models: map[string]struct{}{},
-		series: map[usageLabels]*usageSeries{},
 	}
+	u.series = newSeriesCache(u.resolveSeries)
+	return u
 }
 
 func (u *usageMetrics) collectors() []prometheus.Collector {
@@ -89,29 +87,20 @@ func (u *usageMetrics) record(m *meterState, use llm.Usage) {
 		system: m.adapter.Provider(), asked: u.modelLabel(m.model), answered: u.modelLabel(use.Model),
 		route: m.rw.route, claim: u.claimValue(m.rw.tokens),
 	}
-	s := u.seriesOf(l)
+	s := u.series.get(l)
 	for i, n := range [2]int64{use.Input, use.Output} {
 		s.usage[i].Observe(float64(n))
 		s.tokens[i].Add(float64(n))
 	}
 }
 
-// seriesOf returns the series of l, looked up in the vectors the first time.
-func (u *usageMetrics) seriesOf(l usageLabels) *usageSeries {
-	u.seriesMu.RLock()
-	s := u.series[l]
-	u.seriesMu.RUnlock()
-	if s != nil {
-		return s
-	}
-	s = &usageSeries{}
+// resolveSeries looks the series of l up in the vectors.
+func (u *usageMetrics) resolveSeries(l usageLabels) *usageSeries {
+	s := &usageSeries{}
 	for i, typ := range [2]string{"input", "output"} {
 		values := []string{l.system, l.asked, l.answered, typ, l.route, l.claim}
 		s.usage[i], s.tokens[i] = u.usage.WithLabelValues(values...), u.tokens.WithLabelValues(values...)
 	}
-	u.seriesMu.Lock()
-	u.series[l] = s
-	u.seriesMu.Unlock()
 	return s
 }
 
