@@ -2,13 +2,12 @@ package llm
 
 import (
 	"bytes"
-	"sync"
 	"unicode/utf8"
 )
 
 // A usage object is decoded once per answer (and per event of a stream that reports
-// usage), on every metered request: it is parsed here into a pooled jsonTree, as
-// strictly as encoding/json parses, and its members read as encoding/json would decode
+// usage), on every metered request: it is parsed here with the guards' pooled parser
+// (newEditor), as strictly as encoding/json parses, and its members read as encoding/json would decode
 // them into wireUsage's counts.
 
 // usageMemberNames are the members of a usage object that hold a count, in the order
@@ -28,23 +27,19 @@ func (w *wireUsage) counts() [len(usageMemberNames)]*count {
 	}
 }
 
-// usageTrees are the parsed usage objects' memory, reused.
-var usageTrees = sync.Pool{New: func() any { return new(jsonTree) }}
-
 // decode reads obj, a usage object, into w, and reports whether it could: obj must be
 // valid JSON and an object. As encoding/json matches them, a member is the count whose
 // name its decoded key is, exactly or else without regard to case, and the last of
 // members of the same name wins; a value that is not a non-negative number leaves its
 // count absent (readCount). Other members are skipped, whatever they hold.
 func (w *wireUsage) decode(obj []byte) bool {
-	t := usageTrees.Get().(*jsonTree)
-	defer func() {
-		t.src = nil
-		if cap(t.nodes) <= maxPooledNodes && cap(t.open) <= maxPooledNodes {
-			usageTrees.Put(t)
-		}
-	}()
-	if !t.parse(obj) || t.kind(0) != jsonObject {
+	e, ok := newEditor(obj)
+	if !ok {
+		return false
+	}
+	defer e.release()
+	t := &e.t
+	if t.kind(0) != jsonObject {
 		return false
 	}
 	counts := w.counts()
