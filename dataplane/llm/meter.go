@@ -26,10 +26,25 @@ func answerFormat(h http.Header) bodyFormat {
 	if ce := h.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
 		return formatOpaque
 	}
-	if mt, _, err := mime.ParseMediaType(h.Get("Content-Type")); err == nil && mt == "text/event-stream" {
+	if IsEventStream(h) {
 		return formatSSE
 	}
 	return formatJSON
+}
+
+// eventStreamType is the media type of a server-sent event stream.
+const eventStreamType = "text/event-stream"
+
+// IsEventStream reports whether h's Content-Type is a server-sent event stream, as
+// mime.ParseMediaType reads it (the reverse proxy flushes such an answer event by
+// event). A Content-Type of another type is told apart without parsing it.
+func IsEventStream(h http.Header) bool {
+	ct := strings.TrimLeft(h.Get("Content-Type"), " \t")
+	if len(ct) < len(eventStreamType) || !strings.EqualFold(ct[:len(eventStreamType)], eventStreamType) {
+		return false
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && mt == eventStreamType
 }
 
 // meter is an answer body that reads the provider's usage as its bytes pass, and reports

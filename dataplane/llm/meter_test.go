@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"math/rand/v2"
+	"mime"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -406,4 +407,23 @@ func TestMeterHoldsNoBufferBetweenEvents(t *testing.T) {
 	s.reset()
 	require.Nil(t, s.capBuf)
 	require.Nil(t, s.capture)
+}
+
+// TestIsEventStream: a Content-Type is an event stream exactly when mime.ParseMediaType
+// reads it as text/event-stream, which is what the reverse proxy flushes event by event.
+func TestIsEventStream(t *testing.T) {
+	for ct, want := range map[string]bool{
+		"text/event-stream":                true,
+		"Text/Event-Stream; charset=utf-8": true,
+		"  text/event-stream ;charset=x":   true,
+		"text/event-streams":               false,
+		"text/event-stream; =broken":       false,
+		"application/json":                 false,
+		"":                                 false,
+		"text/event":                       false,
+	} {
+		require.Equal(t, want, IsEventStream(http.Header{"Content-Type": {ct}}), "Content-Type %q", ct)
+		mt, _, err := mime.ParseMediaType(ct)
+		require.Equal(t, err == nil && mt == "text/event-stream", IsEventStream(http.Header{"Content-Type": {ct}}), "agrees with mime for %q", ct)
+	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -49,7 +48,7 @@ func guardResponse(resp *http.Response) error {
 	if ce := resp.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
 		return g.failWhole(&guardFailure{guard: guardUnreadable, err: fmt.Errorf("%w: it came with Content-Encoding %s", errGuardAnswer, ce)})
 	}
-	if mt, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type")); err == nil && mt == "text/event-stream" {
+	if llm.IsEventStream(resp.Header) {
 		resp.Body = newGuardStream(g, resp)
 		resp.ContentLength = -1
 		resp.Header.Del("Content-Length")

@@ -42,8 +42,8 @@ func (h *portHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rw := newResponseWriter(w)
 	rw.bodyUnread = r.ProtoMajor == 1 && r.Body != nil && r.Body != http.NoBody
 	body := r.Body
-	if rw.bodyUnread {
-		rw.unreadBody, rw.expectsContinue = body, r.Header.Get("Expect") != ""
+	if rw.bodyUnread && r.Header.Get("Expect") == "" {
+		rw.unreadBody = body
 	}
 	t := h.s.table.Load()
 	path, pathErr := normalizePath(r.URL)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -35,10 +34,10 @@ type responseWriter struct {
 	// the reverse proxy: an answer then reads what of the body has already arrived
 	// (drainArrived) and, unless that was all of it, closes the connection instead of
 	// waiting for the rest, so a client cannot hold a refused request open by
-	// trickling its body. unreadBody is that body, as net/http gave it.
-	bodyUnread      bool
-	unreadBody      io.Reader
-	expectsContinue bool
+	// trickling its body. unreadBody is that body, as net/http gave it, unless the
+	// request expects 100-continue: its client sends no body before it is asked for it.
+	bodyUnread bool
+	unreadBody io.Reader
 	// usage is the LLM tokens a metered answer used (metered is set once it ended);
 	// chargeErr says why they could not be charged.
 	usage     llm.Usage
@@ -113,7 +112,7 @@ func (w *responseWriter) WriteHeader(code int) {
 		}
 	}
 	w.ResponseWriter.WriteHeader(code)
-	if code >= 200 && isEventStream(w.Header()) {
+	if code >= 200 && llm.IsEventStream(w.Header()) {
 		// A stream's head is flushed here, where the reverse proxy writes it. Left to
 		// the reverse proxy, it is flushed by a timer that races with the copy of the
 		// first event, which then writes it at the bottom of that copy: net/http's
@@ -125,14 +124,6 @@ func (w *responseWriter) WriteHeader(code int) {
 	}
 }
 
-// isEventStream reports whether h announces a server-sent event stream.
-func isEventStream(h http.Header) bool {
-	ct := h.Get("Content-Type")
-	return len(ct) >= len(eventStreamType) && strings.EqualFold(ct[:len(eventStreamType)], eventStreamType)
-}
-
-const eventStreamType = "text/event-stream"
-
 // maxDrained bounds the bytes of an unread body drainArrived reads.
 const maxDrained = 64 << 10
 
@@ -141,10 +132,9 @@ const maxDrained = 64 << 10
 // it takes only what the server has buffered and never waits for the client: a body
 // still on its way is not read to its end, and the connection is then closed
 // (bodyUnread). A client that sent its whole small body with its request keeps its
-// connection for the next one. A request expecting 100-continue has sent no body yet
-// and is not asked for it.
+// connection for the next one.
 func (w *responseWriter) drainArrived() bool {
-	if w.unreadBody == nil || w.expectsContinue {
+	if w.unreadBody == nil {
 		return false
 	}
 	rc := http.NewResponseController(w.ResponseWriter)
