@@ -56,7 +56,7 @@ func (cr *chunkedReader) Read(p []byte) (n int, err error) {
 			chunk = chunk[:cr.n]
 		}
 		var got int
-		got, cr.err = cr.rd.read(chunk)
+		got, cr.err = cr.rd.Read(chunk)
 		n += got
 		p = p[got:]
 		cr.n -= uint64(got)

@@ -31,7 +31,7 @@ var readBuffers = sync.Pool{New: func() any {
 // reader buffers what a connection receives. Its buffer comes from readBuffers only
 // while it holds bytes, or while a read into it is under way: a connection idle in the
 // pool holds none, and neither does one waiting in the middle of a streamed body for
-// its upstream's next bytes (see read and await). Only the goroutine reading the
+// its upstream's next bytes (see Read and await). Only the goroutine reading the
 // answer uses it.
 type reader struct {
 	src  io.Reader
@@ -113,10 +113,10 @@ func (b *reader) readSlice(delim byte) ([]byte, error) {
 	}
 }
 
-// read reads into p what is buffered or, with nothing buffered, from the source: into
+// Read reads into p what is buffered or, with nothing buffered, from the source: into
 // p directly when it is large enough, without holding a buffer while the source makes
-// it wait.
-func (b *reader) read(p []byte) (int, error) {
+// it wait. A body framed by its length or by the connection's close reads it.
+func (b *reader) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		if b.buffered() > 0 {
 			return 0, nil

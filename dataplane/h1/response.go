@@ -51,12 +51,12 @@ func (x *exchange) response(h head) (*http.Response, error) {
 	case hasLength:
 		resp.ContentLength = length
 		b.remaining = length
-		b.r = connBody{&x.c.rd}
+		b.r = &x.c.rd
 		resp.Body = b
 	default: // delimited by the connection's close
 		resp.Close = true
 		b.remaining = -1
-		b.r = connBody{&x.c.rd}
+		b.r = &x.c.rd
 		resp.Body = b
 	}
 	return resp, nil
@@ -161,12 +161,6 @@ func announcedTrailer(resp *http.Response, chunked bool) error {
 	}
 	return nil
 }
-
-// connBody is a body framed by its length or by the connection's close, read from the
-// connection's reader.
-type connBody struct{ rd *reader }
-
-func (c connBody) Read(p []byte) (int, error) { return c.rd.read(p) }
 
 // body is an answer's body read from the connection. The connection goes back to the
 // pool when the body has been read to its clean end; closing it earlier closes the
