@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -113,23 +115,23 @@ func TestRequestTimeoutCutsALongStream(t *testing.T) {
 }
 
 // TestStreamHeadArrivesBeforeFirstEvent: the head of a server-sent event stream reaches
-// the client as soon as the upstream sent it, before any event, over HTTP/1.1 and h2c.
+// the client as soon as the upstream sent it, before any event, over HTTP/1.1 and h2c;
+// the event follows once the upstream sends it.
 func TestStreamHeadArrivesBeforeFirstEvent(t *testing.T) {
-	gate := make(chan struct{})
+	release := make(chan struct{}) // each send lets one waiting answer send its event
 	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
 		w.WriteHeader(http.StatusOK)
 		w.(http.Flusher).Flush()
 		select {
-		case <-gate:
+		case <-release:
 		case <-r.Context().Done():
 			return
 		}
 		_, _ = io.WriteString(w, "data: {\"choices\":[]}\n\n")
 	}))
 	defer upstream.Close()
-	defer close(gate)
 	h := newHarness(t, fakellm.Config{})
 	h.apply(tutorial(t, h.port, strings.TrimPrefix(upstream.URL, "http://"), false, false), false)
 	base := h.base
@@ -142,8 +144,32 @@ func TestStreamHeadArrivesBeforeFirstEvent(t *testing.T) {
 			defer resp.Body.Close()
 			require.Equal(t, http.StatusOK, resp.StatusCode)
 			require.Equal(t, "text/event-stream; charset=utf-8", resp.Header.Get("Content-Type"))
+			release <- struct{}{}
+			body, err := io.ReadAll(resp.Body)
+			require.NoError(t, err)
+			require.Equal(t, "data: {\"choices\":[]}\n\n", string(body))
 		})
 	}
+	t.Run("raw HTTP/1.1", func(t *testing.T) {
+		c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+		require.NoError(t, err)
+		defer c.Close()
+		require.NoError(t, c.SetDeadline(time.Now().Add(10*time.Second)))
+		const body = `{"model":"gpt-3.5-turbo","stream":true,"messages":[]}`
+		_, err = io.WriteString(c, "POST /openai HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n"+
+			"Content-Length: "+strconv.Itoa(len(body))+"\r\n\r\n"+body)
+		require.NoError(t, err)
+		br := bufio.NewReader(c)
+		resp, err := http.ReadResponse(br, nil) // the head alone, while the upstream waits
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		require.Equal(t, []string{"chunked"}, resp.TransferEncoding)
+		require.Zero(t, br.Buffered(), "nothing but the head came before the event")
+		release <- struct{}{}
+		got, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		require.Equal(t, "data: {\"choices\":[]}\n\n", string(got))
+	})
 }
 
 // clientTransport is a client transport speaking proto: HTTP/1.1, or h2c (prior
