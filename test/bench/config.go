@@ -58,6 +58,10 @@ type Config struct {
 	// ControllerPprof, when set, is the address the controller serves Go's
 	// /debug/pprof profiles on (its --pprof-bind-address), for profiling a run.
 	ControllerPprof string
+	// ControlPlaneProfiles, when set with ControllerPprof, is a folder the controller's
+	// CPU profile over each size's timed changes, and its heap profile after them, are
+	// written to.
+	ControlPlaneProfiles string
 	// SizeTimeout bounds the creation of one size's objects and their compilation.
 	SizeTimeout time.Duration
 	// SkipControlPlane leaves out the control-plane scenarios.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"sort"
 	"time"
 
@@ -50,7 +52,7 @@ func runControlPlane(ctx context.Context, cfg Config, c *cp, alice string, log f
 			break
 		}
 		have = n
-		c.toggles(ctx, &row, cfg.Toggles, cfg.ChangeTimeout, alice)
+		c.toggles(ctx, &row, cfg, alice)
 		c.observe(&row)
 		after := load.snapshot()
 		row.churnRequests, row.churnBad = after.requests-before.requests, after.bad-before.bad
@@ -100,7 +102,10 @@ const pollInterval = time.Millisecond
 
 // toggles flips the tutorial's RouteOption between a value alice's token holds and one it
 // does not, timing each change until a request sees the new decision.
-func (c *cp) toggles(ctx context.Context, row *cpRow, n int, timeout time.Duration, alice string) {
+func (c *cp) toggles(ctx context.Context, row *cpRow, cfg Config, alice string) {
+	n, timeout := cfg.Toggles, cfg.ChangeTimeout
+	waitProfile := func() {}
+	defer func() { waitProfile() }()
 	m0, _ := scrape("http://" + c.metricsAddr + "/metrics")
 	sum0, count0 := compileTotals(m0)
 	poll := newClient(1)
@@ -132,6 +137,7 @@ func (c *cp) toggles(ctx context.Context, row *cpRow, n int, timeout time.Durati
 			// their statuses are written.
 			row.firstApply = time.Since(start).Seconds()
 			row.settled = c.waitStatusesWritten(ctx, timeout)
+			waitProfile = c.profile(cfg, row.routes)
 		} else {
 			row.apply = append(row.apply, time.Since(start).Seconds())
 			row.write = append(row.write, written.Seconds())
@@ -174,6 +180,32 @@ func (c *cp) waitStatusesWritten(ctx context.Context, timeout time.Duration) tim
 		time.Sleep(100 * time.Millisecond)
 	}
 	return time.Since(start)
+}
+
+// profile starts, when cfg asks for profiles, a CPU profile of the controller about as
+// long as the timed changes at size n, and returns what waits for it and then writes
+// the controller's heap profile.
+func (c *cp) profile(cfg Config, n int) (wait func()) {
+	if cfg.ControlPlaneProfiles == "" || c.pprofAddr == "" {
+		return func() {}
+	}
+	base := filepath.Join(cfg.ControlPlaneProfiles, fmt.Sprintf("controller-%d", n))
+	// Each change takes a pause of 100 ms and its own time to be enforced.
+	seconds := max(2, cfg.Toggles/4)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", c.pprofAddr, seconds)
+		if err := fetchTo(base+".cpu.pb.gz", url); err != nil {
+			fmt.Fprintf(os.Stderr, "controller profile: %v\n", err)
+		}
+	}()
+	return func() {
+		<-done
+		if err := fetchTo(base+".heap.pb.gz", "http://"+c.pprofAddr+"/debug/pprof/heap?gc=1"); err != nil {
+			fmt.Fprintf(os.Stderr, "controller profile: %v\n", err)
+		}
+	}
 }
 
 // observe records the controller's memory and the snapshot's size.

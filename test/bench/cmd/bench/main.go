@@ -3,6 +3,7 @@
 package main
 
 import (
+	"errors"
 	"context"
 	"flag"
 	"fmt"
@@ -37,6 +38,7 @@ func run() error {
 	noRL := flag.Bool("skip-rate-limit", false, "leave out the rate-limit scenario (two proxies sharing Redis)")
 	redisBin := flag.String("redis-bin", "", "folder holding redis-server (default: <bin>/redis, from `make redis`)")
 	pprofAddr := flag.String("controller-pprof", "", "address the controller serves /debug/pprof on (empty: off); the proxy then serves its profiles on its admin address")
+	cpProfiles := flag.String("control-plane-profiles", "", "folder the controller's CPU profile over each size's timed changes and its heap profile after them are written to (with -controller-pprof)")
 	onlyStreams := flag.Bool("only-streams", false, "run the concurrent-streams scenario alone (with -skip-control-plane and -skip-rate-limit)")
 	streamProfiles := flag.String("stream-profiles", "", "folder the proxy's heap and goroutine profiles are written to while each concurrent-streams size is held open")
 	streams := flag.String("concurrent-streams", "", "comma-separated numbers of streams held open at once (empty: the configuration's)")
@@ -51,7 +53,10 @@ func run() error {
 	if *redisBin != "" {
 		cfg.RedisBin = *redisBin
 	}
-	cfg.ControllerPprof = *pprofAddr
+	cfg.ControllerPprof, cfg.ControlPlaneProfiles = *pprofAddr, *cpProfiles
+	if *cpProfiles != "" && *pprofAddr == "" {
+		return errors.New("-control-plane-profiles needs -controller-pprof")
+	}
 	cfg.OnlyStreams, cfg.StreamProfiles = *onlyStreams, *streamProfiles
 	if *streams != "" {
 		var err error
