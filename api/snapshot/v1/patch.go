@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"unsafe"
 
 	"google.golang.org/protobuf/encoding/protowire"
 )
@@ -68,7 +69,8 @@ type RouteFinder struct {
 // before the rest are looked up in the index.
 const maxNearbyMisses = 8
 
-// NewRouteFinder finds routes among the n old ones, old(i) being the i-th's encoding.
+// NewRouteFinder finds routes among the n old ones, old(i) being the i-th's encoding,
+// which must not change while the finder is in use.
 func NewRouteFinder(n int, old func(i int) []byte) *RouteFinder {
 	return &RouteFinder{n: n, old: old}
 }
@@ -86,10 +88,14 @@ func (f *RouteFinder) Find(b []byte) (int, bool) {
 		return 0, false
 	}
 	if f.index == nil {
+		// The keys are the old encodings themselves, not copies: they are not modified
+		// while the finder is in use.
 		f.index = make(map[string]int, f.n)
 		for i := range f.n {
-			if _, dup := f.index[string(f.old(i))]; !dup {
-				f.index[string(f.old(i))] = i
+			old := f.old(i)
+			key := unsafe.String(unsafe.SliceData(old), len(old))
+			if _, dup := f.index[key]; !dup {
+				f.index[key] = i
 			}
 		}
 	}

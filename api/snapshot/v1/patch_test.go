@@ -149,16 +149,30 @@ func FuzzPatch(f *testing.F) {
 	})
 }
 
-// BenchmarkMakePatch writes a 10,000-route snapshot with one route changed as a patch.
+// BenchmarkMakePatch writes a 10,000-route snapshot as a patch: with one route changed,
+// and with 20 routes inserted, past what is looked for near where routes were.
 func BenchmarkMakePatch(b *testing.B) {
 	names := routeNames(10000)
 	base, baseEnc := withRoutes(b, names...)
-	names[5000] = "changed"
-	_, nextEnc := withRoutes(b, names...)
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := MakePatch(baseEnc, base.GetVersion(), nextEnc); err != nil {
-			b.Fatal(err)
-		}
+	changed := slices.Clone(names)
+	changed[5000] = "changed"
+	inserted := slices.Clone(names)
+	for i := range 20 {
+		at := 500 * (i + 1)
+		inserted = slices.Insert(inserted, at, fmt.Sprintf("inserted-%d", i))
+	}
+	for _, c := range []struct {
+		name  string
+		names []string
+	}{{"one-changed", changed}, {"20-inserted", inserted}} {
+		_, nextEnc := withRoutes(b, c.names...)
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := MakePatch(baseEnc, base.GetVersion(), nextEnc); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
