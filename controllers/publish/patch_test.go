@@ -1,8 +1,10 @@
 package publish
 
 import (
+	"runtime"
 	"testing"
 	"time"
+	"weak"
 
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/proto"
@@ -99,4 +101,24 @@ func TestStreamSendsPatches(t *testing.T) {
 	reconnect.GetHello().AcceptsPatches = true
 	p = recvPatch(t, open(t, c, reconnect))
 	require.Equal(t, v1.GetVersion(), p.GetBaseVersion(), "a proxy reconnecting with a kept version gets a patch against it")
+}
+
+// TestStoreFreesEncodingsItNoLongerKeeps sets many snapshots in turn and requires every
+// encoding but the current one and the keptEncodings before it to be garbage.
+func TestStoreFreesEncodingsItNoLongerKeeps(t *testing.T) {
+	gw := types.NamespacedName{Namespace: "ns", Name: "gw"}
+	s := NewStore()
+	const sets = 12
+	var encodings []weak.Pointer[byte]
+	for i := range sets {
+		snap, enc := encodedSnapshot(t, gw, 30, "route-"+string(rune('a'+i))+"a")
+		require.True(t, s.SetEncoded(gw, snap, enc))
+		encodings = append(encodings, weak.Make(&enc[0]))
+	}
+	runtime.GC()
+	for i, w := range encodings {
+		kept := i >= sets-1-keptEncodings
+		require.Equal(t, kept, w.Value() != nil, "encoding %d of %d: kept %v", i, sets, kept)
+	}
+	runtime.KeepAlive(s)
 }

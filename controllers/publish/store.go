@@ -1,6 +1,7 @@
 package publish
 
 import (
+	"slices"
 	"sort"
 	"sync"
 
@@ -61,8 +62,12 @@ func (s *Store) SetEncoded(gw types.NamespacedName, snap *snapshotv1.Snapshot, e
 		return false
 	}
 	if e.encoded != nil {
+		// Dropped from the front by moving the rest down: a window resliced forward would
+		// keep the encodings before it alive in the array behind it.
 		e.recent = append(e.recent, storedEncoding{version: e.snap.GetVersion(), bytes: e.encoded})
-		e.recent = e.recent[max(0, len(e.recent)-keptEncodings):]
+		if drop := len(e.recent) - keptEncodings; drop > 0 {
+			e.recent = slices.Delete(e.recent, 0, drop)
+		}
 	}
 	e.snap, e.encoded, e.patches = snap, encoded, nil
 	close(e.changed)
