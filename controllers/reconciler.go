@@ -240,8 +240,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (res 
 	r.publish(out)
 	provisionStart := r.cfg.Clock.Now()
 	services, err := r.provisionAll(ctx, in, out)
-	r.status.plan(func(only *compile.Recomputed) { r.offerStatuses(in, out, services, only) }, r.toOffer(out))
-	r.remember(in, out, services)
+	// The status offers run later than this reconciliation and the next may replace
+	// its result first: they keep only the part of it they read.
+	statuses := forStatuses(out)
+	r.status.plan(func(only *compile.Recomputed) { r.offerStatuses(in, statuses, services, only) }, r.toOffer(out))
+	r.remember(in, statuses, services)
 	r.cfg.Logger.V(1).Info("reconciled", "compile", mode, "routes", len(in.HTTPRoutes),
 		"gather", compileStart.Sub(start), "compileTime", publishStart.Sub(compileStart),
 		"publish", provisionStart.Sub(publishStart), "provision", r.cfg.Clock.Since(provisionStart))

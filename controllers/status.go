@@ -17,6 +17,7 @@ import (
 	gatewayv1 "github.com/claimgate/claimgate/api/gateway/v1"
 	gloov1 "github.com/claimgate/claimgate/api/gloo/v1"
 	ratelimitv1alpha1 "github.com/claimgate/claimgate/api/ratelimit/v1alpha1"
+	snapshotv1 "github.com/claimgate/claimgate/api/snapshot/v1"
 	"github.com/claimgate/claimgate/controllers/compile"
 )
 
@@ -166,6 +167,18 @@ func (r *Reconciler) offerGatewayStatuses(gateways []gwv1.Gateway, out compile.R
 			return gatewayStatus(gw, desired, programmed, svc, now)
 		})
 	}
+}
+
+// forStatuses is out as the status offers read it: the snapshots by their version
+// alone, without their routes and encodings, which the proxies' snapshots hold (a
+// few MB each at thousands of routes).
+func forStatuses(out compile.Result) compile.Result {
+	versions := make(map[types.NamespacedName]*snapshotv1.Snapshot, len(out.Snapshots))
+	for gw, snap := range out.Snapshots {
+		versions[gw] = &snapshotv1.Snapshot{Version: snap.GetVersion()}
+	}
+	out.Snapshots, out.Encoded = versions, nil
+	return out
 }
 
 // lastCompile is what reporting Programmed needs of the last reconciliation.
