@@ -121,6 +121,8 @@ func startController(ctx context.Context) (<-chan error, error) {
 	rec, err := controllers.New(controllers.Config{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: mgr.GetScheme(),
 		Store: store, Tracker: tracker, Trigger: trigger, Logger: quietLogger(),
+		// As the controller's default spaces them, so that every test runs with it.
+		MinCompileInterval: 100 * time.Millisecond,
 		Proxy: controllers.ProxyConfig{
 			Image: "claimgate/proxy:test", ControllerAddress: "claimgate-controller.claimgate-system.svc:9977",
 			Issuer: issuer,

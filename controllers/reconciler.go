@@ -58,6 +58,11 @@ type Config struct {
 	// RateLimitStore is where proxies keep rate-limit counters (nil: in each proxy);
 	// snapshots with rate limits carry it. It may hold a password.
 	RateLimitStore *snapshotv1.RateLimitStore
+	// MinCompileInterval spaces the compiles of a burst of changes: a change made less
+	// than this after the last compile started waits for the rest of it, and is then
+	// compiled together with every change made meanwhile. A change after a quiet spell
+	// is compiled at once. Zero compiles whenever a change is queued.
+	MinCompileInterval time.Duration
 }
 
 // Reconciler reconciles the whole world on every event: it gathers every object,
@@ -83,6 +88,8 @@ type Reconciler struct {
 	changes *changeLog
 	// offeredAll is when the statuses of every object were last offered.
 	offeredAll time.Time
+	// spacing spaces the compiles of a burst of changes.
+	spacing compileSpacing
 	// informers is the manager's cache, whose stores hold the HTTPRoutes and
 	// RouteOptions gathered.
 	informers cache.Informers
@@ -113,6 +120,7 @@ func New(cfg Config) (*Reconciler, error) {
 	}
 	return &Reconciler{
 		cfg: cfg, compiler: compile.NewCompiler(), referenced: map[types.NamespacedName]bool{}, changes: newChangeLog(),
+		spacing: compileSpacing{min: cfg.MinCompileInterval},
 		secrets: newSecretCache(cfg.APIReader),
 		status:  newStatusWriter(cfg.Client, cfg.APIReader, cfg.Logger.WithName("status")),
 	}, nil
@@ -170,6 +178,25 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return b.Complete(r)
 }
 
+// compileSpacing spaces compiles by at least min between their starts (none when min
+// is zero).
+type compileSpacing struct {
+	min  time.Duration
+	last time.Time
+}
+
+// wait returns how long a compile wanted at now must wait; zero when it may start,
+// which is then recorded as the last start.
+func (s *compileSpacing) wait(now time.Time) time.Duration {
+	if s.min > 0 && !s.last.IsZero() {
+		if left := s.min - now.Sub(s.last); left > 0 {
+			return left
+		}
+	}
+	s.last = now
+	return 0
+}
+
 // logged handles the events of HTTPRoutes (route) or RouteOptions, which are many:
 // each event is logged by name, so that the compile compares only those objects. All
 // but a status-only update (one that keeps the generation, as our own status writes
@@ -211,6 +238,10 @@ func (r *Reconciler) secretMatters(obj client.Object) bool {
 func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (res reconcile.Result, err error) {
 	if req == programmedKey {
 		return reconcile.Result{}, r.reportProgrammed(ctx)
+	}
+	if wait := r.spacing.wait(time.Now()); wait > 0 {
+		// Back then; a change queued meanwhile is handed over here and waits too.
+		return reconcile.Result{RequeueAfter: wait}, nil
 	}
 	start := r.cfg.Clock.Now()
 	defer func() {

@@ -287,3 +287,19 @@ func deepCopyParents(in []gwv1.RouteParentStatus) []gwv1.RouteParentStatus {
 	}
 	return out
 }
+
+func TestCompileSpacing(t *testing.T) {
+	t0 := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	ms := func(n int) time.Time { return t0.Add(time.Duration(n) * time.Millisecond) }
+	s := compileSpacing{min: 100 * time.Millisecond}
+	require.Zero(t, s.wait(ms(0)), "the first compile starts at once")
+	require.Equal(t, 70*time.Millisecond, s.wait(ms(30)), "a change 30 ms later waits for the rest")
+	require.Equal(t, 1*time.Millisecond, s.wait(ms(99)))
+	require.Zero(t, s.wait(ms(100)), "at the interval it starts")
+	require.Equal(t, 100*time.Millisecond, s.wait(ms(100)), "and counts from its own start")
+	require.Zero(t, s.wait(ms(5000)), "after a quiet spell at once")
+
+	none := compileSpacing{}
+	require.Zero(t, none.wait(ms(0)))
+	require.Zero(t, none.wait(ms(0)), "no interval: every compile at once")
+}

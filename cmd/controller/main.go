@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
@@ -40,6 +41,7 @@ type flags struct {
 	proxyImage, proxyPullPolicy          string
 	proxyServiceType, proxyController    string
 	proxyCPU, proxyMemory, proxyMemLimit string
+	minCompileInterval                   time.Duration
 	store                                storeFlags
 	// several is set by tests that run more than one controller in one process.
 	several bool
@@ -69,6 +71,8 @@ func parseFlags() flags {
 	flag.StringVar(&f.proxyCPU, "proxy-cpu-request", "100m", "CPU request of each proxy")
 	flag.StringVar(&f.proxyMemory, "proxy-memory-request", "128Mi", "memory request of each proxy")
 	flag.StringVar(&f.proxyMemLimit, "proxy-memory-limit", "512Mi", "memory limit of each proxy (empty: none)")
+	flag.DurationVar(&f.minCompileInterval, "min-compile-interval", 100*time.Millisecond,
+		"least time between the starts of two compiles: a burst of changes is compiled at most this often, a change after a quiet spell at once (0: every time)")
 	logCfg := textlogger.NewConfig()
 	f.store.register(flag.CommandLine)
 	logCfg.AddFlags(flag.CommandLine)
@@ -137,6 +141,7 @@ func run(ctx context.Context, cfg *rest.Config, f flags, log logr.Logger) error 
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: mgr.GetScheme(),
 		Store: store, Tracker: tracker, Trigger: trigger, Proxy: proxy,
 		Clock: clock.RealClock{}, Logger: ctrl.Log.WithName("reconciler"), RateLimitStore: rlStore,
+		MinCompileInterval: f.minCompileInterval,
 	})
 	if err != nil {
 		return fmt.Errorf("creating the reconciler: %w", err)

@@ -93,7 +93,7 @@ func (f *RouteFinder) Find(b []byte) (int, bool) {
 		f.index = make(map[string]int, f.n)
 		for i := range f.n {
 			old := f.old(i)
-			key := unsafe.String(unsafe.SliceData(old), len(old))
+			key := unsafe.String(unsafe.SliceData(old), len(old)) //nolint:gosec // a view of bytes not modified while the finder lives
 			if _, dup := f.index[key]; !dup {
 				f.index[key] = i
 			}
