@@ -104,6 +104,19 @@ func FuzzChunked(f *testing.F) {
 	})
 }
 
+// TestChunkedWaitInSmallBuffer: between the chunks of a streamed answer, a read into a
+// caller's buffer as small as the 1 KiB the reverse proxy copies an event stream
+// through waits in that buffer, holding no read buffer of the connection's; a smaller
+// one than minAwaitSize borrows one.
+func TestChunkedWaitInSmallBuffer(t *testing.T) {
+	for size, wantHolding := range map[int]bool{4096: false, 1024: false, 512: false, 64: true} {
+		holding, got, err := h1.WaitHoldsReadBuffer(size)
+		require.NoError(t, err, "reads of %d bytes", size)
+		require.Equal(t, "first second", got, "reads of %d bytes", size)
+		require.Equal(t, wantHolding, holding, "reads of %d bytes: holding a read buffer while waiting", size)
+	}
+}
+
 func truncated(s string) string {
 	if len(s) > 40 {
 		return strings.ReplaceAll(s[:40], "\r\n", "⏎") + "…"

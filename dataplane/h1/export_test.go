@@ -2,7 +2,9 @@ package h1
 
 import (
 	"bytes"
+	"errors"
 	"io"
+	"strings"
 	"testing/iotest"
 )
 
@@ -72,3 +74,40 @@ func (r *pieceReader) Read(p []byte) (int, error) {
 	r.data = r.data[n:]
 	return n, nil
 }
+
+// WaitHoldsReadBuffer reads a chunked body of two chunks, the second arriving only
+// when asked for, in reads of readSize bytes, and reports whether the connection's
+// reader held a read buffer while it waited for the second chunk (when the source was
+// asked for it), and what the body read.
+func WaitHoldsReadBuffer(readSize int) (holding bool, got string, err error) {
+	rd := &reader{}
+	parts := []string{"6\r\nfirst \r\n", "6\r\nsecond\r\n0\r\n\r\n"}
+	calls := 0
+	rd.src = sourceFunc(func(p []byte) (int, error) {
+		calls++
+		switch {
+		case calls == 2:
+			holding = rd.buf != nil
+		case calls > len(parts):
+			return 0, io.EOF
+		}
+		return copy(p, parts[calls-1]), nil
+	})
+	var sb strings.Builder
+	p := make([]byte, readSize)
+	cr := &chunkedReader{rd: rd}
+	for {
+		n, err := cr.Read(p)
+		sb.Write(p[:n])
+		if errors.Is(err, io.EOF) {
+			return holding, sb.String(), nil
+		}
+		if err != nil {
+			return holding, sb.String(), err
+		}
+	}
+}
+
+type sourceFunc func(p []byte) (int, error)
+
+func (f sourceFunc) Read(p []byte) (int, error) { return f(p) }

@@ -16,6 +16,11 @@ const readBufferSize = 4 << 10
 // 4 KiB).
 const directReadSize = readBufferSize
 
+// minAwaitSize is the smallest caller's buffer await waits in: smaller, the wait
+// borrows a read buffer instead. A streamed answer's events are a few hundred bytes,
+// and the reverse proxy copies an event stream through a buffer of 1 KiB.
+const minAwaitSize = 512
+
 // maxEmptyReads bounds the reads in a row that return nothing and no error.
 const maxEmptyReads = 100
 
@@ -143,10 +148,10 @@ func (b *reader) Read(p []byte) (int, error) {
 }
 
 // await waits, when nothing is buffered, for the source's next bytes without holding a
-// buffer: they are read into scratch (the caller's buffer, not in use yet, when large
-// enough), then buffered.
+// buffer: they are read into scratch (the caller's buffer, not in use yet, when of at
+// least minAwaitSize), then buffered.
 func (b *reader) await(scratch []byte) {
-	if b.r != b.w || b.err != nil || len(scratch) < directReadSize {
+	if b.r != b.w || b.err != nil || len(scratch) < minAwaitSize {
 		return
 	}
 	b.release()

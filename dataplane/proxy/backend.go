@@ -90,7 +90,7 @@ func compileUpstream(u *snapshotv1.Upstream, tr *llm.Transports, now func() time
 		// write of a server-sent event stream or of an answer of unknown length (chunked)
 		// as it arrives whatever the interval.
 		FlushInterval: 0,
-		BufferPool:    bufferPool{},
+		BufferPool:    answerPool{},
 		ErrorHandler:  upstreamErrorHandler(u.GetName(), log),
 		ErrorLog:      stdlog.New(logWriter{log.WithValues("upstream", u.GetName())}, "", 0),
 	}

@@ -1,19 +1,65 @@
 package proxy
 
-import "sync"
+import (
+	"strings"
+	"sync"
+)
 
-// copyBufferSize is the size of the buffer a reverse proxy copies an answer through. A
-// streamed answer holds its buffer for its whole life, blocked in a read until the
-// provider's next event, so the buffer is what every open stream costs: 4 KiB holds
-// a whole event of every provider's stream (a few hundred bytes each), and it is the
-// size of the upstream connection's read buffer, which a larger copy buffer would only
-// bypass for long answers.
+// copyBufferSize is the size of the buffer a reverse proxy copies an answer through,
+// while its bytes flow: it is the size of the upstream connection's read buffer, which
+// a larger copy buffer would only bypass for long answers.
 const copyBufferSize = 4 << 10
 
-// bufferPool lends the copy buffers of the reverse proxies.
-type bufferPool struct{}
+// eventBufferSize is the size of the buffer an event stream is copied through. A
+// stream holds its buffer for its whole life, blocked in a read until the provider's
+// next event, so the buffer is what every open stream costs: 1 KiB holds a whole event
+// of every provider's stream (a few hundred bytes each), and the upstream connection
+// waits in it without a read buffer of its own (dataplane/h1's reader.await). A longer
+// event is copied in more than one read.
+const eventBufferSize = 1 << 10
 
-var buffers = sync.Pool{New: func() any { b := make([]byte, copyBufferSize); return &b }}
+var (
+	answerBuffers = sync.Pool{New: func() any { b := make([]byte, copyBufferSize); return &b }}
+	eventBuffers  = sync.Pool{New: func() any { b := make([]byte, eventBufferSize); return &b }}
+)
 
-func (bufferPool) Get() []byte  { return *buffers.Get().(*[]byte) }
-func (bufferPool) Put(b []byte) { buffers.Put(&b) }
+// Get lends the buffer the request's reverse proxy copies the answer through: it asks
+// once the answer's head is written, so the head says whether it is an event stream.
+func (w *responseWriter) Get() []byte {
+	if isEventStream(w.Header()["Content-Type"]) {
+		return *eventBuffers.Get().(*[]byte)
+	}
+	return *answerBuffers.Get().(*[]byte)
+}
+
+// Put takes back a buffer Get lent.
+func (w *responseWriter) Put(b []byte) {
+	switch cap(b) {
+	case eventBufferSize:
+		eventBuffers.Put(&b)
+	case copyBufferSize:
+		answerBuffers.Put(&b)
+	}
+}
+
+// isEventStream reports whether a Content-Type is text/event-stream, parameters aside,
+// as net/http/httputil reads it to flush every event.
+func isEventStream(ct []string) bool {
+	if len(ct) == 0 {
+		return false
+	}
+	v := strings.TrimLeft(ct[0], " \t")
+	const media = "text/event-stream"
+	if len(v) < len(media) || !strings.EqualFold(v[:len(media)], media) {
+		return false
+	}
+	rest := strings.TrimLeft(v[len(media):], " \t")
+	return rest == "" || rest[0] == ';'
+}
+
+// answerPool lends answer buffers to a reverse proxy run without a request's writer to
+// choose them.
+type answerPool struct{}
+
+func (answerPool) Get() []byte  { return *answerBuffers.Get().(*[]byte) }
+func (answerPool) Put(b []byte) { answerBuffers.Put(&b) }

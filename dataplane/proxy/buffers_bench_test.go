@@ -28,7 +28,7 @@ func BenchmarkCopyBuffer(b *testing.B) {
 			_, _ = w.Write(body)
 		}))
 		target, _ := url.Parse(backend.URL)
-		for _, buf := range []sizedPool{copyBufferSize, 32 << 10} {
+		for _, buf := range []sizedPool{eventBufferSize, copyBufferSize, 32 << 10} {
 			rp := &httputil.ReverseProxy{
 				Rewrite:    func(pr *httputil.ProxyRequest) { pr.SetURL(target) },
 				BufferPool: buf,

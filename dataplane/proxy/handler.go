@@ -258,7 +258,11 @@ func (s *Server) forward(rw *responseWriter, r *http.Request, rt *route, up *ups
 	}
 	r, endAttempts := withAttempts(rw, r, rt, up)
 	defer endAttempts()
-	up.proxyFor(rt).ServeHTTP(rw, r)
+	// The request's own copy of the upstream's reverse proxy, which lends its copy
+	// buffer by the answer it gets (responseWriter.Get).
+	rw.proxy = *up.proxyFor(rt)
+	rw.proxy.BufferPool = rw
+	rw.proxy.ServeHTTP(rw, r)
 }
 
 // subject is the sub claim of the first verified token, for the access log.

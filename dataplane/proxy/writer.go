@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httputil"
 	"sync"
 	"time"
 
@@ -17,6 +18,8 @@ import (
 // exposes the original writer through Unwrap for http.ResponseController.
 type responseWriter struct {
 	http.ResponseWriter
+	// proxy is the reverse proxy forwarding the request, set by forward.
+	proxy       httputil.ReverseProxy
 	status      int
 	written     int64
 	wroteHeader bool

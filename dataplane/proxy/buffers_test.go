@@ -1,0 +1,32 @@
+package proxy
+
+import (
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestCopyBufferByAnswer: an event stream is copied through the small event buffer,
+// whatever the spelling of its Content-Type; every other answer through the answer
+// buffer.
+func TestCopyBufferByAnswer(t *testing.T) {
+	for ct, want := range map[string]int{
+		"text/event-stream":                 eventBufferSize,
+		"Text/Event-Stream; charset=utf-8":  eventBufferSize,
+		" text/event-stream ;charset=utf-8": eventBufferSize,
+		"application/json":                  copyBufferSize,
+		"text/event-streamer":               copyBufferSize,
+		"text/event":                        copyBufferSize,
+		"":                                  copyBufferSize,
+	} {
+		rw := newResponseWriter(httptest.NewRecorder())
+		if ct != "" {
+			rw.Header().Set("Content-Type", ct)
+		}
+		b := rw.Get()
+		require.Len(t, b, want, "Content-Type %q", ct)
+		rw.Put(b)
+		rw.release()
+	}
+}
