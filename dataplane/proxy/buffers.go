@@ -13,9 +13,10 @@ const copyBufferSize = 4 << 10
 // eventBufferSize is the size of the buffer an event stream is copied through. A
 // stream holds its buffer for its whole life, blocked in a read until the provider's
 // next event, so the buffer is what every open stream costs: 1 KiB holds a whole event
-// of every provider's stream (a few hundred bytes each), and the upstream connection
-// waits in it without a read buffer of its own (dataplane/h1's reader.await). A longer
-// event is copied in more than one read.
+// of every provider's stream (a few hundred bytes each), and the HTTP/1.1 connection of
+// a chunked stream (how providers send theirs) waits in it without a read buffer of its
+// own (dataplane/h1's reader.await); one framed by its length or by its close borrows
+// the connection's 4 KiB while it waits. A longer event is copied in more than one read.
 const eventBufferSize = 1 << 10
 
 var (
