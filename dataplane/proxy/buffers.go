@@ -1,8 +1,9 @@
 package proxy
 
 import (
-	"strings"
 	"sync"
+
+	"github.com/claimgate/claimgate/dataplane/llm"
 )
 
 // copyBufferSize is the size of the buffer a reverse proxy copies an answer through,
@@ -27,7 +28,7 @@ var (
 // Get lends the buffer the request's reverse proxy copies the answer through: it asks
 // once the answer's head is written, so the head says whether it is an event stream.
 func (w *responseWriter) Get() []byte {
-	if isEventStream(w.Header()["Content-Type"]) {
+	if llm.IsEventStream(w.Header()) {
 		return *eventBuffers.Get().(*[]byte)
 	}
 	return *answerBuffers.Get().(*[]byte)
@@ -41,21 +42,6 @@ func (w *responseWriter) Put(b []byte) {
 	case copyBufferSize:
 		answerBuffers.Put(&b)
 	}
-}
-
-// isEventStream reports whether a Content-Type is text/event-stream, parameters aside,
-// as net/http/httputil reads it to flush every event.
-func isEventStream(ct []string) bool {
-	if len(ct) == 0 {
-		return false
-	}
-	v := strings.TrimLeft(ct[0], " \t")
-	const media = "text/event-stream"
-	if len(v) < len(media) || !strings.EqualFold(v[:len(media)], media) {
-		return false
-	}
-	rest := strings.TrimLeft(v[len(media):], " \t")
-	return rest == "" || rest[0] == ';'
 }
 
 // answerPool lends answer buffers to a reverse proxy run without a request's writer to
